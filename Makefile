@@ -1,0 +1,35 @@
+# Every target is a command a person could type.
+GO      ?= go
+BIN     := bin/shipshape
+
+.PHONY: build serve test verify check bench images lint golden site clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/shipshape
+
+site: build
+	$(BIN) build
+
+serve: build
+	$(BIN) serve
+
+verify: build
+	$(BIN) verify
+
+images:
+	bash .ci/images.sh
+
+test:
+	$(GO) test -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	$(GO) vet ./... && test -z "$$(gofmt -l .)"
+
+golden:
+	$(GO) test ./... -update
+
+clean:
+	rm -rf bin public

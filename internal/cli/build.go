@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/site"
+)
+
+func runBuild(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "build", "[flags]")
+	source := fs.String("source", "", "content folder (default from shipshape.toml, else content)")
+	out := fs.String("out", "", "output folder, replaced whole on success (default public)")
+	drafts := fs.Bool("drafts", false, "include pages with draft: true")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig(*source, *out)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	_, err = build(e, cfg.Path(cfg.Source), cfg.Path(cfg.Out), cfg, *drafts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "built in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// build loads, renders and reports. It prints every diagnostic and a
+// summary, and fails once at the end.
+func build(e *env, src, out string, cfg configT, drafts bool) (site.Stats, error) {
+	s, err := content.Load(src, content.Options{Drafts: drafts})
+	if err != nil {
+		return site.Stats{}, err
+	}
+	store, err := results.Load(resultsPath(cfg))
+	if err != nil {
+		return site.Stats{}, err
+	}
+	st, ds, err := site.Build(s, site.Options{Config: cfg, Results: store, Out: out})
+	printDiags(e, ds)
+	fmt.Fprintf(e.stderr, "%s, %s (%s) -> %s\n", plural(st.Pages, "page"), plural(st.Snippets, "code block"), marks(st.Marks), out)
+	return st, err
+}
+
+func printDiags(e *env, ds diag.List) {
+	for _, d := range ds {
+		fmt.Fprintln(e.stderr, d.Error())
+	}
+}
+
+func marks(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,175 @@
+// Package config holds the site configuration and every default, in one place.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the configuration file looked for at the site root.
+const FileName = "shipshape.toml"
+
+// Config is the whole site configuration. Zero values are replaced by
+// Default's values when loaded.
+type Config struct {
+	Title       string `toml:"title"`
+	Description string `toml:"description"`
+	BaseURL     string `toml:"base_url"`
+	RepoURL     string `toml:"repo_url"`
+	EditBranch  string `toml:"edit_branch"`
+	Theme       string `toml:"theme"`
+	Source      string `toml:"source"`
+	Out         string `toml:"out"`
+	Examples    string `toml:"examples"`
+
+	// Root is the folder the config was read from; paths are relative to it.
+	Root string `toml:"-"`
+
+	Verify Verify `toml:"verify"`
+
+	// Images maps image references written in the docs to local images, for
+	// machines without a registry. A key may end in ":*" to match any tag.
+	Images map[string]string `toml:"images"`
+}
+
+// Verify holds the defaults for running examples.
+type Verify struct {
+	Image        string   `toml:"image"`
+	Timeout      Duration `toml:"timeout"`
+	Memory       string   `toml:"memory"`
+	Pids         int64    `toml:"pids"`
+	CPUs         float64  `toml:"cpus"`
+	OutputLimit  int      `toml:"output_limit"`
+	Jobs         int      `toml:"jobs"`
+	Results      string   `toml:"results"`
+	AllowSocket  bool     `toml:"allow_docker_socket"`
+	Pull         string   `toml:"pull"`
+	SessionImage string   `toml:"session_image"`
+}
+
+// Duration is a time.Duration written as "60s" in the file.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Default returns the configuration used when no file says otherwise.
+func Default() Config {
+	jobs := runtime.NumCPU() * 2
+	if jobs > 8 {
+		jobs = 8
+	}
+	return Config{
+		Title:      "Documentation",
+		Theme:      "default",
+		Source:     "content",
+		Out:        "public",
+		Examples:   "examples",
+		EditBranch: "main",
+		Root:       ".",
+		Verify: Verify{
+			Image:        "busybox",
+			Timeout:      Duration{60 * time.Second},
+			Memory:       "512m",
+			Pids:         512,
+			CPUs:         1,
+			OutputLimit:  64 << 10,
+			Jobs:         jobs,
+			Results:      ".shipshape-results.json",
+			Pull:         "missing",
+			SessionImage: "shipshape/docker-cli:latest",
+		},
+		Images: map[string]string{},
+	}
+}
+
+// Load reads FileName from dir, or returns Default if there is none. Errors
+// name the file and, where the TOML decoder knows it, the line.
+func Load(dir string) (Config, error) {
+	c := Default()
+	c.Root = dir
+	p := filepath.Join(dir, FileName)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	md, err := toml.Decode(string(b), &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return c, fmt.Errorf("%s:%d: %s", p, pe.Position.Line, pe.Message)
+		}
+		return c, fmt.Errorf("%s: %w", p, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		sort.Strings(keys)
+		return c, fmt.Errorf("%s: unknown keys: %s", p, strings.Join(keys, ", "))
+	}
+	if c.Images == nil {
+		c.Images = map[string]string{}
+	}
+	return c, nil
+}
+
+// Path resolves a configured path against the config's root.
+func (c Config) Path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Root, p)
+}
+
+// MapImage returns the local image to run for a reference written in the
+// docs: an exact key first, then "name:*" for any tag, then the reference
+// itself. A reference with no tag also matches the key "name:latest".
+func (c Config) MapImage(ref string) string {
+	if ref == "" {
+		ref = c.Verify.Image
+	}
+	if v, ok := c.Images[ref]; ok {
+		return v
+	}
+	name, _, hasTag := strings.Cut(ref, ":")
+	if strings.Contains(path.Base(ref), "@") {
+		name, _, _ = strings.Cut(ref, "@")
+	}
+	if !hasTag {
+		if v, ok := c.Images[ref+":latest"]; ok {
+			return v
+		}
+	}
+	if v, ok := c.Images[name+":*"]; ok {
+		return v
+	}
+	if v, ok := c.Images[name]; ok {
+		return v
+	}
+	return ref
+}

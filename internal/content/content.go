@@ -1,0 +1,370 @@
+// Package content walks a content folder into pages, front matter and the
+// navigation tree. It knows nothing about HTML.
+package content
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/shipshape/shipshape/internal/diag"
+)
+
+// Page is one Markdown file.
+type Page struct {
+	Path        string // slash path relative to the content root: "basics/first.md"
+	File        string // path for messages: the content root joined with Path
+	URL         string // site path: "/basics/first/"
+	Section     string // slash path of the folder: "basics" ("" at the root)
+	Title       string
+	Description string
+	Weight      int
+	Draft       bool
+	IsIndex     bool   // index.md or _index.md: the section's own page
+	Body        []byte // Markdown after the front matter
+	BodyLine    int    // line in File of Body's first line
+	Params      map[string]any
+}
+
+// Section is a folder of pages.
+type Section struct {
+	Path     string // slash path: "" for the root
+	Title    string
+	Weight   int
+	Index    *Page // the folder's index page, if any
+	Pages    []*Page
+	Sections []*Section
+}
+
+// Site is a loaded content folder.
+type Site struct {
+	Root   string
+	Pages  []*Page  // every page in reading order (sections depth first)
+	Static []string // slash paths of the other files, copied as they are
+	Tree   *Section
+	Diags  diag.List
+}
+
+// Options change what Load keeps.
+type Options struct {
+	Drafts bool // keep pages with draft: true
+}
+
+// frontMatter is what a page may say about itself.
+type frontMatter struct {
+	Title       string         `yaml:"title"`
+	Description string         `yaml:"description"`
+	Weight      int            `yaml:"weight"`
+	Draft       bool           `yaml:"draft"`
+	Params      map[string]any `yaml:",inline"`
+}
+
+// Load reads every Markdown file under root. Problems in single files are
+// collected in Site.Diags and the file is left out; only an unreadable root
+// is an error.
+func Load(root string, opt Options) (*Site, error) {
+	s := &Site{Root: root}
+	var pages []*Page
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		name := d.Name()
+		if rel != "." && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !strings.EqualFold(path.Ext(name), ".md") {
+			s.Static = append(s.Static, rel)
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			s.Diags = append(s.Diags, diag.Errorf(p, 0, "read: %v", err))
+			return nil
+		}
+		pg, ds := Parse(p, rel, b)
+		s.Diags = append(s.Diags, ds...)
+		if pg == nil || (pg.Draft && !opt.Drafts) {
+			return nil
+		}
+		pages = append(pages, pg)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load content: %w", err)
+	}
+	s.Tree = tree(pages)
+	s.Pages = order(s.Tree)
+	return s, nil
+}
+
+// Parse turns one file's bytes into a page. It returns nil and the reasons
+// when the file cannot become a page.
+func Parse(file, rel string, b []byte) (*Page, diag.List) {
+	var ds diag.List
+	if !utf8.Valid(b) {
+		ds = append(ds, invalidUTF8(file, b))
+		return nil, ds
+	}
+	b, warn := Repair(b)
+	if warn != nil {
+		warn.File = file
+		ds = append(ds, *warn)
+	}
+	b = bytes.TrimPrefix(b, []byte("\ufeff"))
+	pg := &Page{Path: rel, File: file, BodyLine: 1}
+	pg.Section, pg.URL, pg.IsIndex = place(rel)
+	body, fm, fmLines, ok := splitFrontMatter(b)
+	if !ok {
+		ds = append(ds, diag.Errorf(file, 1, "front matter opened with --- is never closed"))
+		return nil, ds
+	}
+	if fm != nil {
+		var m frontMatter
+		if err := yaml.Unmarshal(fm, &m); err != nil {
+			ds = append(ds, yamlError(file, err))
+			return nil, ds
+		}
+		pg.Title, pg.Description, pg.Weight, pg.Draft, pg.Params = m.Title, m.Description, m.Weight, m.Draft, m.Params
+		pg.BodyLine = fmLines + 1
+	}
+	pg.Body = body
+	if pg.Title == "" {
+		pg.Title = firstHeading(body)
+	}
+	if pg.Title == "" {
+		pg.Title = humanize(strings.TrimSuffix(path.Base(rel), path.Ext(rel)))
+		if pg.IsIndex {
+			pg.Title = humanize(path.Base(pg.Section))
+		}
+	}
+	return pg, ds
+}
+
+// splitFrontMatter separates a leading "---" YAML block. fmLines is how many
+// lines the block took, fences included. ok is false for an unclosed block.
+func splitFrontMatter(b []byte) (body, fm []byte, fmLines int, ok bool) {
+	if !bytes.HasPrefix(b, []byte("---\n")) && !bytes.HasPrefix(b, []byte("---\r\n")) {
+		return b, nil, 0, true
+	}
+	rest := b[bytes.IndexByte(b, '\n')+1:]
+	off := 0
+	for line := 2; off <= len(rest); line++ {
+		end := bytes.IndexByte(rest[off:], '\n')
+		var l []byte
+		if end < 0 {
+			l = rest[off:]
+		} else {
+			l = rest[off : off+end]
+		}
+		if t := bytes.TrimRight(l, " \t\r"); string(t) == "---" || string(t) == "..." {
+			fm = rest[:off]
+			if end < 0 {
+				return nil, fm, line, true
+			}
+			return rest[off+end+1:], fm, line, true
+		}
+		if end < 0 {
+			break
+		}
+		off += end + 1
+	}
+	return nil, nil, 0, false
+}
+
+// yamlError turns a yaml.v3 error into a diagnostic at the file's line: the
+// front matter starts on line 2.
+func yamlError(file string, err error) diag.Diagnostic {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	var n int
+	if _, e := fmt.Sscanf(msg, "line %d:", &n); e == nil {
+		line = n + 1
+		msg = strings.TrimSpace(msg[strings.IndexByte(msg, ':')+1:])
+	} else if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
+		msg = strings.Join(te.Errors, "; ")
+		if _, e := fmt.Sscanf(te.Errors[0], "line %d:", &n); e == nil {
+			line = n + 1
+		}
+	}
+	return diag.Errorf(file, line, "front matter: %s", msg)
+}
+
+func invalidUTF8(file string, b []byte) diag.Diagnostic {
+	line := 1
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 {
+			return diag.Errorf(file, line, "invalid UTF-8 (byte 0x%02x); save the file as UTF-8", b[0])
+		}
+		if r == '\n' {
+			line++
+		}
+		b = b[size:]
+	}
+	return diag.Errorf(file, line, "invalid UTF-8")
+}
+
+// place works out a page's section, URL and whether it is a section index.
+func place(rel string) (section, url string, index bool) {
+	dir := path.Dir(rel)
+	if dir == "." {
+		dir = ""
+	}
+	base := strings.TrimSuffix(path.Base(rel), path.Ext(rel))
+	if base == "index" || base == "_index" || strings.EqualFold(base, "readme") {
+		if dir == "" {
+			return "", "/", true
+		}
+		return dir, "/" + dir + "/", true
+	}
+	if dir == "" {
+		return "", "/" + base + "/", false
+	}
+	return dir, "/" + dir + "/" + base + "/", false
+}
+
+func firstHeading(body []byte) string {
+	inFence := false
+	for _, l := range strings.Split(string(body), "\n") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			inFence = !inFence
+			continue
+		}
+		if !inFence && strings.HasPrefix(t, "# ") {
+			return strings.TrimSpace(strings.Trim(strings.TrimSpace(t[2:]), "#"))
+		}
+	}
+	return ""
+}
+
+func humanize(s string) string {
+	s = strings.TrimLeft(s, "0123456789-_ ")
+	s = strings.NewReplacer("-", " ", "_", " ").Replace(s)
+	if s == "" {
+		return "Home"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// tree groups pages by folder, with index pages giving sections their title
+// and weight.
+func tree(pages []*Page) *Section {
+	root := &Section{}
+	secs := map[string]*Section{"": root}
+	var get func(p string) *Section
+	get = func(p string) *Section {
+		if s, ok := secs[p]; ok {
+			return s
+		}
+		s := &Section{Path: p, Title: humanize(path.Base(p))}
+		secs[p] = s
+		parent := path.Dir(p)
+		if parent == "." {
+			parent = ""
+		}
+		ps := get(parent)
+		ps.Sections = append(ps.Sections, s)
+		return s
+	}
+	for _, pg := range pages {
+		s := get(pg.Section)
+		if pg.IsIndex {
+			s.Index = pg
+			s.Title, s.Weight = pg.Title, pg.Weight
+			continue
+		}
+		s.Pages = append(s.Pages, pg)
+	}
+	sortSection(root)
+	return root
+}
+
+func less(wa int, ta string, wb int, tb string) bool {
+	// weight 0 means "not set" and sorts after every weighted entry
+	if (wa == 0) != (wb == 0) {
+		return wb == 0
+	}
+	if wa != wb {
+		return wa < wb
+	}
+	return strings.ToLower(ta) < strings.ToLower(tb)
+}
+
+func sortSection(s *Section) {
+	sort.SliceStable(s.Pages, func(i, j int) bool {
+		return less(s.Pages[i].Weight, s.Pages[i].Title, s.Pages[j].Weight, s.Pages[j].Title)
+	})
+	sort.SliceStable(s.Sections, func(i, j int) bool {
+		return less(s.Sections[i].Weight, s.Sections[i].Title, s.Sections[j].Weight, s.Sections[j].Title)
+	})
+	for _, c := range s.Sections {
+		sortSection(c)
+	}
+}
+
+// Items is a section's children, pages and subsections, in reading order.
+type Item struct {
+	Page    *Page
+	Section *Section
+}
+
+// Items merges pages and subsections by weight then title.
+func (s *Section) Items() []Item {
+	items := make([]Item, 0, len(s.Pages)+len(s.Sections))
+	for _, p := range s.Pages {
+		items = append(items, Item{Page: p})
+	}
+	for _, c := range s.Sections {
+		items = append(items, Item{Section: c})
+	}
+	key := func(it Item) (int, string) {
+		if it.Page != nil {
+			return it.Page.Weight, it.Page.Title
+		}
+		return it.Section.Weight, it.Section.Title
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		wa, ta := key(items[i])
+		wb, tb := key(items[j])
+		return less(wa, ta, wb, tb)
+	})
+	return items
+}
+
+// order lists pages depth first: a section's index, then its items.
+func order(s *Section) []*Page {
+	var out []*Page
+	var walk func(s *Section)
+	walk = func(s *Section) {
+		if s.Index != nil {
+			out = append(out, s.Index)
+		}
+		for _, it := range s.Items() {
+			if it.Page != nil {
+				out = append(out, it.Page)
+			} else {
+				walk(it.Section)
+			}
+		}
+	}
+	walk(s)
+	return out
+}

@@ -1,0 +1,437 @@
+// Package runner drives a Docker engine through its API: it builds images
+// from in-memory contexts and runs containers under limits, labelling
+// everything it creates so that it can always be removed.
+package runner
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/client"
+)
+
+// ErrNoEngine means no Docker engine answered.
+var ErrNoEngine = errors.New("no Docker engine reachable")
+
+// ErrNoImage means an image a snippet needs is not on the engine.
+var ErrNoImage = errors.New("image not found on the engine")
+
+// Label marks everything shipshape creates; its value is the run id.
+const Label = "org.shipshape.run"
+
+// Engine is a connection to one Docker engine for one verify run.
+type Engine struct {
+	c       *client.Client
+	Version string // the engine's version, recorded in every result
+	RunID   string
+}
+
+// Connect reaches the engine the Docker client would use (DOCKER_HOST,
+// or the default socket) and checks that it answers.
+func Connect(ctx context.Context) (*Engine, error) {
+	c, err := client.New(client.FromEnv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	v, err := c.ServerVersion(pctx, client.ServerVersionOptions{})
+	if err != nil {
+		c.Close()
+		host := os.Getenv("DOCKER_HOST")
+		if host == "" {
+			host = "unix:///var/run/docker.sock"
+		}
+		return nil, fmt.Errorf("%w at %s: %v\n  start one (for example `sudo dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine", ErrNoEngine, host, err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return &Engine{c: c, Version: v.Version, RunID: hex.EncodeToString(b)}, nil
+}
+
+// Close releases the client.
+func (e *Engine) Close() error { return e.c.Close() }
+
+func (e *Engine) labels() map[string]string { return map[string]string{Label: e.RunID} }
+
+// ImageID returns the ID of a local image, or ErrNoImage.
+func (e *Engine) ImageID(ctx context.Context, ref string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r, err := e.c.ImageInspect(ctx, ref)
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return "", fmt.Errorf("%w: %s", ErrNoImage, ref)
+		}
+		return "", fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	return r.ID, nil
+}
+
+// Limits bound what a container may use.
+type Limits struct {
+	Memory      int64         // bytes; swap is set equal so there is none
+	Pids        int64         //
+	NanoCPUs    int64         //
+	Timeout     time.Duration // killed after this
+	OutputLimit int           // bytes of output kept
+	Network     string        // "" or "none": no network at all; else a network mode such as "bridge"
+	ReadOnly    bool          // read-only root filesystem with tmpfs on /tmp and the work dir
+}
+
+// RunSpec is one container run.
+type RunSpec struct {
+	Image   string
+	Cmd     []string // nil keeps the image's own command
+	Env     []string
+	WorkDir string
+	User    string
+	Limits  Limits
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	ExitCode  int
+	Output    []byte // stdout and stderr, interleaved as the engine gave them
+	Truncated bool
+	TimedOut  bool
+	Duration  time.Duration
+	ImageID   string
+}
+
+// Run creates, starts, waits for and removes one container. A non-zero exit
+// is an Outcome, not an error; errors are the engine's or a missing image.
+func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
+	var out Outcome
+	id, err := e.ImageID(ctx, spec.Image)
+	if err != nil {
+		return out, err
+	}
+	out.ImageID = id
+	lim := spec.Limits
+	pids := lim.Pids
+	cfg := &container.Config{
+		Image:           spec.Image,
+		Cmd:             spec.Cmd,
+		Env:             spec.Env,
+		WorkingDir:      spec.WorkDir,
+		User:            spec.User,
+		Labels:          e.labels(),
+		NetworkDisabled: lim.Network == "" || lim.Network == "none",
+	}
+	host := &container.HostConfig{
+		CapDrop:        []string{"ALL"},
+		SecurityOpt:    []string{"no-new-privileges"},
+		ReadonlyRootfs: lim.ReadOnly,
+		Resources: container.Resources{
+			Memory:     lim.Memory,
+			MemorySwap: lim.Memory,
+			NanoCPUs:   lim.NanoCPUs,
+			PidsLimit:  &pids,
+		},
+	}
+	if cfg.NetworkDisabled {
+		host.NetworkMode = "none"
+	} else {
+		host.NetworkMode = container.NetworkMode(lim.Network)
+	}
+	if lim.ReadOnly {
+		host.Tmpfs = map[string]string{"/tmp": "rw,exec,size=64m"}
+		if spec.WorkDir != "" && spec.WorkDir != "/tmp" {
+			host.Tmpfs[spec.WorkDir] = "rw,exec,size=64m"
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	cr, err := e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
+	cancel()
+	if err != nil {
+		return out, fmt.Errorf("create container from %s: %w", spec.Image, err)
+	}
+	defer e.removeContainer(cr.ID)
+
+	timeout := lim.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	// Wait is registered before start so a fast exit is never missed.
+	wctx, wcancel := context.WithCancel(ctx)
+	defer wcancel()
+	wait := e.c.ContainerWait(wctx, cr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	start := time.Now()
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	_, err = e.c.ContainerStart(sctx, cr.ID, client.ContainerStartOptions{})
+	scancel()
+	if err != nil {
+		return out, fmt.Errorf("start container: %w", err)
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r := <-wait.Result:
+		out.ExitCode = int(r.StatusCode)
+	case err := <-wait.Error:
+		e.kill(cr.ID)
+		return out, fmt.Errorf("wait for container: %w", err)
+	case <-timer.C:
+		out.TimedOut = true
+		e.kill(cr.ID)
+		out.ExitCode = 137
+	case <-ctx.Done():
+		e.kill(cr.ID)
+		return out, ctx.Err()
+	}
+	out.Duration = time.Since(start)
+	out.Output, out.Truncated = e.logs(cr.ID, lim.OutputLimit)
+	return out, nil
+}
+
+func (e *Engine) kill(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _ = e.c.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: "KILL"})
+}
+
+func (e *Engine) removeContainer(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, _ = e.c.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+}
+
+func (e *Engine) logs(id string, limit int) ([]byte, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rc, err := e.c.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		return []byte(fmt.Sprintf("(logs unavailable: %v)", err)), false
+	}
+	defer rc.Close()
+	w := &capped{limit: limit}
+	var mu sync.Mutex
+	_, _ = stdcopy.StdCopy(lockedWriter{w, &mu}, lockedWriter{w, &mu}, rc)
+	return w.buf.Bytes(), w.truncated
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// capped keeps the first limit bytes and notes that more came.
+type capped struct {
+	buf       bytes.Buffer
+	limit     int
+	truncated bool
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	n := len(p)
+	if c.limit > 0 && c.buf.Len()+len(p) > c.limit {
+		p = p[:max(0, c.limit-c.buf.Len())]
+		c.truncated = true
+	}
+	c.buf.Write(p)
+	return n, nil
+}
+
+// BuildSpec is one image build from an in-memory context.
+type BuildSpec struct {
+	Dockerfile []byte
+	Files      map[string][]byte // the rest of the context, by slash path
+	Tag        string
+	Timeout    time.Duration
+	Memory     int64
+}
+
+// BuildOutcome is what a build produced. Failed is a build that ran and
+// failed, with Log saying why; errors are the engine's.
+type BuildOutcome struct {
+	ImageID  string
+	Log      []byte
+	Failed   bool
+	Message  string
+	Duration time.Duration
+}
+
+// Build builds an image with the engine's default builder, without network,
+// labelled with the run id.
+func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error) {
+	var out BuildOutcome
+	tarball, err := contextTar(spec.Dockerfile, spec.Files)
+	if err != nil {
+		return out, err
+	}
+	timeout := spec.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	bctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	opts := client.ImageBuildOptions{
+		Dockerfile:  "Dockerfile",
+		Remove:      true,
+		ForceRemove: true,
+		NetworkMode: "none",
+		Labels:      e.labels(),
+		Memory:      spec.Memory,
+		MemorySwap:  -1,
+	}
+	if spec.Tag != "" {
+		opts.Tags = []string{spec.Tag}
+	}
+	res, err := e.c.ImageBuild(bctx, bytes.NewReader(tarball), opts)
+	if err != nil {
+		return out, fmt.Errorf("build: %w", err)
+	}
+	defer res.Body.Close()
+	log := &capped{limit: 256 << 10}
+	dec := json.NewDecoder(res.Body)
+	for {
+		var m jsonstream.Message
+		if err := dec.Decode(&m); err != nil {
+			if err == io.EOF {
+				break
+			}
+			if bctx.Err() != nil {
+				out.Failed, out.Message = true, fmt.Sprintf("build timed out after %s", timeout)
+				break
+			}
+			return out, fmt.Errorf("read build output: %w", err)
+		}
+		if m.Stream != "" {
+			log.Write([]byte(m.Stream))
+		}
+		if m.Error != nil {
+			out.Failed = true
+			out.Message = strings.TrimSpace(m.Error.Message)
+			log.Write([]byte(out.Message + "\n"))
+		}
+		if m.Aux != nil {
+			var aux struct{ ID string }
+			if json.Unmarshal(*m.Aux, &aux) == nil && aux.ID != "" {
+				out.ImageID = aux.ID
+			}
+		}
+	}
+	out.Duration = time.Since(start)
+	out.Log = log.buf.Bytes()
+	if !out.Failed && out.ImageID == "" && spec.Tag != "" {
+		out.ImageID, _ = e.ImageID(ctx, spec.Tag)
+	}
+	if !out.Failed && out.ImageID == "" {
+		out.Failed, out.Message = true, "the engine reported no image"
+	}
+	return out, nil
+}
+
+// contextTar writes the Dockerfile and files as a tar stream, in a stable order.
+func contextTar(dockerfile []byte, files map[string][]byte) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		if n != "Dockerfile" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	add := func(name string, data []byte) error {
+		hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg}
+		if strings.HasSuffix(name, ".sh") {
+			hdr.Mode = 0o755
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		_, err := tw.Write(data)
+		return err
+	}
+	if err := add("Dockerfile", dockerfile); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if err := add(n, files[n]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// RemoveImage deletes an image this run built.
+func (e *Engine) RemoveImage(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, _ = e.c.ImageRemove(ctx, id, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+}
+
+// Sweep removes every container, image, network and volume labelled by
+// shipshape; with runID set, only that run's. It returns how many it removed.
+func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	f := make(client.Filters)
+	if runID != "" {
+		f.Add("label", Label+"="+runID)
+	} else {
+		f.Add("label", Label)
+	}
+	n := 0
+	cs, err := e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return n, fmt.Errorf("list containers: %w", err)
+	}
+	for _, c := range cs.Items {
+		if _, err := e.c.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err == nil {
+			n++
+		}
+	}
+	if ns, err := e.c.NetworkList(ctx, client.NetworkListOptions{Filters: f}); err == nil {
+		for _, nw := range ns.Items {
+			if _, err := e.c.NetworkRemove(ctx, nw.ID, client.NetworkRemoveOptions{}); err == nil {
+				n++
+			}
+		}
+	}
+	if vs, err := e.c.VolumeList(ctx, client.VolumeListOptions{Filters: f}); err == nil {
+		for _, v := range vs.Items {
+			if _, err := e.c.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true}); err == nil {
+				n++
+			}
+		}
+	}
+	is, err := e.c.ImageList(ctx, client.ImageListOptions{All: true, Filters: f})
+	if err != nil {
+		return n, fmt.Errorf("list images: %w", err)
+	}
+	for _, im := range is.Items {
+		if _, err := e.c.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true}); err == nil {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,119 @@
+// Package snippet finds a page's code blocks and gives each its identity:
+// file, line, language, attributes, kind and hash.
+package snippet
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/yuin/goldmark/ast"
+
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/markdown"
+)
+
+// Version enters every hash: bump it when the verifier's meaning of a result
+// changes, so old results stop matching.
+const Version = "1"
+
+// Action is what verify does with a snippet.
+type Action string
+
+const (
+	None  Action = ""      // nothing to run; may still be checked
+	Run   Action = "run"   // run the code as a shell script in an image
+	Build Action = "build" // build the code as a Dockerfile (and run it with {run})
+	Skip  Action = "skip"  // asked not to be verified
+)
+
+// Snippet is one code block.
+type Snippet struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`              // line of the opening fence in File
+	Lang   string `json:"lang"`              // the language as written
+	Info   string `json:"info,omitempty"`    // the whole info string
+	Attrs  Attrs  `json:"attrs,omitempty"`   //
+	Code   string `json:"code"`              //
+	Kind   Kind   `json:"kind"`              // what the block is, written or guessed
+	Guess  bool   `json:"guessed,omitempty"` // Kind came from the content, not the language
+	Fenced bool   `json:"fenced"`            //
+	Action Action `json:"action,omitempty"`  //
+	Image  string `json:"image,omitempty"`   // the image reference as written (or the default)
+	Hash   string `json:"hash"`              //
+}
+
+// ImageMapper resolves an image reference written in the docs to the one that
+// will really run.
+type ImageMapper func(ref string) string
+
+// Extract lists the code blocks of a parsed document. bodyLine is the file
+// line of the document's first line (after front matter). Problems with a
+// block, such as unparsable attributes or an unclosed fence, are returned as
+// diagnostics; the block is still listed.
+func Extract(file string, doc *ast.Document, src []byte, bodyLine int, images ImageMapper, defaultImage string) ([]Snippet, diag.List) {
+	var out []Snippet
+	var ds diag.List
+	for _, b := range markdown.Blocks(doc, src) {
+		s, d := FromBlock(file, b, bodyLine, images, defaultImage)
+		ds = append(ds, d...)
+		out = append(out, s)
+	}
+	return out, ds
+}
+
+// FromBlock builds one snippet; the site's render hook calls it for the same
+// block so the hash it looks results up by is the one verify stored.
+func FromBlock(file string, b markdown.Block, bodyLine int, images ImageMapper, defaultImage string) (Snippet, diag.List) {
+	var ds diag.List
+	line := b.Line + bodyLine - 1
+	lang, attrs, err := ParseInfo(b.Info)
+	if err != nil {
+		ds = append(ds, diag.Errorf(file, line, "code block info %q: %v", b.Info, err))
+	}
+	if !b.Closed {
+		ds = append(ds, diag.Diagnostic{File: file, Line: line, Severity: diag.Warning, Rule: "unclosed-fence",
+			Message: "code fence is never closed; it runs to the end of the page", Hint: "add a closing fence"})
+	}
+	s := Snippet{File: file, Line: line, Lang: lang, Info: b.Info, Attrs: attrs, Code: string(b.Code), Fenced: b.Fenced}
+	s.Kind, s.Guess = Classify(lang, s.Code)
+	if k, ok := attrs["kind"]; ok && k != "" {
+		s.Kind, s.Guess = Kind(k), false
+	}
+	switch {
+	case attrs.Has("skip"):
+		s.Action = Skip
+	case attrs.Has("build"):
+		s.Action = Build
+	case attrs.Has("run"):
+		s.Action = Run
+	}
+	if s.Action == Run || s.Action == Build {
+		s.Image = attrs["image"]
+		if s.Image == "" && s.Action == Run {
+			s.Image = defaultImage
+		}
+	}
+	s.Hash = Hash(s, images)
+	return s, ds
+}
+
+// Hash is the one definition of a snippet's identity: the verifier version,
+// the code, the behaviour attributes, the kind and the image that will run.
+// Where the block's position, title or highlighting changes, the hash does
+// not; where anything that changes the outcome changes, it does.
+func Hash(s Snippet, images ImageMapper) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "shipshape %s\n", Version)
+	fmt.Fprintf(h, "kind=%s\naction=%s\n", s.Kind, s.Action)
+	img := s.Image
+	if img != "" && images != nil {
+		img = images(img)
+	}
+	fmt.Fprintf(h, "image=%s\n", img)
+	h.Write([]byte(s.Attrs.canonical()))
+	h.Write([]byte{0})
+	h.Write([]byte(strings.TrimRight(s.Code, "\n")))
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}

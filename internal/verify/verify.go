@@ -1,0 +1,456 @@
+// Package verify proves a site's runnable snippets in a Docker engine, in
+// parallel, reusing stored results whose hash still matches.
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/runner"
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// Engine is what verify needs of a Docker engine.
+type Engine interface {
+	Run(ctx context.Context, spec runner.RunSpec) (runner.Outcome, error)
+	Build(ctx context.Context, spec runner.BuildSpec) (runner.BuildOutcome, error)
+	ImageID(ctx context.Context, ref string) (string, error)
+	RemoveImage(id string)
+}
+
+var _ Engine = (*runner.Engine)(nil)
+
+// ErrFailed means at least one example did not do what its page says.
+var ErrFailed = errors.New("examples failed")
+
+// ErrInfra means at least one example could not be tried: engine or image missing.
+var ErrInfra = errors.New("examples could not be run")
+
+// Options steer a verify run.
+type Options struct {
+	Config        config.Config
+	Engine        Engine
+	EngineVersion string
+	Force         bool      // run even where a stored result matches
+	Jobs          int       // pages verified at once
+	Log           io.Writer // one line per example; nil for none
+	Now           func() time.Time
+}
+
+// Item is one snippet's outcome in a report.
+type Item struct {
+	Snippet snippet.Snippet
+	Result  results.Result
+	Cached  bool
+}
+
+// Report is a whole run.
+type Report struct {
+	Items []Item
+}
+
+// Count tallies items by status.
+func (r Report) Count() map[results.Status]int {
+	m := map[results.Status]int{}
+	for _, it := range r.Items {
+		m[it.Result.Status]++
+	}
+	return m
+}
+
+// Err is nil when every item passed, was skipped or failed as intended.
+func (r Report) Err() error {
+	c := r.Count()
+	switch {
+	case c[results.Failed] > 0:
+		return fmt.Errorf("%w: %d of %d", ErrFailed, c[results.Failed], len(r.Items))
+	case c[results.Infra] > 0:
+		return fmt.Errorf("%w: %d of %d", ErrInfra, c[results.Infra], len(r.Items))
+	}
+	return nil
+}
+
+// Runnable reports whether verify does anything with a snippet.
+func Runnable(s snippet.Snippet) bool {
+	return s.Action == snippet.Run || s.Action == snippet.Build || s.Action == snippet.Skip
+}
+
+// Run verifies the runnable snippets of each page (pages[i] is one page's
+// snippets in order) and records results in store.
+func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, opt Options) Report {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	jobs := opt.Jobs
+	if jobs <= 0 {
+		jobs = 1
+	}
+	var (
+		mu     sync.Mutex
+		report Report
+		wg     sync.WaitGroup
+		work   = make(chan []snippet.Snippet)
+		images = &imageCache{ids: map[string]imageAnswer{}}
+	)
+	for i := 0; i < jobs; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for page := range work {
+				items := verifyPage(ctx, page, store, images, opt, &mu)
+				mu.Lock()
+				report.Items = append(report.Items, items...)
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, p := range pages {
+		select {
+		case work <- p:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	sort.SliceStable(report.Items, func(i, j int) bool {
+		a, b := report.Items[i].Snippet, report.Items[j].Snippet
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+	return report
+}
+
+type imageAnswer struct {
+	id  string
+	err error
+}
+
+// imageCache asks the engine once per image reference.
+type imageCache struct {
+	mu  sync.Mutex
+	ids map[string]imageAnswer
+}
+
+func (c *imageCache) get(ctx context.Context, e Engine, ref string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a, ok := c.ids[ref]; ok {
+		return a.id, a.err
+	}
+	id, err := e.ImageID(ctx, ref)
+	c.ids[ref] = imageAnswer{id, err}
+	return id, err
+}
+
+// verifyPage runs one page's snippets in order: {file=…} blocks add files
+// to the page's workspace, which later builds see.
+func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File, images *imageCache, opt Options, mu *sync.Mutex) []Item {
+	files := map[string][]byte{}
+	var items []Item
+	for _, s := range page {
+		if name := s.Attrs["file"]; name != "" && s.Action != snippet.Build {
+			files[name] = []byte(s.Code)
+		}
+		if !Runnable(s) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return items
+		}
+		mu.Lock()
+		prev, ok := store.Lookup(s.Hash)
+		mu.Unlock()
+		if ok && !opt.Force && reusable(ctx, prev, opt, images) {
+			items = append(items, Item{Snippet: s, Result: prev, Cached: true})
+			logf(opt.Log, s, prev, true)
+			continue
+		}
+		r := one(ctx, s, files, images, opt)
+		mu.Lock()
+		store.Results[s.Hash] = r
+		mu.Unlock()
+		items = append(items, Item{Snippet: s, Result: r})
+		logf(opt.Log, s, r, false)
+	}
+	return items
+}
+
+// reusable: a stored result counts when it was not an infrastructure error
+// and the image it ran is still the image the reference names.
+func reusable(ctx context.Context, prev results.Result, opt Options, images *imageCache) bool {
+	if prev.Status == results.Infra {
+		return false
+	}
+	if prev.ImageRun == "" || prev.ImageID == "" || opt.Engine == nil {
+		return true
+	}
+	if strings.HasPrefix(prev.Proof, "built") && !strings.Contains(prev.Proof, "ran") {
+		return true // the built image is removed; its base is in the hash through FROM mapping
+	}
+	id, err := images.get(ctx, opt.Engine, prev.ImageRun)
+	return err == nil && id == prev.ImageID
+}
+
+func logf(w io.Writer, s snippet.Snippet, r results.Result, cached bool) {
+	if w == nil {
+		return
+	}
+	tag := ""
+	if cached {
+		tag = " (cached)"
+	}
+	fmt.Fprintf(w, "%s:%d: %s %s%s", s.File, s.Line, s.Kind, r.Status, tag)
+	if r.Reason != "" {
+		fmt.Fprintf(w, ": %s", r.Reason)
+	}
+	fmt.Fprintln(w)
+}
+
+// one verifies a single snippet.
+func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images *imageCache, opt Options) results.Result {
+	cfg := opt.Config
+	r := results.Result{Kind: string(s.Kind), File: s.File, Line: s.Line, Engine: opt.EngineVersion,
+		At: opt.Now().UTC().Format(time.RFC3339)}
+	if s.Action == snippet.Skip {
+		r.Status = results.Skipped
+		r.Reason = s.Attrs["skip"]
+		if r.Reason == "" {
+			r.Reason = "marked {skip}"
+		}
+		return r
+	}
+	if opt.Engine == nil {
+		r.Status, r.Reason = results.Infra, runner.ErrNoEngine.Error()
+		return r
+	}
+	lim, err := limits(cfg, s)
+	if err != nil {
+		r.Status, r.Reason = results.Failed, err.Error()
+		return r
+	}
+	switch s.Action {
+	case snippet.Run:
+		r.Image = s.Image
+		r.ImageRun = cfg.MapImage(s.Image)
+		out, err := opt.Engine.Run(ctx, runner.RunSpec{Image: r.ImageRun, Cmd: []string{"/bin/sh", "-ec", s.Code},
+			WorkDir: "/work", Limits: lim})
+		if err != nil {
+			return infra(r, err)
+		}
+		r.Proof = "ran"
+		fill(&r, out)
+		judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
+	case snippet.Build:
+		df, bases := RewriteFrom(s.Code, cfg.MapImage)
+		for _, b := range bases {
+			if _, err := images.get(ctx, opt.Engine, b); err != nil {
+				r.Image, r.ImageRun = firstWritten(s.Code), b
+				return infra(r, err)
+			}
+		}
+		r.Image = firstWritten(s.Code)
+		if len(bases) > 0 {
+			r.ImageRun = bases[len(bases)-1]
+		}
+		ctxFiles := map[string][]byte{}
+		for k, v := range files {
+			ctxFiles[k] = v
+		}
+		bo, err := opt.Engine.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df), Files: ctxFiles, Timeout: 5 * time.Minute, Memory: lim.Memory})
+		if err != nil {
+			return infra(r, err)
+		}
+		r.DurationMS = bo.Duration.Milliseconds()
+		r.Output = string(bo.Log)
+		if bo.Failed {
+			r.Proof = "built"
+			r.ExitCode = 1
+			r.Output = lastLines(string(bo.Log), 40)
+			judge(&r, s, 1, false, 0)
+			if r.Status == results.Failed {
+				r.Reason = "build failed: " + bo.Message
+			}
+			return r
+		}
+		r.Proof = "built"
+		if name := s.Attrs["file"]; name != "" {
+			files[name] = []byte(s.Code)
+		}
+		if s.Attrs.Has("run") {
+			defer opt.Engine.RemoveImage(bo.ImageID)
+			out, err := opt.Engine.Run(ctx, runner.RunSpec{Image: bo.ImageID, Limits: lim})
+			if err != nil {
+				return infra(r, err)
+			}
+			r.Proof = "built+ran"
+			fill(&r, out)
+			r.DurationMS += bo.Duration.Milliseconds()
+			judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
+		} else {
+			opt.Engine.RemoveImage(bo.ImageID)
+			judge(&r, s, 0, false, 0)
+		}
+		r.ImageID = ""
+	}
+	return r
+}
+
+func fill(r *results.Result, out runner.Outcome) {
+	r.ExitCode = out.ExitCode
+	r.DurationMS = out.Duration.Milliseconds()
+	r.Output = string(out.Output)
+	r.Truncated = out.Truncated
+	r.ImageID = out.ImageID
+}
+
+func infra(r results.Result, err error) results.Result {
+	r.Status = results.Infra
+	r.Reason = err.Error()
+	if errors.Is(err, runner.ErrNoImage) {
+		r.Reason += " (build it with .ci/images.sh, or map the reference under [images] in shipshape.toml)"
+	}
+	return r
+}
+
+// judge compares an exit code with the snippet's {expect=…}: "fail" wants
+// any non-zero exit, a number wants that exit code, and the default is 0.
+// {output="…"} additionally wants that text in the output.
+func judge(r *results.Result, s snippet.Snippet, code int, timedOut bool, timeout time.Duration) {
+	want := s.Attrs["expect"]
+	switch {
+	case timedOut:
+		r.Status, r.Reason = results.Failed, fmt.Sprintf("killed after the %s timeout", timeout)
+		if want == "fail" {
+			r.Status = results.ExpectedFail
+		}
+		return
+	case want == "fail":
+		if code != 0 {
+			r.Status, r.Reason = results.ExpectedFail, fmt.Sprintf("failed as intended (exit %d)", code)
+		} else {
+			r.Status, r.Reason = results.Failed, "marked {expect=fail} but succeeded"
+		}
+		return
+	}
+	wantCode := 0
+	if want != "" {
+		n, err := strconv.Atoi(want)
+		if err != nil {
+			r.Status, r.Reason = results.Failed, fmt.Sprintf("{expect=%s}: want fail or an exit code", want)
+			return
+		}
+		wantCode = n
+	}
+	if code != wantCode {
+		r.Status, r.Reason = results.Failed, fmt.Sprintf("exit code %d, want %d", code, wantCode)
+		return
+	}
+	if o, ok := s.Attrs["output"]; ok && !strings.Contains(r.Output, o) {
+		r.Status, r.Reason = results.Failed, fmt.Sprintf("output does not contain %q", o)
+		return
+	}
+	r.Status = results.Passed
+}
+
+// limits applies config defaults and the snippet's own {timeout=…} and
+// {network=…}.
+func limits(cfg config.Config, s snippet.Snippet) (runner.Limits, error) {
+	mem, err := parseBytes(cfg.Verify.Memory)
+	if err != nil {
+		return runner.Limits{}, fmt.Errorf("config verify.memory: %w", err)
+	}
+	lim := runner.Limits{
+		Memory:      mem,
+		Pids:        cfg.Verify.Pids,
+		NanoCPUs:    int64(cfg.Verify.CPUs * 1e9),
+		Timeout:     cfg.Verify.Timeout.Duration,
+		OutputLimit: cfg.Verify.OutputLimit,
+		ReadOnly:    true,
+	}
+	if t := s.Attrs["timeout"]; t != "" {
+		d, err := time.ParseDuration(t)
+		if err != nil {
+			return lim, fmt.Errorf("{timeout=%s}: %v", t, err)
+		}
+		lim.Timeout = d
+	}
+	if n := s.Attrs["network"]; n != "" {
+		lim.Network = n
+	}
+	if s.Attrs.Has("writable") {
+		lim.ReadOnly = false
+	}
+	return lim, nil
+}
+
+func parseBytes(s string) (int64, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "g"):
+		mult, s = 1<<30, s[:len(s)-1]
+	case strings.HasSuffix(s, "m"):
+		mult, s = 1<<20, s[:len(s)-1]
+	case strings.HasSuffix(s, "k"):
+		mult, s = 1<<10, s[:len(s)-1]
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a size like 512m", s)
+	}
+	return n * mult, nil
+}
+
+var fromRe = regexp.MustCompile(`(?im)^(\s*FROM\s+(?:--\S+\s+)*)(\S+)(.*)$`)
+var syntaxRe = regexp.MustCompile(`(?im)^#\s*syntax\s*=.*$`)
+
+// RewriteFrom maps every FROM image through the image map (stage names are
+// left alone) and drops "# syntax=" lines, which would make the engine
+// contact a registry. It returns the new Dockerfile and the mapped images.
+func RewriteFrom(df string, mapImage func(string) string) (string, []string) {
+	stages := map[string]bool{}
+	var bases []string
+	df = syntaxRe.ReplaceAllString(df, "")
+	df = fromRe.ReplaceAllStringFunc(df, func(line string) string {
+		m := fromRe.FindStringSubmatch(line)
+		img, rest := m[2], m[3]
+		if f := strings.Fields(rest); len(f) >= 2 && strings.EqualFold(f[0], "as") {
+			defer func() { stages[strings.ToLower(f[1])] = true }()
+		}
+		if stages[strings.ToLower(img)] || strings.EqualFold(img, "scratch") || strings.Contains(img, "$") {
+			return line
+		}
+		mapped := mapImage(img)
+		bases = append(bases, mapped)
+		return m[1] + mapped + rest
+	})
+	return df, bases
+}
+
+func firstWritten(df string) string {
+	m := fromRe.FindStringSubmatch(df)
+	if m == nil {
+		return ""
+	}
+	return m[2]
+}
+
+func lastLines(s string, n int) string {
+	ls := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return strings.Join(ls, "\n") + "\n"
+}
