@@ -71,7 +71,7 @@ func Build(s *content.Site, opt Options) (Stats, diag.List, error) {
 	}
 	ds.Sort()
 	if ds.Errors() > 0 {
-		return st, ds, fmt.Errorf("%d errors; %s left as it was", ds.Errors(), opt.Out)
+		return st, ds, fmt.Errorf("%d error(s); %s left as it was", ds.Errors(), opt.Out)
 	}
 	return st, ds, swap(tmp, opt.Out)
 }
@@ -152,8 +152,13 @@ func (b *builder) render(out string) int {
 			continue
 		}
 		dst := filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(p.URL, "/")), "index.html")
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+		err := os.MkdirAll(filepath.Dir(dst), 0o755)
+		if err == nil {
 			err = os.WriteFile(dst, page.Bytes(), 0o644)
+		}
+		if err != nil {
+			b.addDiag(diag.Errorf(p.File, 0, "write page: %v", err))
+			continue
 		}
 		n++
 	}
