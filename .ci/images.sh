@@ -62,4 +62,6 @@ busybox_image
 debian_image
 apt_image shipshape/python:3.11 python3
 apt_image shipshape/nginx:1.22 nginx-light
+apt_image shipshape/golang:1.19 golang-go ca-certificates
+apt_image shipshape/redis:7 redis-server
 log "ready: $(docker image ls --format '{{.Repository}}:{{.Tag}}' 'shipshape/*' | sort | tr '\n' ' ')"
