@@ -37,7 +37,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 // build loads, renders and reports. It prints every diagnostic and a
 // summary, and fails once at the end.
 func build(e *env, src, out string, cfg configT, drafts bool) (site.Stats, error) {
-	s, err := content.Load(src, content.Options{Drafts: drafts})
+	s, err := content.Load(src, content.Options{Drafts: drafts, Name: cfg.Source})
 	if err != nil {
 		return site.Stats{}, err
 	}

@@ -43,7 +43,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		cfg.Verify.Jobs = *jobs
 	}
 	start := time.Now()
-	s, err := content.Load(cfg.Path(cfg.Source), content.Options{Drafts: true})
+	s, err := content.Load(cfg.Path(cfg.Source), content.Options{Drafts: true, Name: cfg.Source})
 	if err != nil {
 		return err
 	}

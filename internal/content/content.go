@@ -56,6 +56,9 @@ type Site struct {
 // Options change what Load keeps.
 type Options struct {
 	Drafts bool // keep pages with draft: true
+	// Name is how the root is written in messages and in Page.File, such as
+	// "content" when root is an absolute path to it; default root itself.
+	Name string
 }
 
 // frontMatter is what a page may say about itself.
@@ -72,6 +75,10 @@ type frontMatter struct {
 // is an error.
 func Load(root string, opt Options) (*Site, error) {
 	s := &Site{Root: root}
+	name0 := opt.Name
+	if name0 == "" {
+		name0 = root
+	}
 	var pages []*Page
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -98,7 +105,7 @@ func Load(root string, opt Options) (*Site, error) {
 			s.Diags = append(s.Diags, diag.Errorf(p, 0, "read: %v", err))
 			return nil
 		}
-		pg, ds := Parse(p, rel, b)
+		pg, ds := Parse(filepath.Join(name0, filepath.FromSlash(rel)), rel, b)
 		s.Diags = append(s.Diags, ds...)
 		if pg == nil || (pg.Draft && !opt.Drafts) {
 			return nil

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// seeds is the user's real-world guides, kept beside the repository.
+const seeds = "../../../shared/seeds"
+
+func needSeeds(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(seeds); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but the seed guides are missing: %v", err)
+		}
+		t.Skipf("seed guides not found: %v", err)
+	}
+}
+
+// TestSeedsBuild renders the user's two guides: damaged encoding, emoji
+// headings and unlabeled fences must not stop the build.
+func TestSeedsBuild(t *testing.T) {
+	needSeeds(t)
+	out := filepath.Join(t.TempDir(), "public")
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"build", "--source", seeds, "--out", out}, &stdout, &stderr)
+	if code != ExitOK {
+		t.Fatalf("build of the seed guides exited %d:\n%s", code, stderr.String())
+	}
+	for _, p := range []string{"docker-deep-dive/index.html", "docker-level-6-pro/index.html"} {
+		b, err := os.ReadFile(filepath.Join(out, p))
+		if err != nil {
+			t.Fatalf("page not written: %v", err)
+		}
+		if n := strings.Count(string(b), `<figure class="code"`); n < 30 {
+			t.Errorf("%s: %d code blocks rendered, want every block of the guide", p, n)
+		}
+	}
+}
