@@ -18,6 +18,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	source := fs.String("source", "", "content folder (default from shipshape.toml, else content)")
 	out := fs.String("out", "", "output folder, replaced whole on success (default public)")
 	drafts := fs.Bool("drafts", false, "include pages with draft: true")
+	noLinkErrors := fs.Bool("no-link-errors", false, "report broken links as warnings and build anyway")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -26,7 +27,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	_, err = build(e, cfg.Path(cfg.Source), cfg.Path(cfg.Out), cfg, *drafts)
+	_, err = buildWith(e, cfg.Path(cfg.Source), cfg.Path(cfg.Out), cfg, buildOptions{Drafts: *drafts, LinkWarnings: *noLinkErrors, GitDates: true})
 	if err != nil {
 		return err
 	}
@@ -45,9 +46,9 @@ func build(e *env, src, out string, cfg configT, drafts bool) (site.Stats, error
 	if err != nil {
 		return site.Stats{}, err
 	}
-	st, ds, err := site.Build(s, site.Options{Config: cfg, Results: store, Out: out})
+	st, ds, err := site.Build(s, site.Options{Config: cfg, Results: store, Out: out, LinkWarnings: bo.LinkWarnings, GitDates: bo.GitDates})
 	printDiags(e, ds)
-	fmt.Fprintf(e.stderr, "%s, %s (%s) -> %s\n", plural(st.Pages, "page"), plural(st.Snippets, "code block"), marks(st.Marks), out)
+	fmt.Fprintf(e.stderr, "%s, %s (%s), %s checked (%d broken) -> %s\n", plural(st.Pages, "page"), plural(st.Snippets, "code block"), marks(st.Marks), plural(st.Links, "link"), st.Broken, out)
 	return st, err
 }
 

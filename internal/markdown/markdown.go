@@ -44,7 +44,7 @@ type Markdown struct {
 }
 
 // New configures goldmark: CommonMark, GFM, footnotes, attributes on
-// headings, our heading IDs and the code hook.
+// headings, our heading IDs, GitHub alerts as callouts and the code hook.
 func New(opt Options) *Markdown {
 	ropts := []renderer.Option{html.WithXHTML()}
 	if opt.Unsafe {
@@ -55,7 +55,8 @@ func New(opt Options) *Markdown {
 	}
 	md := goldmark.New(
 		goldmark.WithExtensions(extension.GFM, extension.Footnote),
-		goldmark.WithParserOptions(parser.WithAutoHeadingID(), parser.WithAttribute()),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID(), parser.WithAttribute(),
+			parser.WithASTTransformers(util.Prioritized(alerts{}, 100))),
 		goldmark.WithRendererOptions(ropts...),
 	)
 	return &Markdown{md: md}

@@ -1,20 +1,20 @@
 // Package site assembles a loaded content folder into a static site:
-// templates, navigation, marks from verify results, and an atomic swap of
-// the output folder.
+// templates, navigation, link checking, the search index, marks from verify
+// results, and an atomic swap of the output folder.
 package site
 
 import (
-	"bytes"
 	"fmt"
 	"html"
 	"html/template"
 	"io"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
+	"runtime"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/yuin/goldmark/ast"
 
@@ -32,7 +32,13 @@ import (
 type Options struct {
 	Config  config.Config
 	Results *results.File
-	Out     string // output folder; replaced whole on success
+	Out     string // output folder; replaced whole on success (Build only)
+
+	// LinkWarnings turns broken links from errors into warnings, so that the
+	// build still succeeds (build --no-link-errors).
+	LinkWarnings bool
+	// GitDates asks git for each page's last commit date ("last updated").
+	GitDates bool
 }
 
 // Stats describe a finished build.
@@ -40,15 +46,200 @@ type Stats struct {
 	Pages    int
 	Snippets int
 	Marks    map[string]int // badge status -> count
+	Links    int            // links checked
+	Broken   int            // broken links found
 }
 
-// Build renders every page of s into opt.Out. The site is written to a
-// temporary folder beside Out and swapped in only when the build has no
-// errors, so a failed build leaves the previous output intact. Diagnostics
-// from content and rendering are returned together.
-func Build(s *content.Site, opt Options) (Stats, diag.List, error) {
+// Output is a whole site rendered in memory, the value the preview server
+// serves from and Build writes to disk.
+//
+//   - Files maps every generated file's slash path in the site ("index.html",
+//     "basics/first/index.html", "static/app.js", "search/t/do.json",
+//     "sitemap.xml", "404.html", "nav.html") to its bytes.
+//   - Static maps the content folder's own files (images, downloads) from
+//     their path in the site to the source file on disk; they are copied,
+//     not read into memory.
+//   - PageFile maps a page's source Path ("basics/first.md") to its key in
+//     Files.
+//
+// To preview an edit to one page, call RenderPage with the reloaded page: it
+// re-renders just that page with the navigation, link targets and anchors
+// of the last full Render. Render the whole site again when pages are added
+// or removed, or a title, weight or draft flag changes (the navigation
+// shows them on every page).
+type Output struct {
+	Files    map[string][]byte
+	Static   map[string]string
+	PageFile map[string]string
+	Stats    Stats
+
+	b   *builder
+	ids map[string]map[string]bool // page Path -> ids it renders
+	mu  sync.Mutex
+}
+
+// Render renders every page of s in memory. The diagnostics are content
+// problems and broken links; the Output is complete even when some are
+// errors (a page that fails to render is left out).
+func Render(s *content.Site, opt Options) (*Output, diag.List) {
+	b := newBuilder(s, opt)
+	o := &Output{
+		Files:    make(map[string][]byte, len(s.Pages)*2+64),
+		Static:   map[string]string{},
+		PageFile: make(map[string]string, len(s.Pages)),
+		ids:      make(map[string]map[string]bool, len(s.Pages)),
+		b:        b,
+	}
 	ds := append(diag.List(nil), s.Diags...)
-	st := Stats{Marks: map[string]int{}}
+	res := make([]*pageResult, len(s.Pages))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	workers := runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res[i] = b.page(s.Pages[i], i)
+			}
+		}()
+	}
+	for i := range s.Pages {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	secs := make([][]searchSection, len(s.Pages))
+	var pending []*pendingLink
+	for i, r := range res {
+		secs[i] = r.sections
+		ds = append(ds, r.diags...)
+		pending = append(pending, r.pending...)
+		o.Stats.Links += r.links
+		if r.html == nil {
+			continue
+		}
+		o.Files[r.file] = r.html
+		o.PageFile[s.Pages[i].Path] = r.file
+		o.ids[s.Pages[i].Path] = r.ids
+		o.Stats.Pages++
+	}
+	for _, pl := range pending {
+		if d := checkFragment(pl, o.ids[pl.Target.Path]); d != nil {
+			ds = append(ds, *d)
+		}
+	}
+	ds = append(ds, b.diags...)
+	searchIndex(s.Pages, secs, o.Files)
+	b.assets(o.Files)
+	b.extras(o.Files)
+	for _, rel := range s.Static {
+		o.Static[rel] = filepath.Join(s.Root, filepath.FromSlash(rel))
+	}
+	o.Stats.Snippets, o.Stats.Marks = b.snippets, b.marks
+	for i := range ds {
+		if ds[i].Rule == "link" {
+			o.Stats.Broken++
+			if opt.LinkWarnings && ds[i].Severity == diag.Error {
+				ds[i].Severity = diag.Warning
+			}
+		}
+	}
+	ds.Sort()
+	return o, ds
+}
+
+// RenderPage re-renders one page (reloaded from disk after an edit) with
+// the navigation of the last Render, stores it in Files and returns its
+// path in the site and its diagnostics, links included.
+func (o *Output) RenderPage(p *content.Page) (string, diag.List) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b := o.b
+	idx := -1
+	for i, q := range b.site.Pages {
+		if q.Path == p.Path {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 {
+		return "", diag.List{diag.Errorf(p.File, 0, "page is new to the site: render the whole site")}
+	}
+	b.mu.Lock()
+	b.diags = nil
+	b.mu.Unlock()
+	r := b.page(p, idx)
+	ds := append(diag.List(nil), r.diags...)
+	if r.html != nil {
+		o.Files[r.file] = r.html
+		o.ids[p.Path] = r.ids
+	}
+	for _, pl := range r.pending {
+		if d := checkFragment(pl, o.ids[pl.Target.Path]); d != nil {
+			ds = append(ds, *d)
+		}
+	}
+	ds = append(ds, b.diags...)
+	for i := range ds {
+		if ds[i].Rule == "link" && b.opt.LinkWarnings && ds[i].Severity == diag.Error {
+			ds[i].Severity = diag.Warning
+		}
+	}
+	ds.Sort()
+	return r.file, ds
+}
+
+// Write puts the output into dir, which must exist and be empty.
+func (o *Output) Write(dir string) error {
+	keys := make([]string, 0, len(o.Files))
+	for k := range o.Files {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	made := map[string]bool{}
+	write := func(rel string, data []byte) error {
+		dst := filepath.Join(dir, filepath.FromSlash(rel))
+		if d := filepath.Dir(dst); !made[d] {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return err
+			}
+			made[d] = true
+		}
+		return os.WriteFile(dst, data, 0o644)
+	}
+	for _, k := range keys {
+		if err := write(k, o.Files[k]); err != nil {
+			return fmt.Errorf("write %s: %w", k, err)
+		}
+	}
+	for rel, src := range o.Static {
+		if _, ok := o.Files[rel]; ok {
+			continue
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return fmt.Errorf("copy %s: %w", rel, err)
+		}
+		if err := write(rel, data); err != nil {
+			return fmt.Errorf("copy %s: %w", rel, err)
+		}
+	}
+	return nil
+}
+
+// Build renders every page of s into opt.Out: Render, then Write into a
+// temporary folder beside Out that is swapped in only when the build has
+// no errors, so a failed build leaves the previous output intact.
+// Diagnostics from content, rendering and link checking are returned
+// together.
+func Build(s *content.Site, opt Options) (Stats, diag.List, error) {
+	o, ds := Render(s, opt)
+	st := o.Stats
+	if ds.Errors() > 0 {
+		return st, ds, fmt.Errorf("%d errors; %s left as it was", ds.Errors(), opt.Out)
+	}
 	parent := filepath.Dir(filepath.Clean(opt.Out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return st, ds, fmt.Errorf("create output parent: %w", err)
@@ -58,20 +249,8 @@ func Build(s *content.Site, opt Options) (Stats, diag.List, error) {
 		return st, ds, fmt.Errorf("create temporary output: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-
-	b := newBuilder(s, opt)
-	pages := b.render(tmp)
-	ds = append(ds, b.diags...)
-	st.Pages, st.Snippets, st.Marks = pages, b.snippets, b.marks
-	if err := b.writeAssets(tmp); err != nil {
+	if err := o.Write(tmp); err != nil {
 		return st, ds, err
-	}
-	if err := copyStatic(s, tmp); err != nil {
-		return st, ds, err
-	}
-	ds.Sort()
-	if ds.Errors() > 0 {
-		return st, ds, fmt.Errorf("%d error(s); %s left as it was", ds.Errors(), opt.Out)
 	}
 	return st, ds, swap(tmp, opt.Out)
 }
@@ -99,10 +278,13 @@ func swap(tmp, out string) error {
 }
 
 type builder struct {
-	site *content.Site
-	opt  Options
-	tmpl *template.Template
-	md   *markdown.Markdown
+	site  *content.Site
+	opt   Options
+	tmpl  *template.Template
+	md    *markdown.Markdown
+	links *resolver
+	nav   string               // nav.html
+	dates map[string]time.Time // source Path -> last commit
 
 	mu       sync.Mutex
 	diags    diag.List
@@ -110,59 +292,19 @@ type builder struct {
 	marks    map[string]int
 }
 
+var templates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").ParseFS(theme.FS, "templates/*.html"))
+})
+
 func newBuilder(s *content.Site, opt Options) *builder {
-	b := &builder{site: s, opt: opt, marks: map[string]int{}}
-	b.tmpl = template.Must(template.New("").ParseFS(theme.FS, "templates/*.html"))
+	b := &builder{site: s, opt: opt, marks: map[string]int{}, tmpl: templates()}
 	b.md = markdown.New(markdown.Options{Code: b.code, Unsafe: true})
-	return b
-}
-
-// pageData is what page.html sees.
-type pageData struct {
-	Site        config.Config
-	Page        *content.Page
-	IsHome      bool
-	Description string
-	Rel         string // relative path from this page to the site root, ending in "/" or ""
-	Content     template.HTML
-	Sidebar     template.HTML
-}
-
-func (b *builder) render(out string) int {
-	n := 0
-	for _, p := range b.site.Pages {
-		var body bytes.Buffer
-		doc := b.md.Parse(p.Body)
-		doc.AddMeta("\x00page", p)
-		if err := b.md.Render(&body, p.Body, doc); err != nil {
-			b.addDiag(diag.Errorf(p.File, 0, "render: %v", err))
-			continue
-		}
-		rel := relRoot(p.URL)
-		data := pageData{
-			Site: b.opt.Config, Page: p, IsHome: p.URL == "/", Description: p.Description,
-			Rel: rel, Content: template.HTML(body.String()), Sidebar: template.HTML(sidebar(b.site.Tree, p, rel)),
-		}
-		if data.Description == "" {
-			data.Description = b.opt.Config.Description
-		}
-		var page bytes.Buffer
-		if err := b.tmpl.ExecuteTemplate(&page, "page.html", data); err != nil {
-			b.addDiag(diag.Errorf(p.File, 0, "template: %v", err))
-			continue
-		}
-		dst := filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(p.URL, "/")), "index.html")
-		err := os.MkdirAll(filepath.Dir(dst), 0o755)
-		if err == nil {
-			err = os.WriteFile(dst, page.Bytes(), 0o644)
-		}
-		if err != nil {
-			b.addDiag(diag.Errorf(p.File, 0, "write page: %v", err))
-			continue
-		}
-		n++
+	b.links = newResolver(s)
+	b.nav = navFragment(s.Tree)
+	if opt.GitDates {
+		b.dates = gitDates(s.Root)
 	}
-	return n
+	return b
 }
 
 func (b *builder) addDiag(d diag.Diagnostic) {
@@ -178,37 +320,6 @@ func relRoot(url string) string {
 		depth++
 	}
 	return strings.Repeat("../", depth)
-}
-
-// sidebar lists every page in the tree, marking the current one.
-func sidebar(t *content.Section, cur *content.Page, rel string) string {
-	var w strings.Builder
-	var walk func(s *content.Section)
-	link := func(p *content.Page) {
-		cls := ""
-		if p == cur {
-			cls = ` aria-current="page"`
-		}
-		fmt.Fprintf(&w, `<li><a href="%s%s"%s>%s</a></li>`, rel, strings.TrimPrefix(p.URL, "/"), cls, html.EscapeString(p.Title))
-	}
-	walk = func(s *content.Section) {
-		w.WriteString("<ul>")
-		if s.Index != nil {
-			link(s.Index)
-		}
-		for _, it := range s.Items() {
-			if it.Page != nil {
-				link(it.Page)
-				continue
-			}
-			fmt.Fprintf(&w, `<li><span class="section">%s</span>`, html.EscapeString(it.Section.Title))
-			walk(it.Section)
-			w.WriteString("</li>")
-		}
-		w.WriteString("</ul>")
-	}
-	walk(t)
-	return w.String()
 }
 
 // mark is the badge a block gets from its result.
@@ -283,8 +394,12 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	b.mu.Unlock()
 
 	lang := highlightLang(s)
-	fmt.Fprintf(w, `<figure class="code" data-status="%s" data-kind="%s" data-line="%d" data-hash="%s">`,
-		m.Status, s.Kind, s.Line, s.Hash)
+	fmt.Fprintf(w, `<figure class="code" data-status="%s" data-kind="%s" data-line="%d" data-hash="%s" data-lang="%s"`,
+		m.Status, s.Kind, s.Line, s.Hash, html.EscapeString(lang))
+	if c := copyText(s, lang); c != "" {
+		fmt.Fprintf(w, ` data-copy="%s"`, html.EscapeString(c))
+	}
+	fmt.Fprint(w, ">")
 	fmt.Fprintf(w, `<figcaption>`)
 	if t := s.Attrs["title"]; t != "" {
 		fmt.Fprintf(w, `<span class="title">%s</span>`, html.EscapeString(t))
@@ -338,42 +453,33 @@ func parseLines(s string) []int {
 	return out
 }
 
-func (b *builder) writeAssets(out string) error {
-	dst := filepath.Join(out, "static")
-	if err := fs.WalkDir(theme.FS, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+// copyText is what a block's copy button puts on the clipboard when it
+// differs from the code shown: the commands of a console session without
+// their "$ " prompts and without the output lines. "" means the code as is.
+func copyText(s snippet.Snippet, lang string) string {
+	lines := strings.Split(strings.TrimRight(s.Code, "\n"), "\n")
+	prompts := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "$ ") || l == "$" {
+			prompts++
 		}
-		data, err := theme.FS.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		t := filepath.Join(out, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(t), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(t, data, 0o644)
-	}); err != nil {
-		return fmt.Errorf("write theme assets: %w", err)
 	}
-	css := highlight.CSS(`[data-theme="dark"]`)
-	return os.WriteFile(filepath.Join(dst, "chroma.css"), []byte(css), 0o644)
+	if prompts == 0 {
+		return ""
+	}
+	var out []string
+	cont := false
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "$ ") || l == "$":
+			l = strings.TrimPrefix(strings.TrimPrefix(l, "$"), " ")
+			out = append(out, l)
+			cont = strings.HasSuffix(l, "\\")
+		case cont:
+			out = append(out, l)
+			cont = strings.HasSuffix(l, "\\")
+		}
+	}
+	return strings.Join(out, "\n") + "\n"
 }
 
-func copyStatic(s *content.Site, out string) error {
-	for _, rel := range s.Static {
-		src := filepath.Join(s.Root, filepath.FromSlash(rel))
-		dst := filepath.Join(out, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		data, err := os.ReadFile(src)
-		if err != nil {
-			return fmt.Errorf("copy %s: %w", path.Clean(rel), err)
-		}
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -1,0 +1,269 @@
+package site
+
+import (
+	"bytes"
+	"fmt"
+	"html"
+	"html/template"
+	"io/fs"
+	"net/url"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/highlight"
+	"github.com/shipshape/shipshape/internal/markdown"
+	theme "github.com/shipshape/shipshape/themes/default"
+)
+
+// pageData is what page.html sees.
+type pageData struct {
+	Site        config.Config
+	Page        *content.Page
+	IsHome      bool
+	Is404       bool
+	Title       string // the <title>
+	Description string
+	Rel         string // relative path from this page to the site root, ending in "/" or ""
+	Content     template.HTML
+	Sidebar     template.HTML
+	TOC         []markdown.Heading // h2 and h3
+	Crumbs      []crumb
+	Prev, Next  *navLink
+	EditURL     string
+	Updated     string // date of the last commit, "2006-01-02"
+	Canonical   string // absolute URL, when base_url is set
+}
+
+type navLink struct {
+	Title string
+	URL   string
+}
+
+// pageResult is one rendered page and what the rest of the build needs
+// from it.
+type pageResult struct {
+	file     string // path in the site
+	html     []byte // nil when the page failed to render
+	ids      map[string]bool
+	pending  []*pendingLink
+	links    int
+	sections []searchSection
+	diags    diag.List
+}
+
+// page renders pages[idx] (or its reloaded copy p).
+func (b *builder) page(p *content.Page, idx int) *pageResult {
+	r := &pageResult{file: strings.TrimPrefix(p.URL, "/") + "index.html"}
+	doc := b.md.Parse(p.Body)
+	doc.AddMeta("\x00page", p)
+	for _, l := range markdown.Links(doc, p.Body) {
+		r.links++
+		pl, d := b.links.resolve(p, l)
+		if d != nil {
+			r.diags = append(r.diags, *d)
+		}
+		if pl != nil {
+			r.pending = append(r.pending, pl)
+		}
+	}
+	var toc []markdown.Heading
+	for _, h := range markdown.Headings(doc, p.Body) {
+		if h.Level == 2 || h.Level == 3 {
+			toc = append(toc, h)
+		}
+	}
+	r.sections = sections(p, doc, p.Body)
+	var body bytes.Buffer
+	body.Grow(len(p.Body) * 2)
+	if err := b.md.Render(&body, p.Body, doc); err != nil {
+		r.diags = append(r.diags, diag.Errorf(p.File, 0, "render: %v", err))
+		return r
+	}
+	r.ids = idsIn(body.Bytes())
+	rel := relRoot(p.URL)
+	cfg := b.opt.Config
+	data := pageData{
+		Site: cfg, Page: p, IsHome: p.URL == "/", Rel: rel,
+		Title:       p.Title + " · " + cfg.Title,
+		Description: p.Description,
+		Content:     template.HTML(body.String()),
+		Sidebar:     template.HTML(sidebar(b.site.Tree, p, rel)),
+		TOC:         toc,
+		Crumbs:      breadcrumbs(b.site.Tree, p, rel),
+		EditURL:     editURL(cfg, p),
+		Canonical:   absURL(cfg.BaseURL, p.URL),
+	}
+	if data.IsHome {
+		data.Title = cfg.Title
+	}
+	if data.Description == "" {
+		data.Description = cfg.Description
+	}
+	pages := b.site.Pages
+	if idx > 0 {
+		data.Prev = &navLink{pages[idx-1].Title, href(rel, pages[idx-1])}
+	}
+	if idx+1 < len(pages) {
+		data.Next = &navLink{pages[idx+1].Title, href(rel, pages[idx+1])}
+	}
+	if t, ok := b.dates[p.Path]; ok {
+		data.Updated = t.Format("2006-01-02")
+	}
+	var out bytes.Buffer
+	out.Grow(body.Len() + 16<<10)
+	if err := b.tmpl.ExecuteTemplate(&out, "page.html", data); err != nil {
+		r.diags = append(r.diags, diag.Errorf(p.File, 0, "template: %v", err))
+		return r
+	}
+	r.html = out.Bytes()
+	return r
+}
+
+// idsIn collects every id="…" a rendered body carries: headings, footnotes
+// and anchors written in raw HTML alike.
+func idsIn(b []byte) map[string]bool {
+	ids := map[string]bool{}
+	for {
+		i := bytes.Index(b, []byte(` id="`))
+		if i < 0 {
+			return ids
+		}
+		b = b[i+5:]
+		j := bytes.IndexByte(b, '"')
+		if j < 0 {
+			return ids
+		}
+		ids[html.UnescapeString(string(b[:j]))] = true
+		b = b[j:]
+	}
+}
+
+// editURL points at the page's source in the configured repository:
+// repo_url/edit/edit_branch/<source>/<page>.
+func editURL(cfg config.Config, p *content.Page) string {
+	if cfg.RepoURL == "" {
+		return ""
+	}
+	src := filepath.ToSlash(filepath.Clean(cfg.Source))
+	if filepath.IsAbs(cfg.Source) {
+		root, err := filepath.Abs(cfg.Root)
+		if err != nil {
+			return ""
+		}
+		rel, err := filepath.Rel(root, cfg.Source)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return ""
+		}
+		src = filepath.ToSlash(rel)
+	}
+	branch := cfg.EditBranch
+	if branch == "" {
+		branch = "main"
+	}
+	return strings.TrimSuffix(cfg.RepoURL, "/") + "/edit/" + branch + "/" + path.Join(src, p.Path)
+}
+
+func absURL(base, p string) string {
+	if base == "" {
+		return ""
+	}
+	return strings.TrimSuffix(base, "/") + p
+}
+
+// basePath is the path part of base_url, for pages served at any depth
+// (404.html): "/" when unset.
+func basePath(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Path == "" {
+		return "/"
+	}
+	return strings.TrimSuffix(u.Path, "/") + "/"
+}
+
+// gitDates asks git once for the last commit date of every file under root.
+// It returns nil when root is not in a git work tree or git is missing.
+func gitDates(root string) map[string]time.Time {
+	out, err := exec.Command("git", "-C", root, "log", "--format=%x00%cI", "--name-only", "--relative", "--", ".").Output()
+	if err != nil {
+		return nil
+	}
+	dates := map[string]time.Time{}
+	var cur time.Time
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "\x00") {
+			cur, _ = time.Parse(time.RFC3339, l[1:])
+			continue
+		}
+		if l = strings.TrimSpace(l); l != "" && !cur.IsZero() {
+			if _, ok := dates[l]; !ok {
+				dates[l] = cur
+			}
+		}
+	}
+	return dates
+}
+
+// themeFiles are the theme's static files and the highlighting CSS, the same
+// for every build.
+var themeFiles = sync.OnceValue(func() map[string][]byte {
+	files := map[string][]byte{}
+	_ = fs.WalkDir(theme.FS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := theme.FS.ReadFile(p)
+		if err == nil {
+			files[p] = data
+		}
+		return err
+	})
+	files["static/chroma.css"] = []byte(highlight.CSS(`[data-theme="dark"]`))
+	return files
+})
+
+func (b *builder) assets(files map[string][]byte) {
+	for k, v := range themeFiles() {
+		files[k] = v
+	}
+	files["nav.html"] = []byte(b.nav)
+}
+
+// extras writes sitemap.xml and 404.html.
+func (b *builder) extras(files map[string][]byte) {
+	cfg := b.opt.Config
+	var sm bytes.Buffer
+	sm.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	sm.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
+	base := strings.TrimSuffix(cfg.BaseURL, "/")
+	for _, p := range b.site.Pages {
+		fmt.Fprintf(&sm, "<url><loc>%s</loc>", html.EscapeString(base+p.URL))
+		if t, ok := b.dates[p.Path]; ok {
+			fmt.Fprintf(&sm, "<lastmod>%s</lastmod>", t.Format("2006-01-02"))
+		}
+		sm.WriteString("</url>\n")
+	}
+	sm.WriteString("</urlset>\n")
+	files["sitemap.xml"] = sm.Bytes()
+
+	rel := basePath(cfg.BaseURL)
+	nf := &content.Page{Title: "Page not found", URL: "/404.html", Path: "404.md"}
+	data := pageData{
+		Site: cfg, Page: nf, Is404: true, Rel: rel,
+		Title:   "Page not found · " + cfg.Title,
+		Content: template.HTML(`<h1>Page not found</h1><p>There is no page at this address. Try the <a href="` + html.EscapeString(rel) + `">home page</a> or the search.</p>`),
+		Sidebar: template.HTML(sidebar(b.site.Tree, nf, rel)),
+	}
+	var out bytes.Buffer
+	if err := b.tmpl.ExecuteTemplate(&out, "page.html", data); err != nil {
+		b.addDiag(diag.Errorf("404.html", 0, "template: %v", err))
+		return
+	}
+	files["404.html"] = out.Bytes()
+}

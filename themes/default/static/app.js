@@ -1,0 +1,213 @@
+// shipshape default theme: the full navigation tree, theme toggle, copy
+// buttons and search. Everything here is an enhancement: pages are complete
+// without it.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var rel = document.body.getAttribute("data-rel") || "";
+
+  // --- theme: follow the system until the reader chooses; remember it ---
+  var toggle = document.getElementById("theme-toggle");
+  function effective() {
+    var t = root.getAttribute("data-theme");
+    if (t) return t;
+    return window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+  if (toggle) toggle.addEventListener("click", function () {
+    var next = effective() === "dark" ? "light" : "dark";
+    root.setAttribute("data-theme", next);
+    try { localStorage.setItem("shipshape-theme", next); } catch (e) {}
+  });
+
+  // --- navigation: swap the partial sidebar for the whole tree ---
+  var sidebar = document.getElementById("sidebar");
+  if (sidebar && window.fetch && location.protocol !== "file:") {
+    fetch(rel + "nav.html").then(function (r) { return r.ok ? r.text() : null; }).then(function (h) {
+      if (!h) return;
+      var tpl = document.createElement("template");
+      tpl.innerHTML = h;
+      var here = location.pathname.replace(/index\.html$/, "");
+      tpl.content.querySelectorAll("a").forEach(function (a) {
+        a.setAttribute("href", rel + a.getAttribute("href"));
+        var u = new URL(a.getAttribute("href"), location.href);
+        if (u.pathname.replace(/index\.html$/, "") === here) a.setAttribute("aria-current", "page");
+      });
+      var sec = document.body.getAttribute("data-section") || "";
+      tpl.content.querySelectorAll("details[data-sec]").forEach(function (d) {
+        var s = d.getAttribute("data-sec");
+        if (sec === s || sec.indexOf(s + "/") === 0) {
+          d.open = true;
+          if (sec === s) d.querySelector("summary").classList.add("current");
+        }
+      });
+      sidebar.replaceChildren(tpl.content);
+      var cur = sidebar.querySelector('[aria-current="page"]');
+      if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "nearest" });
+    }).catch(function () {});
+  }
+
+  // --- copy buttons: commands without prompts or output ---
+  function copy(text, btn) {
+    function done() {
+      btn.textContent = "Copied";
+      btn.classList.add("done");
+      setTimeout(function () { btn.textContent = "Copy"; btn.classList.remove("done"); }, 1500);
+    }
+    btn.setAttribute("data-copied", text);
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { fallback(text); done(); });
+    } else {
+      fallback(text);
+      done();
+    }
+  }
+  function fallback(text) {
+    var ta = document.createElement("textarea");
+    ta.value = text;
+    ta.style.position = "fixed";
+    ta.style.opacity = "0";
+    document.body.appendChild(ta);
+    ta.select();
+    try { document.execCommand("copy"); } catch (e) {}
+    ta.remove();
+  }
+  document.querySelectorAll("figure.code").forEach(function (fig) {
+    var cap = fig.querySelector("figcaption");
+    var pre = fig.querySelector("pre");
+    if (!cap || !pre) return;
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "copy";
+    btn.textContent = "Copy";
+    btn.setAttribute("aria-label", "Copy code");
+    btn.addEventListener("click", function () {
+      var t = fig.getAttribute("data-copy");
+      copy(t !== null ? t : pre.textContent, btn);
+    });
+    cap.appendChild(btn);
+  });
+
+  // --- search: fetch only the index chunks a query needs ---
+  var input = document.getElementById("search-input");
+  var box = document.getElementById("search-results");
+  if (!input || !box) return;
+  var STOP = {};
+  "an and are as at be but by for from has have if in into is it its of on or that the their then there these this to was were will with you your".split(" ").forEach(function (w) { STOP[w] = true; });
+  var cache = {};
+  function getJSON(u) {
+    if (!cache[u]) cache[u] = fetch(u).then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
+    return cache[u];
+  }
+  function words(s) {
+    return (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).filter(function (w) { return Array.from(w).length >= 2 && !STOP[w]; });
+  }
+  function key(t) {
+    var k = Array.from(t).slice(0, 2).join("");
+    if (/^[a-z0-9]+$/.test(k)) return k;
+    return "x" + Array.from(new TextEncoder().encode(k), function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+  function ids(s) {
+    var out = [], p = 0;
+    if (!s) return out;
+    s.split(".").forEach(function (x) { p += parseInt(x, 36); out.push(p); });
+    return out;
+  }
+  function score(w, last) {
+    return getJSON(rel + "search/t/" + key(w) + ".json").then(function (sh) {
+      var m = new Map();
+      if (!sh) return m;
+      var terms = Object.keys(sh.t).filter(function (t) { return t === w || (last && t.indexOf(w) === 0); });
+      terms.sort(function (a, b) { return a.length - b.length; });
+      terms.slice(0, 40).forEach(function (t) {
+        var b = ids(sh.t[t][0]), h = ids(sh.t[t][1]);
+        var idf = Math.log(1 + sh.n / (b.length + h.length)) * (t === w ? 1 : 0.7);
+        b.forEach(function (id) { m.set(id, Math.max(m.get(id) || 0, idf)); });
+        h.forEach(function (id) { m.set(id, (m.get(id) || 0) + 3 * idf); });
+      });
+      return m;
+    });
+  }
+  function search(q) {
+    var ws = words(q);
+    if (!ws.length) return Promise.resolve(null);
+    return Promise.all(ws.map(function (w, i) { return score(w, i === ws.length - 1); })).then(function (per) {
+      var scores = new Map();
+      per[0].forEach(function (s, id) {
+        var tot = s;
+        for (var i = 1; i < per.length; i++) {
+          var v = per[i].get(id);
+          if (v === undefined) return;
+          tot += v;
+        }
+        scores.set(id, tot);
+      });
+      if (!scores.size) per.forEach(function (m) { m.forEach(function (s, id) { scores.set(id, (scores.get(id) || 0) + s); }); });
+      var top = Array.from(scores).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; }).slice(0, 10);
+      return Promise.all(top.map(function (e) {
+        var pi = Math.floor(e[0] / 64), si = e[0] % 64;
+        return getJSON(rel + "search/d/" + Math.floor(pi / 8) + ".json").then(function (ch) {
+          var pg = ch && ch[pi % 8];
+          var sec = pg && pg[2][si];
+          return sec ? { title: pg[0], url: pg[1], head: sec[0], anchor: sec[1], snip: sec[2] } : null;
+        });
+      })).then(function (rs) { return { words: ws, results: rs.filter(Boolean) }; });
+    });
+  }
+  function esc(s) {
+    return s.replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
+  }
+  function mark(s, ws) {
+    var out = esc(s);
+    ws.forEach(function (w) {
+      var re = new RegExp("(" + esc(w).replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + ")", "giu");
+      out = out.replace(re, "<mark>$1</mark>");
+    });
+    return out;
+  }
+  var seq = 0, timer = null;
+  function run() {
+    var q = input.value, my = ++seq;
+    search(q).then(function (r) {
+      if (my !== seq) return;
+      if (!r) { box.hidden = true; box.innerHTML = ""; return; }
+      if (!r.results.length) {
+        box.innerHTML = '<div class="empty">No results for “' + esc(q) + '”</div>';
+      } else {
+        box.innerHTML = r.results.map(function (x) {
+          var u = rel + x.url + (x.anchor ? "#" + encodeURIComponent(x.anchor) : "");
+          var head = x.head !== x.title ? '<div class="r-head">' + mark(x.head, r.words) + "</div>" : '<div class="r-head">' + mark(x.title, r.words) + "</div>";
+          return '<a href="' + esc(u) + '"><div class="r-page">' + esc(x.title) + "</div>" + head + '<div class="r-snip">' + mark(x.snip, r.words) + "</div></a>";
+        }).join("");
+      }
+      box.hidden = false;
+    });
+  }
+  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 100); });
+  input.addEventListener("keydown", function (e) {
+    var links = Array.prototype.slice.call(box.querySelectorAll("a"));
+    var i = links.indexOf(box.querySelector("a.active"));
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      if (i >= 0) links[i].classList.remove("active");
+      i = e.key === "ArrowDown" ? Math.min(i + 1, links.length - 1) : Math.max(i - 1, 0);
+      if (links[i]) { links[i].classList.add("active"); links[i].scrollIntoView({ block: "nearest" }); }
+    } else if (e.key === "Enter") {
+      var a = links[i] || links[0];
+      if (a) { e.preventDefault(); location.href = a.href; }
+    } else if (e.key === "Escape") {
+      box.hidden = true;
+      input.blur();
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    e.preventDefault();
+    input.focus();
+    input.select();
+  });
+  document.addEventListener("click", function (e) {
+    if (!box.contains(e.target) && e.target !== input) box.hidden = true;
+  });
+})();
