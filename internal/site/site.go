@@ -482,4 +482,3 @@ func copyText(s snippet.Snippet, lang string) string {
 	}
 	return strings.Join(out, "\n") + "\n"
 }
-
