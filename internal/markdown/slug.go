@@ -10,13 +10,16 @@ import (
 
 // Slug is the one heading-ID function: lower case, letters and digits of any
 // script kept, spaces and hyphens become single hyphens, emoji and other
-// symbols dropped, no hyphen at either end. "🔰 Container Fundamentals"
-// becomes "container-fundamentals".
+// symbols dropped (with their variation selectors and keycap marks), no
+// hyphen at either end. "🔰 Container Fundamentals" becomes
+// "container-fundamentals" and "1️⃣ The Shift" "1-the-shift".
 func Slug(s string) string {
 	var b strings.Builder
 	hyphen := false
 	for _, r := range s {
 		switch {
+		case isVariation(r):
+			// emoji presentation selectors and joiners belong to the emoji
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) && b.Len() > 0:
 			if hyphen && b.Len() > 0 {
 				b.WriteByte('-')
@@ -34,6 +37,12 @@ func Slug(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// isVariation reports variation selectors and zero-width joiners, which
+// only shape the emoji next to them.
+func isVariation(r rune) bool {
+	return r >= 0xFE00 && r <= 0xFE0F || r >= 0xE0100 && r <= 0xE01EF || r == 0x200D || r == 0x200C
 }
 
 // ids generates heading IDs with Slug, numbering repeats "-1", "-2".

@@ -1,0 +1,74 @@
+package markdown
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestSlug(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "Container Fundamentals", "container-fundamentals"},
+		{"leading emoji", "🔰 Container Fundamentals", "container-fundamentals"},
+		{"emoji with selector", "⚙️ Setup", "setup"},
+		{"keycap", "1️⃣ THE MAJOR MINDSET SHIFT", "1-the-major-mindset-shift"},
+		{"trailing emoji", "Done ✅", "done"},
+		{"emoji only", "🐳🚀", ""},
+		{"zwj sequence", "👩‍💻 Developers", "developers"},
+		{"colon", "Images vs Containers: The Complete Picture", "images-vs-containers-the-complete-picture"},
+		{"punctuation", "What's `docker run` -- really?", "whats-docker-run-really"},
+		{"ampersand", "Build & Ship", "build-ship"},
+		{"dots and slashes", "v1.2 / amd64", "v12-amd64"},
+		{"underscore kept", "ENV_VAR names", "env_var-names"},
+		{"hyphens collapse", "a - b -- c", "a-b-c"},
+		{"leading and trailing hyphens", "-- edge --", "edge"},
+		{"cyrillic", "Привет, Мир", "привет-мир"},
+		{"japanese", "コンテナ 入門", "コンテナ-入門"},
+		{"accents", "Café Über", "café-über"},
+		{"combining mark", "Cafe\u0301", "cafe\u0301"},
+		{"digits", "2024 Roadmap", "2024-roadmap"},
+		{"tabs and spaces", "a\t b", "a-b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Slug(tt.in); got != tt.want {
+				t.Errorf("Slug(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestHeadingIDs checks ids as rendered: duplicates numbered, explicit
+// {#id} honoured, emoji-only headings still get an id.
+func TestHeadingIDs(t *testing.T) {
+	src := strings.Join([]string{
+		"# 🐳 Docker",
+		"## Setup",
+		"## Setup",
+		"## ⚙️ Setup",
+		"## Custom {#my-id}",
+		"## 🚀",
+		"## 🚀",
+		"### Привет",
+		"## Setup-1",
+	}, "\n\n")
+	md := New(Options{})
+	doc := md.Parse([]byte(src))
+	var got []string
+	for _, h := range Headings(doc, []byte(src)) {
+		got = append(got, h.ID)
+	}
+	want := []string{"docker", "setup", "setup-1", "setup-2", "my-id", "section", "section-1", "привет", "setup-1-1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("ids of\n%s\n= %q\nwant %q", src, got, want)
+	}
+	var out bytes.Buffer
+	if err := md.Render(&out, []byte(src), doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `<h2 id="my-id">Custom</h2>`) {
+		t.Errorf("explicit id not rendered: %s", out.String())
+	}
+}
