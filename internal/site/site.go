@@ -126,6 +126,9 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 		o.Stats.Pages++
 	}
 	for _, pl := range pending {
+		if pl.Target == nil {
+			continue
+		}
 		if d := checkFragment(pl, o.ids[pl.Target.Path]); d != nil {
 			ds = append(ds, *d)
 		}
@@ -177,6 +180,9 @@ func (o *Output) RenderPage(p *content.Page) (string, diag.List) {
 		o.ids[p.Path] = r.ids
 	}
 	for _, pl := range r.pending {
+		if pl.Target == nil {
+			continue
+		}
 		if d := checkFragment(pl, o.ids[pl.Target.Path]); d != nil {
 			ds = append(ds, *d)
 		}
