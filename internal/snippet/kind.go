@@ -1,6 +1,9 @@
 package snippet
 
 import (
+	"encoding/json"
+	"path"
+	"regexp"
 	"strings"
 )
 
@@ -25,51 +28,132 @@ const (
 	Text               Kind = "text"
 )
 
-// langKinds maps written languages to kinds; yaml is refined by content.
+// Kinds lists every kind, for reports.
+var Kinds = []Kind{Dockerfile, DockerfileFragment, Shell, Console, Compose, YAML, JSON,
+	Python, Nginx, Dockerignore, INI, TOML, Output, Diagram, Text}
+
+// Lexer is the highlighting language for a kind, so that the site
+// highlights a block as what it was classified as, not as its label.
+func (k Kind) Lexer() string {
+	switch k {
+	case Dockerfile, DockerfileFragment:
+		return "dockerfile"
+	case Shell:
+		return "bash"
+	case Console:
+		return "console"
+	case Compose, YAML:
+		return "yaml"
+	case JSON, Python, Nginx, INI, TOML:
+		return string(k)
+	case Dockerignore:
+		return "bash" // comments and globs; chroma has no dockerignore lexer
+	}
+	return "text"
+}
+
+// langKinds maps written languages to kinds; some are refined by content.
 var langKinds = map[string]Kind{
 	"dockerfile": Dockerfile, "docker": Dockerfile, "containerfile": Dockerfile,
 	"bash": Shell, "sh": Shell, "shell": Shell, "zsh": Shell,
-	"console": Console, "shell-session": Console, "terminal": Console,
-	"yaml": YAML, "yml": YAML, "compose": Compose,
-	"json": JSON, "python": Python, "py": Python, "python3": Python,
-	"nginx": Nginx, "dockerignore": Dockerignore,
-	"ini": INI, "conf": INI, "toml": TOML, "env": INI,
-	"text": Text, "txt": Text, "plaintext": Text, "output": Output,
-	"diagram": Diagram, "mermaid": Diagram,
+	"console": Console, "shell-session": Console, "terminal": Console, "shellsession": Console,
+	"yaml": YAML, "yml": YAML, "compose": Compose, "docker-compose": Compose,
+	"json": JSON, "jsonc": JSON, "python": Python, "py": Python, "python3": Python,
+	"nginx": Nginx, "dockerignore": Dockerignore, "gitignore": Dockerignore,
+	"ini": INI, "conf": INI, "cfg": INI, "toml": TOML, "env": INI, "dotenv": INI, "properties": INI,
+	"text": Text, "txt": Text, "plaintext": Text, "plain": Text, "output": Output, "log": Output,
+	"diagram": Diagram, "mermaid": Diagram, "ascii": Diagram,
 }
 
 // Classify decides a block's kind from its language and its content. guessed
-// is true when the content, not the language, decided.
+// is true when the content, not the language, decided; the site then
+// highlights by kind (Kind.Lexer) instead of by the label.
 func Classify(lang, code string) (k Kind, guessed bool) {
 	l := strings.ToLower(lang)
-	if k, ok := langKinds[l]; ok {
-		switch k {
-		case YAML, Compose:
-			if looksCompose(code) {
-				return Compose, k != Compose
-			}
-			return YAML, false
-		case Dockerfile:
-			if !hasFrom(code) {
-				return DockerfileFragment, false
-			}
-			return Dockerfile, false
-		case Shell:
-			if looksConsole(code) {
-				return Console, true
-			}
-		case Text:
-			if g := guess(code); g != Text {
-				return g, true
-			}
-		}
-		return k, false
+	k, ok := langKinds[l]
+	if !ok {
+		return guess(code), true
 	}
-	return guess(code), true
+	switch k {
+	case YAML, Compose:
+		if looksCompose(code) {
+			return Compose, k != Compose
+		}
+		return YAML, k != YAML
+	case Dockerfile:
+		if !hasFrom(code) {
+			return DockerfileFragment, false
+		}
+		return Dockerfile, false
+	case Shell:
+		switch {
+		case looksConsole(code):
+			return Console, true
+		case looksDockerfile(code): // ```bash over a Dockerfile
+			if hasFrom(code) {
+				return Dockerfile, true
+			}
+			return DockerfileFragment, true
+		}
+	case Console:
+		if !looksConsole(code) && looksShell(code) {
+			return Shell, true
+		}
+	case Text:
+		if g := guess(code); g != Text {
+			return g, true
+		}
+	}
+	return k, false
 }
 
+// KindForFile is the kind a file name implies ({file=…} on a block), or "".
+func KindForFile(name string) Kind {
+	if name == "" {
+		return ""
+	}
+	base := strings.ToLower(path.Base(name))
+	switch {
+	case base == "dockerfile" || base == "containerfile" || strings.HasPrefix(base, "dockerfile.") || strings.HasSuffix(base, ".dockerfile"):
+		return Dockerfile
+	case base == ".dockerignore" || strings.HasSuffix(base, ".dockerignore"):
+		return Dockerignore
+	case strings.Contains(base, "compose") && (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")):
+		return Compose
+	case base == "nginx.conf" || strings.HasSuffix(base, ".nginx"):
+		return Nginx
+	case base == ".env" || strings.HasSuffix(base, ".env"):
+		return INI
+	}
+	switch path.Ext(base) {
+	case ".yml", ".yaml":
+		return YAML
+	case ".json":
+		return JSON
+	case ".py":
+		return Python
+	case ".sh", ".bash":
+		return Shell
+	case ".toml":
+		return TOML
+	case ".ini", ".cfg":
+		return INI
+	case ".conf":
+		if strings.Contains(name, "nginx") {
+			return Nginx
+		}
+		return INI
+	}
+	return ""
+}
+
+// guess classifies a block from its content alone. The order matters:
+// a drawing may contain words that look like commands, and a Dockerfile's
+// RUN lines look like shell.
 func guess(code string) Kind {
 	switch {
+	case strings.TrimSpace(code) == "":
+		return Text
 	case looksDiagram(code):
 		return Diagram
 	case looksDockerfile(code):
@@ -79,10 +163,22 @@ func guess(code string) Kind {
 		return DockerfileFragment
 	case looksConsole(code):
 		return Console
+	case looksOptions(code):
+		return Shell
 	case looksShell(code):
 		return Shell
 	case looksCompose(code):
 		return Compose
+	case looksJSON(code):
+		return JSON
+	case looksNginx(code):
+		return Nginx
+	case looksPython(code):
+		return Python
+	case looksOutput(code):
+		return Output
+	case looksYAML(code):
+		return YAML
 	}
 	return Text
 }
@@ -122,11 +218,10 @@ func firstWord(l string) string {
 }
 
 // looksDockerfile: every non-comment, non-continuation line starts with an
-// upper-case instruction.
+// upper-case instruction that has arguments.
 func looksDockerfile(code string) bool {
-	ls := lines(code)
 	n, cont := 0, false
-	for _, l := range ls {
+	for _, l := range lines(code) {
 		if cont {
 			cont = strings.HasSuffix(l, "\\")
 			continue
@@ -135,7 +230,8 @@ func looksDockerfile(code string) bool {
 		if strings.HasPrefix(l, "#") {
 			continue
 		}
-		if !instructions[firstWord(l)] {
+		f := strings.Fields(l)
+		if !instructions[f[0]] || len(f) < 2 {
 			return false
 		}
 		n++
@@ -143,24 +239,38 @@ func looksDockerfile(code string) bool {
 	return n > 0
 }
 
+var promptLine = regexp.MustCompile(`^(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#\s]*)?)?\$(?:\s|$)`)
+
+// looksConsole: the first non-comment line is a "$ " prompt.
 func looksConsole(code string) bool {
-	ls := lines(code)
-	if len(ls) == 0 {
-		return false
+	for _, l := range lines(code) {
+		if strings.HasPrefix(l, "# ") && !strings.HasPrefix(l, "# $ ") {
+			continue
+		}
+		return promptLine.MatchString(strings.TrimPrefix(l, "# "))
 	}
-	return strings.HasPrefix(ls[0], "$ ") || strings.HasPrefix(ls[0], "# $ ")
+	return false
 }
 
 var commands = map[string]bool{
 	"docker": true, "docker-compose": true, "sudo": true, "cd": true, "mkdir": true,
-	"echo": true, "curl": true, "export": true, "cat": true, "ls": true, "apt-get": true,
-	"kubectl": true, "git": true, "npm": true, "pip": true, "python": true, "python3": true,
+	"echo": true, "curl": true, "export": true, "cat": true, "ls": true, "apt-get": true, "apt": true,
+	"kubectl": true, "git": true, "npm": true, "pip": true, "pip3": true, "python": true, "python3": true,
 	"for": true, "if": true, "while": true, "set": true, "rm": true, "cp": true, "mv": true,
-	"chmod": true, "wget": true, "systemctl": true, "ps": true, "watch": true, "time": true,
+	"chmod": true, "chown": true, "wget": true, "systemctl": true, "ps": true, "watch": true, "time": true,
 	"dive": true, "trivy": true, "go": true, "make": true, "touch": true, "grep": true,
+	"source": true, ".": true, "env": true, "xargs": true, "tar": true, "ssh": true, "scp": true,
+	"nginx": true, "podman": true, "helm": true, "hadolint": true, "jq": true, "printf": true,
+	"exit": true, "sleep": true, "kill": true, "df": true, "du": true, "free": true, "top": true,
+	"whoami": true, "id": true, "ping": true, "nslookup": true, "dig": true, "netstat": true, "ss": true,
+	"useradd": true, "groupadd": true, "yum": true, "dnf": true, "apk": true, "brew": true,
+	"node": true, "yarn": true, "npx": true, "cargo": true, "java": true, "mvn": true, "gradle": true,
+	"tee": true, "sed": true, "awk": true, "head": true, "tail": true, "sort": true, "wc": true,
+	"unset": true, "alias": true, "function": true, "case": true, "until": true, "trap": true,
 }
 
-// looksShell: most lines start with a known command or are comments.
+// looksShell: most lines start with a known command, an assignment or a
+// "./script"; comments do not count.
 func looksShell(code string) bool {
 	ls := lines(code)
 	if len(ls) == 0 {
@@ -181,11 +291,27 @@ func looksShell(code string) bool {
 		}
 		total++
 		w := firstWord(l)
-		if commands[w] || strings.Contains(w, "=") && !strings.HasPrefix(w, "=") {
+		if commands[w] || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
+			strings.Contains(w, "=") && !strings.HasPrefix(w, "=") && !strings.Contains(l, " = ") {
 			cmd++
 		}
 	}
 	return total > 0 && cmd*2 > total
+}
+
+// looksOptions: a block of command-line options only ("--read-only"),
+// shown as pieces of a docker run command.
+func looksOptions(code string) bool {
+	ls := lines(code)
+	if len(ls) == 0 || len(ls) > 10 {
+		return false
+	}
+	for _, l := range ls {
+		if !strings.HasPrefix(l, "-") || strings.HasPrefix(l, "- ") || strings.HasPrefix(l, "---") {
+			return false
+		}
+	}
+	return true
 }
 
 func looksCompose(code string) bool {
@@ -197,20 +323,96 @@ func looksCompose(code string) bool {
 	return false
 }
 
-// looksDiagram: box drawing, arrows or tree branches on at least one line.
-func looksDiagram(code string) bool {
-	for _, r := range code {
-		switch {
-		case r >= 0x2500 && r <= 0x257F: // box drawing
-			return true
-		case r == '→' || r == '←' || r == '↓' || r == '↑' || r == '⇒':
-			return true
+func looksJSON(code string) bool {
+	t := strings.TrimSpace(code)
+	return (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && json.Valid([]byte(t))
+}
+
+var nginxLine = regexp.MustCompile(`^(server|location|upstream|http|events)\b[^{]*\{$|^(listen|server_name|proxy_pass|root|try_files|worker_processes|include)\s+[^;]+;$`)
+
+func looksNginx(code string) bool {
+	n := 0
+	for _, l := range lines(code) {
+		if nginxLine.MatchString(l) {
+			n++
 		}
 	}
+	return n >= 2
+}
+
+var pythonLine = regexp.MustCompile(`^(def \w+\(.*\):|class \w+.*:|import \w+|from [\w.]+ import |print\(|if __name__ ==|@\w+)`)
+
+func looksPython(code string) bool {
 	for _, l := range lines(code) {
-		if strings.HasPrefix(l, "|--") || strings.HasPrefix(l, "+--") || strings.Contains(l, "-->") {
+		if pythonLine.MatchString(l) {
 			return true
 		}
 	}
 	return false
+}
+
+// outputLine: log and error lines as programs print them.
+var outputLine = regexp.MustCompile(`(?i)^[\w./-]+: \[(emerg|alert|crit|error|warn|notice|info)\]|^(error|warning|fatal|panic)\b|error response from daemon|^failed to |^\w+Error: |^Traceback |^(CONTAINER ID|REPOSITORY|IMAGE ID|NETWORK ID|NAME|DRIVER|VOLUME NAME)\s{2,}|^Successfully (built|tagged)|^Step \d+/\d+ :|^#\d+ \[|^\[\+\] |^[0-9a-f]{12}\s{2,}`)
+
+func looksOutput(code string) bool {
+	ls := lines(code)
+	if len(ls) == 0 {
+		return false
+	}
+	n := 0
+	for _, l := range ls {
+		if outputLine.MatchString(l) {
+			n++
+		}
+	}
+	return n*2 >= len(ls)
+}
+
+var yamlKey = regexp.MustCompile(`^(- )?[\w.-]+:(\s|$)`)
+
+// looksYAML: several lines of "key: value" or "- item" and none of prose.
+func looksYAML(code string) bool {
+	ls := lines(code)
+	if len(ls) < 2 {
+		return false
+	}
+	keys := 0
+	for _, l := range ls {
+		switch {
+		case strings.HasPrefix(l, "#"):
+		case yamlKey.MatchString(l):
+			keys++
+		case strings.HasPrefix(l, "- "):
+		default:
+			return false
+		}
+	}
+	return keys >= 2
+}
+
+// looksDiagram: box drawing, arrows, tree branches or a pipe table.
+func looksDiagram(code string) bool {
+	for _, r := range code {
+		switch {
+		case r >= 0x2500 && r <= 0x259F: // box drawing and blocks
+			return true
+		case r == '→' || r == '←' || r == '↓' || r == '↑' || r == '⇒' || r == '⟶' || r == '↔':
+			return true
+		}
+	}
+	ls := lines(code)
+	pipes := 0
+	for _, l := range ls {
+		if strings.HasPrefix(l, "|--") || strings.HasPrefix(l, "+--") || strings.HasPrefix(l, "`--") ||
+			strings.Contains(l, "-->") || strings.Contains(l, "<--") || strings.Contains(l, "==>") {
+			return true
+		}
+		if strings.HasPrefix(l, "+-") && strings.HasSuffix(l, "-+") {
+			return true
+		}
+		if strings.HasPrefix(l, "|") && strings.HasSuffix(l, "|") && strings.Count(l, "|") >= 3 {
+			pipes++
+		}
+	}
+	return len(ls) >= 2 && pipes == len(ls)
 }

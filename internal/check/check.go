@@ -1,0 +1,190 @@
+// Package check inspects code blocks without running them, each kind with
+// the parser its own ecosystem uses: buildkit for Dockerfiles, compose-go
+// for Compose files, mvdan.cc/sh and the docker CLI grammar for commands.
+package check
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// Status is the outcome of checking one block.
+type Status string
+
+const (
+	Passed       Status = "passed"        // checked; nothing worse than info
+	Warned       Status = "warnings"      // checked; warnings but no errors
+	Failed       Status = "failed"        // checked; errors
+	ExpectedFail Status = "expected-fail" // {expect=fail} and the check failed, as intended
+	Skipped      Status = "skipped"       // {skip}
+	Unchecked    Status = "not-checked"   // no static check for this kind (prose, output, python...)
+)
+
+// Result is what checking one block found.
+type Result struct {
+	Snippet  snippet.Snippet
+	Kind     snippet.Kind // the kind that was checked (a {file=} name can refine it)
+	Checked  string       // what was checked, e.g. "buildkit lint (22 rules)"; "" when nothing
+	Status   Status
+	Findings diag.List
+}
+
+// checker checks the code of one kind and says what it checked.
+type checker func(b *block) string
+
+var checkers = map[snippet.Kind]checker{
+	snippet.Dockerfile:         checkDockerfile,
+	snippet.DockerfileFragment: checkDockerfile,
+	snippet.Shell:              checkShell,
+	snippet.Console:            checkShell,
+	snippet.Compose:            checkCompose,
+	snippet.YAML:               checkYAML,
+	snippet.JSON:               checkJSON,
+	snippet.TOML:               checkTOML,
+	snippet.Dockerignore:       checkDockerignore,
+}
+
+// Snippet checks one block and returns its findings, with {ignore=} and
+// {expect=fail} applied. It is pure and fast enough to call while
+// rendering a page.
+func Snippet(s snippet.Snippet) []diag.Diagnostic {
+	return Block(s).Findings
+}
+
+// Block checks one block.
+func Block(s snippet.Snippet) Result {
+	r := Result{Snippet: s, Kind: s.Kind}
+	if s.Guess || s.Kind == snippet.Text {
+		if k := snippet.KindForFile(s.Attrs["file"]); k != "" {
+			r.Kind = k
+		}
+	}
+	if s.Action == snippet.Skip || s.Attrs.Has("skip") {
+		r.Status = Skipped
+		return r
+	}
+	c := checkers[r.Kind]
+	if c == nil {
+		r.Status = Unchecked
+		return r
+	}
+	b := &block{s: s, kind: r.Kind}
+	r.Checked = c(b)
+	r.Findings = b.ignore(b.found)
+	r.Status = status(r.Findings)
+	if expectsFail(s) {
+		r.Findings, r.Status = expectFail(s, r.Findings)
+	}
+	return r
+}
+
+// All checks every snippet, on every CPU, and keeps their order.
+func All(snips []snippet.Snippet) []Result {
+	out := make([]Result, len(snips))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = Block(snips[i])
+			}
+		}()
+	}
+	for i := range snips {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func status(ds diag.List) Status {
+	st := Passed
+	for _, d := range ds {
+		switch d.Severity {
+		case diag.Error:
+			return Failed
+		case diag.Warning:
+			st = Warned
+		}
+	}
+	return st
+}
+
+// expectsFail: {expect=fail} on a block that is not run means its check
+// must fail. A run block's expected failure is the runner's business.
+func expectsFail(s snippet.Snippet) bool {
+	return s.Attrs["expect"] == "fail" && s.Action != snippet.Run && s.Action != snippet.Build
+}
+
+func expectFail(s snippet.Snippet, ds diag.List) (diag.List, Status) {
+	if ds.Errors() == 0 {
+		return append(ds, diag.Diagnostic{File: s.File, Line: s.Line, Severity: diag.Error, Rule: "expect-fail",
+			Message: "block is marked {expect=fail} but its check found no error",
+			Hint:    "fix the example so it shows the mistake, or remove expect=fail"}), Failed
+	}
+	out := make(diag.List, len(ds))
+	for i, d := range ds {
+		if d.Severity == diag.Error {
+			d.Severity = diag.Info
+			d.Message = "fails as intended: " + d.Message
+		}
+		out[i] = d
+	}
+	return out, ExpectedFail
+}
+
+// block is one snippet being checked; checkers add findings with line
+// numbers inside the code, and block maps them to the Markdown file.
+type block struct {
+	s     snippet.Snippet
+	kind  snippet.Kind
+	found diag.List
+}
+
+// line maps a 1-based line inside the code to the Markdown file's line.
+func (b *block) line(n int) int {
+	if n < 1 {
+		n = 1
+	}
+	if b.s.Fenced {
+		return b.s.Line + n
+	}
+	return b.s.Line + n - 1
+}
+
+// add records a finding at line n of the code (0: the block itself).
+func (b *block) add(n int, sev diag.Severity, rule, hint, msg string) {
+	line := b.s.Line
+	if n > 0 {
+		line = b.line(n)
+	}
+	b.found = append(b.found, diag.Diagnostic{File: b.s.File, Line: line, Severity: sev, Rule: rule, Message: msg, Hint: hint})
+}
+
+// ignore drops findings whose rule is listed in {ignore=RULE} (several
+// separated by spaces or commas, in quotes).
+func (b *block) ignore(ds diag.List) diag.List {
+	v, ok := b.s.Attrs["ignore"]
+	if !ok {
+		return ds
+	}
+	skip := map[string]bool{}
+	for _, r := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		skip[strings.ToLower(r)] = true
+	}
+	var out diag.List
+	for _, d := range ds {
+		if !skip[strings.ToLower(d.Rule)] {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,261 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/sirupsen/logrus"
+	"gopkg.in/yaml.v3"
+
+	"github.com/shipshape/shipshape/internal/diag"
+)
+
+// compose-go reports some findings only through the global logrus logger,
+// so loads are serialised and a hook collects what each one logs.
+var (
+	composeMu   sync.Mutex
+	composeLog  *logHook
+	composeOnce sync.Once
+	composeSeq  atomic.Int64
+)
+
+type logHook struct{ msgs []string }
+
+func (h *logHook) Levels() []logrus.Level { return []logrus.Level{logrus.WarnLevel, logrus.ErrorLevel} }
+func (h *logHook) Fire(e *logrus.Entry) error {
+	h.msgs = append(h.msgs, e.Message)
+	return nil
+}
+
+// fillImage is given to services that have neither image nor build, so that
+// a fragment showing only networks or volumes still gets the other checks.
+const fillImage = "shipshape-fragment-image"
+
+// checkCompose parses with yaml.v3 (for lines), then loads the file in
+// memory with compose-go, the library `docker compose` itself uses.
+func checkCompose(b *block) string {
+	root, ok := parseYAML(b)
+	if !ok || root == nil {
+		return "yaml"
+	}
+	top := mapping(root)
+	if top == nil {
+		b.add(1, diag.Error, "compose-schema", "", "a Compose file is a mapping with a services key")
+		return "compose-go"
+	}
+	if k, _ := lookupKey(top, "version"); k != nil {
+		b.add(k.Line, diag.Warning, "compose-version-obsolete", "delete the version line",
+			"the top-level `version` attribute is obsolete; Compose ignores it")
+	}
+	for _, name := range incompleteServices(top) {
+		k, _ := lookupPath(top, []string{"services", name})
+		line := 0
+		if k != nil {
+			line = k.Line
+		}
+		b.add(line, diag.Info, "compose-fragment", "",
+			fmt.Sprintf("service %q has neither image nor build; checked as a fragment", name))
+	}
+	src, err := yaml.Marshal(root)
+	if err != nil {
+		b.add(0, diag.Error, "compose-schema", "", err.Error())
+		return "compose-go"
+	}
+	composeOnce.Do(func() {
+		composeLog = &logHook{}
+		logrus.AddHook(composeLog)
+		logrus.SetOutput(io.Discard)
+	})
+	composeMu.Lock()
+	composeLog.msgs = nil
+	name := fmt.Sprintf("snippet-%d.yaml", composeSeq.Add(1))
+	_, err = loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir:  "/shipshape/snippet",
+		ConfigFiles: []types.ConfigFile{{Filename: name, Content: src}},
+		Environment: types.Mapping{},
+	}, func(o *loader.Options) {
+		o.SetProjectName("snippet", true)
+		o.SkipResolveEnvironment = true
+		o.SkipResolveLabels = true
+		o.SkipInclude = true
+	})
+	logged := composeLog.msgs
+	composeMu.Unlock()
+	for _, m := range logged {
+		if strings.Contains(m, "`version` is obsolete") {
+			continue // reported above with its line
+		}
+		b.add(0, diag.Info, "compose-warning", "", strings.ReplaceAll(m, name+": ", ""))
+	}
+	if err != nil {
+		for _, m := range strings.Split(err.Error(), "\n") {
+			if m = strings.TrimSpace(m); m != "" {
+				composeError(b, top, strings.ReplaceAll(m, name, "compose file"))
+			}
+		}
+	}
+	return "compose-go"
+}
+
+var (
+	schemaPath    = regexp.MustCompile(`\b((?:services|networks|volumes|configs|secrets|models)(?:\.[A-Za-z0-9_.\-\[\]]+)?)`)
+	servicePath   = regexp.MustCompile(`service "([^"]+)"`)
+	undefinedName = regexp.MustCompile(`undefined \w+ (\S+)`)
+	falseSchema   = regexp.MustCompile(`(\S+)\.([A-Za-z0-9_-]+) false schema`)
+)
+
+// composeError turns a compose-go error into a finding at the line of the
+// key it names.
+func composeError(b *block, top *yaml.Node, msg string) {
+	msg = strings.TrimPrefix(msg, "validating compose file: ")
+	msg = strings.TrimSuffix(msg, ": invalid compose project")
+	line := 0
+	var path []string
+	if m := schemaPath.FindStringSubmatch(msg); m != nil {
+		path = strings.Split(m[1], ".")
+	} else if m := servicePath.FindStringSubmatch(msg); m != nil {
+		path = []string{"services", m[1]}
+		if i := strings.Index(msg, "undefined "); i >= 0 {
+			what := strings.Fields(msg[i+len("undefined "):])
+			if len(what) > 0 {
+				path = append(path, map[string]string{"network": "networks", "volume": "volumes",
+					"service": "depends_on", "secret": "secrets", "config": "configs"}[what[0]])
+			}
+		}
+	}
+	if k := deepest(top, path); k != nil {
+		line = k.Line
+		if m := undefinedName.FindStringSubmatch(msg); m != nil {
+			if _, v := lookupPath(top, path); v != nil {
+				if item := named(v, strings.Trim(m[1], `"`)); item != nil {
+					line = item.Line
+				}
+			}
+		}
+	}
+	hint := ""
+	if m := falseSchema.FindStringSubmatch(msg); m != nil {
+		msg = fmt.Sprintf("unknown key %q in %s", m[2], m[1])
+		hint = "check the spelling against the Compose specification"
+	}
+	b.add(line, diag.Error, "compose-schema", hint, msg)
+}
+
+// named finds the item of a sequence ("- front", "- front:/data") or the
+// key of a mapping that names what the error is about.
+func named(v *yaml.Node, name string) *yaml.Node {
+	switch v.Kind {
+	case yaml.SequenceNode:
+		for _, it := range v.Content {
+			if it.Value == name || strings.HasPrefix(it.Value, name+":") {
+				return it
+			}
+			if it.Kind == yaml.MappingNode {
+				if k, s := lookupKey(it, "source"); k != nil && s.Value == name {
+					return it
+				}
+			}
+		}
+	case yaml.MappingNode:
+		if k, _ := lookupKey(v, name); k != nil {
+			return k
+		}
+	}
+	return nil
+}
+
+// incompleteServices names services with neither image nor build and gives
+// each a placeholder image so the remaining checks can run.
+func incompleteServices(top *yaml.Node) []string {
+	_, svcs := lookupKey(top, "services")
+	svcs = mapping(svcs)
+	if svcs == nil {
+		return nil
+	}
+	var out []string
+	for i := 0; i+1 < len(svcs.Content); i += 2 {
+		name, svc := svcs.Content[i].Value, svcs.Content[i+1]
+		if svc.Kind == yaml.ScalarNode && svc.Tag == "!!null" {
+			svc.Kind, svc.Tag, svc.Value = yaml.MappingNode, "!!map", ""
+		}
+		if svc.Kind != yaml.MappingNode {
+			continue
+		}
+		has := false
+		for _, key := range []string{"image", "build", "provider", "extends"} {
+			if k, _ := lookupKey(svc, key); k != nil {
+				has = true
+			}
+		}
+		if !has {
+			out = append(out, name)
+			svc.Content = append(svc.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "image"},
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fillImage})
+		}
+	}
+	return out
+}
+
+// mapping unwraps a document node and returns n if it is a mapping.
+func mapping(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	return n
+}
+
+func lookupKey(m *yaml.Node, key string) (k, v *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+func lookupPath(top *yaml.Node, path []string) (k, v *yaml.Node) {
+	v = top
+	for _, p := range path {
+		k, v = lookupKey(v, p)
+		if k == nil {
+			return nil, nil
+		}
+	}
+	return k, v
+}
+
+// deepest returns the node of the longest prefix of path that exists: the
+// key itself, or the first element of a sequence value.
+func deepest(top *yaml.Node, path []string) *yaml.Node {
+	var best *yaml.Node
+	cur := top
+	for _, p := range path {
+		if cur != nil && cur.Kind == yaml.SequenceNode {
+			var idx int
+			if _, err := fmt.Sscanf(p, "%d", &idx); err == nil && idx < len(cur.Content) {
+				best, cur = cur.Content[idx], cur.Content[idx]
+				continue
+			}
+		}
+		k, v := lookupKey(cur, p)
+		if k == nil {
+			break
+		}
+		best, cur = k, v
+	}
+	return best
+}

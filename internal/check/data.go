@@ -1,0 +1,132 @@
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/moby/patternmatcher"
+	"gopkg.in/yaml.v3"
+
+	"github.com/shipshape/shipshape/internal/diag"
+)
+
+var (
+	yamlLine      = regexp.MustCompile(`^yaml: line (\d+): `)
+	yamlLineLoose = regexp.MustCompile(`^\s*line (\d+): `)
+)
+
+// parseYAML decodes the first document as a node tree; a syntax error
+// becomes a finding at its line. Later documents are checked for syntax.
+func parseYAML(b *block) (*yaml.Node, bool) {
+	dec := yaml.NewDecoder(strings.NewReader(b.s.Code))
+	var first *yaml.Node
+	for i := 0; ; i++ {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			msg := err.Error()
+			line := 0
+			if m := yamlLine.FindStringSubmatch(msg); m != nil {
+				line, _ = strconv.Atoi(m[1])
+				msg = strings.TrimPrefix(msg, m[0])
+			}
+			msg = strings.TrimPrefix(msg, "yaml: ")
+			b.add(line, diag.Error, "yaml-syntax", yamlHint(msg), msg)
+			return nil, false
+		}
+		// Decoding the tree into plain values finds what the node parse
+		// lets through, such as a key defined twice.
+		var v any
+		if err := n.Decode(&v); err != nil {
+			msg := strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n")
+			line := 0
+			if m := yamlLine.FindStringSubmatch(strings.TrimSpace(msg)); m != nil {
+				line, _ = strconv.Atoi(m[1])
+				msg = strings.TrimPrefix(strings.TrimSpace(msg), m[0])
+			} else if m := yamlLineLoose.FindStringSubmatch(msg); m != nil {
+				line, _ = strconv.Atoi(m[1])
+				msg = strings.TrimSpace(msg[len(m[0]):])
+			}
+			b.add(line, diag.Error, "yaml-syntax", yamlHint(msg), msg)
+			return nil, false
+		}
+		if i == 0 {
+			first = &n
+		}
+	}
+	return first, true
+}
+
+func yamlHint(msg string) string {
+	switch {
+	case strings.Contains(msg, "already defined"):
+		return "a key appears twice in one mapping; if the block shows alternatives, split it into two blocks"
+	case strings.Contains(msg, "found character that cannot start any token"):
+		return "YAML does not allow tabs for indentation"
+	}
+	return ""
+}
+
+func checkYAML(b *block) string {
+	parseYAML(b)
+	return "yaml"
+}
+
+func checkJSON(b *block) string {
+	dec := json.NewDecoder(strings.NewReader(b.s.Code))
+	for {
+		var v any
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			off := dec.InputOffset()
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				off = se.Offset
+			}
+			line := 1 + bytes.Count([]byte(b.s.Code[:min(int(off), len(b.s.Code))]), []byte("\n"))
+			b.add(line, diag.Error, "json-syntax", "", err.Error())
+			break
+		}
+	}
+	return "json"
+}
+
+func checkTOML(b *block) string {
+	var v map[string]any
+	if _, err := toml.Decode(b.s.Code, &v); err != nil {
+		line := 0
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			line = pe.Position.Line
+		}
+		b.add(line, diag.Error, "toml-syntax", "", err.Error())
+	}
+	return "toml"
+}
+
+// checkDockerignore compiles every pattern with the matcher the docker CLI
+// uses for build contexts.
+func checkDockerignore(b *block) string {
+	for i, l := range strings.Split(b.s.Code, "\n") {
+		p := strings.TrimSpace(l)
+		if p == "" || strings.HasPrefix(p, "#") {
+			continue
+		}
+		if _, err := patternmatcher.New([]string{p}); err != nil {
+			b.add(i+1, diag.Error, "dockerignore-pattern", "", err.Error())
+		}
+	}
+	return "patternmatcher"
+}

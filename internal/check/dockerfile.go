@@ -1,0 +1,220 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// fragmentBase is the FROM line put before a fragment so that buildkit
+// lints its instructions; the offline resolver answers for it.
+const fragmentBase = "FROM shipshape-fragment-base\n"
+
+// offlineResolver answers every image lookup with one fixed Linux config,
+// so lint never reaches for a registry.
+type offlineResolver struct{}
+
+var imageConfig = []byte(`{"os":"linux","architecture":"amd64","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},"rootfs":{"type":"layers","diff_ids":[]}}`)
+
+func (offlineResolver) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	return ref, digest.FromBytes(imageConfig), imageConfig, nil
+}
+
+var _ llb.ImageMetaResolver = offlineResolver{}
+
+// checkDockerfile lints with buildkit's DockerfileLint (the rules of
+// `docker build --check`) and adds shipshape's own rules. A fragment gets a
+// synthetic FROM first, whose line is then taken away again.
+func checkDockerfile(b *block) string {
+	code := b.s.Code
+	fragment := b.kind == snippet.DockerfileFragment || !startsWithFrom(code)
+	offset := 0
+	src := code
+	if fragment {
+		src, offset = fragmentBase+code, 1
+	}
+	dt := []byte(src)
+	res, err := dockerfile2llb.DockerfileLint(context.Background(), dt, dockerfile2llb.ConvertOpt{
+		SourceMap:    &llb.SourceMap{Filename: "Dockerfile", Language: "Dockerfile", Data: dt, Definition: &llb.Definition{}},
+		MetaResolver: offlineResolver{},
+	})
+	if err != nil {
+		b.add(0, diag.Error, "dockerfile-lint", "", "lint: "+err.Error())
+		return "buildkit lint"
+	}
+	for _, w := range res.Warnings {
+		n := rangeLine(w.Location) - offset
+		if n < 1 && offset > 0 {
+			continue // about the synthetic FROM
+		}
+		msg := w.Detail
+		if msg == "" {
+			msg = w.Description
+		}
+		b.add(n, diag.Warning, w.RuleName, w.URL, msg)
+	}
+	if res.Error != nil {
+		n := rangeLine(&res.Error.Location) - offset
+		b.add(n, diag.Error, "dockerfile-syntax", "", cleanBuildError(res.Error.Message))
+	}
+	ownRules(b, code, fragment || res.Error != nil)
+	if fragment {
+		return "buildkit lint (fragment, no FROM required)"
+	}
+	return "buildkit lint"
+}
+
+func startsWithFrom(code string) bool {
+	for _, l := range strings.Split(code, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		return strings.EqualFold(firstField(t), "FROM")
+	}
+	return false
+}
+
+func firstField(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+func rangeLine(loc *pb.Location) int {
+	if loc == nil || len(loc.Ranges) == 0 || loc.Ranges[0].Start == nil {
+		return 0
+	}
+	return int(loc.Ranges[0].Start.Line)
+}
+
+var lineN = regexp.MustCompile(`^(dockerfile parse error on )?line \d+: `)
+
+func cleanBuildError(m string) string {
+	return lineN.ReplaceAllString(m, "")
+}
+
+// ownRules are checks buildkit does not make but a course should. partial
+// (a fragment, or a file that does not parse) turns off whole-file rules.
+func ownRules(b *block, code string, partial bool) {
+	res, err := parser.Parse(bytes.NewReader([]byte(code)))
+	if err != nil || res.AST == nil {
+		return
+	}
+	stages := map[string]bool{}
+	user := ""
+	sawFrom := false
+	for _, n := range res.AST.Children {
+		args := nodeArgs(n)
+		switch strings.ToLower(n.Value) {
+		case "from":
+			sawFrom = true
+			user = ""
+			img := ""
+			for _, a := range args {
+				if !strings.HasPrefix(a, "--") {
+					img = a
+					break
+				}
+			}
+			if len(args) >= 3 && strings.EqualFold(args[len(args)-2], "as") {
+				defer func(name string) { stages[name] = true }(strings.ToLower(args[len(args)-1]))
+			}
+			baseImage(b, n.StartLine, img, stages)
+		case "user":
+			if len(args) > 0 {
+				user = args[0]
+			}
+		case "run":
+			aptCleanup(b, n)
+		case "add":
+			addLocal(b, n.StartLine, args)
+		}
+	}
+	if !partial && sawFrom && isRoot(user) {
+		b.add(0, diag.Warning, "dockerfile-root-user", "add `USER <name>` after installing packages",
+			"the final stage runs as root (no USER, or USER root)")
+	}
+}
+
+func isRoot(user string) bool {
+	u, _, _ := strings.Cut(user, ":")
+	return u == "" || u == "root" || u == "0"
+}
+
+func nodeArgs(n *parser.Node) []string {
+	var out []string
+	for a := n.Next; a != nil; a = a.Next {
+		out = append(out, a.Value)
+	}
+	return out
+}
+
+func baseImage(b *block, line int, img string, stages map[string]bool) {
+	if img == "" || strings.Contains(img, "$") || img == "scratch" || stages[strings.ToLower(img)] {
+		return
+	}
+	if strings.Contains(img, "@sha256:") {
+		return
+	}
+	name := img
+	if i := strings.LastIndexByte(img, '/'); i >= 0 {
+		name = img[i+1:]
+	}
+	_, tag, hasTag := strings.Cut(name, ":")
+	switch {
+	case !hasTag:
+		b.add(line, diag.Warning, "dockerfile-unpinned-base", "name a version, e.g. "+img+":<version>",
+			"base image "+img+" has no tag, so it means :latest and changes under you")
+	case tag == "latest":
+		b.add(line, diag.Warning, "dockerfile-unpinned-base", "name a version instead of latest",
+			"base image "+img+" uses :latest, which changes under you")
+	}
+}
+
+var (
+	aptInstall = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b`)
+	aptClean   = regexp.MustCompile(`rm\s+-[rf]+\s+[^&;|]*?/var/lib/apt/lists`)
+)
+
+func aptCleanup(b *block, n *parser.Node) {
+	cmd := strings.Join(nodeArgs(n), " ")
+	if aptInstall.MatchString(cmd) && !aptClean.MatchString(cmd) && !strings.Contains(cmd, "--mount=type=cache") {
+		b.add(n.StartLine, diag.Warning, "dockerfile-apt-cleanup",
+			"end the same RUN with `&& rm -rf /var/lib/apt/lists/*`",
+			"apt-get install without removing /var/lib/apt/lists in the same layer keeps the package lists in the image")
+	}
+}
+
+func addLocal(b *block, line int, args []string) {
+	var srcs []string
+	for _, a := range args {
+		if !strings.HasPrefix(a, "--") {
+			srcs = append(srcs, a)
+		}
+	}
+	if len(srcs) < 2 {
+		return
+	}
+	for _, s := range srcs[:len(srcs)-1] {
+		l := strings.ToLower(s)
+		if strings.Contains(l, "://") || strings.HasPrefix(l, "git@") ||
+			strings.HasSuffix(l, ".tar") || strings.Contains(l, ".tar.") || strings.HasSuffix(l, ".tgz") {
+			return
+		}
+	}
+	b.add(line, diag.Warning, "dockerfile-add-local", "use COPY; ADD is for URLs and archives to unpack",
+		"ADD copies local files; COPY says the same without ADD's surprises")
+}

@@ -1,0 +1,270 @@
+package check
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/shipshape/shipshape/internal/check/dockercli"
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// prompt matches a console prompt: "$ ", "user@host:~/app$ ", "(venv) $ ".
+var prompt = regexp.MustCompile(`^\s*(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#\s]*)?)?\$(?:\s|$)`)
+
+// commandLines keeps the lines of a console block that are commands (after
+// a "$ " prompt, and their continuations) and blanks the output lines, so
+// that line numbers stay those of the block.
+func commandLines(code string) (string, int) {
+	ls := strings.Split(code, "\n")
+	out := make([]string, len(ls))
+	cont, n := false, 0
+	for i, l := range ls {
+		switch {
+		case cont:
+			out[i] = l
+		case prompt.MatchString(l):
+			loc := prompt.FindStringIndex(l)
+			out[i] = strings.Repeat(" ", loc[1]) + l[loc[1]:]
+			n++
+		default:
+			out[i] = ""
+			continue
+		}
+		cont = strings.HasSuffix(strings.TrimRight(l, " \t"), "\\")
+	}
+	return strings.Join(out, "\n"), n
+}
+
+// dockerfileWords are the instructions that, written at the start of a
+// command in upper case, mean a Dockerfile line slipped into a shell block.
+var dockerfileWords = map[string]bool{
+	"FROM": true, "RUN": true, "CMD": true, "LABEL": true, "EXPOSE": true, "ENV": true,
+	"ADD": true, "COPY": true, "ENTRYPOINT": true, "VOLUME": true, "USER": true,
+	"WORKDIR": true, "ARG": true, "ONBUILD": true, "STOPSIGNAL": true,
+	"HEALTHCHECK": true, "SHELL": true, "MAINTAINER": true,
+}
+
+// checkShell parses the block as bash with mvdan.cc/sh and validates every
+// docker invocation found anywhere in it against the docker CLI grammar.
+func checkShell(b *block) string {
+	code := b.s.Code
+	if b.kind == snippet.Console {
+		var n int
+		code, n = commandLines(code)
+		if n == 0 {
+			b.add(0, diag.Info, "console-no-prompt", "start command lines with `$ `", "console block has no `$ ` command lines")
+			return "console prompts"
+		}
+	}
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(code), "")
+	if err != nil {
+		line := 0
+		msg := err.Error()
+		var pe syntax.ParseError
+		if pErr, ok := err.(syntax.ParseError); ok {
+			pe = pErr
+			line = int(pe.Pos.Line())
+			msg = pe.Text
+		}
+		b.add(line, diag.Error, "shell-syntax", "", msg)
+		return "sh (bash)"
+	}
+	docker := 0
+	var dfLines []int // lines of Dockerfile instructions found in the shell
+	var optionWords []dockercli.Word
+	var optionNodes []*syntax.Word
+	onlyOptions := true
+	statements := 0
+	for _, st := range f.Stmts {
+		statements++
+		if call, ok := st.Cmd.(*syntax.CallExpr); ok && len(call.Args) > 0 {
+			first := wordText(call.Args[0])
+			if strings.HasPrefix(first.Text, "-") && !first.Dynamic {
+				for _, w := range call.Args {
+					optionWords = append(optionWords, wordText(w))
+					optionNodes = append(optionNodes, w)
+				}
+				continue
+			}
+		}
+		onlyOptions = false
+	}
+	if onlyOptions && statements > 0 {
+		for _, p := range dockercli.RunFlags(optionWords) {
+			arg := p.Arg - 2
+			line := 0
+			if arg >= 0 && arg < len(optionNodes) {
+				line = int(optionNodes[arg].Pos().Line())
+			}
+			b.add(line, severity(p.Severity), p.Rule, p.Hint, p.Message)
+		}
+		return "docker run options (docker CLI grammar)"
+	}
+	syntax.Walk(f, func(n syntax.Node) bool {
+		call, ok := n.(*syntax.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		args := call.Args
+		if w := wordText(args[0]); w.Text == "$" && !w.Dynamic && len(args) > 1 {
+			args = args[1:] // a prompt left in a shell block
+		}
+		first := wordText(args[0])
+		if dockerfileWords[first.Text] && !first.Dynamic {
+			for l := call.Pos().Line(); l <= call.End().Line(); l++ {
+				dfLines = append(dfLines, int(l))
+			}
+			return true
+		}
+		words := make([]dockercli.Word, 0, len(args))
+		for _, a := range args {
+			words = append(words, wordText(a))
+		}
+		start := unwrap(words)
+		if start < 0 {
+			return true
+		}
+		name := path.Base(words[start].Text)
+		if name != "docker" && name != "docker-compose" {
+			return true
+		}
+		docker++
+		argv := append([]dockercli.Word{{Text: name}}, words[start+1:]...)
+		if start > 0 && path.Base(words[0].Text) == "xargs" {
+			argv = append(argv, dockercli.Word{Text: "ARGS", Dynamic: true})
+		}
+		_, problems := dockercli.Validate(argv)
+		for _, p := range problems {
+			i := start + p.Arg
+			if i >= len(args) {
+				i = start
+			}
+			b.add(int(args[i].Pos().Line()), severity(p.Severity), p.Rule, p.Hint, p.Message)
+		}
+		return true
+	})
+	if len(dfLines) > 0 {
+		dockerfileInShell(b, dfLines)
+	}
+	if docker > 0 {
+		return fmt.Sprintf("sh (bash) + docker CLI grammar (%d docker commands)", docker)
+	}
+	return "sh (bash)"
+}
+
+// dockerfileInShell lints the Dockerfile lines of a shell block as a
+// fragment, keeping their line numbers, and says they do not belong.
+func dockerfileInShell(b *block, lines []int) {
+	src := strings.Split(b.s.Code, "\n")
+	keep := map[int]bool{}
+	for _, l := range lines {
+		keep[l] = true
+	}
+	for i := range src {
+		if !keep[i+1] {
+			src[i] = ""
+		}
+	}
+	sub := &block{s: b.s, kind: snippet.DockerfileFragment}
+	sub.s.Code = strings.Join(src, "\n")
+	checkDockerfile(sub)
+	b.found = append(b.found, sub.found...)
+	b.add(lines[0], diag.Warning, "dockerfile-in-shell", "move Dockerfile instructions into a ```dockerfile block",
+		fmt.Sprintf("%s is a Dockerfile instruction, not a shell command", strings.Fields(strings.TrimSpace(src[lines[0]-1]))[0]))
+}
+
+func severity(s dockercli.Severity) diag.Severity {
+	switch s {
+	case dockercli.Error:
+		return diag.Error
+	case dockercli.Warning:
+		return diag.Warning
+	}
+	return diag.Info
+}
+
+// wordText gives a word's literal value; parts that expand at run time
+// make it dynamic and are kept as written.
+func wordText(w *syntax.Word) dockercli.Word {
+	var b strings.Builder
+	dyn := false
+	var lit func(parts []syntax.WordPart)
+	lit = func(parts []syntax.WordPart) {
+		for _, p := range parts {
+			switch p := p.(type) {
+			case *syntax.Lit:
+				b.WriteString(p.Value)
+			case *syntax.SglQuoted:
+				b.WriteString(p.Value)
+			case *syntax.DblQuoted:
+				lit(p.Parts)
+			default:
+				dyn = true
+				b.WriteString("$x")
+			}
+		}
+	}
+	lit(w.Parts)
+	return dockercli.Word{Text: b.String(), Dynamic: dyn}
+}
+
+// wrappers take a command after their own options; the value is the set of
+// their options that take a value.
+var wrappers = map[string]map[string]bool{
+	"sudo":    {"-u": true, "-g": true, "-h": true, "-p": true, "-C": true, "-U": true, "-r": true, "-t": true, "-D": true},
+	"env":     {"-u": true, "-C": true, "-S": true},
+	"time":    {},
+	"nice":    {"-n": true},
+	"nohup":   {},
+	"exec":    {"-a": true},
+	"command": {},
+	"builtin": {},
+	"watch":   {"-n": true, "--interval": true, "-d": false},
+	"timeout": {"-s": true, "-k": true, "--signal": true, "--kill-after": true},
+	"xargs":   {"-I": true, "-n": true, "-P": true, "-L": true, "-d": true, "-E": true, "-s": true, "-a": true},
+	"stdbuf":  {"-i": true, "-o": true, "-e": true},
+}
+
+// unwrap returns the index of the real command in words, skipping wrappers
+// such as sudo, env, time, watch, timeout and xargs; -1 if it is unknown.
+func unwrap(words []dockercli.Word) int {
+	i := 0
+	for i < len(words) {
+		w := words[i]
+		if w.Dynamic {
+			return -1
+		}
+		opts, ok := wrappers[path.Base(w.Text)]
+		if !ok {
+			return i
+		}
+		name := path.Base(w.Text)
+		i++
+		for i < len(words) {
+			a := words[i].Text
+			switch {
+			case a == "--":
+				i++
+			case strings.HasPrefix(a, "-") && len(a) > 1:
+				flag, _, hasVal := strings.Cut(a, "=")
+				i++
+				if opts[flag] && !hasVal && len(flag) >= 2 {
+					i++
+				}
+				continue
+			case name == "env" && strings.Contains(a, "="):
+				i++
+				continue
+			case name == "timeout":
+				i++ // the duration
+			}
+			break
+		}
+	}
+	return -1
+}

@@ -1,0 +1,87 @@
+package snippet
+
+import "testing"
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name    string
+		lang    string
+		code    string
+		kind    Kind
+		guessed bool
+	}{
+		{"labelled dockerfile", "dockerfile", "FROM alpine:3.19\nRUN true\n", Dockerfile, false},
+		{"dockerfile fragment", "dockerfile", "COPY . .\nRUN make\n", DockerfileFragment, false},
+		{"comment before FROM", "Dockerfile", "# syntax=docker/dockerfile:1\nFROM alpine\n", Dockerfile, false},
+		{"unlabelled dockerfile", "", "FROM node:18-alpine\n", Dockerfile, true},
+		{"unlabelled fragment", "", "HEALTHCHECK CMD curl -f http://localhost || exit 1\n", DockerfileFragment, true},
+		{"unlabelled user", "", "USER node\n", DockerfileFragment, true},
+		{"bash over a Dockerfile", "bash", "# base\nFROM python:3.11-slim\nRUN pip install flask\n", Dockerfile, true},
+		{"bash", "bash", "docker build -t app .\n", Shell, false},
+		{"unlabelled command", "", "docker images\n", Shell, true},
+		{"continuation", "", "docker run -d \\\n  --name web \\\n  nginx\n", Shell, true},
+		{"assignment", "", "DOCKER_BUILDKIT=1 docker build .\n", Shell, true},
+		{"options only", "", "--cap-drop ALL\n", Shell, true},
+		{"prompt and output", "", "$ docker ps\nCONTAINER ID   IMAGE\nabc   nginx\n", Console, true},
+		{"bash with prompts", "bash", "$ docker ps\n", Console, true},
+		{"user@host prompt", "", "user@box:~/app$ docker ps\n", Console, true},
+		{"console without prompt", "console", "docker ps\n", Shell, true},
+		{"compose by content", "yaml", "version: '3'\nservices:\n  web:\n    image: nginx\n", Compose, true},
+		{"compose label", "compose", "services:\n  web: {}\n", Compose, false},
+		{"yaml fragment", "yml", "environment:\n  - A=1\n", YAML, false},
+		{"unlabelled compose", "", "services:\n  web:\n    image: nginx\n", Compose, true},
+		{"unlabelled yaml", "", "name: x\nreplicas: 2\n", YAML, true},
+		{"json", "", "{\"a\": [1, 2]}\n", JSON, true},
+		{"nginx", "", "server {\n    listen 80;\n    location / {\n    }\n}\n", Nginx, true},
+		{"python", "", "import os\nprint(os.getcwd())\n", Python, true},
+		{"tree", "", "app/\n├── Dockerfile\n└── src/\n", Diagram, true},
+		{"ascii tree", "", "app/\n|-- Dockerfile\n`-- src/\n", Diagram, true},
+		{"arrows", "", "Container User → Container Architect\n", Diagram, true},
+		{"box", "text", "┌──┐\n│ a │\n└──┘\n", Diagram, true},
+		{"pipe table", "", "| a | b |\n| 1 | 2 |\n", Diagram, true},
+		{"nginx error output", "", "nginx: [emerg] open() \"/run/nginx.pid\" failed (13: Permission denied)\n", Output, true},
+		{"error output", "", "failed to prepare extraction snapshot: parent snapshot does not exist\n", Output, true},
+		{"docker ps table", "", "CONTAINER ID   IMAGE   STATUS\n1a2b3c4d5e6f   nginx   Up\n", Output, true},
+		{"prose", "", "How do I run a container?\n", Text, true},
+		{"list of words", "", "nginx container\napp container\n", Text, true},
+		{"image tag", "", "app:v1.2.0\n", Text, true},
+		{"labelled text", "text", "just words\n", Text, false},
+		{"output label", "output", "hello\n", Output, false},
+		{"python label", "py", "x = 1\n", Python, false},
+		{"dockerignore", "dockerignore", "node_modules\n", Dockerignore, false},
+		{"empty", "", "", Text, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k, g := Classify(tc.lang, tc.code)
+			if k != tc.kind || g != tc.guessed {
+				t.Errorf("Classify(%q, %q) = %s, %v; want %s, %v", tc.lang, tc.code, k, g, tc.kind, tc.guessed)
+			}
+		})
+	}
+}
+
+func TestKindForFile(t *testing.T) {
+	tests := map[string]Kind{
+		"Dockerfile": Dockerfile, "app/Dockerfile.dev": Dockerfile, ".dockerignore": Dockerignore,
+		"compose.yaml": Compose, "docker-compose.yml": Compose, "config.yml": YAML, "app.py": Python,
+		"nginx.conf": Nginx, "conf/nginx/site.conf": Nginx, ".env": INI, "pyproject.toml": TOML,
+		"data.json": JSON, "run.sh": Shell, "README": "", "": "",
+	}
+	for name, want := range tests {
+		if got := KindForFile(name); got != want {
+			t.Errorf("KindForFile(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestLexerFollowsKind(t *testing.T) {
+	for _, k := range Kinds {
+		if k.Lexer() == "" {
+			t.Errorf("Kind(%s).Lexer() is empty", k)
+		}
+	}
+	if got := Kind(Console).Lexer(); got != "console" {
+		t.Errorf("Console.Lexer() = %q, want console", got)
+	}
+}
