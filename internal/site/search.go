@@ -19,17 +19,17 @@ import (
 // The search index is built here and read by themes/default/static/app.js.
 // It is split so that a query fetches only what it needs (Pagefind-style):
 //
-//	search/t/<key>.json  terms whose first two letters give key:
+//	search/t/<key>.json  terms whose first three letters give key:
 //	                     {"n": sections, "t": {"term": ["body ids", "heading ids"]}}
 //	search/d/<k>.json    pages k*pagesPerChunk…: [[title, url, [[heading, anchor, snippet]…]]…]
 //
 // A section is a page's text up to its first h2/h3, or under one h2/h3.
 // Its id is page*maxSections+section; id lists are sorted, delta-encoded
-// in base 36 and joined with ".". key is the two letters themselves when
+// in base 36 and joined with ".". key is the three letters themselves when
 // they are [a-z0-9], else "x" and their UTF-8 bytes in hex.
 
 const (
-	pagesPerChunk = 8
+	pagesPerChunk = 2
 	maxSections   = 64
 	snippetLen    = 150
 )
@@ -78,7 +78,7 @@ func termKey(t string) string {
 	n := 0
 	end := len(t)
 	for i := range t {
-		if n == 2 {
+		if n == 3 {
 			end = i
 			break
 		}

@@ -102,7 +102,7 @@
     return (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).filter(function (w) { return Array.from(w).length >= 2 && !STOP[w]; });
   }
   function key(t) {
-    var k = Array.from(t).slice(0, 2).join("");
+    var k = Array.from(t).slice(0, 3).join("");
     if (/^[a-z0-9]+$/.test(k)) return k;
     return "x" + Array.from(new TextEncoder().encode(k), function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
@@ -145,8 +145,8 @@
       var top = Array.from(scores).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; }).slice(0, 10);
       return Promise.all(top.map(function (e) {
         var pi = Math.floor(e[0] / 64), si = e[0] % 64;
-        return getJSON(rel + "search/d/" + Math.floor(pi / 8) + ".json").then(function (ch) {
-          var pg = ch && ch[pi % 8];
+        return getJSON(rel + "search/d/" + Math.floor(pi / 2) + ".json").then(function (ch) {
+          var pg = ch && ch[pi % 2];
           var sec = pg && pg[2][si];
           return sec ? { title: pg[0], url: pg[1], head: sec[0], anchor: sec[1], snip: sec[2] } : null;
         });
