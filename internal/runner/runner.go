@@ -103,6 +103,11 @@ type RunSpec struct {
 	WorkDir string
 	User    string
 	Limits  Limits
+	// ExtraHosts are "name:ip" entries for /etc/hosts, so a config naming
+	// upstream hosts can be checked without a network.
+	ExtraHosts []string
+	// Files are written into WorkDir (or /) before the container starts.
+	Files map[string][]byte
 }
 
 // Outcome is what a run produced.
@@ -125,6 +130,11 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	}
 	out.ImageID = id
 	lim := spec.Limits
+	if len(spec.Files) > 0 {
+		// The engine refuses to copy into a read-only root filesystem, and
+		// a tmpfs work dir would hide the files once the container starts.
+		lim.ReadOnly = false
+	}
 	pids := lim.Pids
 	cfg := &container.Config{
 		Image:           spec.Image,
@@ -151,6 +161,7 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	} else {
 		host.NetworkMode = container.NetworkMode(lim.Network)
 	}
+	host.ExtraHosts = spec.ExtraHosts
 	if lim.ReadOnly {
 		host.Tmpfs = map[string]string{"/tmp": "rw,exec,size=64m"}
 		if spec.WorkDir != "" && spec.WorkDir != "/tmp" {
@@ -164,6 +175,11 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 		return out, fmt.Errorf("create container from %s: %w", spec.Image, err)
 	}
 	defer e.removeContainer(cr.ID)
+	if len(spec.Files) > 0 {
+		if err := e.copyFiles(ctx, cr.ID, spec.WorkDir, spec.Files); err != nil {
+			return out, err
+		}
+	}
 
 	timeout := lim.Timeout
 	if timeout <= 0 {
@@ -380,6 +396,72 @@ func contextTar(dockerfile []byte, files map[string][]byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// copyFiles writes files into a created container under dir.
+func (e *Engine) copyFiles(ctx context.Context, id, dir string, files map[string][]byte) error {
+	if dir == "" {
+		dir = "/"
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		hdr := &tar.Header{Name: strings.TrimPrefix(n, "/"), Mode: 0o644, Size: int64(len(files[n])), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg}
+		if strings.HasSuffix(n, ".sh") {
+			hdr.Mode = 0o755
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := tw.Write(files[n]); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := e.c.CopyToContainer(cctx, id, client.CopyToContainerOptions{DestinationPath: dir, Content: &buf})
+	if err != nil {
+		return fmt.Errorf("copy files into container: %w", err)
+	}
+	return nil
+}
+
+// Count reports how many containers, networks, volumes and images carry the
+// label of runID (any run when empty): after a run it should be zero.
+func (e *Engine) Count(ctx context.Context, runID string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	f := make(client.Filters)
+	if runID != "" {
+		f.Add("label", Label+"="+runID)
+	} else {
+		f.Add("label", Label)
+	}
+	cs, err := e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return 0, fmt.Errorf("list containers: %w", err)
+	}
+	ns, err := e.c.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		return 0, fmt.Errorf("list networks: %w", err)
+	}
+	vs, err := e.c.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+	if err != nil {
+		return 0, fmt.Errorf("list volumes: %w", err)
+	}
+	is, err := e.c.ImageList(ctx, client.ImageListOptions{All: true, Filters: f})
+	if err != nil {
+		return 0, fmt.Errorf("list images: %w", err)
+	}
+	return len(cs.Items) + len(ns.Items) + len(vs.Items) + len(is.Items), nil
 }
 
 // RemoveImage deletes an image this run built.

@@ -1,0 +1,7 @@
+package runner
+
+import "github.com/moby/moby/client"
+
+// Client exposes the engine client to this package's external tests, which
+// set up helpers (such as a server for the egress test) that Run cannot.
+func (e *Engine) Client() *client.Client { return e.c }

@@ -1,0 +1,256 @@
+package runner_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/shipshape/shipshape/internal/runner"
+	"github.com/shipshape/shipshape/internal/testenv"
+)
+
+const busybox = "shipshape/busybox:latest"
+
+// strict is the sandbox every example gets by default, with small figures so
+// that the hostile cases hit the limits quickly.
+func strict() runner.Limits {
+	return runner.Limits{Memory: 64 << 20, Pids: 64, NanoCPUs: 1e9, Timeout: 20 * time.Second, OutputLimit: 64 << 10, ReadOnly: true}
+}
+
+func run(t *testing.T, e *runner.Engine, script string, lim runner.Limits) runner.Outcome {
+	t.Helper()
+	out, err := e.Run(context.Background(), runner.RunSpec{Image: busybox, Cmd: []string{"/bin/sh", "-c", script}, WorkDir: "/work", Limits: lim})
+	if err != nil {
+		t.Fatalf("run %q: %v", script, err)
+	}
+	return out
+}
+
+func TestRunLimits(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	cases := []struct {
+		name, script, want string
+	}{
+		{"memory limit", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max", "67108864"},
+		{"pids limit", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max", "64"},
+		{"no capabilities", "grep CapEff /proc/self/status", "0000000000000000"},
+		{"no new privileges", "grep NoNewPrivs /proc/self/status", "1"},
+		{"read-only root", "touch /x 2>&1; true", "Read-only file system"},
+		{"writable tmp and work dir", "echo ok > /tmp/a && echo ok > /work/b && cat /tmp/a /work/b", "ok\nok"},
+		{"only loopback", "ls /sys/class/net", "lo"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := run(t, e, c.script, strict())
+			if got := strings.TrimSpace(string(out.Output)); !strings.Contains(got, c.want) {
+				t.Errorf("%q: got %q, want it to contain %q", c.script, got, c.want)
+			}
+			if c.name == "only loopback" && strings.TrimSpace(string(out.Output)) != "lo" {
+				t.Errorf("%q: got interfaces %q, want only lo", c.script, out.Output)
+			}
+		})
+	}
+}
+
+func TestRunExitOutputAndImage(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	out := run(t, e, "echo to-stdout; echo to-stderr >&2; exit 3", strict())
+	if out.ExitCode != 3 {
+		t.Errorf("exit code: got %d, want 3", out.ExitCode)
+	}
+	if got := string(out.Output); !strings.Contains(got, "to-stdout") || !strings.Contains(got, "to-stderr") {
+		t.Errorf("output: got %q, want both streams", got)
+	}
+	id, _ := e.ImageID(context.Background(), busybox)
+	if out.ImageID != id || !strings.HasPrefix(id, "sha256:") {
+		t.Errorf("image id: got %q, want %q", out.ImageID, id)
+	}
+	lim := strict()
+	lim.OutputLimit = 100
+	out = run(t, e, "yes | head -c 5000", lim)
+	if len(out.Output) != 100 || !out.Truncated {
+		t.Errorf("output cap: got %d bytes truncated=%v, want 100 bytes truncated", len(out.Output), out.Truncated)
+	}
+	if _, err := e.Run(context.Background(), runner.RunSpec{Image: "shipshape/no-such-image:0", Limits: strict()}); !errors.Is(err, runner.ErrNoImage) {
+		t.Errorf("missing image: got %v, want ErrNoImage", err)
+	}
+}
+
+func TestRunFiles(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	out, err := e.Run(context.Background(), runner.RunSpec{Image: busybox, Cmd: []string{"sh", "-c", "cat app/hello.txt; ./run.sh"},
+		WorkDir: "/work", Files: map[string][]byte{"app/hello.txt": []byte("from a file\n"), "run.sh": []byte("#!/bin/sh\necho from a script\n")}, Limits: strict()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(out.Output); got != "from a file\nfrom a script\n" || out.ExitCode != 0 {
+		t.Errorf("files: got %q exit %d, want both lines and exit 0", got, out.ExitCode)
+	}
+}
+
+// TestHostile runs the classic hostile snippets and checks each is contained:
+// it ends, it is reported, and the engine still runs the next example.
+func TestHostile(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+
+	t.Run("fork bomb", func(t *testing.T) {
+		lim := strict()
+		lim.Timeout = 10 * time.Second
+		out := run(t, e, "f() { f | f & }; f; sleep 3; echo survived", lim)
+		// The pids limit stops it: forks fail, the script goes on or is killed.
+		if !strings.Contains(string(out.Output), "can't fork") && !out.TimedOut && out.ExitCode == 0 {
+			t.Errorf("fork bomb: got exit %d output %q, want fork failures or a kill", out.ExitCode, out.Output)
+		}
+	})
+	t.Run("memory hog", func(t *testing.T) {
+		out := run(t, e, `x=$(head -c 300000000 /dev/zero | tr '\0' a); echo ${#x}`, strict())
+		if out.ExitCode == 0 || strings.Contains(string(out.Output), "300000000") {
+			t.Errorf("memory hog: got exit %d output %q, want it killed before holding 300 MB", out.ExitCode, out.Output)
+		}
+	})
+	t.Run("endless loop", func(t *testing.T) {
+		lim := strict()
+		lim.Timeout = 2 * time.Second
+		out := run(t, e, "while :; do :; done", lim)
+		if !out.TimedOut || out.ExitCode != 137 {
+			t.Errorf("endless loop: got timedOut=%v exit %d, want killed with 137", out.TimedOut, out.ExitCode)
+		}
+	})
+	t.Run("egress attempt", func(t *testing.T) {
+		// A server on the bridge network: a container with a network
+		// reaches it (so the probe works), a default one does not.
+		ip := server(t, e)
+		probe := fmt.Sprintf(`printf "GET / HTTP/1.0\r\n\r\n" | nc -w 5 %s 8080 2>&1`, ip)
+		open := strict()
+		open.Network = "bridge"
+		// The server may still be starting: the control retries until it answers.
+		if out := run(t, e, "for i in $(seq 50); do "+probe+" && exit 0; sleep 0.2; done; exit 1", open); !strings.Contains(string(out.Output), "reached-the-server") {
+			t.Fatalf("control with a network: got %q, want the server's page", out.Output)
+		}
+		out := run(t, e, probe, strict())
+		if out.ExitCode == 0 || strings.Contains(string(out.Output), "reached-the-server") {
+			t.Errorf("egress with no network: got exit %d output %q, want it refused", out.ExitCode, out.Output)
+		}
+	})
+	if out := run(t, e, "echo still fine", strict()); strings.TrimSpace(string(out.Output)) != "still fine" {
+		t.Errorf("after the hostile snippets: got %q, want the engine to run the next example", out.Output)
+	}
+}
+
+func TestBuild(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	ok, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nCOPY msg.txt /msg.txt\nCMD [\"cat\", \"/msg.txt\"]\n"),
+		Files: map[string][]byte{"msg.txt": []byte("built here\n")}})
+	if err != nil || ok.Failed {
+		t.Fatalf("build: got %v %+v, want success", err, ok)
+	}
+	out, err := e.Run(ctx, runner.RunSpec{Image: ok.ImageID, Limits: strict()})
+	if err != nil || string(out.Output) != "built here\n" {
+		t.Errorf("run built image: got %q %v, want %q", out.Output, err, "built here\n")
+	}
+	e.RemoveImage(ok.ImageID)
+
+	bad, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nRUN exit 3\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bad.Failed || !strings.Contains(bad.Message, "returned a non-zero code: 3") {
+		t.Errorf("failing build: got failed=%v message %q, want a failure naming code 3", bad.Failed, bad.Message)
+	}
+}
+
+// TestNoLeftovers runs many examples with timeouts, cancellations and
+// builds, then finds nothing carrying the run's label.
+func TestNoLeftovers(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	n := 24
+	if testing.Short() {
+		n = 8
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			lim := strict()
+			script := "echo ok"
+			switch i % 4 {
+			case 1: // timed out
+				lim.Timeout = time.Second
+				script = "sleep 30"
+			case 2: // cancelled mid-run, as Ctrl-C does
+				script = "sleep 30"
+				time.AfterFunc(1500*time.Millisecond, cancel)
+			case 3: // a build, failing every other time
+				df := "FROM " + busybox + "\nRUN echo layer > /l\n"
+				if i%8 == 3 {
+					df += "RUN exit 1\n"
+				}
+				b, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df)})
+				if err == nil && b.ImageID != "" {
+					e.RemoveImage(b.ImageID)
+				}
+				return
+			}
+			_, _ = e.Run(ctx, runner.RunSpec{Image: busybox, Cmd: []string{"sh", "-c", script}, Limits: lim})
+		}(i)
+	}
+	wg.Wait()
+	left, err := e.Count(context.Background(), e.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("after %d runs: got %d labelled leftovers, want 0", n, left)
+	}
+}
+
+// server starts a labelled busybox httpd on the bridge network and returns
+// its address; the run's sweep removes it.
+func server(t *testing.T, e *runner.Engine) string {
+	t.Helper()
+	ctx := context.Background()
+	c := e.Client()
+	cr, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Config: &container.Config{Image: busybox, Labels: map[string]string{runner.Label: e.RunID},
+			Cmd: []string{"sh", "-c", "mkdir -p /tmp/w && echo reached-the-server > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w"}},
+		HostConfig: &container.HostConfig{NetworkMode: "bridge"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = c.ContainerRemove(context.Background(), cr.ID, client.ContainerRemoveOptions{Force: true})
+	})
+	if _, err := c.ContainerStart(ctx, cr.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.ContainerInspect(ctx, cr.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := in.Container.NetworkSettings.Networks["bridge"]
+	if ep == nil || !ep.IPAddress.IsValid() {
+		t.Fatalf("server has no bridge address: %+v", in.Container.NetworkSettings)
+	}
+	return ep.IPAddress.String()
+}
