@@ -58,10 +58,26 @@ apt_image() {
     docker build -q -t "$tag" - >/dev/null
 }
 
+# docker_cli_image: the Debian image plus this host's docker CLI, for page
+# sessions whose commands drive the engine through shipshape's filtering proxy.
+docker_cli_image() {
+  local tag=shipshape/docker-cli:latest
+  have "$tag" && return 0
+  local cli; cli=$(command -v docker)
+  [ -x /usr/bin/docker ] && cli=/usr/bin/docker
+  log "building $tag with $cli"
+  local dir; dir=$(mktemp -d)
+  cp "$cli" "$dir/docker"
+  printf 'FROM shipshape/debian:bookworm\nCOPY docker /usr/local/bin/docker\nWORKDIR /work\nLABEL org.shipshape.base=docker-cli\nCMD ["sleep", "infinity"]\n' > "$dir/Dockerfile"
+  docker build -q -t "$tag" "$dir" >/dev/null
+  rm -rf "$dir"
+}
+
 busybox_image
 debian_image
 apt_image shipshape/python:3.11 python3
 apt_image shipshape/nginx:1.22 nginx-light
 apt_image shipshape/golang:1.19 golang-go ca-certificates
 apt_image shipshape/redis:7 redis-server
+docker_cli_image
 log "ready: $(docker image ls --format '{{.Repository}}:{{.Tag}}' 'shipshape/*' | sort | tr '\n' ' ')"
