@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strconv"
@@ -48,6 +49,9 @@ func parseYAML(b *block) (*yaml.Node, bool) {
 		var v any
 		if err := n.Decode(&v); err != nil {
 			msg := strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n")
+			if first, rest, ok := strings.Cut(strings.TrimSpace(msg), "\n"); ok {
+				msg = fmt.Sprintf("%s (and %d more)", first, strings.Count(rest, "\n")+1)
+			}
 			line := 0
 			if m := yamlLine.FindStringSubmatch(strings.TrimSpace(msg)); m != nil {
 				line, _ = strconv.Atoi(m[1])

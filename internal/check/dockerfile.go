@@ -115,12 +115,12 @@ func ownRules(b *block, code string, partial bool) {
 	}
 	stages := map[string]bool{}
 	user := ""
-	sawFrom := false
+	sawFrom, runs := false, false
 	for _, n := range res.AST.Children {
 		args := nodeArgs(n)
 		switch strings.ToLower(n.Value) {
 		case "from":
-			sawFrom = true
+			sawFrom, runs = true, false
 			user = ""
 			img := ""
 			for _, a := range args {
@@ -133,6 +133,8 @@ func ownRules(b *block, code string, partial bool) {
 				defer func(name string) { stages[name] = true }(strings.ToLower(args[len(args)-1]))
 			}
 			baseImage(b, n.StartLine, img, stages)
+		case "cmd", "entrypoint":
+			runs = true
 		case "user":
 			if len(args) > 0 {
 				user = args[0]
@@ -143,9 +145,9 @@ func ownRules(b *block, code string, partial bool) {
 			addLocal(b, n.StartLine, args)
 		}
 	}
-	if !partial && sawFrom && isRoot(user) {
+	if !partial && sawFrom && runs && isRoot(user) {
 		b.add(0, diag.Warning, "dockerfile-root-user", "add `USER <name>` after installing packages",
-			"the final stage runs as root (no USER, or USER root)")
+			"the final stage runs its command as root (no USER, or USER root)")
 	}
 }
 
