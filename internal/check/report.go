@@ -159,10 +159,16 @@ func (r Report) WriteText(w io.Writer, colour, verbose bool) {
 	}
 	sum := r.Summary()
 	fmt.Fprintf(w, "%d blocks: %s\n", sum.Blocks, counts(sum.Kinds, kindOrder()))
-	fmt.Fprintf(w, "status: %s; %d errors, %d warnings, %d infos\n", counts(sum.Statuses, statusOrder), sum.Errors, sum.Warnings, sum.Infos)
-	if !verbose {
-		fmt.Fprintln(w, paint(dim, "(* = kind decided from the content; -v lists every block)"))
+	fmt.Fprintf(w, "status: %s; %s, %s, %s\n", counts(sum.Statuses, statusOrder),
+		nouns(sum.Errors, "error"), nouns(sum.Warnings, "warning"), nouns(sum.Infos, "info"))
+	fmt.Fprintln(w, paint(dim, "(* = kind decided from the content, not the fence's language)"))
+}
+
+func nouns(n int, w string) string {
+	if n == 1 {
+		return "1 " + w
 	}
+	return fmt.Sprintf("%d %ss", n, w)
 }
 
 var statusOrder = []string{string(Passed), string(Warned), string(Failed), string(ExpectedFail), string(Skipped), string(Unchecked)}
@@ -313,7 +319,7 @@ func (r Report) WriteJUnit(w io.Writer) error {
 			out.Suites[i].Skipped++
 			out.Skipped++
 		default:
-			c.SystemOut = strings.TrimSpace(string(res.Status) + ": " + res.Checked + "\n" + text.String())
+			c.SystemOut = strings.TrimSpace(strings.TrimSuffix(string(res.Status)+": "+res.Checked, ": ") + "\n" + text.String())
 		}
 		out.Suites[i].Cases = append(out.Suites[i].Cases, c)
 		out.Suites[i].Tests++

@@ -152,6 +152,9 @@ func checkShell(b *block) string {
 		dockerfileInShell(b, dfLines)
 	}
 	if docker > 0 {
+		if docker == 1 {
+			return "sh (bash) + docker CLI grammar (1 docker command)"
+		}
 		return fmt.Sprintf("sh (bash) + docker CLI grammar (%d docker commands)", docker)
 	}
 	return "sh (bash)"

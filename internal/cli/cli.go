@@ -42,6 +42,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"check", "list every code block and check it statically (no Docker engine needed)", runCheck},
 		{"build", "render the content folder into a static site", runBuild},
 		{"verify", "run the runnable examples in a Docker engine and record the results", runVerify},
 		{"serve", "build the site and serve it for preview", runServe},

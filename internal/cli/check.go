@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/shipshape/shipshape/internal/check"
+	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// runCheck lists and statically checks every code block of a content folder
+// or of single Markdown files; it needs no Docker engine.
+func runCheck(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "check", "[flags] [PATH…]")
+	format := fs.String("format", "text", "report format: text, json or junit")
+	strict := fs.Bool("strict", false, "fail on warnings too, not only on errors")
+	quiet := fs.Bool("q", false, "list only the blocks with findings (text format)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch *format {
+	case "text", "json", "junit":
+	default:
+		return fmt.Errorf("%w: -format %q: want text, json or junit", errUsage, *format)
+	}
+	cfg, err := e.loadConfig("", "")
+	if err != nil {
+		return err
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{cfg.Path(cfg.Source)}
+	}
+	var snips []snippet.Snippet
+	var other diag.List
+	for _, p := range paths {
+		sn, ds, err := inventory(e, p, cfg)
+		if err != nil {
+			return err
+		}
+		snips = append(snips, sn...)
+		other = append(other, ds...)
+	}
+	rep := check.Report{Results: check.All(snips)}
+	rep.Other = attach(rep.Results, other)
+
+	switch *format {
+	case "json":
+		err = rep.WriteJSON(e.stdout)
+	case "junit":
+		err = rep.WriteJUnit(e.stdout)
+	default:
+		rep.WriteText(e.stdout, isTerminal(e.stdout) && os.Getenv("NO_COLOR") == "", !*quiet)
+	}
+	if err != nil {
+		return err
+	}
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		rep.WriteGitHub(e.stderr)
+	}
+	sum := rep.Summary()
+	switch {
+	case sum.Errors > 0:
+		return fmt.Errorf("%s in %s", plural(sum.Errors, "error"), plural(sum.Blocks, "code block"))
+	case *strict && sum.Warnings > 0:
+		return fmt.Errorf("%s in %s (-strict)", plural(sum.Warnings, "warning"), plural(sum.Blocks, "code block"))
+	}
+	return nil
+}
+
+// inventory extracts the blocks of a folder (as a content folder) or of one
+// Markdown file. Paths are relative to the working folder, as typed.
+func inventory(e *env, p string, cfg config.Config) ([]snippet.Snippet, diag.List, error) {
+	full := p
+	if !filepath.IsAbs(p) && e.dir != "." {
+		full = filepath.Join(e.dir, p)
+	}
+	st, err := os.Stat(full)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	var s *content.Site
+	if st.IsDir() {
+		s, err = content.Load(full, content.Options{Drafts: true, Name: p})
+		if err != nil {
+			return nil, nil, err
+		}
+	} else {
+		b, err := os.ReadFile(full)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read %s: %w", p, err)
+		}
+		pg, ds := content.Parse(p, filepath.Base(p), b)
+		s = &content.Site{Root: filepath.Dir(p), Diags: ds}
+		if pg != nil {
+			s.Pages = []*content.Page{pg}
+		}
+	}
+	pages, ds := extract(s, cfg)
+	var out []snippet.Snippet
+	for _, pg := range pages {
+		out = append(out, pg...)
+	}
+	return out, ds, nil
+}
+
+// attach moves findings made while extracting (an unclosed fence, bad
+// attributes) onto the block they are about and returns the rest.
+func attach(rs []check.Result, ds diag.List) diag.List {
+	at := map[string]int{}
+	for i, r := range rs {
+		at[fmt.Sprintf("%s:%d", r.Snippet.File, r.Snippet.Line)] = i
+	}
+	var rest diag.List
+	for _, d := range ds {
+		i, ok := at[fmt.Sprintf("%s:%d", d.File, d.Line)]
+		if !ok {
+			rest = append(rest, d)
+			continue
+		}
+		r := &rs[i]
+		r.Findings = append(diag.List{d}, r.Findings...)
+		switch {
+		case d.Severity == diag.Error:
+			r.Status = check.Failed
+		case d.Severity == diag.Warning && r.Status == check.Passed:
+			r.Status = check.Warned
+		}
+	}
+	return rest
+}
