@@ -28,182 +28,185 @@ func findings(ds diag.List) []string {
 	return out
 }
 
+type blockCase struct {
+	name   string
+	page   string // one block; the fence is on line 1, so code line n is page line n+1
+	kind   snippet.Kind
+	status Status
+	want   []string // findings, "LINE SEVERITY RULE", in any order
+	msg    string   // a substring of some finding's message or hint
+}
+
+var blockTable = []blockCase{
+	{
+		name: "dockerfile fragment without FROM",
+		page: "```dockerfile\nRUN apt-get update && apt-get install -y curl\nUSER app\n```\n",
+		kind: snippet.DockerfileFragment, status: Warned,
+		want: []string{"2 warning dockerfile-apt-cleanup"},
+	},
+	{
+		name: "unlabeled healthcheck fragment",
+		page: "```\nHEALTHCHECK CMD curl -f http://localhost || exit 1\n```\n",
+		kind: snippet.DockerfileFragment, status: Passed,
+	},
+	{
+		name: "dockerfile with buildkit and own rules",
+		page: "```dockerfile\nFROM node:latest\nMAINTAINER me\nENV API_KEY=secret123\nADD . /app\nCMD node app.js\n```\n",
+		kind: snippet.Dockerfile, status: Warned,
+		want: []string{"2 warning dockerfile-unpinned-base", "3 warning MaintainerDeprecated",
+			"4 warning SecretsUsedInArgOrEnv", "5 warning dockerfile-add-local", "6 warning JSONArgsRecommended",
+			"1 warning dockerfile-root-user"},
+		msg: "API_KEY",
+	},
+	{
+		name: "clean dockerfile",
+		page: "```dockerfile\nFROM python:3.11-slim\nWORKDIR /app\nCOPY app.py .\nUSER 1000\nCMD [\"python\", \"app.py\"]\n```\n",
+		kind: snippet.Dockerfile, status: Passed,
+	},
+	{
+		name: "dockerfile trailing comment on FROM is a syntax error",
+		page: "```dockerfile\nFROM alpine:3.18        # 5MB\n```\n",
+		kind: snippet.Dockerfile, status: Failed,
+		want: []string{"2 error dockerfile-syntax", "2 warning StageNameCasing"},
+	},
+	{
+		name: "bash label over a Dockerfile",
+		page: "```bash\nFROM python:3.11-slim\nRUN pip install flask==2.3.3\nUSER 1000:1000\n```\n",
+		kind: snippet.Dockerfile, status: Passed,
+	},
+	{
+		name: "docker run over backslashed lines",
+		page: "```bash\n# start it\ndocker run -d \\\n  --name web \\\n  --memroy 1g \\\n  nginx:1.25\n```\n",
+		kind: snippet.Shell, status: Failed,
+		want: []string{"5 error docker-unknown-flag"},
+		msg:  "--memory",
+	},
+	{
+		name: "docker in pipes, substitutions and wrappers",
+		page: "```sh\ndocker ps -q | xargs docker rm -f\nsudo docker logs $(docker ps -lq) && docker image prune -f; echo ok\ntime docker build -t x .\nDOCKER_BUILDKIT=1 docker build .\n```\n",
+		kind: snippet.Shell, status: Passed,
+	},
+	{
+		name: "removed, legacy and mistyped commands",
+		page: "```bash\ndocker scan my-app:latest\ndocker-compose up -d\ndocker run -d --link redis:redis my-backend\nsudo docker netwrok ls\n```\n",
+		kind: snippet.Shell, status: Failed,
+		want: []string{"2 error docker-removed", "3 warning docker-compose-v1", "4 warning docker-legacy-flag", "5 error docker-unknown-command"},
+		msg:  "docker network",
+	},
+	{
+		name: "dollar commands with output",
+		page: "```\n$ docker ps\nCONTAINER ID   IMAGE   STATUS\nabc123         nginx   Up 2 minutes\n$ docker stats --no-stream \\\n    --bogus\n```\n",
+		kind: snippet.Console, status: Failed,
+		want: []string{"6 error docker-unknown-flag"},
+	},
+	{
+		name: "console with a correct command",
+		page: "```console\n$ docker network create backend\n9f3c2b...\n```\n",
+		kind: snippet.Console, status: Passed,
+	},
+	{
+		name: "shell block with a Dockerfile line and a secret",
+		page: "```bash\n# never do this\nENV API_KEY=secret123\n\ndocker run -e API_KEY=secret123 my-app\n```\n",
+		kind: snippet.Shell, status: Warned,
+		want: []string{"3 warning SecretsUsedInArgOrEnv", "3 warning dockerfile-in-shell"},
+	},
+	{
+		name: "shell syntax error",
+		page: "```bash\necho \"unterminated\n```\n",
+		kind: snippet.Shell, status: Failed,
+		want: []string{"2 error shell-syntax"},
+	},
+	{
+		name: "run options only",
+		page: "```\n--cap-drop ALL\n```\n",
+		kind: snippet.Shell, status: Passed,
+	},
+	{
+		name: "tree diagram",
+		page: "```\napp/\n├── Dockerfile\n└── src/\n    └── main.py\n```\n",
+		kind: snippet.Diagram, status: Unchecked,
+	},
+	{
+		name: "compose with obsolete version and an undefined network",
+		page: "```yaml\nversion: '3.8'\nservices:\n  web:\n    image: nginx:1.25\n    networks:\n      - front\n```\n",
+		kind: snippet.Compose, status: Failed,
+		want: []string{"2 warning compose-version-obsolete", "7 error compose-schema"},
+		msg:  "undefined network",
+	},
+	{
+		name: "compose unknown key at its line",
+		page: "```yaml\nservices:\n  web:\n    image: nginx:1.25\n    restrat: always\n```\n",
+		kind: snippet.Compose, status: Failed,
+		want: []string{"5 error compose-schema"},
+		msg:  "restrat",
+	},
+	{
+		name: "compose fragment without image",
+		page: "```yaml\nservices:\n  app:\n    volumes:\n      - ./src:/app/src:ro\n```\n",
+		kind: snippet.Compose, status: Passed,
+		want: []string{"3 info compose-fragment"},
+	},
+	{
+		name: "yaml duplicate key",
+		page: "```yaml\nenvironment:\n  - A=1\nenvironment:\n  - B=2\n```\n",
+		kind: snippet.YAML, status: Failed,
+		want: []string{"4 error yaml-syntax"},
+	},
+	{
+		name: "json syntax",
+		page: "```json\n{\n  \"a\": 1,\n  \"b\": }\n```\n",
+		kind: snippet.JSON, status: Failed,
+		want: []string{"4 error json-syntax"},
+	},
+	{
+		name: "dockerignore bad pattern",
+		page: "```dockerignore\nnode_modules\n[a-\n```\n",
+		kind: snippet.Dockerignore, status: Failed,
+		want: []string{"3 error dockerignore-pattern"},
+	},
+	{
+		name: "file attribute decides the kind",
+		page: "```{file=.dockerignore}\nnode_modules\n*.log\n```\n",
+		kind: snippet.Dockerignore, status: Passed,
+	},
+	{
+		name: "expect=fail that fails",
+		page: "```bash {expect=fail}\ndocker scan app\n```\n",
+		kind: snippet.Shell, status: ExpectedFail,
+		want: []string{"2 info docker-removed"},
+		msg:  "fails as intended",
+	},
+	{
+		name: "expect=fail that passes",
+		page: "```bash {expect=fail}\ndocker ps\n```\n",
+		kind: snippet.Shell, status: Failed,
+		want: []string{"1 error expect-fail"},
+	},
+	{
+		name: "ignore a rule",
+		page: "```bash {ignore=docker-legacy-flag}\ndocker run --link a:b x\n```\n",
+		kind: snippet.Shell, status: Passed,
+	},
+	{
+		name: "skip",
+		page: "```bash {skip}\ndocker scan app\n```\n",
+		kind: snippet.Shell, status: Skipped,
+	},
+	{
+		name: "python is left to the runner",
+		page: "```python\nimport os\nprint(os.getenv('A'))\n```\n",
+		kind: snippet.Python, status: Unchecked,
+	},
+	{
+		name: "indented code block",
+		page: "Text.\n\n    docker scan app\n",
+		kind: snippet.Shell, status: Failed,
+		want: []string{"3 error docker-removed"},
+	},
+}
+
 func TestBlock(t *testing.T) {
-	tests := []struct {
-		name   string
-		page   string // one block; the fence is on line 1, so code line n is page line n+1
-		kind   snippet.Kind
-		status Status
-		want   []string // findings, "LINE SEVERITY RULE", in any order
-		msg    string   // a substring of some finding's message or hint
-	}{
-		{
-			name: "dockerfile fragment without FROM",
-			page: "```dockerfile\nRUN apt-get update && apt-get install -y curl\nUSER app\n```\n",
-			kind: snippet.DockerfileFragment, status: Warned,
-			want: []string{"2 warning dockerfile-apt-cleanup"},
-		},
-		{
-			name: "unlabeled healthcheck fragment",
-			page: "```\nHEALTHCHECK CMD curl -f http://localhost || exit 1\n```\n",
-			kind: snippet.DockerfileFragment, status: Passed,
-		},
-		{
-			name: "dockerfile with buildkit and own rules",
-			page: "```dockerfile\nFROM node:latest\nMAINTAINER me\nENV API_KEY=secret123\nADD . /app\nCMD node app.js\n```\n",
-			kind: snippet.Dockerfile, status: Warned,
-			want: []string{"2 warning dockerfile-unpinned-base", "3 warning MaintainerDeprecated",
-				"4 warning SecretsUsedInArgOrEnv", "5 warning dockerfile-add-local", "6 warning JSONArgsRecommended",
-				"1 warning dockerfile-root-user"},
-			msg: "API_KEY",
-		},
-		{
-			name: "clean dockerfile",
-			page: "```dockerfile\nFROM python:3.11-slim\nWORKDIR /app\nCOPY app.py .\nUSER 1000\nCMD [\"python\", \"app.py\"]\n```\n",
-			kind: snippet.Dockerfile, status: Passed,
-		},
-		{
-			name: "dockerfile trailing comment on FROM is a syntax error",
-			page: "```dockerfile\nFROM alpine:3.18        # 5MB\n```\n",
-			kind: snippet.Dockerfile, status: Failed,
-			want: []string{"2 error dockerfile-syntax", "2 warning StageNameCasing"},
-		},
-		{
-			name: "bash label over a Dockerfile",
-			page: "```bash\nFROM python:3.11-slim\nRUN pip install flask==2.3.3\nUSER 1000:1000\n```\n",
-			kind: snippet.Dockerfile, status: Passed,
-		},
-		{
-			name: "docker run over backslashed lines",
-			page: "```bash\n# start it\ndocker run -d \\\n  --name web \\\n  --memroy 1g \\\n  nginx:1.25\n```\n",
-			kind: snippet.Shell, status: Failed,
-			want: []string{"5 error docker-unknown-flag"},
-			msg:  "--memory",
-		},
-		{
-			name: "docker in pipes, substitutions and wrappers",
-			page: "```sh\ndocker ps -q | xargs docker rm -f\nsudo docker logs $(docker ps -lq) && docker image prune -f; echo ok\ntime docker build -t x .\nDOCKER_BUILDKIT=1 docker build .\n```\n",
-			kind: snippet.Shell, status: Passed,
-		},
-		{
-			name: "removed, legacy and mistyped commands",
-			page: "```bash\ndocker scan my-app:latest\ndocker-compose up -d\ndocker run -d --link redis:redis my-backend\nsudo docker netwrok ls\n```\n",
-			kind: snippet.Shell, status: Failed,
-			want: []string{"2 error docker-removed", "3 warning docker-compose-v1", "4 warning docker-legacy-flag", "5 error docker-unknown-command"},
-			msg:  "docker network",
-		},
-		{
-			name: "dollar commands with output",
-			page: "```\n$ docker ps\nCONTAINER ID   IMAGE   STATUS\nabc123         nginx   Up 2 minutes\n$ docker stats --no-stream \\\n    --bogus\n```\n",
-			kind: snippet.Console, status: Failed,
-			want: []string{"6 error docker-unknown-flag"},
-		},
-		{
-			name: "console with a correct command",
-			page: "```console\n$ docker network create backend\n9f3c2b...\n```\n",
-			kind: snippet.Console, status: Passed,
-		},
-		{
-			name: "shell block with a Dockerfile line and a secret",
-			page: "```bash\n# never do this\nENV API_KEY=secret123\n\ndocker run -e API_KEY=secret123 my-app\n```\n",
-			kind: snippet.Shell, status: Warned,
-			want: []string{"3 warning SecretsUsedInArgOrEnv", "3 warning dockerfile-in-shell"},
-		},
-		{
-			name: "shell syntax error",
-			page: "```bash\necho \"unterminated\n```\n",
-			kind: snippet.Shell, status: Failed,
-			want: []string{"2 error shell-syntax"},
-		},
-		{
-			name: "run options only",
-			page: "```\n--cap-drop ALL\n```\n",
-			kind: snippet.Shell, status: Passed,
-		},
-		{
-			name: "tree diagram",
-			page: "```\napp/\n├── Dockerfile\n└── src/\n    └── main.py\n```\n",
-			kind: snippet.Diagram, status: Unchecked,
-		},
-		{
-			name: "compose with obsolete version and an undefined network",
-			page: "```yaml\nversion: '3.8'\nservices:\n  web:\n    image: nginx:1.25\n    networks:\n      - front\n```\n",
-			kind: snippet.Compose, status: Failed,
-			want: []string{"2 warning compose-version-obsolete", "7 error compose-schema"},
-			msg:  "undefined network",
-		},
-		{
-			name: "compose unknown key at its line",
-			page: "```yaml\nservices:\n  web:\n    image: nginx:1.25\n    restrat: always\n```\n",
-			kind: snippet.Compose, status: Failed,
-			want: []string{"5 error compose-schema"},
-			msg:  "restrat",
-		},
-		{
-			name: "compose fragment without image",
-			page: "```yaml\nservices:\n  app:\n    volumes:\n      - ./src:/app/src:ro\n```\n",
-			kind: snippet.Compose, status: Passed,
-			want: []string{"3 info compose-fragment"},
-		},
-		{
-			name: "yaml duplicate key",
-			page: "```yaml\nenvironment:\n  - A=1\nenvironment:\n  - B=2\n```\n",
-			kind: snippet.YAML, status: Failed,
-			want: []string{"4 error yaml-syntax"},
-		},
-		{
-			name: "json syntax",
-			page: "```json\n{\n  \"a\": 1,\n  \"b\": }\n```\n",
-			kind: snippet.JSON, status: Failed,
-			want: []string{"4 error json-syntax"},
-		},
-		{
-			name: "dockerignore bad pattern",
-			page: "```dockerignore\nnode_modules\n[a-\n```\n",
-			kind: snippet.Dockerignore, status: Failed,
-			want: []string{"3 error dockerignore-pattern"},
-		},
-		{
-			name: "file attribute decides the kind",
-			page: "```{file=.dockerignore}\nnode_modules\n*.log\n```\n",
-			kind: snippet.Dockerignore, status: Passed,
-		},
-		{
-			name: "expect=fail that fails",
-			page: "```bash {expect=fail}\ndocker scan app\n```\n",
-			kind: snippet.Shell, status: ExpectedFail,
-			want: []string{"2 info docker-removed"},
-			msg:  "fails as intended",
-		},
-		{
-			name: "expect=fail that passes",
-			page: "```bash {expect=fail}\ndocker ps\n```\n",
-			kind: snippet.Shell, status: Failed,
-			want: []string{"1 error expect-fail"},
-		},
-		{
-			name: "ignore a rule",
-			page: "```bash {ignore=docker-legacy-flag}\ndocker run --link a:b x\n```\n",
-			kind: snippet.Shell, status: Passed,
-		},
-		{
-			name: "skip",
-			page: "```bash {skip}\ndocker scan app\n```\n",
-			kind: snippet.Shell, status: Skipped,
-		},
-		{
-			name: "python is left to the runner",
-			page: "```python\nimport os\nprint(os.getenv('A'))\n```\n",
-			kind: snippet.Python, status: Unchecked,
-		},
-		{
-			name: "indented code block",
-			page: "Text.\n\n    docker scan app\n",
-			kind: snippet.Shell, status: Failed,
-			want: []string{"3 error docker-removed"},
-		},
-	}
-	for _, tc := range tests {
+	for _, tc := range blockTable {
 		t.Run(tc.name, func(t *testing.T) {
 			sn := blocks(t, tc.page)
 			if len(sn) != 1 {

@@ -19,13 +19,7 @@ const seeds = "/work/shared/seeds"
 // where the guides are absent, except under CI=true.
 func seedBlocks(t testing.TB) []snippet.Snippet {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(seeds, "*.md"))
-	var guides []string
-	for _, f := range files {
-		if !strings.EqualFold(filepath.Base(f), "README.md") {
-			guides = append(guides, f)
-		}
-	}
+	guides := seedFiles()
 	if len(guides) == 0 {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("no seed guides in %s", seeds)
@@ -47,6 +41,17 @@ func seedBlocks(t testing.TB) []snippet.Snippet {
 		out = append(out, sn...)
 	}
 	return out
+}
+
+func seedFiles() []string {
+	files, _ := filepath.Glob(filepath.Join(seeds, "*.md"))
+	var guides []string
+	for _, f := range files {
+		if !strings.EqualFold(filepath.Base(f), "README.md") {
+			guides = append(guides, f)
+		}
+	}
+	return guides
 }
 
 func TestSeedInventory(t *testing.T) {
