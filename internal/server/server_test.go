@@ -1,0 +1,341 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// project writes files (slash paths) under a new temporary folder.
+func project(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		write(t, filepath.Join(dir, filepath.FromSlash(name)), body)
+	}
+	return dir
+}
+
+func write(t testing.TB, p, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var small = map[string]string{
+	"shipshape.toml":         "title = \"Test course\"\n",
+	"content/index.md":       "---\ntitle: Home\n---\nWelcome.\n\nSee [first](guide/first.md).\n",
+	"content/guide/index.md": "---\ntitle: Guide\n---\n# Guide\n",
+	"content/guide/first.md": "---\ntitle: First steps\nweight: 1\n---\nOriginal text.\n\n## Run it\n\nMore.\n",
+	"content/guide/draft.md": "---\ntitle: Not yet\ndraft: true\n---\nDraft body.\n",
+	"content/extra.css":      "body { color: black }\n",
+}
+
+// running starts a preview of dir on a free loopback port and stops it
+// when the test ends, failing if it does not stop.
+func running(t testing.TB, dir string) (*Server, string) {
+	t.Helper()
+	s, err := New(Options{Dir: dir, Batch: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _, err := Listen("127.0.0.1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(ShutdownTimeout + 5*time.Second):
+			t.Errorf("server still running after cancel")
+		}
+	})
+	return s, URL(ln)
+}
+
+func get(t testing.TB, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// stream follows the live-reload events the way a page does.
+type stream struct {
+	t    testing.TB
+	resp *http.Response
+	ev   chan event
+}
+
+func follow(t testing.TB, base string) *stream {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"_shipshape/events", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("events Content-Type = %q", ct)
+	}
+	st := &stream{t: t, resp: resp, ev: make(chan event, 16)}
+	go func() {
+		defer close(st.ev)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var e event
+				if json.Unmarshal([]byte(d), &e) == nil {
+					st.ev <- e
+				}
+			}
+		}
+	}()
+	st.next() // the current version comes first
+	return st
+}
+
+func (st *stream) next() event {
+	st.t.Helper()
+	select {
+	case e, ok := <-st.ev:
+		if !ok {
+			st.t.Fatal("event stream closed")
+		}
+		return e
+	case <-time.After(20 * time.Second):
+		st.t.Fatal("no event from the server")
+	}
+	return event{}
+}
+
+func TestPreviewEditBreakFix(t *testing.T) {
+	dir := project(t, small)
+	_, base := running(t, dir)
+	page := base + "guide/first/"
+	code, body := get(t, page)
+	if code != 200 || !strings.Contains(body, "Original text.") {
+		t.Fatalf("GET %s = %d, want the page; body:\n%s", page, code, body)
+	}
+	if !strings.Contains(body, `<script src="/_shipshape/live.js"`) {
+		t.Errorf("page has no live-reload script")
+	}
+	if strings.Contains(body, "shipshape-errors") {
+		t.Errorf("overlay shown on a good site")
+	}
+	es := follow(t, base)
+	md := filepath.Join(dir, "content/guide/first.md")
+
+	write(t, md, "---\ntitle: First steps\nweight: 1\n---\nEdited text.\n\n## Run it\n\nMore.\n")
+	e := es.next()
+	if e.Errors != 0 {
+		t.Errorf("after a good edit: %d errors", e.Errors)
+	}
+	if _, body = get(t, page); !strings.Contains(body, "Edited text.") {
+		t.Fatalf("after edit, page lacks the new text:\n%s", body)
+	}
+
+	write(t, md, "---\ntitle: First steps\nweight: \"1\n---\nBroken text.\n")
+	e = es.next()
+	if e.Errors == 0 {
+		t.Errorf("broken front matter: event says no errors")
+	}
+	_, body = get(t, page)
+	if !strings.Contains(body, "Edited text.") || strings.Contains(body, "Broken text.") {
+		t.Errorf("broken edit: want the last good page served")
+	}
+	if !strings.Contains(body, `id="shipshape-errors"`) || !strings.Contains(body, "content/guide/first.md:3") || !strings.Contains(body, "front matter") {
+		t.Errorf("broken edit: want an overlay naming content/guide/first.md:3 and the front matter; got:\n%s", body)
+	}
+	// every page shows the overlay, not only the broken one
+	if _, home := get(t, base); !strings.Contains(home, `id="shipshape-errors"`) {
+		t.Errorf("home page lacks the overlay")
+	}
+
+	write(t, md, "---\ntitle: First steps\nweight: 1\n---\nFixed text.\n\n## Run it\n\nMore.\n")
+	if e = es.next(); e.Errors != 0 {
+		t.Errorf("after fix: event says %d errors", e.Errors)
+	}
+	_, body = get(t, page)
+	if !strings.Contains(body, "Fixed text.") || strings.Contains(body, "shipshape-errors") {
+		t.Errorf("after fix: want new text and no overlay; got:\n%s", body)
+	}
+}
+
+func TestPreviewErrors(t *testing.T) {
+	tests := []struct {
+		name, file, body, want string
+	}{
+		{"invalid UTF-8", "content/guide/first.md", "---\ntitle: First steps\n---\nok\n\xff\xfe bad\n", "content/guide/first.md:5"},
+		{"broken link", "content/guide/first.md", "---\ntitle: First steps\n---\nSee [x](nowhere.md).\n", "content/guide/first.md:4"},
+		{"broken anchor", "content/index.md", "---\ntitle: Home\n---\nSee [x](guide/first.md#nope).\n", "content/index.md:4"},
+		{"broken config", "shipshape.toml", "title = \"Test\ncourse\"\n", "shipshape.toml:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := project(t, small)
+			_, base := running(t, dir)
+			es := follow(t, base)
+			write(t, filepath.Join(dir, filepath.FromSlash(tt.file)), tt.body)
+			if e := es.next(); e.Errors == 0 {
+				t.Errorf("event says no errors")
+			}
+			_, body := get(t, base+"guide/first/")
+			if !strings.Contains(body, `id="shipshape-errors"`) || !strings.Contains(body, tt.want) {
+				t.Errorf("want an overlay naming %s; got:\n%s", tt.want, body)
+			}
+			write(t, filepath.Join(dir, filepath.FromSlash(tt.file)), small[tt.file])
+			if e := es.next(); e.Errors != 0 {
+				t.Errorf("after restoring %s: %d errors", tt.file, e.Errors)
+			}
+			if _, body := get(t, base+"guide/first/"); strings.Contains(body, "shipshape-errors") {
+				t.Errorf("overlay still shown after the fix")
+			}
+		})
+	}
+}
+
+func TestPreviewDraftsAndNewFolders(t *testing.T) {
+	dir := project(t, small)
+	_, base := running(t, dir)
+	code, body := get(t, base+"guide/draft/")
+	if code != 200 || !strings.Contains(body, `data-shipshape="draft"`) || !strings.Contains(body, "Draft body.") {
+		t.Errorf("draft page: got %d, want it served with a draft marker:\n%s", code, body)
+	}
+	if _, body := get(t, base+"guide/first/"); strings.Contains(body, `data-shipshape="draft"`) {
+		t.Errorf("non-draft page has a draft marker")
+	}
+
+	es := follow(t, base)
+	write(t, filepath.Join(dir, "content/new/deep/page.md"), "---\ntitle: Brand new\n---\nFresh.\n")
+	es.next()
+	if code, body := get(t, base+"new/deep/page/"); code != 200 || !strings.Contains(body, "Fresh.") {
+		t.Errorf("page in a new folder: got %d:\n%s", code, body)
+	}
+	// a second file in the new folder is seen too: the folder is watched
+	write(t, filepath.Join(dir, "content/new/deep/more.md"), "---\ntitle: More\n---\nMore fresh.\n")
+	es.next()
+	if code, _ := get(t, base+"new/deep/more/"); code != 200 {
+		t.Errorf("second page in a new folder: got %d", code)
+	}
+}
+
+func TestPreviewRenameSave(t *testing.T) {
+	dir := project(t, small)
+	_, base := running(t, dir)
+	es := follow(t, base)
+	md := filepath.Join(dir, "content/guide/first.md")
+	// the way vim and many IDEs save: write a temporary file, rename it over
+	tmp := filepath.Join(dir, "content/guide/.first.md.swp")
+	write(t, tmp, "---\ntitle: First steps\nweight: 1\n---\nRenamed in.\n\n## Run it\n")
+	if err := os.Rename(tmp, md); err != nil {
+		t.Fatal(err)
+	}
+	es.next()
+	if _, body := get(t, base+"guide/first/"); !strings.Contains(body, "Renamed in.") {
+		t.Errorf("rename-over save not picked up:\n%s", body)
+	}
+}
+
+func TestPreviewCSSOnly(t *testing.T) {
+	dir := project(t, small)
+	s, base := running(t, dir)
+	es := follow(t, base)
+	before := s.version
+	write(t, filepath.Join(dir, "content/extra.css"), "body { color: red }\n")
+	e := es.next()
+	if len(e.CSS) != 1 || e.CSS[0] != "extra.css" {
+		t.Errorf("CSS edit: event %+v, want css [extra.css]", e)
+	}
+	s.mu.RLock()
+	after := s.version
+	s.mu.RUnlock()
+	if before != after {
+		t.Errorf("CSS edit changed the page version (%s -> %s): pages would reload", before, after)
+	}
+	if _, body := get(t, base+"extra.css"); !strings.Contains(body, "red") {
+		t.Errorf("new CSS not served: %q", body)
+	}
+}
+
+func TestShutdownWithOpenStream(t *testing.T) {
+	dir := project(t, small)
+	s, err := New(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _, err := Listen("127.0.0.1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, ln) }()
+	follow(t, URL(ln)) // an open page keeps a stream open
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(ShutdownTimeout + 5*time.Second):
+		t.Fatal("server did not stop with a stream open")
+	}
+	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		t.Errorf("still listening after shutdown")
+	}
+}
+
+func TestListen(t *testing.T) {
+	tests := []struct {
+		host   string
+		ok     bool
+		public bool
+	}{
+		{"127.0.0.1", true, false},
+		{"localhost", true, false},
+		{"::1", true, false},
+		{"", false, false},
+		{"0.0.0.0", true, true},
+	}
+	for _, tt := range tests {
+		ln, public, err := Listen(tt.host, 0)
+		if (err == nil) != tt.ok {
+			t.Errorf("Listen(%q) error = %v, want ok %v", tt.host, err, tt.ok)
+		}
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		if public != tt.public {
+			t.Errorf("Listen(%q) public = %v, want %v", tt.host, public, tt.public)
+		}
+	}
+}
