@@ -1,0 +1,265 @@
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/shipshape/shipshape/internal/proxy"
+)
+
+// SessionLabel marks what one page session created; its value is the
+// session id. Everything also carries Label, so a sweep finds it.
+const SessionLabel = "org.shipshape.session"
+
+// SessionSpec describes a page session: a long-lived container holding a
+// docker CLI whose engine is a filtering proxy in front of this one.
+type SessionSpec struct {
+	Image      string              // an image with a shell and a docker CLI
+	WorkDir    string              // where the page's files are; default /work
+	Limits     Limits              // for the session container and for every container it creates
+	MapImage   func(string) string // docs references to local images
+	Dockerfile func(string) string // FROM rewriting for builds
+	DenyPull   bool
+}
+
+// Session is a running page session.
+type Session struct {
+	e       *Engine
+	id      string
+	cid     string
+	network string
+	dir     string
+	px      *proxy.Proxy
+	spec    SessionSpec
+	mu      sync.Mutex
+	dead    error
+}
+
+// ErrSessionEnded means an earlier block's timeout ended the session.
+var ErrSessionEnded = errors.New("the page's session ended")
+
+// StartSession starts the proxy and the session container. The engine must
+// see this machine's files (a local engine): the proxy's socket is mounted
+// into the session container.
+func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, error) {
+	if spec.WorkDir == "" {
+		spec.WorkDir = "/work"
+	}
+	imgID, err := e.ImageID(ctx, spec.Image)
+	if err != nil {
+		return nil, err
+	}
+	_ = imgID
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	s := &Session{e: e, id: hex.EncodeToString(b), spec: spec}
+	labels := map[string]string{Label: e.RunID, SessionLabel: s.id}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	s.dir, err = os.MkdirTemp("", "shipshape-session-")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(s.dir, 0o755); err != nil {
+		return nil, err
+	}
+	// An internal network: containers of the page reach each other by name
+	// and nothing beyond the engine.
+	s.network = "shipshape-" + s.id
+	nctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// The session's own container and network carry only the run label, so
+	// the page's `docker ps` and `docker network ls` do not show them.
+	_, err = e.c.NetworkCreate(nctx, s.network, client.NetworkCreateOptions{Driver: "bridge", Internal: true, Labels: e.labels()})
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("create session network: %w", err)
+	}
+	lim := spec.Limits
+	s.px, err = proxy.Start(filepath.Join(s.dir, "docker.sock"), e.c.DaemonHost(), proxy.Policy{
+		Labels: labels, OwnerLabel: SessionLabel, Network: s.network,
+		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
+		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull,
+		ImageExists: func(ctx context.Context, ref string) bool { _, err := e.ImageID(ctx, ref); return err == nil },
+	})
+	if err != nil {
+		return nil, err
+	}
+	pids := lim.Pids
+	cfg := &container.Config{
+		Image:      spec.Image,
+		Cmd:        []string{"sleep", "infinity"},
+		WorkingDir: spec.WorkDir,
+		Labels:     e.labels(),
+		Env:        []string{"DOCKER_HOST=unix:///run/shipshape/docker.sock", "DOCKER_BUILDKIT=0", "HOME=/root", "TERM=dumb", "COLUMNS=200"},
+	}
+	host := &container.HostConfig{
+		NetworkMode: container.NetworkMode(s.network),
+		CapDrop:     []string{"ALL"},
+		SecurityOpt: []string{"no-new-privileges"},
+		Binds:       []string{s.dir + ":/run/shipshape"},
+		Resources:   container.Resources{Memory: lim.Memory, MemorySwap: lim.Memory, NanoCPUs: lim.NanoCPUs, PidsLimit: &pids},
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	cr, err := e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("create session container: %w", err)
+	}
+	s.cid = cr.ID
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	_, err = e.c.ContainerStart(sctx, cr.ID, client.ContainerStartOptions{})
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("start session container: %w", err)
+	}
+	ok = true
+	return s, nil
+}
+
+// ID is the session's id, the value of SessionLabel on what it created.
+func (s *Session) ID() string { return s.id }
+
+// WriteFiles puts files into the session's work dir.
+func (s *Session) WriteFiles(ctx context.Context, files map[string][]byte) error {
+	if len(files) == 0 {
+		return nil
+	}
+	return s.e.copyFiles(ctx, s.cid, s.spec.WorkDir, files)
+}
+
+// Exec runs a bash script in the session, in the work dir. A timeout ends
+// the session (an exec cannot be killed alone), so later blocks fail with
+// ErrSessionEnded.
+func (s *Session) Exec(ctx context.Context, script string, timeout time.Duration, limit int) (Outcome, error) {
+	var out Outcome
+	s.mu.Lock()
+	dead := s.dead
+	s.mu.Unlock()
+	if dead != nil {
+		return out, dead
+	}
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ex, err := s.e.c.ExecCreate(cctx, s.cid, client.ExecCreateOptions{
+		Cmd: []string{"bash", "-c", script}, AttachStdout: true, AttachStderr: true, WorkingDir: s.spec.WorkDir,
+	})
+	cancel()
+	if err != nil {
+		return out, fmt.Errorf("exec in session: %w", err)
+	}
+	start := time.Now()
+	actx, acancel := context.WithCancel(ctx)
+	defer acancel()
+	att, err := s.e.c.ExecAttach(actx, ex.ID, client.ExecAttachOptions{})
+	if err != nil {
+		return out, fmt.Errorf("attach to session exec: %w", err)
+	}
+	defer att.Close()
+	w := &capped{limit: limit}
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	go func() {
+		_, err := stdcopy.StdCopy(lockedWriter{w, &mu}, lockedWriter{w, &mu}, att.Reader)
+		done <- err
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		out.TimedOut, out.ExitCode = true, 137
+		s.end(fmt.Errorf("%w: a block was killed after the %s timeout", ErrSessionEnded, timeout))
+	case <-ctx.Done():
+		s.end(ctx.Err())
+		return out, ctx.Err()
+	}
+	out.Duration = time.Since(start)
+	mu.Lock()
+	out.Output, out.Truncated = append([]byte(nil), w.buf.Bytes()...), w.truncated
+	mu.Unlock()
+	if out.TimedOut {
+		return out, nil
+	}
+	ictx, icancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer icancel()
+	in, err := s.e.c.ExecInspect(ictx, ex.ID, client.ExecInspectOptions{})
+	if err != nil {
+		return out, fmt.Errorf("inspect session exec: %w", err)
+	}
+	out.ExitCode = in.ExitCode
+	return out, nil
+}
+
+func (s *Session) end(err error) {
+	s.mu.Lock()
+	s.dead = err
+	s.mu.Unlock()
+	if s.cid != "" {
+		s.e.kill(s.cid)
+	}
+}
+
+// Close removes the session container and everything the page created
+// through the proxy, then the tags it put on other images.
+func (s *Session) Close() {
+	if s.px != nil {
+		s.px.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if s.cid != "" {
+		_, _ = s.e.c.ContainerRemove(ctx, s.cid, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	}
+	f := make(client.Filters).Add("label", SessionLabel+"="+s.id)
+	if cs, err := s.e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f}); err == nil {
+		for _, c := range cs.Items {
+			_, _ = s.e.c.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+		}
+	}
+	if vs, err := s.e.c.VolumeList(ctx, client.VolumeListOptions{Filters: f}); err == nil {
+		for _, v := range vs.Items {
+			_, _ = s.e.c.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true})
+		}
+	}
+	if ns, err := s.e.c.NetworkList(ctx, client.NetworkListOptions{Filters: f}); err == nil {
+		for _, n := range ns.Items {
+			_, _ = s.e.c.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{})
+		}
+	}
+	if s.network != "" {
+		_, _ = s.e.c.NetworkRemove(ctx, s.network, client.NetworkRemoveOptions{})
+	}
+	if s.px != nil {
+		for _, t := range s.px.Tags() {
+			if !strings.Contains(t, "@") {
+				_, _ = s.e.c.ImageRemove(ctx, t, client.ImageRemoveOptions{})
+			}
+		}
+	}
+	if is, err := s.e.c.ImageList(ctx, client.ImageListOptions{All: true, Filters: f}); err == nil {
+		for _, im := range is.Items {
+			_, _ = s.e.c.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+		}
+	}
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
+	}
+}

@@ -1,0 +1,104 @@
+package runner_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipshape/shipshape/internal/runner"
+	"github.com/shipshape/shipshape/internal/testenv"
+)
+
+const cli = "shipshape/docker-cli:latest"
+
+func session(t *testing.T) (*runner.Engine, *runner.Session) {
+	t.Helper()
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	mapImage := func(ref string) string {
+		if strings.HasPrefix(ref, "busybox") {
+			return busybox
+		}
+		return ref
+	}
+	s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapImage,
+		Dockerfile: func(df string) string { return strings.ReplaceAll(df, "FROM busybox:1.36", "FROM "+busybox) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, s
+}
+
+func exec(t *testing.T, s *runner.Session, script string) runner.Outcome {
+	t.Helper()
+	out, err := s.Exec(context.Background(), script, 60*time.Second, 64<<10)
+	if err != nil {
+		t.Fatalf("exec %q: %v", script, err)
+	}
+	return out
+}
+
+// TestSession follows a tutorial: files, a build, a run, a network and a
+// volume, all through the proxy, then nothing is left.
+func TestSession(t *testing.T) {
+	e, s := session(t)
+	ctx := context.Background()
+	err := s.WriteFiles(ctx, map[string][]byte{
+		"Dockerfile":   []byte("FROM busybox:1.36\nCOPY greeting.txt /greeting.txt\nCMD [\"cat\", \"/greeting.txt\"]\n"),
+		"greeting.txt": []byte("hello from the session\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := exec(t, s, `set -e
+docker build -q -t shipshape-session-test:1 . >/dev/null
+docker run --rm shipshape-session-test:1
+docker network create backend >/dev/null
+docker volume create data >/dev/null
+docker run -d --name web --network backend -v data:/data busybox:1.36 sh -c 'echo persisted > /data/f; httpd -f -p 80 -h /data' >/dev/null
+docker run --rm --network backend busybox:1.36 sh -c 'for i in $(seq 50); do printf "GET /f HTTP/1.0\r\n\r\n" | nc web 80 && exit 0; sleep 0.2; done; exit 1' | tail -n1
+docker ps --format '{{.Names}}'
+`)
+	got := string(out.Output)
+	for _, want := range []string{"hello from the session", "persisted", "web"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("session output: got %q, want it to contain %q", got, want)
+		}
+	}
+	if out.ExitCode != 0 {
+		t.Errorf("session exit code: got %d, want 0 (output %q)", out.ExitCode, got)
+	}
+	if n, _ := e.Count(ctx, e.RunID); n == 0 {
+		t.Errorf("before Close: got no labelled objects, want the page's container, network, volume and image")
+	}
+	s.Close()
+	if n, err := e.Count(ctx, e.RunID); err != nil || n != 0 {
+		t.Errorf("after Close: got %d labelled leftovers (%v), want 0", n, err)
+	}
+}
+
+// TestSessionPolicy shows what a page may not do through the proxy.
+func TestSessionPolicy(t *testing.T) {
+	_, s := session(t)
+	defer s.Close()
+	cases := []struct{ name, cmd, want string }{
+		{"privileged", "docker run --rm --privileged busybox:1.36 true", "--privileged is not allowed"},
+		{"host path", "docker run --rm -v /etc:/host busybox:1.36 true", "host path /etc"},
+		{"host network", "docker run --rm --network host busybox:1.36 true", "--network host is not allowed"},
+		{"host pid", "docker run --rm --pid host busybox:1.36 true", "namespace is not allowed"},
+		{"added capability", "docker run --rm --cap-add SYS_ADMIN busybox:1.36 true", "CapAdd is not allowed"},
+		{"other containers hidden", "docker ps -a --format '{{.Names}}' | wc -l", "0"},
+		{"memory capped", "docker run --rm -m 4g busybox:1.36 cat /sys/fs/cgroup/memory/memory.limit_in_bytes", "67108864"},
+		{"no egress from user networks", "docker network create n >/dev/null && docker network inspect -f '{{.Internal}}' n", "true"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := exec(t, s, c.cmd+" 2>&1")
+			if got := string(out.Output); !strings.Contains(got, c.want) {
+				t.Errorf("%s: got %q, want it to contain %q", c.cmd, got, c.want)
+			}
+		})
+	}
+}
