@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -134,6 +135,11 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 		}
 	}
 	ds = append(ds, b.diags...)
+	if _, ok := o.Files["index.html"]; !ok {
+		if r := b.page(b.home(), -1); r.html != nil {
+			o.Files[r.file] = r.html
+		}
+	}
 	searchIndex(s.Pages, secs, o.Files)
 	b.assets(o.Files)
 	b.extras(o.Files)
@@ -197,42 +203,80 @@ func (o *Output) RenderPage(p *content.Page) (string, diag.List) {
 	return r.file, ds
 }
 
-// Write puts the output into dir, which must exist and be empty.
+// Write puts the output into dir, which must exist and be empty. Files are
+// written by several goroutines: creating thousands of small files is
+// bound by system calls, not by the disk.
 func (o *Output) Write(dir string) error {
-	keys := make([]string, 0, len(o.Files))
-	for k := range o.Files {
-		keys = append(keys, k)
+	type job struct {
+		rel  string
+		data []byte
+		src  string // copy from here when data is nil
 	}
-	sort.Strings(keys)
-	made := map[string]bool{}
-	write := func(rel string, data []byte) error {
-		dst := filepath.Join(dir, filepath.FromSlash(rel))
-		if d := filepath.Dir(dst); !made[d] {
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				return err
-			}
-			made[d] = true
-		}
-		return os.WriteFile(dst, data, 0o644)
-	}
-	for _, k := range keys {
-		if err := write(k, o.Files[k]); err != nil {
-			return fmt.Errorf("write %s: %w", k, err)
-		}
+	jobs := make([]job, 0, len(o.Files)+len(o.Static))
+	dirs := map[string]bool{}
+	for k, v := range o.Files {
+		jobs = append(jobs, job{rel: k, data: v})
+		dirs[path.Dir(k)] = true
 	}
 	for rel, src := range o.Static {
-		if _, ok := o.Files[rel]; ok {
-			continue
-		}
-		data, err := os.ReadFile(src)
-		if err != nil {
-			return fmt.Errorf("copy %s: %w", rel, err)
-		}
-		if err := write(rel, data); err != nil {
-			return fmt.Errorf("copy %s: %w", rel, err)
+		if _, ok := o.Files[rel]; !ok {
+			jobs = append(jobs, job{rel: rel, src: src})
+			dirs[path.Dir(rel)] = true
 		}
 	}
-	return nil
+	// folders first, parents before children
+	ds := make([]string, 0, len(dirs))
+	for d := range dirs {
+		ds = append(ds, d)
+	}
+	sort.Strings(ds)
+	made := map[string]bool{".": true}
+	for _, d := range ds {
+		var chain []string
+		for p := d; !made[p]; p = path.Dir(p) {
+			chain = append(chain, p)
+			made[p] = true
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			if err := os.Mkdir(filepath.Join(dir, filepath.FromSlash(chain[i])), 0o755); err != nil && !os.IsExist(err) {
+				return fmt.Errorf("write %s: %w", chain[i], err)
+			}
+		}
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  = make(chan job)
+	)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				data, err := j.data, error(nil)
+				if data == nil && j.src != "" {
+					data, err = os.ReadFile(j.src)
+				}
+				if err == nil {
+					err = os.WriteFile(filepath.Join(dir, filepath.FromSlash(j.rel)), data, 0o644)
+				}
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("write %s: %w", j.rel, err)
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	return first
 }
 
 // Build renders every page of s into opt.Out: Render, then Write into a
@@ -317,6 +361,29 @@ func (b *builder) addDiag(d diag.Diagnostic) {
 	b.mu.Lock()
 	b.diags = append(b.diags, d)
 	b.mu.Unlock()
+}
+
+// home is the page drawn at the root when the content has no index.md:
+// the site's title and description and its top-level chapters.
+func (b *builder) home() *content.Page {
+	cfg := b.opt.Config
+	var md strings.Builder
+	fmt.Fprintf(&md, "# %s\n\n", cfg.Title)
+	if cfg.Description != "" {
+		fmt.Fprintf(&md, "%s\n\n", cfg.Description)
+	}
+	for _, it := range b.site.Tree.Items() {
+		p, title := it.Page, ""
+		if p != nil {
+			title = p.Title
+		} else if p = firstPage(it.Section); p != nil {
+			title = it.Section.Title
+		}
+		if p != nil {
+			fmt.Fprintf(&md, "- [%s](<%s>)\n", strings.NewReplacer("[", "\\[", "]", "\\]").Replace(title), strings.TrimPrefix(p.URL, "/"))
+		}
+	}
+	return &content.Page{Path: "index.md", File: filepath.Join(b.site.Root, "index.md"), URL: "/", Title: cfg.Title, Body: []byte(md.String()), BodyLine: 1, IsIndex: true}
 }
 
 // relRoot gives the relative prefix from a page URL to the root: "/a/b/" -> "../../".
