@@ -41,6 +41,9 @@ type Result struct {
 	Image      string `json:"image,omitempty"`     // the reference as written in the docs
 	ImageRun   string `json:"image_run,omitempty"` // the local reference that really ran
 	ImageID    string `json:"image_id,omitempty"`
+	// Key digests what the result depended on beyond the snippet's hash:
+	// the files it saw and, in a page session, every block before it.
+	Key string `json:"key,omitempty"`
 	At         string `json:"at"` // RFC 3339, UTC
 }
 
