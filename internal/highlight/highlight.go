@@ -20,7 +20,6 @@ import (
 var aliases = map[string]string{
 	"dockerfile":    "docker",
 	"containerfile": "docker",
-	"dockerignore":  "gitignore",
 	"shell":         "bash",
 	"sh":            "bash",
 	"zsh":           "bash",
@@ -59,6 +58,9 @@ func Lexer(lang string) chroma.Lexer {
 		return l
 	}
 	l = lexers.Get(lang)
+	if l == nil && (lang == "dockerignore" || lang == "gitignore") {
+		l = ignoreLexer
+	}
 	if l != nil {
 		l = chroma.Coalesce(l)
 	}
@@ -107,6 +109,18 @@ func Write(w io.Writer, code, lang string, o Options) error {
 	}
 	return formatter(o).Format(w, style, it)
 }
+
+// ignoreLexer draws .dockerignore and .gitignore files, which chroma has no
+// lexer for: comments, negations and glob characters.
+var ignoreLexer = chroma.MustNewLexer(&chroma.Config{Name: "dockerignore", Aliases: []string{"gitignore"}}, func() chroma.Rules {
+	return chroma.Rules{"root": {
+		{Pattern: `(?m)^[ \t]*#.*$`, Type: chroma.Comment},
+		{Pattern: `(?m)^!`, Type: chroma.Operator},
+		{Pattern: `\*\*|[*?]|\[[^\]\n]*\]`, Type: chroma.Operator},
+		{Pattern: `[^*?\[!#\n]+|[!#\[]`, Type: chroma.Text},
+		{Pattern: `\n`, Type: chroma.Text},
+	}}
+})
 
 var plain = chroma.MustNewLexer(&chroma.Config{Name: "plaintext"}, func() chroma.Rules {
 	return chroma.Rules{"root": {{Pattern: `(?s).+`, Type: chroma.Text}}}

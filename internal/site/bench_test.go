@@ -157,3 +157,18 @@ func BenchmarkBuild1000(b *testing.B) {
 		fmt.Fprintf(os.Stderr, "built %d pages, %d code blocks, %d links\n", st.Pages, st.Snippets, st.Links)
 	}
 }
+
+// BenchmarkRender1000 is BenchmarkBuild1000 without the disk: load and
+// render in memory, as the preview server does.
+func BenchmarkRender1000(b *testing.B) {
+	dir := corpus1000(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := content.Load(dir, content.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		Render(s, Options{Config: config.Default()})
+	}
+	b.ReportMetric(1000/(b.Elapsed().Seconds()/float64(b.N)), "pages/s")
+}
