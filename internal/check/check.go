@@ -4,6 +4,7 @@
 package check
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -73,7 +74,7 @@ func Block(s snippet.Snippet) Result {
 		return r
 	}
 	b := &block{s: s, kind: r.Kind}
-	r.Checked = c(b)
+	r.Checked = b.run(c)
 	r.Findings = b.ignore(b.found)
 	r.Status = status(r.Findings)
 	if expectsFail(s) {
@@ -147,6 +148,17 @@ type block struct {
 	s     snippet.Snippet
 	kind  snippet.Kind
 	found diag.List
+}
+
+// run calls a checker; a panic inside a third-party parser becomes a
+// finding on the block instead of ending the whole run.
+func (b *block) run(c checker) (checked string) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.add(0, diag.Error, "check-crashed", "please report this block", fmt.Sprintf("the %s checker crashed: %v", b.kind, v))
+		}
+	}()
+	return c(b)
 }
 
 // line maps a 1-based line inside the code to the Markdown file's line.
