@@ -117,6 +117,8 @@ const liveJS = `(function () {
   var me = document.currentScript;
   var version = me && me.getAttribute("data-version");
   var es = new EventSource("` + eventsPath + `");
+  // Tests (and curious authors) can see that the page is listening.
+  es.onopen = function () { document.documentElement.setAttribute("data-shipshape-live", "open"); };
   es.addEventListener("build", function (e) {
     var m = JSON.parse(e.data);
     if (m.css && m.css.length) {
