@@ -64,7 +64,7 @@ func until(t *testing.T, ctx context.Context, what, cond string) {
 	deadline := time.Now().Add(20 * time.Second)
 	var last error
 	for time.Now().Before(deadline) {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){ try { return !!(` + cond + `) } catch (e) { return false } })()`))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){ try { return !!(`+cond+`) } catch (e) { return false } })()`))
 		if err == nil && ok {
 			return
 		}
