@@ -35,10 +35,22 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// build loads, renders and reports. It prints every diagnostic and a
-// summary, and fails once at the end.
+// buildOptions are the build flags that reach the site.
+type buildOptions struct {
+	Drafts       bool
+	LinkWarnings bool // --no-link-errors
+	GitDates     bool // "last updated" from git
+}
+
+// build loads, renders and reports with default options.
 func build(e *env, src, out string, cfg configT, drafts bool) (site.Stats, error) {
-	s, err := content.Load(src, content.Options{Drafts: drafts, Name: cfg.Source})
+	return buildWith(e, src, out, cfg, buildOptions{Drafts: drafts})
+}
+
+// buildWith loads, renders and reports. It prints every diagnostic and a
+// summary, and fails once at the end.
+func buildWith(e *env, src, out string, cfg configT, bo buildOptions) (site.Stats, error) {
+	s, err := content.Load(src, content.Options{Drafts: bo.Drafts, Name: cfg.Source})
 	if err != nil {
 		return site.Stats{}, err
 	}

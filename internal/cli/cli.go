@@ -47,6 +47,7 @@ func commands() []command {
 		{"verify", "run the runnable examples in a Docker engine and record the results", runVerify},
 		{"serve", "build the site and serve it for preview", runServe},
 		{"version", "print the version", runVersion},
+		{"health", "fetch a URL and fail unless it answers (container health checks)", runHealth},
 	}
 }
 
