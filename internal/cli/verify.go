@@ -32,6 +32,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	source := fs.String("source", "", "content folder (default from shipshape.toml, else content)")
 	force := fs.Bool("force", false, "run every example even where a stored result matches")
 	jobs := fs.Int("j", 0, "pages verified at once (default from config: 2 per core, at most 8)")
+	pull := fs.String("pull", "", "never, missing or always: whether page sessions may pull images (default from config)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,6 +42,14 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	}
 	if *jobs > 0 {
 		cfg.Verify.Jobs = *jobs
+	}
+	if *pull != "" {
+		cfg.Verify.Pull = *pull
+	}
+	switch cfg.Verify.Pull {
+	case "never", "missing", "always":
+	default:
+		return fmt.Errorf("%w: --pull=%s: want never, missing or always", errUsage, cfg.Verify.Pull)
 	}
 	start := time.Now()
 	s, err := content.Load(cfg.Path(cfg.Source), content.Options{Drafts: true, Name: cfg.Source})
@@ -54,8 +63,8 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: e.stderr}
-	if needsEngine(pages, store, *force) {
+	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: e.stderr, Pull: cfg.Verify.Pull}
+	if verify.Stale(pages, store, *force) > 0 {
 		eng, err := runner.Connect(ctx)
 		if err != nil {
 			return err
@@ -113,21 +122,4 @@ func extract(s *content.Site, cfg config.Config) ([][]snippet.Snippet, diag.List
 		pages = append(pages, sn)
 	}
 	return pages, ds
-}
-
-// needsEngine is false when every runnable snippet has a stored result that
-// can be reused, so a warm re-verify needs no engine at all.
-func needsEngine(pages [][]snippet.Snippet, store *results.File, force bool) bool {
-	for _, p := range pages {
-		for _, s := range p {
-			if s.Action != snippet.Run && s.Action != snippet.Build {
-				continue
-			}
-			r, ok := store.Lookup(s.Hash)
-			if force || !ok || r.Status == results.Infra {
-				return true
-			}
-		}
-	}
-	return false
 }

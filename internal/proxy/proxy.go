@@ -40,6 +40,7 @@ type Policy struct {
 	MapImage    func(string) string
 	Dockerfile  func(string) string // rewrites a build's Dockerfile (FROM mapping)
 	DenyPull    bool                // refuse pulls of images that are not mapped to a local one
+	Egress      bool                // networks the page creates may reach beyond the engine
 	ImageExists func(ctx context.Context, ref string) bool
 }
 
@@ -330,7 +331,9 @@ func (p *Proxy) createWithLabels(w http.ResponseWriter, r *http.Request, network
 			deny(w, http.StatusForbidden, "shipshape: network driver %q is not available to examples", d)
 			return
 		}
-		m["Internal"] = true
+		if !p.pol.Egress {
+			m["Internal"] = true
+		}
 	}
 	p.forwardJSON(w, r, m)
 }
@@ -461,10 +464,20 @@ func (p *Proxy) container(ctx context.Context, m map[string]any) error {
 			return fmt.Errorf("--network %s: no such network in this page", nm)
 		}
 	}
-	// Ports are not published on the host: parallel pages would collide on
-	// them, and examples reach each other through their networks.
-	delete(h, "PortBindings")
-	h["PublishAllPorts"] = false
+	// Published ports listen on the loopback interface only, never on
+	// every interface of the host.
+	if pb, ok := h["PortBindings"].(map[string]any); ok {
+		for _, v := range pb {
+			l, _ := v.([]any)
+			for _, x := range l {
+				if b, ok := x.(map[string]any); ok {
+					if ip, _ := b["HostIp"].(string); ip == "" || ip == "0.0.0.0" || ip == "::" {
+						b["HostIp"] = "127.0.0.1"
+					}
+				}
+			}
+		}
+	}
 	capInt(h, "Memory", p.pol.Memory)
 	if mem, _ := h["Memory"].(float64); mem > 0 {
 		h["MemorySwap"] = mem

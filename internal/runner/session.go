@@ -32,6 +32,9 @@ type SessionSpec struct {
 	MapImage   func(string) string // docs references to local images
 	Dockerfile func(string) string // FROM rewriting for builds
 	DenyPull   bool
+	// Network lets the page's containers reach beyond the engine; by
+	// default every network of the session is internal.
+	Network bool
 }
 
 // Session is a running page session.
@@ -85,7 +88,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	nctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	// The session's own container and network carry only the run label, so
 	// the page's `docker ps` and `docker network ls` do not show them.
-	_, err = e.c.NetworkCreate(nctx, s.network, client.NetworkCreateOptions{Driver: "bridge", Internal: true, Labels: e.labels()})
+	_, err = e.c.NetworkCreate(nctx, s.network, client.NetworkCreateOptions{Driver: "bridge", Internal: !spec.Network, Labels: e.labels()})
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("create session network: %w", err)
@@ -94,7 +97,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	s.px, err = proxy.Start(filepath.Join(s.dir, "docker.sock"), e.c.DaemonHost(), proxy.Policy{
 		Labels: labels, OwnerLabel: SessionLabel, Network: s.network,
 		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
-		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull,
+		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull, Egress: spec.Network,
 		ImageExists: func(ctx context.Context, ref string) bool { _, err := e.ImageID(ctx, ref); return err == nil },
 	})
 	if err != nil {

@@ -42,6 +42,7 @@ type Options struct {
 	Engine        Engine
 	EngineVersion string
 	Force         bool      // run even where a stored result matches
+	Pull          string    // never, missing or always: whether sessions may pull images
 	Jobs          int       // pages verified at once
 	Log           io.Writer // one line per example; nil for none
 	Now           func() time.Time
@@ -155,11 +156,32 @@ func (c *imageCache) get(ctx context.Context, e Engine, ref string) (string, err
 }
 
 // verifyPage runs one page's snippets in order: {file=…} blocks add files
-// to the page's workspace, which later builds see.
+// to the page's workspace, which later builds and the page's session see.
+// Session blocks are reused only all together: if any must run, the
+// session runs from the page's first session block.
 func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File, images *imageCache, opt Options, mu *sync.Mutex) []Item {
 	files := map[string][]byte{}
 	var items []Item
-	for _, s := range page {
+	keys := sessionKeys(page)
+	rerun := false
+	network := false
+	for i, s := range page {
+		if !InSession(s) {
+			continue
+		}
+		if n := s.Attrs["network"]; n != "" && n != "none" {
+			network = true
+		}
+		mu.Lock()
+		prev, ok := store.Lookup(s.Hash)
+		mu.Unlock()
+		if !ok || opt.Force || prev.Key != keys[i] || !reusable(ctx, prev, opt, images) {
+			rerun = true
+		}
+	}
+	sess := &pageSession{opt: opt, images: images}
+	defer sess.close()
+	for i, s := range page {
 		if name := s.Attrs["file"]; name != "" && s.Action != snippet.Build {
 			files[name] = []byte(s.Code)
 		}
@@ -172,12 +194,34 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		mu.Lock()
 		prev, ok := store.Lookup(s.Hash)
 		mu.Unlock()
-		if ok && !opt.Force && reusable(ctx, prev, opt, images) {
+		inSession := InSession(s)
+		fresh := ok && !opt.Force && reusable(ctx, prev, opt, images)
+		if inSession {
+			fresh = fresh && !rerun && prev.Key == keys[i]
+		} else if s.Action == snippet.Build {
+			fresh = fresh && prev.Key == filesKey(files)
+		}
+		if fresh {
 			items = append(items, Item{Snippet: s, Result: prev, Cached: true})
 			logf(opt.Log, s, prev, true)
 			continue
 		}
-		r := one(ctx, s, files, images, opt)
+		var r results.Result
+		if inSession {
+			r = base(s, opt)
+			if opt.Engine == nil {
+				r = infra(r, runner.ErrNoEngine)
+			} else {
+				r = sess.run(ctx, s, files, r, network)
+			}
+			r.Key = keys[i]
+		} else {
+			key := filesKey(files)
+			r = one(ctx, s, files, images, opt)
+			if s.Action == snippet.Build {
+				r.Key = key
+			}
+		}
 		mu.Lock()
 		store.Results[s.Hash] = r
 		mu.Unlock()
@@ -185,6 +229,11 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		logf(opt.Log, s, r, false)
 	}
 	return items
+}
+
+func base(s snippet.Snippet, opt Options) results.Result {
+	return results.Result{Kind: string(s.Kind), File: s.File, Line: s.Line, Engine: opt.EngineVersion,
+		At: opt.Now().UTC().Format(time.RFC3339)}
 }
 
 // reusable: a stored result counts when it was not an infrastructure error
@@ -221,8 +270,7 @@ func logf(w io.Writer, s snippet.Snippet, r results.Result, cached bool) {
 // one verifies a single snippet.
 func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images *imageCache, opt Options) results.Result {
 	cfg := opt.Config
-	r := results.Result{Kind: string(s.Kind), File: s.File, Line: s.Line, Engine: opt.EngineVersion,
-		At: opt.Now().UTC().Format(time.RFC3339)}
+	r := base(s, opt)
 	if s.Action == snippet.Skip {
 		r.Status = results.Skipped
 		r.Reason = s.Attrs["skip"]
@@ -453,4 +501,33 @@ func lastLines(s string, n int) string {
 		ls = ls[len(ls)-n:]
 	}
 	return strings.Join(ls, "\n") + "\n"
+}
+
+// Stale counts the runnable snippets that cannot reuse a stored result, by
+// the same rules as Run but without asking the engine: when it is zero, a
+// re-verify needs no engine at all.
+func Stale(pages [][]snippet.Snippet, store *results.File, force bool) int {
+	n := 0
+	for _, page := range pages {
+		files := map[string][]byte{}
+		keys := sessionKeys(page)
+		for i, s := range page {
+			if name := s.Attrs["file"]; name != "" && s.Action != snippet.Build {
+				files[name] = []byte(s.Code)
+			}
+			if s.Action != snippet.Run && s.Action != snippet.Build {
+				continue
+			}
+			prev, ok := store.Lookup(s.Hash)
+			switch {
+			case force || !ok || prev.Status == results.Infra:
+				n++
+			case InSession(s) && prev.Key != keys[i]:
+				n++
+			case s.Action == snippet.Build && prev.Key != filesKey(files):
+				n++
+			}
+		}
+	}
+	return n
 }

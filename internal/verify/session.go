@@ -1,0 +1,232 @@
+package verify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/runner"
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// Sessions is what an engine needs to run page sessions.
+type Sessions interface {
+	StartSession(ctx context.Context, spec runner.SessionSpec) (*runner.Session, error)
+}
+
+var _ Sessions = (*runner.Engine)(nil)
+
+// sessionLock runs one page session at a time: pages tag images with names
+// such as "myapp", which live in the engine's one namespace.
+var sessionLock sync.Mutex
+
+// InSession reports whether a block runs in its page's session, where
+// commands drive the engine: a console block with {run}, a shell block with
+// {run} and no image, or any {run session} block.
+func InSession(s snippet.Snippet) bool {
+	if s.Action != snippet.Run {
+		return false
+	}
+	if s.Attrs.Has("session") {
+		return true
+	}
+	if s.Attrs["image"] != "" {
+		return false
+	}
+	return s.Kind == snippet.Console || s.Kind == snippet.Shell
+}
+
+// sessionKeys gives each session block a key covering every file block and
+// session block before it on the page: a change earlier in the page re-runs
+// the session.
+func sessionKeys(page []snippet.Snippet) map[int]string {
+	keys := map[int]string{}
+	h := sha256.New()
+	for i, s := range page {
+		if s.Attrs["file"] != "" || InSession(s) {
+			fmt.Fprintf(h, "%s\n", s.Hash)
+			if s.Attrs["file"] != "" {
+				fmt.Fprintf(h, "%s\x00%s\x00", s.Attrs["file"], s.Code)
+			}
+		}
+		if InSession(s) {
+			keys[i] = hex.EncodeToString(h.Sum(nil))[:20]
+		}
+	}
+	return keys
+}
+
+// filesKey digests a build's context files.
+func filesKey(files map[string][]byte) string {
+	if len(files) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(files[n]))
+		h.Write(files[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}
+
+// pageSession runs a page's session blocks in order in one session.
+type pageSession struct {
+	opt     Options
+	images  *imageCache
+	s       *runner.Session
+	err     error
+	written map[string]string
+	locked  bool
+}
+
+func (p *pageSession) start(ctx context.Context, network bool) {
+	if p.s != nil || p.err != nil {
+		return
+	}
+	ss, ok := p.opt.Engine.(Sessions)
+	if !ok {
+		p.err = fmt.Errorf("%w: this engine cannot run page sessions", runner.ErrNoEngine)
+		return
+	}
+	cfg := p.opt.Config
+	lim, err := limits(cfg, snippet.Snippet{})
+	if err != nil {
+		p.err = err
+		return
+	}
+	sessionLock.Lock()
+	p.locked = true
+	p.s, p.err = ss.StartSession(ctx, runner.SessionSpec{
+		Image: cfg.Verify.SessionImage, Limits: lim, MapImage: cfg.MapImage, Network: network,
+		Dockerfile: func(df string) string { out, _ := RewriteFrom(df, cfg.MapImage); return out },
+		DenyPull:   p.opt.Pull == "never",
+	})
+}
+
+func (p *pageSession) close() {
+	if p.s != nil {
+		p.s.Close()
+	}
+	if p.locked {
+		sessionLock.Unlock()
+		p.locked = false
+	}
+}
+
+// run verifies one session block; files are the page's files so far.
+func (p *pageSession) run(ctx context.Context, s snippet.Snippet, files map[string][]byte, r results.Result, network bool) results.Result {
+	p.start(ctx, network)
+	r.Image = p.opt.Config.Verify.SessionImage
+	r.ImageRun = r.Image
+	if p.err != nil {
+		return infra(r, p.err)
+	}
+	if p.written == nil {
+		p.written = map[string]string{}
+	}
+	fresh := map[string][]byte{}
+	for n, b := range files {
+		if p.written[n] != string(b) {
+			fresh[n] = b
+			p.written[n] = string(b)
+		}
+	}
+	if err := p.s.WriteFiles(ctx, fresh); err != nil {
+		return infra(r, err)
+	}
+	lim, err := limits(p.opt.Config, s)
+	if err != nil {
+		r.Status, r.Reason = results.Failed, err.Error()
+		return r
+	}
+	r.ImageID, _ = p.images.get(ctx, p.opt.Engine, r.ImageRun)
+	code := snippet.Runnable(s.Code)
+	if s.Kind == snippet.Console {
+		return p.console(ctx, s, code, r, lim)
+	}
+	script := statePrelude + "set -e\n" + code
+	out, err := p.s.Exec(ctx, script, lim.Timeout, lim.OutputLimit)
+	if err != nil {
+		return infra(r, err)
+	}
+	r.Proof = "ran"
+	r.ExitCode, r.DurationMS, r.Output, r.Truncated = out.ExitCode, out.Duration.Milliseconds(), string(out.Output), out.Truncated
+	judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
+	return r
+}
+
+func (p *pageSession) console(ctx context.Context, s snippet.Snippet, code string, r results.Result, lim runner.Limits) results.Result {
+	steps := parseConsole(code)
+	if len(steps) == 0 {
+		r.Status, r.Reason = results.Failed, "console block has no \"$ \" command"
+		return r
+	}
+	start := time.Now()
+	out, err := p.s.Exec(ctx, consoleScript(steps), lim.Timeout, lim.OutputLimit)
+	if err != nil {
+		return infra(r, err)
+	}
+	r.Proof = "ran"
+	r.DurationMS = time.Since(start).Milliseconds()
+	r.Truncated = out.Truncated
+	outputs, codes := splitSteps(string(out.Output), len(steps))
+	var transcript strings.Builder
+	var problem string
+	failed := 0
+	for i, st := range steps {
+		got := strings.TrimRight(outputs[i], "\n")
+		if !st.Hidden {
+			fmt.Fprintf(&transcript, "$ %s\n", st.Cmd)
+			if got != "" {
+				transcript.WriteString(got + "\n")
+			}
+		}
+		if codes[i] != 0 {
+			failed++
+			r.ExitCode = codes[i]
+		}
+		if problem != "" || st.Hidden {
+			continue
+		}
+		line := s.Line + st.Line
+		switch {
+		case codes[i] < 0:
+			problem = fmt.Sprintf("line %d `%s` did not finish", line, st.Cmd)
+			if out.TimedOut {
+				problem += fmt.Sprintf(" (killed after the %s timeout)", lim.Timeout)
+			}
+		case len(trimBlank(st.Want)) == 0 && codes[i] != 0 && s.Attrs["expect"] == "":
+			problem = fmt.Sprintf("line %d `%s`: exit code %d", line, st.Cmd, codes[i])
+		default:
+			if d := matchOutput(st.Want, got); d != "" {
+				problem = fmt.Sprintf("line %d `%s`: %s", line, st.Cmd, d)
+			}
+		}
+	}
+	r.Output = transcript.String()
+	want := s.Attrs["expect"]
+	switch {
+	case problem != "" && want == "fail":
+		r.Status, r.Reason = results.ExpectedFail, "failed as intended: "+problem
+	case problem != "":
+		r.Status, r.Reason = results.Failed, problem
+	case want == "fail" && failed == 0:
+		r.Status, r.Reason = results.Failed, "marked {expect=fail} but every command succeeded"
+	case want == "fail":
+		r.Status, r.Reason = results.ExpectedFail, fmt.Sprintf("a command failed as intended (exit %d)", r.ExitCode)
+	default:
+		r.Status = results.Passed
+	}
+	return r
+}

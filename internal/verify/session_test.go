@@ -1,0 +1,79 @@
+package verify_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/markdown"
+	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/snippet"
+	"github.com/shipshape/shipshape/internal/testenv"
+	"github.com/shipshape/shipshape/internal/verify"
+)
+
+func testConfig() config.Config {
+	cfg := config.Default()
+	cfg.Images = map[string]string{"busybox:*": "shipshape/busybox:latest", "busybox": "shipshape/busybox:latest"}
+	cfg.Verify.Image = "busybox"
+	return cfg
+}
+
+func page(t *testing.T, cfg config.Config, file, md string) []snippet.Snippet {
+	t.Helper()
+	body := []byte(md)
+	doc := markdown.New(markdown.Options{}).Parse(body)
+	sn, ds := snippet.Extract(file, doc, body, 1, cfg.MapImage, cfg.Verify.Image)
+	if len(ds) > 0 {
+		t.Fatalf("extract %s: %v", file, ds)
+	}
+	return sn
+}
+
+const tutorial = "# A tutorial\n\n" +
+	"```text {file=greeting.txt}\nhello from a tutorial\n```\n\n" +
+	"```dockerfile {file=Dockerfile}\nFROM busybox:1.36\nCOPY greeting.txt /greeting.txt\nCMD [\"cat\", \"/greeting.txt\"]\n```\n\n" +
+	"```sh {run}\n#!hide docker pull busybox:1.36 >/dev/null\ndocker build -q -t tutorial-app .\nexport GREETING_APP=tutorial-app\n```\n\n" +
+	"```console {run}\n$ docker run --rm $GREETING_APP\nhello from a tutorial\n$ docker images --format '{{.Repository}} {{.ID}}' tutorial-app\ntutorial-app 0123456789ab\n$ docker run -d --name web busybox:1.36 sleep 60\n...\n$ docker ps --format '{{.Names}} {{.Status}}'\nweb Up 2 seconds\n```\n\n" +
+	"```console {run}\n$ docker run --rm busybox:1.36 echo something else\nwhat the page claims\n```\n\n" +
+	"```console {run expect=fail}\n$ docker run --rm busybox:1.36 sh -c 'exit 4'\n```\n"
+
+// TestSessionPage verifies a page the way a reader follows it, then shows
+// that an unchanged page is reused whole and an earlier change re-runs it.
+func TestSessionPage(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, "shipshape/busybox:latest")
+	testenv.Image(t, e, "shipshape/docker-cli:latest")
+	cfg := testConfig()
+	pg := page(t, cfg, "tutorial.md", tutorial)
+	store := results.New()
+	opt := verify.Options{Config: cfg, Engine: e, EngineVersion: e.Version, Jobs: 1}
+	rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, opt)
+	want := []results.Status{results.Passed, results.Passed, results.Failed, results.ExpectedFail}
+	if len(rep.Items) != len(want) {
+		t.Fatalf("got %d items, want %d: %+v", len(rep.Items), len(want), rep.Items)
+	}
+	for i, it := range rep.Items {
+		if it.Result.Status != want[i] {
+			t.Errorf("block at line %d: got %s (%s), want %s; output:\n%s", it.Snippet.Line, it.Result.Status, it.Result.Reason, want[i], it.Result.Output)
+		}
+	}
+	if r := rep.Items[2].Result; !strings.Contains(r.Reason, `shown "what the page claims", got "something else"`) || !strings.Contains(r.Reason, "line 31") {
+		t.Errorf("mismatch reason: got %q, want the line and both texts", r.Reason)
+	}
+	if out := rep.Items[1].Result.Output; strings.Contains(out, "#!hide") || !strings.Contains(out, "$ docker run --rm $GREETING_APP\nhello from a tutorial\n") {
+		t.Errorf("transcript: got %q, want the commands with their real output", out)
+	}
+	if n, _ := e.Count(context.Background(), e.RunID); n != 0 {
+		t.Errorf("after the page: got %d labelled leftovers, want 0", n)
+	}
+
+	if n := verify.Stale([][]snippet.Snippet{pg}, store, false); n != 0 {
+		t.Errorf("unchanged page: got %d stale blocks, want 0", n)
+	}
+	changed := page(t, cfg, "tutorial.md", strings.Replace(tutorial, "hello from a tutorial\n```", "hello again\n```", 1))
+	if n := verify.Stale([][]snippet.Snippet{changed}, store, false); n != 4 {
+		t.Errorf("after editing a file block: got %d stale blocks, want all 4 session blocks", n)
+	}
+}
