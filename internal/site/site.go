@@ -19,6 +19,7 @@ import (
 
 	"github.com/yuin/goldmark/ast"
 
+	"github.com/shipshape/shipshape/internal/check"
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
@@ -461,6 +462,14 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	}
 	r, ok := b.opt.Results.Lookup(s.Hash)
 	m := markFor(s, r, ok)
+	var findings diag.List
+	if m.Status == "not-run" {
+		cr := check.Block(s)
+		findings = cr.Findings
+		if cr.Status == check.Passed || cr.Status == check.Warned || cr.Status == check.ExpectedFail {
+			m = mark{"checked", "checked", "checked without running: " + cr.Checked}
+		}
+	}
 	b.mu.Lock()
 	b.snippets++
 	b.marks[m.Status]++
@@ -484,11 +493,28 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	if err := highlight.Write(w, s.Code, lang, highlight.Options{Lines: parseLines(s.Attrs["hl_lines"])}); err != nil {
 		return err
 	}
+	writeFindings(w, findings)
 	if ok && r.Output != "" && s.Action != snippet.Skip {
 		fmt.Fprintf(w, `<details class="output"><summary>Output</summary><pre><code>%s</code></pre></details>`, html.EscapeString(r.Output))
 	}
 	fmt.Fprint(w, "</figure>\n")
 	return nil
+}
+
+// writeFindings lists a block's static-check findings under it.
+func writeFindings(w io.Writer, ds diag.List) {
+	if len(ds) == 0 {
+		return
+	}
+	fmt.Fprint(w, `<ul class="findings">`)
+	for _, d := range ds {
+		fmt.Fprintf(w, `<li data-severity="%s" data-line="%d"><code>%s</code> %s`, d.Severity, d.Line, html.EscapeString(d.Rule), html.EscapeString(d.Message))
+		if d.Hint != "" {
+			fmt.Fprintf(w, ` <span class="hint">%s</span>`, html.EscapeString(d.Hint))
+		}
+		fmt.Fprint(w, `</li>`)
+	}
+	fmt.Fprint(w, `</ul>`)
 }
 
 // highlightLang is the lexer name for a snippet: the written language, or
@@ -497,15 +523,8 @@ func highlightLang(s snippet.Snippet) string {
 	if s.Lang != "" && !s.Guess {
 		return s.Lang
 	}
-	switch s.Kind {
-	case snippet.Dockerfile, snippet.DockerfileFragment:
-		return "dockerfile"
-	case snippet.Shell:
-		return "bash"
-	case snippet.Console:
-		return "console"
-	case snippet.Compose, snippet.YAML:
-		return "yaml"
+	if l := s.Kind.Lexer(); l != "text" {
+		return l
 	}
 	return s.Lang
 }

@@ -1,0 +1,56 @@
+package site
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/results"
+)
+
+// TestStaticCheckMarks: a block that is not run but passes its static check
+// is marked "checked"; a failing one keeps "not run" and lists its findings
+// under the block; prose stays "not run"; an unlabelled Dockerfile is
+// highlighted as a Dockerfile.
+func TestStaticCheckMarks(t *testing.T) {
+	dir := t.TempDir()
+	page := "---\ntitle: P\n---\n" +
+		"```bash\ndocker network create backend\n```\n\n" +
+		"```bash\ndocker scan app\n```\n\n" +
+		"```\nJust some words.\n```\n\n" +
+		"```\nFROM alpine:3.19\nUSER 1000\nCMD [\"sh\"]\n```\n"
+	if err := os.WriteFile(filepath.Join(dir, "p.md"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := content.Load(dir, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _ := results.Load(filepath.Join(dir, "none.json"))
+	out, _ := Render(s, Options{Config: config.Default(), Results: store})
+	html := string(out.Files[out.PageFile["p.md"]])
+	figs := strings.Split(html, `<figure class="code"`)[1:]
+	if len(figs) != 4 {
+		t.Fatalf("rendered %d code figures, want 4", len(figs))
+	}
+	for i, want := range []string{`data-status="checked"`, `data-status="not-run"`, `data-status="not-run"`, `data-status="checked"`} {
+		if !strings.Contains(figs[i], want) {
+			t.Errorf("block %d: want %s in %.300s", i+1, want, figs[i])
+		}
+	}
+	if !strings.Contains(figs[1], `<ul class="findings"><li data-severity="error" data-line="9"><code>docker-removed</code>`) {
+		t.Errorf("docker scan block lists no docker-removed finding at line 9: %.600s", figs[1])
+	}
+	if strings.Contains(figs[0], `class="findings"`) || strings.Contains(figs[2], `class="findings"`) {
+		t.Errorf("blocks without findings got a findings list")
+	}
+	if !strings.Contains(figs[3], `data-lang="dockerfile"`) {
+		t.Errorf("unlabelled Dockerfile not highlighted as dockerfile: %.300s", figs[3])
+	}
+	if out.Stats.Marks["checked"] != 2 {
+		t.Errorf("marks = %v, want 2 checked", out.Stats.Marks)
+	}
+}
