@@ -28,9 +28,14 @@ func TestSeedsBuild(t *testing.T) {
 	needSeeds(t)
 	out := filepath.Join(t.TempDir(), "public")
 	var stdout, stderr bytes.Buffer
-	code := Main(context.Background(), []string{"build", "--source", seeds, "--out", out}, &stdout, &stderr)
+	// the deep-dive guide has one broken TOC anchor (an authoring error), so
+	// the build is told to report broken links as warnings
+	code := Main(context.Background(), []string{"build", "--no-link-errors", "--source", seeds, "--out", out}, &stdout, &stderr)
 	if code != ExitOK {
 		t.Fatalf("build of the seed guides exited %d:\n%s", code, stderr.String())
+	}
+	if want := `docker-deep-dive.md:31: warning: broken link "#images-vs-containers"`; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 	}
 	for _, name := range []string{"docker-deep-dive", "docker-level-6-pro"} {
 		src, err := os.ReadFile(filepath.Join(seeds, name+".md"))

@@ -66,9 +66,9 @@ func Repair(b []byte) ([]byte, *diag.Diagnostic) {
 	out.Grow(len(b))
 	fixed, firstFixed, line := 0, 0, 1
 	var lost []int
-	// a first pass only counts complete sequences: partial ones are repaired
-	// only in a file that is certainly damaged
-	if countComplete(rs) == 0 {
+	// repair only text that is certainly damaged: some complete sequences
+	// and no character that real UTF-8 text would have
+	if complete, stray := survey(rs); complete == 0 || stray > 0 {
 		return b, nil
 	}
 	lineStart := 0 // index in out of the current line
@@ -143,30 +143,42 @@ func Repair(b []byte) ([]byte, *diag.Diagnostic) {
 	return []byte(out.String()), &d
 }
 
-func countComplete(rs []rune) int {
-	n := 0
+// survey counts the complete sequences in rs and the stray non-ASCII
+// characters that belong to none. Mojibake leaves no strays: every byte of a
+// multi-byte character became part of a run, so a lone "—" or "é" means the
+// text holds real UTF-8 (a page that quotes mojibake, say) and is left alone.
+func survey(rs []rune) (complete, stray int) {
 	for i := 0; i < len(rs); i++ {
+		if rs[i] < 0x80 {
+			continue
+		}
 		lead, ok := byteOf(rs[i])
 		want := seqLen(lead)
-		if !ok || want == 0 || i+want > len(rs) {
+		if !ok || want == 0 {
+			stray++
 			continue
 		}
 		seq := []byte{lead}
-		for k := 1; k < want; k++ {
-			c, ok := byteOf(rs[i+k])
+		for k := i + 1; k < len(rs) && len(seq) < want; k++ {
+			c, ok := byteOf(rs[k])
 			if !ok || !isCont(c) {
 				break
 			}
 			seq = append(seq, c)
 		}
-		if len(seq) == want {
+		switch {
+		case len(seq) == want:
 			if dr, size := utf8.DecodeRune(seq); dr != utf8.RuneError && size == want {
-				n++
-				i += want - 1
+				complete++
+			} else {
+				stray++
 			}
+		case len(seq) < 2:
+			stray++
 		}
+		i += len(seq) - 1
 	}
-	return n
+	return complete, stray
 }
 
 // inferLost puts back one lost byte where only one character makes sense:

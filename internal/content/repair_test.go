@@ -43,6 +43,8 @@ func TestRepair(t *testing.T) {
 		{"clean ascii", "# Title\n\nplain text\n", "# Title\n\nplain text\n", false, 0, ""},
 		{"clean utf8 is left alone", "café — naïve “quotes” 🎯\n", "café — naïve “quotes” 🎯\n", false, 0, ""},
 		{"latin-1 looking words", "Ãbc ðe ï\n", "Ãbc ðe ï\n", false, 0, ""},
+		{"page quoting mojibake", "\"â€”\" where \"—\" was meant\n", "\"â€”\" where \"—\" was meant\n", false, 0, ""},
+		{"real accents beside a lookalike", "café Ã©\n", "café Ã©\n", false, 0, ""},
 		{"em dash", damage("A — B\n"), "A — B\n", true, 1, "repaired 1 characters"},
 		{"emoji", damage("x\n# 🎯 Goal\n"), "x\n# 🎯 Goal\n", true, 2, "repaired 1 "},
 		{"smart quotes", damage("“You Don’t”\n"), "“You Don’t”\n", true, 1, "repaired 3 "},
