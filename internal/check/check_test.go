@@ -55,8 +55,14 @@ var blockTable = []blockCase{
 		kind: snippet.Dockerfile, status: Warned,
 		want: []string{"2 warning dockerfile-unpinned-base", "3 warning MaintainerDeprecated",
 			"4 warning SecretsUsedInArgOrEnv", "5 warning dockerfile-add-local", "6 warning JSONArgsRecommended",
-			"1 warning dockerfile-root-user"},
+			"1 info dockerfile-root-user"},
 		msg: "API_KEY",
+	},
+	{
+		name: "explicit root user",
+		page: "```dockerfile\nFROM alpine:3.19\nUSER root\nCMD [\"sh\"]\n```\n",
+		kind: snippet.Dockerfile, status: Warned,
+		want: []string{"1 warning dockerfile-root-user"},
 	},
 	{
 		name: "clean dockerfile",

@@ -145,9 +145,14 @@ func ownRules(b *block, code string, partial bool) {
 			addLocal(b, n.StartLine, args)
 		}
 	}
+	// An explicit USER root is a choice worth a warning; no USER at all is
+	// so common in teaching examples that it is only noted.
 	if !partial && sawFrom && runs && isRoot(user) {
-		b.add(0, diag.Warning, "dockerfile-root-user", "add `USER <name>` after installing packages",
-			"the final stage runs its command as root (no USER, or USER root)")
+		sev, msg := diag.Info, "the final stage runs its command as root (no USER)"
+		if user != "" {
+			sev, msg = diag.Warning, "the final stage runs its command as root (USER "+user+")"
+		}
+		b.add(0, sev, "dockerfile-root-user", "add `USER <name>` after installing packages", msg)
 	}
 }
 
