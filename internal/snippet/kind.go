@@ -26,11 +26,12 @@ const (
 	Output             Kind = "output"
 	Diagram            Kind = "diagram"
 	Text               Kind = "text"
+	Code               Kind = "code" // source in a language shipshape does not check (go, html, js...)
 )
 
 // Kinds lists every kind, for reports.
 var Kinds = []Kind{Dockerfile, DockerfileFragment, Shell, Console, Compose, YAML, JSON,
-	Python, Nginx, Dockerignore, INI, TOML, Output, Diagram, Text}
+	Python, Nginx, Dockerignore, INI, TOML, Output, Diagram, Code, Text}
 
 // Lexer is the highlighting language for a kind, so that the site
 // highlights a block as what it was classified as, not as its label.
@@ -72,7 +73,12 @@ func Classify(lang, code string) (k Kind, guessed bool) {
 	l := strings.ToLower(lang)
 	k, ok := langKinds[l]
 	if !ok {
-		return guess(code), true
+		// A language we have no kind for: trust the label unless the
+		// content is plainly one of ours.
+		if g := guess(code); g != Text || l == "" {
+			return g, true
+		}
+		return Code, false
 	}
 	switch k {
 	case YAML, Compose:
@@ -292,12 +298,14 @@ func looksShell(code string) bool {
 		total++
 		w := firstWord(l)
 		if commands[w] || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
-			strings.Contains(w, "=") && !strings.HasPrefix(w, "=") && !strings.Contains(l, " = ") {
+			assignment.MatchString(w) {
 			cmd++
 		}
 	}
 	return total > 0 && cmd*2 > total
 }
+
+var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=[^=]`)
 
 // looksOptions: a block of command-line options only ("--read-only"),
 // shown as pieces of a docker run command.
@@ -408,6 +416,12 @@ func looksDiagram(code string) bool {
 			return true
 		}
 		if strings.HasPrefix(l, "+-") && strings.HasSuffix(l, "-+") {
+			return true
+		}
+		if !strings.HasPrefix(l, "-") && strings.Contains(l, " -> ") {
+			return true
+		}
+		if strings.Contains(l, "___") && (strings.Contains(l, "\\_") || strings.Contains(l, "_/")) {
 			return true
 		}
 		if strings.HasPrefix(l, "|") && strings.HasSuffix(l, "|") && strings.Count(l, "|") >= 3 {

@@ -50,6 +50,13 @@ func TestClassify(t *testing.T) {
 		{"python label", "py", "x = 1\n", Python, false},
 		{"dockerignore", "dockerignore", "node_modules\n", Dockerignore, false},
 		{"empty", "", "", Text, true},
+		{"go", "go", "package main\n\nfunc main() {}\n", Code, false},
+		{"html", "html", "<h1>Version one</h1>\n", Code, false},
+		{"unknown label over a command", "powershell", "docker ps\n", Shell, true},
+		{"requirements are not shell", "", "flask==3.0.3\nredis==5.0.7\n", Text, true},
+		{"text arrows", "text", "commit -> build -> push\n", Diagram, true},
+		{"anatomy", "", "registry.example.com/team/app:1.4\n\\_____________/ \\__/\n", Diagram, true},
+		{"options with explanations", "text", "-p 8080:80     host port -> container port\n", Shell, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
