@@ -140,6 +140,12 @@ var blockTable = []blockCase{
 		msg:  "undefined network",
 	},
 	{
+		name: "compose links are legacy",
+		page: "```yaml\nservices:\n  web:\n    image: nginx:1.25\n    links:\n      - db\n  db:\n    image: postgres:16\n```\n",
+		kind: snippet.Compose, status: Warned,
+		want: []string{"5 warning compose-legacy-links"},
+	},
+	{
 		name: "compose unknown key at its line",
 		page: "```yaml\nservices:\n  web:\n    image: nginx:1.25\n    restrat: always\n```\n",
 		kind: snippet.Compose, status: Failed,

@@ -54,6 +54,7 @@ func checkCompose(b *block) string {
 		b.add(k.Line, diag.Warning, "compose-version-obsolete", "delete the version line",
 			"the top-level `version` attribute is obsolete; Compose ignores it")
 	}
+	legacyLinks(b, top)
 	for _, name := range incompleteServices(top) {
 		k, _ := lookupPath(top, []string{"services", name})
 		line := 0
@@ -146,6 +147,21 @@ func composeError(b *block, top *yaml.Node, msg string) {
 		hint = "check the spelling against the Compose specification"
 	}
 	b.add(line, diag.Error, "compose-schema", hint, msg)
+}
+
+// legacyLinks flags `links:`, Compose's form of the legacy --link; service
+// names resolve on the project network without it.
+func legacyLinks(b *block, top *yaml.Node) {
+	_, svcs := lookupKey(top, "services")
+	if svcs == nil || svcs.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(svcs.Content); i += 2 {
+		if k, _ := lookupKey(svcs.Content[i+1], "links"); k != nil {
+			b.add(k.Line, diag.Warning, "compose-legacy-links", "delete links; services reach each other by name on the project network",
+				fmt.Sprintf("service %q uses links, the legacy --link", svcs.Content[i].Value))
+		}
+	}
 }
 
 // named finds the item of a sequence ("- front", "- front:/data") or the

@@ -471,6 +471,10 @@ func (v *validator) value(f *Flag, val string, dynamic bool, i int) {
 		if val != "" && val != "-1" {
 			err = checkBytes(val)
 		}
+	case "list":
+		if f.Name == "publish" || f.Name == "expose" {
+			err = checkPorts(val)
+		}
 	}
 	if err != nil {
 		v.add("docker-flag-value", Error, i, "", "invalid value %q for --%s (%s): %v", val, f.Name, f.Type, err)
@@ -496,6 +500,40 @@ func checkBytes(s string) error {
 		return nil
 	}
 	return fmt.Errorf("invalid suffix: %q", t[j:])
+}
+
+// checkPorts checks the port numbers of a --publish or --expose value:
+// [ip:][hostPort[-end]:]containerPort[-end][/proto], each 1 to 65535.
+func checkPorts(val string) error {
+	spec, _, _ := strings.Cut(val, "/")
+	if strings.HasPrefix(spec, "[") { // [::1]:8080:80
+		if i := strings.Index(spec, "]:"); i >= 0 {
+			spec = spec[i+2:]
+		}
+	}
+	parts := strings.Split(spec, ":")
+	if len(parts) == 3 {
+		parts = parts[1:] // an IP address first
+	}
+	for i, p := range parts {
+		if p == "" && i == 0 && len(parts) == 2 {
+			continue // "127.0.0.1::80" leaves the host port to docker
+		}
+		lo, hi, isRange := strings.Cut(p, "-")
+		for _, n := range []string{lo, hi} {
+			if n == "" && !isRange {
+				continue
+			}
+			port, err := strconv.Atoi(n)
+			if err != nil {
+				return fmt.Errorf("invalid port %q", n)
+			}
+			if port < 1 || port > 65535 {
+				return fmt.Errorf("port %d is out of range 1-65535", port)
+			}
+		}
+	}
+	return nil
 }
 
 func (v *validator) flagNames(c *Command) []string {

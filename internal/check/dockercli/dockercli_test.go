@@ -64,6 +64,10 @@ func TestValidate(t *testing.T) {
 		{cmd: "docker run -e", path: "docker run", rules: "docker-flag-value", severity: Error},
 		{cmd: "docker $SUB ls", path: "docker"},
 		{cmd: "docker", path: "docker"},
+		{cmd: "docker run -p 99999:80 nginx", path: "docker run", rules: "docker-flag-value", severity: Error},
+		{cmd: "docker run -p 127.0.0.1:8080:80/udp -p 8000-8010:8000-8010 -p 80 --expose 9000 nginx", path: "docker run"},
+		{cmd: "docker run -p [::1]:8080:80 -p 127.0.0.1::80 nginx", path: "docker run"},
+		{cmd: "docker run -p $PORT:80 nginx", path: "docker run"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.cmd, func(t *testing.T) {
