@@ -17,22 +17,14 @@ import (
 	"github.com/shipshape/shipshape/internal/diag"
 )
 
-// compose-go reports some findings only through the global logrus logger,
-// so loads are serialised and a hook collects what each one logs.
+// compose-go writes warnings through the global logrus logger; the one that
+// matters (an obsolete version) is found with its line from the YAML tree
+// instead, and the rest (unset variables, which docs leave to the reader)
+// are dropped, so loads need no lock and run in parallel.
 var (
-	composeMu   sync.Mutex
-	composeLog  *logHook
 	composeOnce sync.Once
 	composeSeq  atomic.Int64
 )
-
-type logHook struct{ msgs []string }
-
-func (h *logHook) Levels() []logrus.Level { return []logrus.Level{logrus.WarnLevel, logrus.ErrorLevel} }
-func (h *logHook) Fire(e *logrus.Entry) error {
-	h.msgs = append(h.msgs, e.Message)
-	return nil
-}
 
 // fillImage is given to services that have neither image nor build, so that
 // a fragment showing only networks or volumes still gets the other checks.
@@ -69,13 +61,7 @@ func checkCompose(b *block) string {
 		b.add(0, diag.Error, "compose-schema", "", err.Error())
 		return "compose-go"
 	}
-	composeOnce.Do(func() {
-		composeLog = &logHook{}
-		logrus.AddHook(composeLog)
-		logrus.SetOutput(io.Discard)
-	})
-	composeMu.Lock()
-	composeLog.msgs = nil
+	composeOnce.Do(func() { logrus.SetOutput(io.Discard) })
 	name := fmt.Sprintf("snippet-%d.yaml", composeSeq.Add(1))
 	_, err = loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  "/shipshape/snippet",
@@ -87,14 +73,6 @@ func checkCompose(b *block) string {
 		o.SkipResolveLabels = true
 		o.SkipInclude = true
 	})
-	logged := composeLog.msgs
-	composeMu.Unlock()
-	for _, m := range logged {
-		if strings.Contains(m, "`version` is obsolete") {
-			continue // reported above with its line
-		}
-		b.add(0, diag.Info, "compose-warning", "", strings.ReplaceAll(m, name+": ", ""))
-	}
 	if err != nil {
 		for _, m := range strings.Split(err.Error(), "\n") {
 			if m = strings.TrimSpace(m); m != "" {
