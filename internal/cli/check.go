@@ -34,12 +34,18 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
-		paths = []string{cfg.Path(cfg.Source)}
+		paths = []string{cfg.Source} // named as the project writes it
 	}
 	var snips []snippet.Snippet
 	var other diag.List
 	for _, p := range paths {
-		sn, ds, err := inventory(e, p, cfg)
+		full := p
+		if len(fs.Args()) == 0 {
+			full = cfg.Path(p)
+		} else if !filepath.IsAbs(p) && e.dir != "." {
+			full = filepath.Join(e.dir, p)
+		}
+		sn, ds, err := inventory(p, full, cfg)
 		if err != nil {
 			return err
 		}
@@ -74,12 +80,8 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 }
 
 // inventory extracts the blocks of a folder (as a content folder) or of one
-// Markdown file. Paths are relative to the working folder, as typed.
-func inventory(e *env, p string, cfg config.Config) ([]snippet.Snippet, diag.List, error) {
-	full := p
-	if !filepath.IsAbs(p) && e.dir != "." {
-		full = filepath.Join(e.dir, p)
-	}
+// Markdown file; p is how messages name it, full where it is.
+func inventory(p, full string, cfg config.Config) ([]snippet.Snippet, diag.List, error) {
 	st, err := os.Stat(full)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
