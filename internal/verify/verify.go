@@ -202,6 +202,9 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 			fresh = fresh && prev.Key == filesKey(files)
 		}
 		if fresh {
+			if name := s.Attrs["file"]; name != "" && s.Action == snippet.Build && prev.Status == results.Passed {
+				files[name] = []byte(s.Code) // as one() does after a build that passed
+			}
 			items = append(items, Item{Snippet: s, Result: prev, Cached: true})
 			logf(opt.Log, s, prev, true)
 			continue
