@@ -350,7 +350,7 @@ func (v *validator) lookup(c *Command, long, short string) *Flag {
 		} else {
 			f = a.short[short]
 		}
-		if f != nil && (f.Persistent || a.parent == nil) {
+		if f != nil && f.Persistent {
 			return f
 		}
 	}
