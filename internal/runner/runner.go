@@ -40,6 +40,7 @@ type Engine struct {
 	c       *client.Client
 	Version string // the engine's version, recorded in every result
 	RunID   string
+	lock    *os.File
 }
 
 // Connect reaches the engine the Docker client would use (DOCKER_HOST,
@@ -62,11 +63,15 @@ func Connect(ctx context.Context) (*Engine, error) {
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	return &Engine{c: c, Version: v.Version, RunID: hex.EncodeToString(b)}, nil
+	id := hex.EncodeToString(b)
+	return &Engine{c: c, Version: v.Version, RunID: id, lock: holdLock(id)}, nil
 }
 
-// Close releases the client.
-func (e *Engine) Close() error { return e.c.Close() }
+// Close releases the client and the run's liveness lock.
+func (e *Engine) Close() error {
+	releaseLock(e.lock)
+	return e.c.Close()
+}
 
 func (e *Engine) labels() map[string]string { return map[string]string{Label: e.RunID} }
 
@@ -472,7 +477,9 @@ func (e *Engine) RemoveImage(id string) {
 }
 
 // Sweep removes every container, image, network and volume labelled by
-// shipshape; with runID set, only that run's. It returns how many it removed.
+// shipshape; with runID set, only that run's. With runID empty it spares
+// runs still alive on this machine (their own or another process's). It
+// returns how many it removed.
 func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -487,13 +494,31 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("list containers: %w", err)
 	}
+	live := map[string]bool{}
+	spare := func(labels map[string]string) bool {
+		id := labels[Label]
+		if runID != "" || id == "" {
+			return false
+		}
+		if v, ok := live[id]; ok {
+			return v
+		}
+		live[id] = id == e.RunID || alive(id)
+		return live[id]
+	}
 	for _, c := range cs.Items {
+		if spare(c.Labels) {
+			continue
+		}
 		if _, err := e.c.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err == nil {
 			n++
 		}
 	}
 	if ns, err := e.c.NetworkList(ctx, client.NetworkListOptions{Filters: f}); err == nil {
 		for _, nw := range ns.Items {
+			if spare(nw.Labels) {
+				continue
+			}
 			if _, err := e.c.NetworkRemove(ctx, nw.ID, client.NetworkRemoveOptions{}); err == nil {
 				n++
 			}
@@ -501,6 +526,9 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 	}
 	if vs, err := e.c.VolumeList(ctx, client.VolumeListOptions{Filters: f}); err == nil {
 		for _, v := range vs.Items {
+			if spare(v.Labels) {
+				continue
+			}
 			if _, err := e.c.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true}); err == nil {
 				n++
 			}
@@ -511,6 +539,9 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 		return n, fmt.Errorf("list images: %w", err)
 	}
 	for _, im := range is.Items {
+		if spare(im.Labels) {
+			continue
+		}
 		if _, err := e.c.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true}); err == nil {
 			n++
 		}

@@ -254,3 +254,29 @@ func server(t *testing.T, e *runner.Engine) string {
 	}
 	return ep.IPAddress.String()
 }
+
+// TestSweepSparesLiveRuns: the sweep at the start of one run must not remove
+// what a run still in progress (another process, another test) created.
+func TestSweepSparesLiveRuns(t *testing.T) {
+	live := testenv.Docker(t)
+	testenv.Image(t, live, busybox)
+	other := testenv.Docker(t)
+	ctx := context.Background()
+	b, err := live.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nRUN echo live > /l\n")})
+	if err != nil || b.Failed {
+		t.Fatalf("build: %v %+v", err, b)
+	}
+	if _, err := other.Sweep(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := live.Count(ctx, live.RunID); n == 0 {
+		t.Fatalf("a sweep by another run removed the live run's image")
+	}
+	live.Close() // the run ends without cleaning up, as after a crash
+	if _, err := other.Sweep(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := other.Count(ctx, live.RunID); n != 0 {
+		t.Errorf("after the run ended: got %d of its objects left by the sweep, want 0", n)
+	}
+}
