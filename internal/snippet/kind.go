@@ -48,7 +48,7 @@ func (k Kind) Lexer() string {
 	case JSON, Python, Nginx, INI, TOML:
 		return string(k)
 	case Dockerignore:
-		return "bash" // comments and globs; chroma has no dockerignore lexer
+		return "dockerignore" // internal/highlight adds the lexer chroma lacks
 	}
 	return "text"
 }
