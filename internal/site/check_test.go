@@ -50,6 +50,9 @@ func TestStaticCheckMarks(t *testing.T) {
 	if !strings.Contains(figs[3], `data-lang="dockerfile"`) {
 		t.Errorf("unlabelled Dockerfile not highlighted as dockerfile: %.300s", figs[3])
 	}
+	if !strings.Contains(html, `<span class="blocks">4 code blocks: 2 checked, 1 not run, 1 not code</span>`) {
+		t.Errorf("page has no block summary \"4 code blocks: 2 checked, 1 not run, 1 not code\"")
+	}
 	if out.Stats.Marks["checked"] != 2 {
 		t.Errorf("marks = %v, want 2 checked", out.Stats.Marks)
 	}

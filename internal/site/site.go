@@ -474,6 +474,9 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	b.snippets++
 	b.marks[m.Status]++
 	b.mu.Unlock()
+	if pm, ok := doc.Meta()["\x00marks"].(map[string]int); ok {
+		pm[pageMark(s, m.Status)]++
+	}
 
 	lang := highlightLang(s)
 	fmt.Fprintf(w, `<figure class="code" data-status="%s" data-kind="%s" data-line="%d" data-hash="%s" data-lang="%s"`,
@@ -499,6 +502,44 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	}
 	fmt.Fprint(w, "</figure>\n")
 	return nil
+}
+
+// pageMark is how a block counts in its page's summary.
+func pageMark(s snippet.Snippet, status string) string {
+	switch status {
+	case "ran", "built", "built-ran", "expected-fail":
+		return "ran"
+	case "not-run":
+		switch s.Kind {
+		case snippet.Text, snippet.Output, snippet.Diagram:
+			return "not code"
+		}
+		return "not run"
+	}
+	return strings.ReplaceAll(status, "-", " ")
+}
+
+// blockSummary says what happened to a page's blocks: "14 blocks: 6 ran,
+// 5 checked, 3 not code".
+func blockSummary(pm map[string]int) string {
+	total := 0
+	for _, n := range pm {
+		total += n
+	}
+	if total == 0 {
+		return ""
+	}
+	var parts []string
+	for _, k := range []string{"ran", "checked", "failed", "not verified", "skipped", "not run", "not code"} {
+		if pm[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", pm[k], k))
+		}
+	}
+	word := "blocks"
+	if total == 1 {
+		word = "block"
+	}
+	return fmt.Sprintf("%d code %s: %s", total, word, strings.Join(parts, ", "))
 }
 
 // writeFindings lists a block's static-check findings under it.
