@@ -542,20 +542,27 @@ func blockSummary(pm map[string]int) string {
 	return fmt.Sprintf("%d code %s: %s", total, word, strings.Join(parts, ", "))
 }
 
-// writeFindings lists a block's static-check findings under it.
+// writeFindings lists a block's static-check warnings and errors under it
+// (notes are for shipshape check, not for readers).
 func writeFindings(w io.Writer, ds diag.List) {
-	if len(ds) == 0 {
-		return
-	}
-	fmt.Fprint(w, `<ul class="findings">`)
+	open := false
 	for _, d := range ds {
+		if d.Severity == diag.Info {
+			continue
+		}
+		if !open {
+			fmt.Fprint(w, `<ul class="findings">`)
+			open = true
+		}
 		fmt.Fprintf(w, `<li data-severity="%s" data-line="%d"><code>%s</code> %s`, d.Severity, d.Line, html.EscapeString(d.Rule), html.EscapeString(d.Message))
 		if d.Hint != "" {
 			fmt.Fprintf(w, ` <span class="hint">%s</span>`, html.EscapeString(d.Hint))
 		}
 		fmt.Fprint(w, `</li>`)
 	}
-	fmt.Fprint(w, `</ul>`)
+	if open {
+		fmt.Fprint(w, `</ul>`)
+	}
 }
 
 // highlightLang is the lexer name for a snippet: the written language, or
