@@ -23,6 +23,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -31,16 +32,20 @@ import (
 
 // Policy is what the proxy enforces.
 type Policy struct {
-	Labels      map[string]string // added to every container, network, volume and image
-	OwnerLabel  string            // the key whose value (Labels[OwnerLabel]) marks the session's objects
-	Network     string            // containers that name no network join this one
-	Memory      int64             // most memory a container may have, bytes
-	Pids        int64             // most processes a container may have
-	NanoCPUs    int64             // most CPU a container may have
-	MapImage    func(string) string
-	Dockerfile  func(string) string // rewrites a build's Dockerfile (FROM mapping)
-	DenyPull    bool                // refuse pulls of images that are not mapped to a local one
-	Egress      bool                // networks the page creates may reach beyond the engine
+	Labels     map[string]string // added to every container, network, volume and image
+	OwnerLabel string            // the key whose value (Labels[OwnerLabel]) marks the session's objects
+	Network    string            // containers that name no network join this one
+	Memory     int64             // most memory a container may have, bytes
+	Pids       int64             // most processes a container may have
+	NanoCPUs   int64             // most CPU a container may have
+	MapImage   func(string) string
+	Dockerfile func(string) string // rewrites a build's Dockerfile (FROM mapping)
+	DenyPull   bool                // refuse pulls of images that are not mapped to a local one
+	Egress     bool                // networks the page creates may reach beyond the engine
+	// Workspace maps the session's work dir (Inside, as the page's commands
+	// see it) to the host folder behind it (Host): binds under it are the
+	// page's own files and are allowed; other host paths are not.
+	Workspace   struct{ Inside, Host string }
 	ImageExists func(ctx context.Context, ref string) bool
 }
 
@@ -145,9 +150,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.rp.ServeHTTP(w, r)
-	case parts[0] == "networks" && len(parts) == 1:
-		p.scopeList(r, false)
-		p.rp.ServeHTTP(w, r)
+	case parts[0] == "networks" && len(parts) == 1 && r.Method == http.MethodGet:
+		p.networks(w, r)
 	case parts[0] == "networks" && len(parts) == 2 && parts[1] == "create":
 		p.createWithLabels(w, r, true)
 	case parts[0] == "networks" && len(parts) >= 2 && r.Method != http.MethodGet:
@@ -222,6 +226,32 @@ func (p *Proxy) scopeList(r *http.Request, prune bool) {
 	b, _ := json.Marshal(f)
 	q.Set("filters", string(b))
 	r.URL.RawQuery = q.Encode()
+}
+
+// networks lists the engine's predefined networks and the page's own.
+func (p *Proxy) networks(w http.ResponseWriter, r *http.Request) {
+	req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, "http://docker"+r.URL.RequestURI(), nil)
+	res, err := p.hc.Do(req)
+	if err != nil {
+		deny(w, http.StatusBadGateway, "shipshape proxy: engine: %v", err)
+		return
+	}
+	defer res.Body.Close()
+	var list []map[string]any
+	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&list) != nil {
+		deny(w, http.StatusBadGateway, "shipshape proxy: engine answered %s to a network list", res.Status)
+		return
+	}
+	keep := []map[string]any{}
+	for _, n := range list {
+		name, _ := n["Name"].(string)
+		l, _ := n["Labels"].(map[string]any)
+		if oneOf(name, "bridge", "host", "none") || l[p.pol.OwnerLabel] == p.pol.Labels[p.pol.OwnerLabel] {
+			keep = append(keep, n)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(keep)
 }
 
 // inspect asks the engine about an object and returns its labels.
@@ -391,20 +421,20 @@ func (p *Proxy) container(ctx context.Context, m map[string]any) error {
 		}
 	}
 	h["SecurityOpt"] = append(sec, "no-new-privileges")
-	// Default capabilities stay so ordinary images work; the ones that
-	// reach beyond the container go.
-	drop, _ := h["CapDrop"].([]any)
-	for _, c := range []string{"NET_RAW", "MKNOD", "SYS_CHROOT", "SETFCAP", "AUDIT_WRITE"} {
-		drop = append(drop, c)
-	}
-	h["CapDrop"] = drop
+	// The engine's default capabilities stay, so examples show what a
+	// reader's engine does; adding any is refused above.
 	var vols []string
 	if l, ok := h["Binds"].([]any); ok {
-		for _, b := range l {
+		for i, b := range l {
 			s, _ := b.(string)
-			src, _, _ := strings.Cut(s, ":")
+			src, rest, _ := strings.Cut(s, ":")
 			if strings.HasPrefix(src, "/") || strings.HasPrefix(src, ".") || strings.HasPrefix(src, "~") {
-				return fmt.Errorf("mounting the host path %s is %w; use a named volume", src, ErrPolicy)
+				host, ok := p.workspace(src)
+				if !ok {
+					return fmt.Errorf("mounting the host path %s is %w; mount files from the page's folder %s or use a named volume", src, ErrPolicy, p.pol.Workspace.Inside)
+				}
+				l[i] = host + ":" + rest
+				continue
 			}
 			vols = append(vols, src)
 		}
@@ -418,6 +448,13 @@ func (p *Proxy) container(ctx context.Context, m map[string]any) error {
 					vols = append(vols, s)
 				}
 			case "tmpfs":
+			case "bind":
+				src, _ := mt["Source"].(string)
+				host, ok := p.workspace(src)
+				if !ok {
+					return fmt.Errorf("mounting the host path %s is %w; mount files from the page's folder %s or use a named volume", src, ErrPolicy, p.pol.Workspace.Inside)
+				}
+				mt["Source"] = host
 			default:
 				return fmt.Errorf("a %s mount is %w; use a named volume", t, ErrPolicy)
 			}
@@ -485,6 +522,19 @@ func (p *Proxy) container(ctx context.Context, m map[string]any) error {
 	capInt(h, "PidsLimit", p.pol.Pids)
 	capInt(h, "NanoCpus", p.pol.NanoCPUs)
 	return nil
+}
+
+// workspace maps a path inside the session's work dir to the host folder.
+func (p *Proxy) workspace(src string) (string, bool) {
+	w := p.pol.Workspace
+	if w.Inside == "" || w.Host == "" || !strings.HasPrefix(src, "/") {
+		return "", false
+	}
+	c := path.Clean(src)
+	if c != w.Inside && !strings.HasPrefix(c, w.Inside+"/") {
+		return "", false
+	}
+	return w.Host + strings.TrimPrefix(c, w.Inside), true
 }
 
 func nonEmpty(v any) bool {

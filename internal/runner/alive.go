@@ -1,9 +1,11 @@
 package runner
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // A run holds an exclusive lock on a file named by its id while it lives, so
@@ -50,4 +52,28 @@ func alive(runID string) bool {
 	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	os.Remove(f.Name())
 	return false
+}
+
+// lockSessions waits for the machine-wide session lock: container names and
+// image tags that pages use ("web", "myapp") share the engine's one
+// namespace, so page sessions run one at a time on a machine.
+func lockSessions(ctx context.Context) (*os.File, error) {
+	if err := os.MkdirAll(lockDir(), 0o777); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(lockDir(), "sessions.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+			return f, nil
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

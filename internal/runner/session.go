@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -44,6 +45,8 @@ type Session struct {
 	cid     string
 	network string
 	dir     string
+	work    string
+	lock    *os.File
 	px      *proxy.Proxy
 	spec    SessionSpec
 	mu      sync.Mutex
@@ -68,6 +71,10 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	s := &Session{e: e, id: hex.EncodeToString(b), spec: spec}
+	s.lock, err = lockSessions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wait for the session lock: %w", err)
+	}
 	labels := map[string]string{Label: e.RunID, SessionLabel: s.id}
 	ok := false
 	defer func() {
@@ -82,6 +89,15 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	if err := os.Chmod(s.dir, 0o755); err != nil {
 		return nil, err
 	}
+	// The work dir is a host folder, so that the page's commands may bind
+	// mount their own files (docker run -v "$PWD/site":/www) as readers do.
+	s.work = filepath.Join(s.dir, "work")
+	if err := os.Mkdir(s.work, 0o777); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(s.work, 0o777); err != nil {
+		return nil, err
+	}
 	// An internal network: containers of the page reach each other by name
 	// and nothing beyond the engine.
 	s.network = "shipshape-" + s.id
@@ -94,12 +110,18 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		return nil, fmt.Errorf("create session network: %w", err)
 	}
 	lim := spec.Limits
-	s.px, err = proxy.Start(filepath.Join(s.dir, "docker.sock"), e.c.DaemonHost(), proxy.Policy{
+	sock := filepath.Join(s.dir, "sock")
+	if err := os.Mkdir(sock, 0o755); err != nil {
+		return nil, err
+	}
+	pol := proxy.Policy{
 		Labels: labels, OwnerLabel: SessionLabel, Network: s.network,
 		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
 		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull, Egress: spec.Network,
 		ImageExists: func(ctx context.Context, ref string) bool { _, err := e.ImageID(ctx, ref); return err == nil },
-	})
+	}
+	pol.Workspace.Inside, pol.Workspace.Host = spec.WorkDir, s.work
+	s.px, err = proxy.Start(filepath.Join(sock, "docker.sock"), e.c.DaemonHost(), pol)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +137,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		NetworkMode: container.NetworkMode(s.network),
 		CapDrop:     []string{"ALL"},
 		SecurityOpt: []string{"no-new-privileges"},
-		Binds:       []string{s.dir + ":/run/shipshape"},
+		Binds:       []string{sock + ":/run/shipshape", s.work + ":" + spec.WorkDir},
 		Resources:   container.Resources{Memory: lim.Memory, MemorySwap: lim.Memory, NanoCPUs: lim.NanoCPUs, PidsLimit: &pids},
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -140,10 +162,20 @@ func (s *Session) ID() string { return s.id }
 
 // WriteFiles puts files into the session's work dir.
 func (s *Session) WriteFiles(ctx context.Context, files map[string][]byte) error {
-	if len(files) == 0 {
-		return nil
+	for name, data := range files {
+		p := filepath.Join(s.work, filepath.FromSlash(path.Clean("/"+name)))
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			return fmt.Errorf("write %s into the session: %w", name, err)
+		}
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(name, ".sh") {
+			mode = 0o755
+		}
+		if err := os.WriteFile(p, data, mode); err != nil {
+			return fmt.Errorf("write %s into the session: %w", name, err)
+		}
 	}
-	return s.e.copyFiles(ctx, s.cid, s.spec.WorkDir, files)
+	return nil
 }
 
 // Exec runs a bash script in the session, in the work dir. A timeout ends
@@ -264,5 +296,9 @@ func (s *Session) Close() {
 	}
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
+	}
+	if s.lock != nil {
+		s.lock.Close()
+		s.lock = nil
 	}
 }

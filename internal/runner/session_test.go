@@ -60,9 +60,11 @@ docker volume create data >/dev/null
 docker run -d --name web --network backend -v data:/data busybox:1.36 sh -c 'echo persisted > /data/f; httpd -f -p 80 -h /data' >/dev/null
 docker run --rm --network backend busybox:1.36 sh -c 'for i in $(seq 50); do printf "GET /f HTTP/1.0\r\n\r\n" | nc web 80 && exit 0; sleep 0.2; done; exit 1' | tail -n1
 docker ps --format '{{.Names}}'
+mkdir -p site && echo '<h1>from the workspace</h1>' > site/index.html
+docker run --rm -v "$PWD/site":/www:ro busybox:1.36 cat /www/index.html
 `)
 	got := string(out.Output)
-	for _, want := range []string{"hello from the session", "persisted", "web"} {
+	for _, want := range []string{"hello from the session", "persisted", "web", "<h1>from the workspace</h1>"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("session output: got %q, want it to contain %q", got, want)
 		}
@@ -89,6 +91,8 @@ func TestSessionPolicy(t *testing.T) {
 		{"host network", "docker run --rm --network host busybox:1.36 true", "--network host is not allowed"},
 		{"host pid", "docker run --rm --pid host busybox:1.36 true", "namespace is not allowed"},
 		{"added capability", "docker run --rm --cap-add SYS_ADMIN busybox:1.36 true", "CapAdd is not allowed"},
+		{"escape from the workspace", "docker run --rm -v /work/../etc:/host busybox:1.36 true", "host path /work/../etc"},
+		{"predefined networks listed, others not", "docker network ls --format '{{.Name}}' | sort | tr '\\n' ' '", "bridge host none "},
 		{"other containers hidden", "docker ps -a --format '{{.Names}}' | wc -l", "0"},
 		{"memory capped", "docker run --rm -m 4g busybox:1.36 cat /sys/fs/cgroup/memory/memory.limit_in_bytes", "67108864"},
 		{"no egress from user networks", "docker network create n >/dev/null && docker network inspect -f '{{.Internal}}' n", "true"},

@@ -44,6 +44,9 @@ func TestMatchOutput(t *testing.T) {
 		{"dates", "2024-01-02T03:04:05.123Z hello", "2026-11-24T13:00:00Z hello", true},
 		{"words still count", "Up 2 seconds web", "Up 2 seconds db", false},
 		{"blank edges", "\nhi\n\n", "hi", true},
+		{"stdout and stderr in either order", "connecting\nfatal: refused", "fatal: refused\nconnecting\n", true},
+		{"reordered with a missing line", "a\nb", "b\nc\n", false},
+		{"empty shown, output given", "", "Killed\n", false},
 	}
 	for _, c := range cases {
 		d := matchOutput(strings.Split(c.want, "\n"), c.got)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/shipshape/shipshape/internal/results"
@@ -21,10 +20,6 @@ type Sessions interface {
 }
 
 var _ Sessions = (*runner.Engine)(nil)
-
-// sessionLock runs one page session at a time: pages tag images with names
-// such as "myapp", which live in the engine's one namespace.
-var sessionLock sync.Mutex
 
 // InSession reports whether a block runs in its page's session, where
 // commands drive the engine: a console block with {run}, a shell block with
@@ -87,7 +82,6 @@ type pageSession struct {
 	s       *runner.Session
 	err     error
 	written map[string]string
-	locked  bool
 }
 
 func (p *pageSession) start(ctx context.Context, network bool) {
@@ -105,8 +99,6 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 		p.err = err
 		return
 	}
-	sessionLock.Lock()
-	p.locked = true
 	p.s, p.err = ss.StartSession(ctx, runner.SessionSpec{
 		Image: cfg.Verify.SessionImage, Limits: lim, MapImage: cfg.MapImage, Network: network,
 		Dockerfile: func(df string) string { out, _ := RewriteFrom(df, cfg.MapImage); return out },
@@ -117,10 +109,6 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 func (p *pageSession) close() {
 	if p.s != nil {
 		p.s.Close()
-	}
-	if p.locked {
-		sessionLock.Unlock()
-		p.locked = false
 	}
 }
 
@@ -206,8 +194,6 @@ func (p *pageSession) console(ctx context.Context, s snippet.Snippet, code strin
 			if out.TimedOut {
 				problem += fmt.Sprintf(" (killed after the %s timeout)", lim.Timeout)
 			}
-		case len(trimBlank(st.Want)) == 0 && codes[i] != 0 && s.Attrs["expect"] == "":
-			problem = fmt.Sprintf("line %d `%s`: exit code %d", line, st.Cmd, codes[i])
 		default:
 			if d := matchOutput(st.Want, got); d != "" {
 				problem = fmt.Sprintf("line %d `%s`: %s", line, st.Cmd, d)
