@@ -146,6 +146,18 @@ var blockTable = []blockCase{
 		want: []string{"5 warning compose-legacy-links"},
 	},
 	{
+		name: "compose variables are left to the reader",
+		page: "```yaml\nservices:\n  web:\n    image: ${REGISTRY}/web:${TAG:-1.0}\n    ports:\n      - \"${PORT:?set PORT}:80\"\n```\n",
+		kind: snippet.Compose, status: Passed,
+	},
+	{
+		name: "compose typed value at its line",
+		page: "```yaml\nservices:\n  web:\n    image: nginx:1.25\n    healthcheck:\n      interval: lots\n```\n",
+		kind: snippet.Compose, status: Failed,
+		want: []string{"6 error compose-schema"},
+		msg:  "invalid duration",
+	},
+	{
 		name: "compose unknown key at its line",
 		page: "```yaml\nservices:\n  web:\n    image: nginx:1.25\n    restrat: always\n```\n",
 		kind: snippet.Compose, status: Failed,

@@ -66,7 +66,7 @@ func checkCompose(b *block) string {
 	_, err = loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  "/shipshape/snippet",
 		ConfigFiles: []types.ConfigFile{{Filename: name, Content: src}},
-		Environment: types.Mapping{},
+		Environment: placeholders(b.s.Code),
 	}, func(o *loader.Options) {
 		o.SetProjectName("snippet", true)
 		o.SkipResolveEnvironment = true
@@ -75,7 +75,7 @@ func checkCompose(b *block) string {
 	})
 	if err != nil {
 		for _, m := range strings.Split(err.Error(), "\n") {
-			if m = strings.TrimSpace(m); m != "" {
+			if m = strings.TrimSpace(m); m != "" && !strings.HasSuffix(m, "following error(s):") {
 				composeError(b, top, strings.ReplaceAll(m, name, "compose file"))
 			}
 		}
@@ -86,6 +86,8 @@ func checkCompose(b *block) string {
 var (
 	schemaPath    = regexp.MustCompile(`\b((?:services|networks|volumes|configs|secrets|models)(?:\.[A-Za-z0-9_.\-\[\]]+)?)`)
 	servicePath   = regexp.MustCompile(`service "([^"]+)"`)
+	indexPath     = regexp.MustCompile(`(\w+)\[([^\]]+)\]`)
+	variable      = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+?=])?`)
 	undefinedName = regexp.MustCompile(`undefined \w+ (\S+)`)
 	falseSchema   = regexp.MustCompile(`(\S+)\.([A-Za-z0-9_-]+) false schema`)
 )
@@ -94,6 +96,8 @@ var (
 // key it names.
 func composeError(b *block, top *yaml.Node, msg string) {
 	msg = strings.TrimPrefix(msg, "validating compose file: ")
+	msg = strings.TrimPrefix(msg, "* ")
+	msg = indexPath.ReplaceAllString(msg, "$1.$2")
 	msg = strings.TrimSuffix(msg, ": invalid compose project")
 	line := 0
 	var path []string
@@ -140,6 +144,20 @@ func legacyLinks(b *block, top *yaml.Node) {
 				fmt.Sprintf("service %q uses links, the legacy --link", svcs.Content[i].Value))
 		}
 	}
+}
+
+// placeholders gives a value to every variable the file uses without a
+// default: docs leave them to the reader's environment, so an unset
+// ${VAR} or ${VAR:?msg} must not fail the check. "1" fits ports, counts
+// and sizes alike. Variables with a default keep it.
+func placeholders(code string) types.Mapping {
+	env := types.Mapping{}
+	for _, m := range variable.FindAllStringSubmatch(code, -1) {
+		if m[2] == "" || strings.HasSuffix(m[2], "?") {
+			env[m[1]] = "1"
+		}
+	}
+	return env
 }
 
 // named finds the item of a sequence ("- front", "- front:/data") or the
