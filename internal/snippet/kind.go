@@ -87,10 +87,17 @@ func Classify(lang, code string) (k Kind, guessed bool) {
 		}
 		return YAML, k != YAML
 	case Dockerfile:
-		if !hasFrom(code) {
-			return DockerfileFragment, false
+		switch {
+		case hasFrom(code):
+			return Dockerfile, false
+		case !looksDockerfile(code) && (looksConsole(code) || looksShell(code)):
+			// ```dockerfile over the commands that build it
+			if looksConsole(code) {
+				return Console, true
+			}
+			return Shell, true
 		}
-		return Dockerfile, false
+		return DockerfileFragment, false
 	case Shell:
 		switch {
 		case looksConsole(code):

@@ -18,6 +18,8 @@ func TestClassify(t *testing.T) {
 		{"unlabelled user", "", "USER node\n", DockerfileFragment, true},
 		{"bash over a Dockerfile", "bash", "# base\nFROM python:3.11-slim\nRUN pip install flask\n", Dockerfile, true},
 		{"bash", "bash", "docker build -t app .\n", Shell, false},
+		{"dockerfile label over commands", "dockerfile", "docker build -t app .\ndocker run app\n", Shell, true},
+		{"dockerfile label over a RUN", "dockerfile", "RUN apt-get update\n", DockerfileFragment, false},
 		{"unlabelled command", "", "docker images\n", Shell, true},
 		{"continuation", "", "docker run -d \\\n  --name web \\\n  nginx\n", Shell, true},
 		{"assignment", "", "DOCKER_BUILDKIT=1 docker build .\n", Shell, true},
