@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/distribution/reference"
 )
 
 //go:embed spec.json
@@ -266,12 +268,14 @@ func (v *validator) leaf(c *Command, i int) {
 		return
 	}
 	positional, dynamic := 0, false
+	var args []int // argv indexes of the positional arguments
 	for i < len(v.argv) {
 		w := v.argv[i]
 		switch {
 		case w.Text == "--":
-			for _, rest := range v.argv[i+1:] {
+			for j, rest := range v.argv[i+1:] {
 				positional++
+				args = append(args, i+1+j)
 				dynamic = dynamic || rest.Dynamic
 			}
 			i = len(v.argv)
@@ -285,14 +289,21 @@ func (v *validator) leaf(c *Command, i int) {
 			continue
 		}
 		positional++
+		args = append(args, i)
 		dynamic = dynamic || w.Dynamic
 		i++
 		if c.StopAtArg {
-			for _, rest := range v.argv[i:] {
+			for j, rest := range v.argv[i:] {
 				positional++
+				args = append(args, i+j)
 				dynamic = dynamic || rest.Dynamic
 			}
 			break
+		}
+	}
+	for _, n := range imageArgs[v.pathString()] {
+		if n < len(args) {
+			v.image(args[n])
 		}
 	}
 	if positional < c.MinArgs {
@@ -475,6 +486,10 @@ func (v *validator) value(f *Flag, val string, dynamic bool, i int) {
 		if f.Name == "publish" || f.Name == "expose" {
 			err = checkPorts(val)
 		}
+	case "string":
+		if f.Name == "restart" {
+			err = checkRestart(val)
+		}
 	}
 	if err != nil {
 		v.add("docker-flag-value", Error, i, "", "invalid value %q for --%s (%s): %v", val, f.Name, f.Type, err)
@@ -500,6 +515,47 @@ func checkBytes(s string) error {
 		return nil
 	}
 	return fmt.Errorf("invalid suffix: %q", t[j:])
+}
+
+// imageArgs are the positional arguments that name an image.
+var imageArgs = map[string][]int{
+	"docker run": {0}, "docker container run": {0}, "docker create": {0}, "docker container create": {0},
+	"docker pull": {0}, "docker image pull": {0}, "docker push": {0}, "docker image push": {0},
+	"docker tag": {0, 1}, "docker image tag": {0, 1}, "docker history": {0}, "docker image history": {0},
+}
+
+// image checks an image reference the way the docker CLI parses it.
+func (v *validator) image(i int) {
+	w := v.argv[i]
+	if w.Dynamic || w.Text == "" {
+		return
+	}
+	if _, err := reference.ParseNormalizedNamed(w.Text); err != nil {
+		hint := ""
+		if strings.ToLower(w.Text) != w.Text {
+			hint = "image names are lower case: " + strings.ToLower(w.Text)
+		}
+		v.add("docker-image-ref", Error, i, hint, "invalid image reference %q: %v", w.Text, err)
+	}
+}
+
+// restartPolicies are the values --restart accepts.
+func checkRestart(val string) error {
+	name, count, hasCount := strings.Cut(val, ":")
+	switch name {
+	case "no", "always", "unless-stopped":
+		if !hasCount {
+			return nil
+		}
+	case "on-failure":
+		if !hasCount {
+			return nil
+		}
+		if _, err := strconv.ParseUint(count, 10, 32); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("want no, always, unless-stopped or on-failure[:max-retries]")
 }
 
 // checkPorts checks the port numbers of a --publish or --expose value:
