@@ -71,6 +71,12 @@ func Block(s snippet.Snippet) Result {
 	c := checkers[r.Kind]
 	if c == nil {
 		r.Status = Unchecked
+		if k, ok := s.Attrs["kind"]; ok && !knownKind(k) {
+			r.Findings = diag.List{{File: s.File, Line: s.Line, Severity: diag.Warning, Rule: "unknown-kind",
+				Message: fmt.Sprintf("{kind=%s} is not a kind shipshape knows, so the block is not checked", k),
+				Hint:    "kinds: " + kindList()}}
+			r.Status = Warned
+		}
 		return r
 	}
 	b := &block{s: s, kind: r.Kind}
@@ -81,6 +87,23 @@ func Block(s snippet.Snippet) Result {
 		r.Findings, r.Status = expectFail(s, r.Findings)
 	}
 	return r
+}
+
+func knownKind(k string) bool {
+	for _, known := range snippet.Kinds {
+		if string(known) == k {
+			return true
+		}
+	}
+	return false
+}
+
+func kindList() string {
+	names := make([]string, len(snippet.Kinds))
+	for i, k := range snippet.Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
 }
 
 // All checks every snippet, on every CPU, and keeps their order.
