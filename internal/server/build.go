@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,10 +28,39 @@ func (s *Server) resultsPath(cfg config.Config) string {
 	return filepath.Join(cfg.Path(cfg.Source), p)
 }
 
-// renderAll loads and renders the whole site. A page that no longer renders
-// keeps its last good HTML; a broken shipshape.toml keeps the last good
-// configuration. It fails only when there is nothing to serve at all.
+// snapshot is one rendering of the whole site and what the server keeps
+// beside it.
+type snapshot struct {
+	cfg    config.Config
+	src    string
+	out    *site.Output
+	pages  map[string]*content.Page // source Path -> page
+	known  map[string]bool          // source Paths of Markdown files, pages or not
+	drafts map[string]bool          // site file -> draft
+	diags  map[string]diag.List     // file in messages -> diagnostics
+	cfgErr *diag.Diagnostic
+	lazy   map[string]*content.Page // site file -> page not rendered yet
+}
+
+// renderAll loads and renders the whole site and swaps it in.
 func (s *Server) renderAll() error {
+	snap, err := s.prepare(false)
+	if err != nil {
+		return err
+	}
+	s.commit(snap, true)
+	return nil
+}
+
+// prepare loads the site and renders it without touching what is served.
+// A broken shipshape.toml keeps the last good configuration. It fails only
+// when the content folder cannot be read.
+//
+// With quick set, pages are rendered with empty bodies (navigation,
+// titles, search stubs) and left in lazy, to be rendered when first asked
+// for: the preview of a large site starts in a fraction of a second, and
+// the full render follows in the background.
+func (s *Server) prepare(quick bool) (*snapshot, error) {
 	cfg, err := config.Load(s.opt.Dir)
 	var cfgErr *diag.Diagnostic
 	if err != nil {
@@ -60,56 +90,94 @@ func (s *Server) renderAll() error {
 	}
 	cs, err := content.Load(src, content.Options{Drafts: true, Name: cfg.Source})
 	if err != nil {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.out == nil {
-			return err
-		}
-		s.cfgErr = &diag.Diagnostic{File: cfg.Source, Severity: diag.Error, Message: err.Error()}
-		return nil
+		return nil, err
 	}
-	out, ds := site.Render(cs, site.Options{Config: cfg, Results: store})
+	in := cs
+	if quick {
+		stub := *cs
+		stub.Pages = make([]*content.Page, len(cs.Pages))
+		for i, p := range cs.Pages {
+			c := *p
+			c.Body = nil
+			stub.Pages[i] = &c
+		}
+		in = &stub
+	}
+	out, ds := site.Render(in, site.Options{Config: cfg, Results: store})
+	if quick {
+		// Links and anchors are checked by the full render that follows.
+		ds = append(diag.List(nil), cs.Diags...)
+	}
 	ds = append(ds, extra...)
 
-	pages := make(map[string]*content.Page, len(cs.Pages))
-	known := make(map[string]bool, len(cs.Pages))
-	drafts := map[string]bool{}
+	snap := &snapshot{
+		cfg: cfg, src: src, out: out, cfgErr: cfgErr,
+		pages:  make(map[string]*content.Page, len(cs.Pages)),
+		known:  make(map[string]bool, len(cs.Pages)),
+		drafts: map[string]bool{},
+		diags:  map[string]diag.List{},
+		lazy:   map[string]*content.Page{},
+	}
 	for _, p := range cs.Pages {
-		pages[p.Path] = p
-		known[p.Path] = true
+		snap.pages[p.Path] = p
+		snap.known[p.Path] = true
+		key := out.PageFile[p.Path]
 		if p.Draft {
-			drafts[out.PageFile[p.Path]] = true
+			snap.drafts[key] = true
+		}
+		if quick && key != "" {
+			snap.lazy[key] = p
 		}
 	}
-	byFile := map[string]diag.List{}
 	prefix := filepath.Join(cfg.Source, "x")
 	prefix = prefix[:len(prefix)-1]
 	for _, d := range ds {
-		byFile[d.File] = append(byFile[d.File], d)
+		snap.diags[d.File] = append(snap.diags[d.File], d)
 		if rel, ok := strings.CutPrefix(d.File, prefix); ok && strings.EqualFold(filepath.Ext(rel), ".md") {
-			known[filepath.ToSlash(rel)] = true
+			snap.known[filepath.ToSlash(rel)] = true
 		}
 	}
+	return snap, nil
+}
 
+// commit swaps a snapshot in, as a new version when bump is set. A page
+// that no longer renders keeps its last good HTML.
+func (s *Server) commit(n *snapshot, bump bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// The last good HTML of a page that now fails stays served.
 	if s.out != nil {
 		for p, old := range s.pages {
-			if _, ok := pages[p]; ok || byFile[old.File].Errors() == 0 {
+			if _, ok := n.pages[p]; ok || n.diags[old.File].Errors() == 0 {
 				continue
 			}
 			key := s.out.PageFile[p]
-			if _, ok := out.Files[key]; !ok && key != "" {
-				out.Files[key] = s.out.Files[key]
-				drafts[key] = s.drafts[key]
+			if _, ok := n.out.Files[key]; !ok && key != "" {
+				n.out.Files[key] = s.out.Files[key]
+				n.drafts[key] = s.drafts[key]
 			}
 		}
 	}
-	s.cfg, s.src, s.out = cfg, src, out
-	s.pages, s.known, s.drafts, s.diags, s.cfgErr = pages, known, drafts, byFile, cfgErr
-	s.bump()
-	return nil
+	s.cfg, s.src, s.out = n.cfg, n.src, n.out
+	s.pages, s.known, s.drafts, s.diags, s.cfgErr, s.lazy = n.pages, n.known, n.drafts, n.diags, n.cfgErr, n.lazy
+	if bump {
+		s.bump()
+	}
+}
+
+// renderLazy renders a page left for later by a quick start, if key is one.
+func (s *Server) renderLazy(key string) {
+	s.mu.RLock()
+	_, ok := s.lazy[key]
+	s.mu.RUnlock()
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.lazy[key]; ok {
+		s.out.RenderPage(p)
+		delete(s.lazy, key)
+	}
 }
 
 // bump marks a new version of the site; the caller holds mu.
@@ -148,7 +216,8 @@ func (s *Server) renderPages(rels []string) (done bool, ds diag.List) {
 	for _, t := range todo {
 		all := t.ds
 		if t.p != nil {
-			_, rds := s.out.RenderPage(t.p)
+			key, rds := s.out.RenderPage(t.p)
+			delete(s.lazy, key)
 			all = append(all, rds...)
 			s.pages[t.rel] = t.p
 		}
@@ -196,15 +265,15 @@ type change struct {
 }
 
 // apply rebuilds after one batch and tells the open pages.
-func (s *Server) apply(c change) {
+func (s *Server) apply(ctx context.Context, c change) {
 	start := time.Now()
 	switch {
 	case c.full:
-		s.full(c.why, start)
+		s.full(ctx, c.why, start)
 	case len(c.pages) > 0:
 		done, ds := s.renderPages(c.pages)
 		if !done {
-			s.full(c.pages[0], start)
+			s.full(ctx, c.pages[0], start)
 			return
 		}
 		s.logBuild("rebuilt", time.Since(start), len(c.pages), ds)
@@ -221,16 +290,54 @@ func (s *Server) apply(c change) {
 	}
 }
 
-func (s *Server) full(why string, start time.Time) {
-	if err := s.renderAll(); err != nil {
-		fmt.Fprintf(s.opt.Log, "rebuild: %v\n", err)
+// full renders the whole site. Rendering cannot be interrupted, so on
+// cancel it is abandoned rather than waited for. The first full render
+// after a quick start changes nothing a page shows unless it finds errors
+// (link checks), so only then does it reload the open pages.
+func (s *Server) full(ctx context.Context, why string, start time.Time) {
+	type result struct {
+		snap *snapshot
+		err  error
+	}
+	done := make(chan result, 1)
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		snap, err := s.prepare(false)
+		done <- result{snap, err}
+	}()
+	var r result
+	select {
+	case <-ctx.Done():
+		return
+	case r = <-done:
+	}
+	if r.err != nil {
+		s.mu.Lock()
+		s.cfgErr = &diag.Diagnostic{File: s.cfg.Source, Severity: diag.Error, Message: r.err.Error()}
+		s.bump()
+		s.mu.Unlock()
+		fmt.Fprintf(s.opt.Log, "rebuild: %v\n", r.err)
+		s.publish(nil)
 		return
 	}
-	s.mu.RLock()
-	n := s.out.Stats.Pages
-	s.mu.RUnlock()
-	s.logBuild("rebuilt site ("+why+"):", time.Since(start), n, s.allDiags())
-	s.publish(nil)
+	initial := why == ""
+	bump := !initial
+	if initial {
+		for _, ds := range r.snap.diags {
+			bump = bump || ds.Errors() > 0
+		}
+	}
+	s.commit(r.snap, bump)
+	if initial {
+		close(s.checked)
+		s.logBuild("rendered and checked", time.Since(start), r.snap.out.Stats.Pages, s.allDiags())
+	} else {
+		s.logBuild("rebuilt site ("+why+"):", time.Since(start), r.snap.out.Stats.Pages, s.allDiags())
+	}
+	if bump {
+		s.publish(nil)
+	}
 }
 
 func (s *Server) publish(css []string) {

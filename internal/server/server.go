@@ -38,8 +38,8 @@ type Options struct {
 	Results func(config.Config) string
 	// Log receives one line per rebuild and every diagnostic.
 	Log io.Writer
-	// Batch is how long the watcher waits for quiet before rebuilding;
-	// 0 means 60 ms.
+	// Batch is how long the watcher gathers events after the first one
+	// before rebuilding; 0 means 50 ms.
 	Batch time.Duration
 }
 
@@ -57,27 +57,33 @@ type Server struct {
 	drafts  map[string]bool          // site file -> true for draft pages
 	diags   map[string]diag.List     // file in messages -> its diagnostics
 	cfgErr  *diag.Diagnostic         // shipshape.toml does not load
+	lazy    map[string]*content.Page // site file -> page still to render
+	checked chan struct{}            // closed when the first full render landed
+	bg      sync.WaitGroup           // full renders, also abandoned ones
 	version string
 	builds  int
 	started time.Time
 }
 
-// New loads the configuration, renders the whole site once and returns a
-// server ready to Run. Content errors do not stop it: they are shown in the
-// browser. Only an unreadable project is an error.
+// New loads the configuration and the content and returns a server ready
+// to Run. Pages are rendered when first asked for until Run's background
+// full render (with link checks) lands. Content errors do not stop it:
+// they are shown in the browser. Only an unreadable project is an error.
 func New(opt Options) (*Server, error) {
 	if opt.Log == nil {
 		opt.Log = io.Discard
 	}
 	if opt.Batch <= 0 {
-		opt.Batch = 60 * time.Millisecond
+		opt.Batch = 50 * time.Millisecond
 	}
-	s := &Server{opt: opt, hub: newHub(), started: time.Now()}
+	s := &Server{opt: opt, hub: newHub(), started: time.Now(), checked: make(chan struct{})}
 	start := time.Now()
-	if err := s.renderAll(); err != nil {
+	snap, err := s.prepare(true)
+	if err != nil {
 		return nil, err
 	}
-	s.logBuild("built", time.Since(start), s.out.Stats.Pages, s.allDiags())
+	s.commit(snap, true)
+	s.logBuild("loaded", time.Since(start), s.out.Stats.Pages, s.allDiags())
 	s.publish(nil)
 	return s, nil
 }
@@ -91,7 +97,10 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	return serve(ctx, srv, ln, func(g *errgroup.Group, ctx context.Context) {
-		g.Go(func() error { return s.watch(ctx, w) })
+		g.Go(func() error {
+			s.full(ctx, "", time.Now())
+			return s.watch(ctx, w)
+		})
 	}, s.hub.close)
 }
 
@@ -148,6 +157,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if key == "" || strings.HasSuffix(key, "/") {
 		key += "index.html"
 	}
+	s.renderLazy(key)
 	s.mu.RLock()
 	data, ok := s.out.Files[key]
 	var file string

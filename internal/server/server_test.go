@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,11 +44,14 @@ var small = map[string]string{
 	"content/extra.css":      "body { color: black }\n",
 }
 
+// batch is the watcher's batch window in tests; benchmarks use the default.
+var batch = 20 * time.Millisecond
+
 // running starts a preview of dir on a free loopback port and stops it
 // when the test ends, failing if it does not stop.
 func running(t testing.TB, dir string) (*Server, string) {
 	t.Helper()
-	s, err := New(Options{Dir: dir, Batch: 20 * time.Millisecond})
+	s, err := New(Options{Dir: dir, Batch: batch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,5 +341,24 @@ func TestListen(t *testing.T) {
 		if public != tt.public {
 			t.Errorf("Listen(%q) public = %v, want %v", tt.host, public, tt.public)
 		}
+	}
+}
+
+// TestQuickStart serves before any full render: pages are rendered on
+// first request from the loaded content.
+func TestQuickStart(t *testing.T) {
+	dir := project(t, small)
+	s, err := New(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	code, body := get(t, srv.URL+"/guide/first/")
+	if code != 200 || !strings.Contains(body, "Original text.") || !strings.Contains(body, `id="run-it"`) {
+		t.Errorf("quick start: got %d, want the fully rendered page:\n%s", code, body)
+	}
+	if code, _ := get(t, srv.URL+"/guide/first"); code != 200 {
+		t.Errorf("folder without slash: got %d after redirect", code)
 	}
 }

@@ -92,13 +92,11 @@ func ignored(name string) bool {
 		(strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#")) || name == "node_modules"
 }
 
-// watch batches file events until Batch has passed without one (at most
-// four times Batch after the first) and applies each batch.
+// watch gathers file events into batches and applies each batch.
 func (s *Server) watch(ctx context.Context, w *watcher) error {
 	defer w.fs.Close()
 	pending := map[string]fsnotify.Op{}
 	var timer <-chan time.Time
-	var first time.Time
 	var t *time.Timer
 	for {
 		select {
@@ -129,25 +127,23 @@ func (s *Server) watch(ctx context.Context, w *watcher) error {
 				}
 			}
 			pending[ev.Name] |= ev.Op
-			if len(pending) == 1 && timer == nil {
-				first = time.Now()
+			// The batch closes Batch after its first event: one save
+			// (write, rename, chmod) lands well inside it, and a checkout
+			// of many files costs a few rebuilds, not one per file.
+			if timer == nil {
+				if t == nil {
+					t = time.NewTimer(s.opt.Batch)
+				} else {
+					t.Reset(s.opt.Batch)
+				}
+				timer = t.C
 			}
-			wait := s.opt.Batch
-			if rest := 4*s.opt.Batch - time.Since(first); rest < wait {
-				wait = max(rest, 0)
-			}
-			if t == nil {
-				t = time.NewTimer(wait)
-			} else {
-				t.Reset(wait)
-			}
-			timer = t.C
 		case <-timer:
 			timer = nil
 			c := s.classify(w.r, pending)
 			pending = map[string]fsnotify.Op{}
 			if c.full || len(c.pages) > 0 || len(c.css) > 0 || c.static {
-				s.apply(c)
+				s.apply(ctx, c)
 			}
 		}
 	}
