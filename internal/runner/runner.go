@@ -113,6 +113,9 @@ type RunSpec struct {
 	ExtraHosts []string
 	// Files are written into WorkDir (or /) before the container starts.
 	Files map[string][]byte
+	// CapAdd gives back capabilities a checker needs (nginx -t chowns its
+	// temp folders as root); examples themselves never get any.
+	CapAdd []string
 }
 
 // Outcome is what a run produced.
@@ -150,6 +153,12 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 		Labels:          e.labels(),
 		NetworkDisabled: lim.Network == "" || lim.Network == "none",
 	}
+	noNetwork := cfg.NetworkDisabled
+	if len(spec.ExtraHosts) > 0 {
+		// The engine writes /etc/hosts only for a container with a network
+		// stack; mode "none" still has none beyond loopback.
+		cfg.NetworkDisabled = false
+	}
 	host := &container.HostConfig{
 		CapDrop:        []string{"ALL"},
 		SecurityOpt:    []string{"no-new-privileges"},
@@ -161,12 +170,13 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 			PidsLimit:  &pids,
 		},
 	}
-	if cfg.NetworkDisabled {
+	if noNetwork {
 		host.NetworkMode = "none"
 	} else {
 		host.NetworkMode = container.NetworkMode(lim.Network)
 	}
 	host.ExtraHosts = spec.ExtraHosts
+	host.CapAdd = spec.CapAdd
 	if lim.ReadOnly {
 		host.Tmpfs = map[string]string{"/tmp": "rw,exec,size=64m"}
 		if spec.WorkDir != "" && spec.WorkDir != "/tmp" {

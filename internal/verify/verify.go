@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -83,7 +84,7 @@ func (r Report) Err() error {
 
 // Runnable reports whether verify does anything with a snippet.
 func Runnable(s snippet.Snippet) bool {
-	return s.Action == snippet.Run || s.Action == snippet.Build || s.Action == snippet.Skip
+	return s.Action == snippet.Run || s.Action == snippet.Build || s.Action == snippet.Skip || Checked(s)
 }
 
 // Run verifies the runnable snippets of each page (pages[i] is one page's
@@ -218,6 +219,8 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 				r = sess.run(ctx, s, files, r, network)
 			}
 			r.Key = keys[i]
+		} else if Checked(s) {
+			r = check(ctx, s, images, opt)
 		} else {
 			key := filesKey(files)
 			r = one(ctx, s, files, images, opt)
@@ -294,9 +297,20 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 	switch s.Action {
 	case snippet.Run:
 		r.Image = s.Image
-		r.ImageRun = cfg.MapImage(s.Image)
-		out, err := opt.Engine.Run(ctx, runner.RunSpec{Image: r.ImageRun, Cmd: []string{"/bin/sh", "-ec", s.Code},
-			WorkDir: "/work", Limits: lim})
+		if s.Kind == snippet.Python && s.Attrs["image"] == "" {
+			r.Image = "python:3"
+		}
+		r.ImageRun = cfg.MapImage(r.Image)
+		spec := runner.RunSpec{Image: r.ImageRun, Cmd: []string{"/bin/sh", "-ec", snippet.Runnable(s.Code)}, WorkDir: "/work", Limits: lim}
+		if s.Kind == snippet.Python {
+			name := path.Base(s.Attrs["file"])
+			if !strings.HasSuffix(name, ".py") {
+				name = "snippet.py"
+			}
+			spec.Files = map[string][]byte{name: []byte(snippet.Runnable(s.Code))}
+			spec.Cmd = []string{"python3", name}
+		}
+		out, err := opt.Engine.Run(ctx, spec)
 		if err != nil {
 			return infra(r, err)
 		}
@@ -518,7 +532,7 @@ func Stale(pages [][]snippet.Snippet, store *results.File, force bool) int {
 			if name := s.Attrs["file"]; name != "" && s.Action != snippet.Build {
 				files[name] = []byte(s.Code)
 			}
-			if s.Action != snippet.Run && s.Action != snippet.Build {
+			if s.Action != snippet.Run && s.Action != snippet.Build && !Checked(s) {
 				continue
 			}
 			prev, ok := store.Lookup(s.Hash)
