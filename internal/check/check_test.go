@@ -76,6 +76,13 @@ var blockTable = []blockCase{
 		want: []string{"2 error dockerfile-syntax", "2 warning StageNameCasing"},
 	},
 	{
+		name: "every broken instruction, not only the first",
+		page: "```dockerfile\nCOPY onlyone\nRUN true\nFORM alpine\nHEALTHCHECK --interval=abc CMD true\n```\n",
+		kind: snippet.DockerfileFragment, status: Failed,
+		want: []string{"2 error dockerfile-syntax", "4 error dockerfile-syntax", "5 error dockerfile-syntax"},
+		msg:  "did you mean FROM",
+	},
+	{
 		name: "bash label over a Dockerfile",
 		page: "```bash\nFROM python:3.11-slim\nRUN pip install flask==2.3.3\nUSER 1000:1000\n```\n",
 		kind: snippet.Dockerfile, status: Passed,

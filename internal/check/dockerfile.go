@@ -9,6 +9,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
@@ -67,12 +68,32 @@ func checkDockerfile(b *block) string {
 	if res.Error != nil {
 		n := rangeLine(&res.Error.Location) - offset
 		b.add(n, diag.Error, "dockerfile-syntax", "", cleanBuildError(res.Error.Message))
+		// DockerfileLint stops at the first error; parse the instructions
+		// one by one to report the others too.
+		eachInstruction(b, code, n)
 	}
 	ownRules(b, code, fragment || res.Error != nil)
 	if fragment {
 		return "buildkit lint (fragment, no FROM required)"
 	}
 	return "buildkit lint"
+}
+
+// eachInstruction reports the errors of every instruction on its own,
+// except at line seen, which is already reported.
+func eachInstruction(b *block, code string, seen int) {
+	res, err := parser.Parse(strings.NewReader(code))
+	if err != nil || res.AST == nil {
+		return
+	}
+	for _, n := range res.AST.Children {
+		if n.StartLine == seen {
+			continue
+		}
+		if _, err := instructions.ParseInstruction(n); err != nil {
+			b.add(n.StartLine, diag.Error, "dockerfile-syntax", "", cleanBuildError(err.Error()))
+		}
+	}
 }
 
 func startsWithFrom(code string) bool {
