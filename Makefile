@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin/shipshape
 
-.PHONY: build serve test verify check bench images lint golden site clean
+.PHONY: build serve test verify check dockercli-spec bench images lint golden site clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/shipshape
@@ -15,6 +15,13 @@ serve: build
 
 verify: build
 	$(BIN) verify
+
+check: build
+	$(BIN) check
+
+# regenerate the docker CLI grammar from docker/cli (a separate module)
+dockercli-spec:
+	cd internal/check/dockercli/gen && $(GO) run . > ../spec.json
 
 images:
 	bash .ci/images.sh
