@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"os"
+	"os/signal"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -11,7 +12,17 @@ import (
 // TestMain lets testscript scripts run `shipshape` in-process through Main.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"shipshape": func() { os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+		"shipshape": func() {
+			// As in cmd/shipshape: Ctrl-C (kill -INT in a script) cancels,
+			// so serve scripts can check a graceful stop.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
+		},
+		// Page sessions mount this test binary as the docker CLI's Compose
+		// plugin, as they mount the shipshape binary.
+		PluginName: func() { os.Exit(Main(context.Background(), Args(os.Args), os.Stdout, os.Stderr)) },
 	})
 }
 
@@ -20,7 +31,8 @@ func TestMain(m *testing.M) {
 // their own; under CI=true the condition `ci` is set so they can refuse to skip.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:  "testdata/script",
+		Cmds: serveCmds,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("CI", os.Getenv("CI"))
 			if h := os.Getenv("DOCKER_HOST"); h != "" {

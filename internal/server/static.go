@@ -37,6 +37,9 @@ type gzEntry struct {
 // NewStatic opens dir for serving.
 func NewStatic(dir string) (*Static, error) {
 	r, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such folder: run shipshape build first", dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open site folder: %w", err)
 	}
