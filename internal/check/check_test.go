@@ -100,6 +100,12 @@ var blockTable = []blockCase{
 		kind: snippet.Shell, status: Passed,
 	},
 	{
+		name: "docker inside sh -c and watch",
+		page: "```bash\nwatch -n 2 'docker ps --bogus'\nssh host sh -c \"docker scan app\"\nbash -c 'echo ok'\n```\n",
+		kind: snippet.Shell, status: Failed,
+		want: []string{"2 error docker-unknown-flag", "3 error docker-removed"},
+	},
+	{
 		name: "removed, legacy and mistyped commands",
 		page: "```bash\ndocker scan my-app:latest\ndocker-compose up -d\ndocker run -d --link redis:redis my-backend\nsudo docker netwrok ls\n```\n",
 		kind: snippet.Shell, status: Failed,

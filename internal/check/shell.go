@@ -74,8 +74,8 @@ func checkShell(b *block) string {
 		b.add(line, diag.Error, "shell-syntax", "", msg)
 		return "sh (bash)"
 	}
-	docker := 0
-	var dfLines []int // lines of Dockerfile instructions found in the shell
+	var docker int
+	var dfLines []int
 	var optionWords []dockercli.Word
 	var optionNodes []*syntax.Word
 	onlyOptions := true
@@ -105,6 +105,36 @@ func checkShell(b *block) string {
 		}
 		return "docker run options (docker CLI grammar)"
 	}
+	sc := &shellScan{b: b}
+	sc.walk(f, 1, 0)
+	docker, dfLines = sc.docker, sc.dfLines
+	if len(dfLines) > 0 {
+		dockerfileInShell(b, dfLines)
+	}
+	if docker > 0 {
+		if docker == 1 {
+			return "sh (bash) + docker CLI grammar (1 docker command)"
+		}
+		return fmt.Sprintf("sh (bash) + docker CLI grammar (%d docker commands)", docker)
+	}
+	return "sh (bash)"
+}
+
+// shellScan walks a parsed script for docker invocations and Dockerfile
+// lines.
+type shellScan struct {
+	b       *block
+	docker  int
+	dfLines []int // lines of Dockerfile instructions found in the shell
+}
+
+var shells = map[string]bool{"sh": true, "bash": true, "zsh": true, "dash": true, "ash": true}
+
+// walk visits every command of f. Lines of f start at line base of the
+// block: scripts passed to `sh -c '…'` or `watch '…'` are parsed and
+// walked too (depth counts the nesting).
+func (sc *shellScan) walk(f *syntax.File, base, depth int) {
+	at := func(n syntax.Node) int { return base + int(n.Pos().Line()) - 1 }
 	syntax.Walk(f, func(n syntax.Node) bool {
 		call, ok := n.(*syntax.CallExpr)
 		if !ok || len(call.Args) == 0 {
@@ -115,9 +145,9 @@ func checkShell(b *block) string {
 			args = args[1:] // a prompt left in a shell block
 		}
 		first := wordText(args[0])
-		if dockerfileWords[first.Text] && !first.Dynamic {
+		if dockerfileWords[first.Text] && !first.Dynamic && depth == 0 {
 			for l := call.Pos().Line(); l <= call.End().Line(); l++ {
-				dfLines = append(dfLines, int(l))
+				sc.dfLines = append(sc.dfLines, int(l))
 			}
 			return true
 		}
@@ -130,10 +160,25 @@ func checkShell(b *block) string {
 			return true
 		}
 		name := path.Base(words[start].Text)
+		if depth < 3 {
+			if strings.ContainsAny(words[start].Text, " \t;|&") { // watch 'docker ps'
+				sc.nested(words[start].Text, at(args[start]), depth)
+				return true
+			}
+			if shells[name] {
+				for i := start + 1; i+1 < len(words); i++ {
+					if strings.HasPrefix(words[i].Text, "-") && strings.Contains(words[i].Text, "c") && !words[i+1].Dynamic {
+						sc.nested(words[i+1].Text, at(args[i+1]), depth)
+						break
+					}
+				}
+				return true
+			}
+		}
 		if name != "docker" && name != "docker-compose" {
 			return true
 		}
-		docker++
+		sc.docker++
 		argv := append([]dockercli.Word{{Text: name}}, words[start+1:]...)
 		if start > 0 && path.Base(words[0].Text) == "xargs" {
 			argv = append(argv, dockercli.Word{Text: "ARGS", Dynamic: true})
@@ -144,20 +189,20 @@ func checkShell(b *block) string {
 			if i >= len(args) {
 				i = start
 			}
-			b.add(int(args[i].Pos().Line()), severity(p.Severity), p.Rule, p.Hint, p.Message)
+			sc.b.add(at(args[i]), severity(p.Severity), p.Rule, p.Hint, p.Message)
 		}
 		return true
 	})
-	if len(dfLines) > 0 {
-		dockerfileInShell(b, dfLines)
+}
+
+// nested parses a script given as one string; one that does not parse is
+// left alone (it may be meant for another shell).
+func (sc *shellScan) nested(script string, line, depth int) {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(script), "")
+	if err != nil {
+		return
 	}
-	if docker > 0 {
-		if docker == 1 {
-			return "sh (bash) + docker CLI grammar (1 docker command)"
-		}
-		return fmt.Sprintf("sh (bash) + docker CLI grammar (%d docker commands)", docker)
-	}
-	return "sh (bash)"
+	sc.walk(f, line, depth+1)
 }
 
 // dockerfileInShell lints the Dockerfile lines of a shell block as a
@@ -231,6 +276,8 @@ var wrappers = map[string]map[string]bool{
 	"timeout": {"-s": true, "-k": true, "--signal": true, "--kill-after": true},
 	"xargs":   {"-I": true, "-n": true, "-P": true, "-L": true, "-d": true, "-E": true, "-s": true, "-a": true},
 	"stdbuf":  {"-i": true, "-o": true, "-e": true},
+	"ssh": {"-p": true, "-i": true, "-l": true, "-o": true, "-F": true, "-J": true, "-L": true, "-R": true,
+		"-D": true, "-b": true, "-c": true, "-E": true, "-e": true, "-m": true, "-O": true, "-S": true, "-W": true, "-w": true},
 }
 
 // unwrap returns the index of the real command in words, skipping wrappers
@@ -263,8 +310,8 @@ func unwrap(words []dockercli.Word) int {
 			case name == "env" && strings.Contains(a, "="):
 				i++
 				continue
-			case name == "timeout":
-				i++ // the duration
+			case name == "timeout", name == "ssh":
+				i++ // the duration; the host
 			}
 			break
 		}
