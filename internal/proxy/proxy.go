@@ -222,7 +222,21 @@ func (p *Proxy) scopeList(r *http.Request, prune bool) {
 	if s := q.Get("filters"); s != "" {
 		_ = json.Unmarshal([]byte(s), &f)
 	}
-	f["label"] = map[string]bool{p.owner(): true}
+	// Keep the caller's own label filters (Compose lists by project label);
+	// all of them must match, the session's among them.
+	labels := map[string]any{}
+	switch l := f["label"].(type) {
+	case map[string]any:
+		labels = l
+	case []any:
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				labels[s] = true
+			}
+		}
+	}
+	labels[p.owner()] = true
+	f["label"] = labels
 	b, _ := json.Marshal(f)
 	q.Set("filters", string(b))
 	r.URL.RawQuery = q.Encode()

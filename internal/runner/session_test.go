@@ -106,3 +106,16 @@ func TestSessionPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionListFilters: a caller's own label filter still applies (Compose
+// lists its project's containers so).
+func TestSessionListFilters(t *testing.T) {
+	_, s := session(t)
+	defer s.Close()
+	out := exec(t, s, `docker run -d --name app-a --label app=one busybox:1.36 sleep 60 >/dev/null
+docker run -d --name app-b --label app=two busybox:1.36 sleep 60 >/dev/null
+docker ps --filter label=app=one --format '{{.Names}}'`)
+	if got := strings.TrimSpace(string(out.Output)); got != "app-a" {
+		t.Errorf("docker ps --filter label=app=one: got %q, want %q", got, "app-a")
+	}
+}
