@@ -74,6 +74,7 @@ var blockTable = []blockCase{
 		page: "```dockerfile\nFROM alpine:3.18        # 5MB\n```\n",
 		kind: snippet.Dockerfile, status: Failed,
 		want: []string{"2 error dockerfile-syntax", "2 warning StageNameCasing"},
+		msg:  "a line of its own",
 	},
 	{
 		name: "every broken instruction, not only the first",

@@ -67,7 +67,7 @@ func checkDockerfile(b *block) string {
 	}
 	if res.Error != nil {
 		n := rangeLine(&res.Error.Location) - offset
-		b.add(n, diag.Error, "dockerfile-syntax", "", cleanBuildError(res.Error.Message))
+		b.add(n, diag.Error, "dockerfile-syntax", syntaxHint(code, n), cleanBuildError(res.Error.Message))
 		// DockerfileLint stops at the first error; parse the instructions
 		// one by one to report the others too.
 		eachInstruction(b, code, n)
@@ -91,9 +91,22 @@ func eachInstruction(b *block, code string, seen int) {
 			continue
 		}
 		if _, err := instructions.ParseInstruction(n); err != nil {
-			b.add(n.StartLine, diag.Error, "dockerfile-syntax", "", cleanBuildError(err.Error()))
+			b.add(n.StartLine, diag.Error, "dockerfile-syntax", syntaxHint(code, n.StartLine), cleanBuildError(err.Error()))
 		}
 	}
+}
+
+// syntaxHint explains the commonest cause of a broken line in docs: a
+// comment after an instruction, which Dockerfiles do not have.
+func syntaxHint(code string, line int) string {
+	ls := strings.Split(code, "\n")
+	if line < 1 || line > len(ls) {
+		return ""
+	}
+	if t := strings.TrimSpace(ls[line-1]); !strings.HasPrefix(t, "#") && strings.Contains(t, " #") {
+		return "# starts a comment only at the beginning of a line; move the comment to a line of its own"
+	}
+	return ""
 }
 
 func startsWithFrom(code string) bool {
