@@ -10,9 +10,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shipshape/shipshape/internal/results"
 )
 
 // project writes files (slash paths) under a new temporary folder.
@@ -360,5 +363,32 @@ func TestQuickStart(t *testing.T) {
 	}
 	if code, _ := get(t, srv.URL+"/guide/first"); code != 200 {
 		t.Errorf("folder without slash: got %d after redirect", code)
+	}
+}
+
+// TestPreviewBadges: when verify writes the results file, open pages get
+// the new badges without an edit to the page.
+func TestPreviewBadges(t *testing.T) {
+	files := map[string]string{}
+	for k, v := range small {
+		files[k] = v
+	}
+	files["content/guide/first.md"] = "---\ntitle: First steps\n---\nRun:\n\n```sh {run image=busybox}\necho hello\n```\n"
+	dir := project(t, files)
+	_, base := running(t, dir)
+	_, body := get(t, base+"guide/first/")
+	m := regexp.MustCompile(`data-status="not-verified"[^>]*data-hash="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no unverified runnable block on the page:\n%s", body)
+	}
+	es := follow(t, base)
+	store := results.New()
+	store.Results[m[1]] = results.Result{Status: results.Passed, Proof: "ran", File: "content/guide/first.md", Line: 6, Output: "hello\n", At: "2026-01-02T03:04:05Z"}
+	if err := store.Save(filepath.Join(dir, "content", ".shipshape-results.json")); err != nil {
+		t.Fatal(err)
+	}
+	es.next()
+	if _, body := get(t, base+"guide/first/"); !strings.Contains(body, `data-status="ran"`) {
+		t.Errorf("after verify wrote the results file, the badge is not \"ran\":\n%s", body)
 	}
 }
