@@ -156,10 +156,7 @@ func Validate(argv []Word) (path string, problems []Problem) {
 			Message: "docker-compose is Compose v1, which is no longer supported",
 			Hint:    "write `docker compose` (a space, the Compose v2 plugin)"})
 	}
-	c := v.descend(start, first)
-	if c == nil {
-		return v.pathString(), v.problems
-	}
+	v.descend(start, first)
 	return v.pathString(), v.problems
 }
 
@@ -180,7 +177,7 @@ func (v *validator) pathString() string {
 
 // descend walks from c through subcommand names (flags may come before
 // them, as cobra's TraverseChildren allows) and then checks the rest.
-func (v *validator) descend(c *Command, i int) *Command {
+func (v *validator) descend(c *Command, i int) {
 	v.path = []string{"docker"}
 	if c.parent != nil {
 		v.path = append(v.path, c.Name)
@@ -193,9 +190,9 @@ func (v *validator) descend(c *Command, i int) *Command {
 		}
 		// Flags before the subcommand name.
 		for i < len(v.argv) && strings.HasPrefix(v.argv[i].Text, "-") && v.argv[i].Text != "-" && v.argv[i].Text != "--" {
-			n, ok := v.flag(c, i, false)
+			n, ok := v.flag(c, i)
 			if !ok {
-				return nil
+				return
 			}
 			i += n
 		}
@@ -204,12 +201,12 @@ func (v *validator) descend(c *Command, i int) *Command {
 		}
 		w := v.argv[i]
 		if w.Dynamic {
-			return nil // the command itself is only known at run time
+			return // the command itself is only known at run time
 		}
 		sub := c.byName[w.Text]
 		if sub == nil {
 			v.unknownCommand(c, i)
-			return nil
+			return
 		}
 		v.path = append(v.path, sub.Name)
 		if sub.Deprecated != "" {
@@ -219,7 +216,6 @@ func (v *validator) descend(c *Command, i int) *Command {
 		i++
 	}
 	v.leaf(c, i)
-	return c
 }
 
 func (v *validator) unknownCommand(c *Command, i int) {
@@ -281,7 +277,7 @@ func (v *validator) leaf(c *Command, i int) {
 			i = len(v.argv)
 			continue
 		case strings.HasPrefix(w.Text, "-") && w.Text != "-" && !(positional > 0 && c.StopAtArg):
-			n, ok := v.flag(c, i, true)
+			n, ok := v.flag(c, i)
 			if !ok {
 				return
 			}
@@ -370,7 +366,7 @@ func (v *validator) lookup(c *Command, long, short string) *Flag {
 
 // flag parses the flag word at i and returns how many words it used. ok is
 // false when parsing cannot go on (as pflag stops at the first error).
-func (v *validator) flag(c *Command, i int, _ bool) (int, bool) {
+func (v *validator) flag(c *Command, i int) (int, bool) {
 	w := v.argv[i]
 	if w.Dynamic && !strings.HasPrefix(w.Text, "--") {
 		return 1, true
