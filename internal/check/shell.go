@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -63,19 +64,34 @@ func checkShell(b *block) string {
 	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(code), "")
 	if err != nil {
-		line := 0
-		msg := err.Error()
+		line, msg := 0, err.Error()
 		var pe syntax.ParseError
-		if pErr, ok := err.(syntax.ParseError); ok {
-			pe = pErr
-			line = int(pe.Pos.Line())
-			msg = pe.Text
+		if errors.As(err, &pe) {
+			line, msg = int(pe.Pos.Line()), pe.Text
 		}
 		b.add(line, diag.Error, "shell-syntax", "", msg)
 		return "sh (bash)"
 	}
-	var docker int
-	var dfLines []int
+	if s := optionsOnly(b, f); s != "" {
+		return s
+	}
+	sc := &shellScan{b: b}
+	sc.walk(f, 1, 0)
+	if len(sc.dfLines) > 0 {
+		dockerfileInShell(b, sc.dfLines)
+	}
+	switch sc.docker {
+	case 0:
+		return "sh (bash)"
+	case 1:
+		return "sh (bash) + docker CLI grammar (1 docker command)"
+	}
+	return fmt.Sprintf("sh (bash) + docker CLI grammar (%d docker commands)", sc.docker)
+}
+
+// optionsOnly checks a block made only of options ("--read-only") as the
+// options of a docker run command; it returns "" for any other block.
+func optionsOnly(b *block, f *syntax.File) string {
 	var optionWords []dockercli.Word
 	var optionNodes []*syntax.Word
 	onlyOptions := true
@@ -105,19 +121,7 @@ func checkShell(b *block) string {
 		}
 		return "docker run options (docker CLI grammar)"
 	}
-	sc := &shellScan{b: b}
-	sc.walk(f, 1, 0)
-	docker, dfLines = sc.docker, sc.dfLines
-	if len(dfLines) > 0 {
-		dockerfileInShell(b, dfLines)
-	}
-	if docker > 0 {
-		if docker == 1 {
-			return "sh (bash) + docker CLI grammar (1 docker command)"
-		}
-		return fmt.Sprintf("sh (bash) + docker CLI grammar (%d docker commands)", docker)
-	}
-	return "sh (bash)"
+	return ""
 }
 
 // shellScan walks a parsed script for docker invocations and Dockerfile
