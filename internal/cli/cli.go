@@ -46,6 +46,7 @@ func commands() []command {
 		{"build", "render the content folder into a static site", runBuild},
 		{"verify", "run the runnable examples in a Docker engine and record the results", runVerify},
 		{"serve", "build the site and serve it for preview", runServe},
+		{"compose", "run a Compose project in the engine (what `docker compose` runs inside page sessions)", runCompose},
 		{"version", "print the version", runVersion},
 		{"health", "fetch a URL and fail unless it answers (container health checks)", runHealth},
 	}
@@ -70,6 +71,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return ExitUsage
 		}
 		return ExitOK
+	}
+	if args[0] == "compose-plugin-metadata" {
+		return exitCode(runPluginMetadata(ctx, e, args[1:]), stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -96,9 +100,12 @@ func usage(w io.Writer) {
 
 // exitCode is the one switch from errors to exit codes.
 func exitCode(err error, stderr io.Writer) int {
+	var st exitStatus
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &st):
+		return int(st)
 	case errors.Is(err, flag.ErrHelp):
 		return ExitOK
 	case errors.Is(err, errUsage):

@@ -63,7 +63,8 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: e.stderr, Pull: cfg.Verify.Pull}
+	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: e.stderr, Pull: cfg.Verify.Pull,
+		ComposePlugin: composePlugin()}
 	if verify.Stale(pages, store, *force) > 0 {
 		eng, err := runner.Connect(ctx)
 		if err != nil {

@@ -101,8 +101,9 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 	}
 	p.s, p.err = ss.StartSession(ctx, runner.SessionSpec{
 		Image: cfg.Verify.SessionImage, Limits: lim, MapImage: cfg.MapImage, Network: network,
-		Dockerfile: func(df string) string { out, _ := RewriteFrom(df, cfg.MapImage); return out },
-		DenyPull:   p.opt.Pull == "never",
+		Dockerfile:    func(df string) string { out, _ := RewriteFrom(df, cfg.MapImage); return out },
+		DenyPull:      p.opt.Pull == "never",
+		ComposePlugin: p.opt.ComposePlugin,
 	})
 }
 
