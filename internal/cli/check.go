@@ -61,7 +61,8 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	case "junit":
 		err = rep.WriteJUnit(e.stdout)
 	default:
-		rep.WriteText(e.stdout, isTerminal(e.stdout) && os.Getenv("NO_COLOR") == "", !*quiet)
+		colour := isTerminal(e.stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("CI") != "true"
+		rep.WriteText(e.stdout, colour, !*quiet)
 	}
 	if err != nil {
 		return err
