@@ -98,6 +98,9 @@ func formatter(o Options) *chromahtml.Formatter {
 // Write writes code as highlighted HTML (a <pre class="chroma">). Code with
 // no known lexer is escaped as plain text in the same markup.
 func Write(w io.Writer, code, lang string, o Options) error {
+	if fast := fastLexers[lexerName(lang)]; fast != nil {
+		return formatter(o).Format(w, style, chroma.Literator(fast(ensureNL(code))...))
+	}
 	l := Lexer(lang)
 	if l == nil {
 		l = plain
@@ -121,6 +124,23 @@ var ignoreLexer = chroma.MustNewLexer(&chroma.Config{Name: "dockerignore", Alias
 		{Pattern: `\n`, Type: chroma.Text},
 	}}
 })
+
+// lexerName is a language name after our aliases, lower case.
+func lexerName(lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if a, ok := aliases[lang]; ok {
+		return a
+	}
+	return lang
+}
+
+// ensureNL ends code with a newline, as chroma's lexers do.
+func ensureNL(code string) string {
+	if code != "" && !strings.HasSuffix(code, "\n") {
+		return code + "\n"
+	}
+	return code
+}
 
 var plain = chroma.MustNewLexer(&chroma.Config{Name: "plaintext"}, func() chroma.Rules {
 	return chroma.Rules{"root": {{Pattern: `(?s).+`, Type: chroma.Text}}}

@@ -41,3 +41,63 @@ func TestWriteEveryLanguage(t *testing.T) {
 		t.Errorf("unknown language: %q, %v", b.String(), err)
 	}
 }
+
+// TestFastLexersCover checks the scanners' invariant on many inputs: the
+// tokens spell the input exactly, and no input makes them loop or panic.
+func TestFastLexersCover(t *testing.T) {
+	inputs := []string{"", "\n", "#", "a#b", "$", "${", "\"", "'", "`", "\\", "a=b c", "x: y: z", "- - a", "{", "\"k\": -1e5",
+		"echo \"unterminated", "FROM a AS b\nRUN x \\\n  && y\n", "$ a \\\n  b\nout\n# root\n", "key: 'v' # c\n---\n- &a x\n- *a\n"}
+	for _, code := range samples {
+		inputs = append(inputs, code)
+	}
+	for name, lex := range fastLexers {
+		for _, in := range inputs {
+			var got strings.Builder
+			for _, tok := range lex(in) {
+				got.WriteString(tok.Value)
+			}
+			if got.String() != in {
+				t.Errorf("%s lexer on %q spells %q", name, in, got.String())
+			}
+		}
+	}
+}
+
+func FuzzFastLexers(f *testing.F) {
+	for _, code := range samples {
+		f.Add(code)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		for name, lex := range fastLexers {
+			var got strings.Builder
+			for _, tok := range lex(in) {
+				got.WriteString(tok.Value)
+			}
+			if got.String() != in {
+				t.Fatalf("%s lexer on %q spells %q", name, in, got.String())
+			}
+		}
+	})
+}
+
+func TestFastTokens(t *testing.T) {
+	tests := []struct {
+		lang, code, want string
+	}{
+		{"console", "$ docker ps\nID\n", `<span class="gp">$ </span><span class="nf">docker</span> ps`},
+		{"console", "$ docker ps\nID\n", `<span class="go">ID`},
+		{"bash", "# note\nexport A=1\n", `<span class="c1"># note</span>`},
+		{"dockerfile", "FROM alpine AS build\n", `<span class="k">FROM</span> alpine <span class="k">AS</span> build`},
+		{"yaml", "services:\n  web:\n    image: nginx\n", `<span class="nt">image</span><span class="p">:</span> <span class="s">nginx</span>`},
+		{"json", "{\"a\": 1}\n", `<span class="nt">&#34;a&#34;</span><span class="p">:</span> <span class="m">1</span>`},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		if err := Write(&b, tt.code, tt.lang, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("Write(%q, %s) = %s\nwant it to contain %s", tt.code, tt.lang, b.String(), tt.want)
+		}
+	}
+}
