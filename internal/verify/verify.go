@@ -248,7 +248,9 @@ func base(s snippet.Snippet, opt Options) results.Result {
 // reusable: a stored result counts when it was not an infrastructure error
 // and the image it ran is still the image the reference names.
 func reusable(ctx context.Context, prev results.Result, opt Options, images *imageCache) bool {
-	if prev.Status == results.Infra {
+	// Failures are tried again on every run: an author who fixed the
+	// machine (an image, the engine) should not have to --force.
+	if prev.Status == results.Infra || prev.Status == results.Failed {
 		return false
 	}
 	if prev.ImageRun == "" || prev.ImageID == "" || opt.Engine == nil {
@@ -540,7 +542,7 @@ func Stale(pages [][]snippet.Snippet, store *results.File, force bool) int {
 			}
 			prev, ok := store.Lookup(s.Hash)
 			switch {
-			case force || !ok || prev.Status == results.Infra:
+			case force || !ok || prev.Status == results.Infra || prev.Status == results.Failed:
 				n++
 			case InSession(s) && prev.Key != keys[i]:
 				n++
