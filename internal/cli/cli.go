@@ -45,6 +45,7 @@ func commands() []command {
 		{"check", "list every code block and check it statically (no Docker engine needed)", runCheck},
 		{"build", "render the content folder into a static site", runBuild},
 		{"verify", "run the runnable examples in a Docker engine and record the results", runVerify},
+		{"results", "merge the results files of sharded verify runs: results merge -o OUT FILE...", runResults},
 		{"serve", "build the site and serve it for preview", runServe},
 		{"compose", "run a Compose project in the engine (what `docker compose` runs inside page sessions)", runCompose},
 		{"version", "print the version", runVersion},

@@ -4,7 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/shipshape/shipshape/internal/config"
@@ -33,8 +38,24 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	force := fs.Bool("force", false, "run every example even where a stored result matches")
 	jobs := fs.Int("j", 0, "pages verified at once (default from config: 2 per core, at most 8)")
 	pull := fs.String("pull", "", "never, missing or always: whether page sessions may pull images (default from config)")
+	format := fs.String("format", "text", "report on stdout: text (none), json or junit")
+	shard := fs.String("shard", "", "K/N: verify only the pages of shard K of N (combine with `shipshape results merge`)")
+	annotate := fs.Bool("annotations", os.Getenv("GITHUB_ACTIONS") == "true", "print GitHub annotations for failures (default on under GitHub Actions)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	switch *format {
+	case "text", "json", "junit":
+	default:
+		return fmt.Errorf("%w: --format=%s: want text, json or junit", errUsage, *format)
+	}
+	shardK, shardN := 1, 1
+	if *shard != "" {
+		k, n, err := verify.ParseShard(*shard)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		shardK, shardN = k, n
 	}
 	cfg, err := e.loadConfig(*source, "")
 	if err != nil {
@@ -56,14 +77,19 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pages, ds := extract(s, cfg)
+	all, ds := extract(s, cfg)
 	printDiags(e, ds)
+	pages := verify.Shard(all, shardK, shardN)
 	path := resultsPath(cfg)
 	store, err := results.Load(path)
 	if err != nil {
 		return err
 	}
-	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: e.stderr, Pull: cfg.Verify.Pull,
+	var log io.Writer = e.stderr
+	if isTerminal(e.stderr) && os.Getenv("CI") == "" {
+		log = newProgress(e.stderr, countRunnable(pages))
+	}
+	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: log, Pull: cfg.Verify.Pull,
 		ComposePlugin: composePlugin()}
 	if verify.Stale(pages, store, *force) > 0 {
 		eng, err := runner.Connect(ctx)
@@ -82,8 +108,11 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		opt.Engine, opt.EngineVersion = eng, eng.Version
 	}
 	rep := verify.Run(ctx, pages, store, opt)
+	if p, ok := log.(*progress); ok {
+		p.done()
+	}
 	keep := map[string]bool{}
-	for _, p := range pages {
+	for _, p := range all {
 		for _, sn := range p {
 			keep[sn.Hash] = true
 		}
@@ -102,6 +131,19 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stderr, "%s: %d passed, %d failed, %d expected-fail, %d skipped, %d infra-error (%d cached) in %s; results in %s\n",
 		plural(len(rep.Items), "example"), c[results.Passed], c[results.Failed], c[results.ExpectedFail],
 		c[results.Skipped], c[results.Infra], cached, time.Since(start).Round(time.Millisecond), path)
+	switch *format {
+	case "json":
+		if err := rep.WriteJSON(e.stdout); err != nil {
+			return err
+		}
+	case "junit":
+		if err := rep.WriteJUnit(e.stdout); err != nil {
+			return err
+		}
+	}
+	if *annotate {
+		rep.WriteAnnotations(e.stdout)
+	}
 	if ctx.Err() != nil {
 		return errors.New("interrupted")
 	}
@@ -123,4 +165,52 @@ func extract(s *content.Site, cfg config.Config) ([][]snippet.Snippet, diag.List
 		pages = append(pages, sn)
 	}
 	return pages, ds
+}
+
+func countRunnable(pages [][]snippet.Snippet) int {
+	n := 0
+	for _, p := range pages {
+		for _, s := range p {
+			if verify.Runnable(s) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// badLine matches verify's log line for a failed or unrunnable example.
+var badLine = regexp.MustCompile(` (failed|infra-error)( \(cached\))?(:|$)`)
+
+// progress turns verify's one line per example into a single status line
+// on a terminal; failures still get a line of their own.
+type progress struct {
+	w                io.Writer
+	total, n, failed int
+	mu               sync.Mutex
+}
+
+func newProgress(w io.Writer, total int) *progress { return &progress{w: w, total: total} }
+
+func (p *progress) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		p.n++
+		if badLine.MatchString(line) {
+			p.failed++
+			fmt.Fprintf(p.w, "\r\033[K%s\n", line)
+		}
+	}
+	fmt.Fprintf(p.w, "\r\033[Kverify: %d/%d examples, %d failed", p.n, p.total, p.failed)
+	return len(b), nil
+}
+
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprint(p.w, "\r\033[K")
 }
