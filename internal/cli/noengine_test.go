@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestNoEngine: verify with runnable examples and no engine says where it
+// looked and how to start one, and exits with the infrastructure code.
+func TestNoEngine(t *testing.T) {
+	dir := t.TempDir()
+	page := "# P\n\n```sh {run image=busybox}\necho hi\n```\n"
+	if err := os.MkdirAll(filepath.Join(dir, "content"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "content", "index.md"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "no-engine.sock")
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"-C", dir, "verify"}, &out, &errb)
+	if code != ExitNoInfra {
+		t.Fatalf("verify with no engine exited %d, want %d; stderr:\n%s", code, ExitNoInfra, errb.String())
+	}
+	for _, want := range []string{"no Docker engine reachable", sock, "DOCKER_HOST"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, errb.String())
+		}
+	}
+	// With nothing runnable, no engine is needed at all.
+	if err := os.WriteFile(filepath.Join(dir, "content", "index.md"), []byte("# P\n\n```text\nhi\n```\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := Main(context.Background(), []string{"-C", dir, "verify"}, &out, &errb); code != ExitOK {
+		t.Fatalf("verify with nothing to run exited %d, want 0; stderr:\n%s", code, errb.String())
+	}
+}
