@@ -9,7 +9,7 @@ import (
 // Chroma's lexers are regular-expression state machines and cost 0.1–0.6 ms
 // for a ten-line block, which is most of a 1000-page build. The languages
 // that fill a Docker course (shell, console sessions, Dockerfiles, YAML,
-// JSON) get small hand-written scanners here instead. They emit chroma
+// JSON, Python) get small hand-written scanners here instead. They emit chroma
 // tokens, so the formatter, line highlights and CSS are chroma's; every
 // other language goes to chroma. Invariant: the tokens' values concatenate
 // to the input.
@@ -22,6 +22,7 @@ var fastLexers = map[string]func(string) []chroma.Token{
 	"dockerfile": lexDockerfile,
 	"yaml":       lexYAML,
 	"json":       lexJSON,
+	"python":     lexPython,
 }
 
 type tokens []chroma.Token
@@ -492,4 +493,106 @@ func lexJSON(code string) []chroma.Token {
 		}
 	}
 	return t
+}
+
+var pyKeywords = set("and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield match case")
+var pyConsts = set("True False None")
+var pyBuiltins = set("abs all any bool bytes dict enumerate filter float format getattr hasattr int isinstance len list map max min open print range repr reversed round set sorted str sum super tuple type zip")
+
+func lexPython(code string) []chroma.Token {
+	var t tokens
+	s := code
+	i := 0
+	prev := "" // the last keyword, to name what follows def and class
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '#':
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				j = len(s) - i
+			}
+			t.add(chroma.CommentSingle, s[i:i+j])
+			i += j
+		case c == '"' || c == '\'':
+			q := s[i : i+1]
+			if strings.HasPrefix(s[i:], q+q+q) {
+				q = q + q + q
+			}
+			end := len(s)
+			for j := i + len(q); j < len(s); j++ {
+				if s[j] == '\\' {
+					j++
+					continue
+				}
+				if strings.HasPrefix(s[j:], q) {
+					end = j + len(q)
+					break
+				}
+				if len(q) == 1 && s[j] == '\n' {
+					end = j
+					break
+				}
+			}
+			t.add(chroma.LiteralString, s[i:end])
+			i = end
+		case c == '@' && (i == 0 || s[i-1] == '\n' || isSpace(s[i-1])):
+			j := i + 1
+			for j < len(s) && (isIdent(s[j]) || s[j] == '.') {
+				j++
+			}
+			t.add(chroma.NameDecorator, s[i:j])
+			i = j
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(s) && (isIdent(s[j]) || s[j] == '.') {
+				j++
+			}
+			t.add(chroma.LiteralNumber, s[i:j])
+			i = j
+		case isIdent(c):
+			j := i
+			for j < len(s) && isIdent(s[j]) {
+				j++
+			}
+			w := s[i:j]
+			switch {
+			case prev == "def":
+				t.add(chroma.NameFunction, w)
+			case prev == "class":
+				t.add(chroma.NameClass, w)
+			case pyKeywords[w]:
+				t.add(chroma.Keyword, w)
+			case pyConsts[w]:
+				t.add(chroma.KeywordConstant, w)
+			case pyBuiltins[w]:
+				t.add(chroma.NameBuiltin, w)
+			default:
+				t.add(chroma.Name, w)
+			}
+			prev = w
+			i = j
+			continue
+		case strings.ContainsRune("+-*/%=<>!&|^~", rune(c)):
+			t.add(chroma.Operator, s[i:i+1])
+			i++
+		case strings.ContainsRune("()[]{}:,.;", rune(c)):
+			t.add(chroma.Punctuation, s[i:i+1])
+			i++
+		default:
+			j := i + 1
+			for j < len(s) && (isSpace(s[j]) || s[j] == '\n') {
+				j++
+			}
+			t.add(chroma.Text, s[i:j])
+			i = j
+			continue
+		}
+		prev = ""
+	}
+	return t
+}
+
+func isIdent(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }

@@ -101,3 +101,16 @@ func TestFastTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestPythonTokens(t *testing.T) {
+	var b strings.Builder
+	if err := Write(&b, "@app.route('/')\ndef hello(name=\"x\"):\n    \"\"\"Doc\n    string\"\"\"\n    return None  # done\n", "python", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<span class="nd">@app.route</span>`, `<span class="k">def</span> <span class="nf">hello</span>`,
+		`<span class="s">&#34;&#34;&#34;Doc`, `<span class="kc">None</span>`, `<span class="c1"># done</span>`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("python output lacks %s:\n%s", want, b.String())
+		}
+	}
+}
