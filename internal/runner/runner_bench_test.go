@@ -1,0 +1,117 @@
+package runner_test
+
+import (
+	"context"
+	osexec "os/exec"
+	"sync"
+	"testing"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/shipshape/shipshape/internal/runner"
+	"github.com/shipshape/shipshape/internal/testenv"
+)
+
+// examples is how many one-line examples each throughput iteration runs.
+const examples = 16
+
+func spec() runner.RunSpec {
+	return runner.RunSpec{Image: busybox, Cmd: []string{"echo", "hi"}, Limits: strict()}
+}
+
+// BenchmarkRunSequentialCLI is the baseline a shell loop gives:
+// `docker run --rm` once per example, one after another.
+func BenchmarkRunSequentialCLI(b *testing.B) {
+	e := testenv.Docker(b)
+	testenv.Image(b, e, busybox)
+	docker, err := osexec.LookPath("docker")
+	if err != nil {
+		b.Skip("no docker CLI")
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := 0; j < examples; j++ {
+			if out, err := osexec.Command(docker, "run", "--rm", "--network", "none", busybox, "echo", "hi").CombinedOutput(); err != nil {
+				b.Fatalf("docker run: %v %s", err, out)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*examples)/b.Elapsed().Seconds(), "examples/s")
+}
+
+// BenchmarkRunParallel is the runner with every limit, at 4 workers (2× the
+// cores of the measuring machine).
+func BenchmarkRunParallel(b *testing.B) {
+	e := testenv.Docker(b)
+	testenv.Image(b, e, busybox)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		work := make(chan int)
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range work {
+					if out, err := e.Run(ctx, spec()); err != nil || out.ExitCode != 0 {
+						b.Errorf("run: %v %+v", err, out)
+					}
+				}
+			}()
+		}
+		for j := 0; j < examples; j++ {
+			work <- j
+		}
+		close(work)
+		wg.Wait()
+	}
+	b.ReportMetric(float64(b.N*examples)/b.Elapsed().Seconds(), "examples/s")
+}
+
+// BenchmarkRunOne is one example through the runner: image check, create
+// with limits, start, wait, logs, remove.
+func BenchmarkRunOne(b *testing.B) {
+	e := testenv.Docker(b)
+	testenv.Image(b, e, busybox)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.Run(ctx, spec()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBareStart is the floor BenchmarkRunOne is compared with: a
+// container created, started, waited for and removed with no limits, no
+// logs and no image check (network disabled, as the runner's).
+func BenchmarkBareStart(b *testing.B) {
+	e := testenv.Docker(b)
+	testenv.Image(b, e, busybox)
+	c := e.Client()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cr, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{
+			Config:     &container.Config{Image: busybox, Cmd: []string{"echo", "hi"}, NetworkDisabled: true, Labels: map[string]string{runner.Label: e.RunID}},
+			HostConfig: &container.HostConfig{NetworkMode: "none"},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := c.ContainerWait(ctx, cr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+		if _, err := c.ContainerStart(ctx, cr.ID, client.ContainerStartOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-w.Result:
+		case err := <-w.Error:
+			b.Fatal(err)
+		}
+		if _, err := c.ContainerRemove(ctx, cr.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
