@@ -125,6 +125,25 @@ func inlineLine(n ast.Node, src []byte, lines []int) int {
 		return ast.WalkContinue, nil
 	})
 	if pos < 0 {
+		// no text of its own ("[](#x)"): the text before it says the line
+		for sib := n.PreviousSibling(); sib != nil; sib = sib.PreviousSibling() {
+			var last *ast.Text
+			_ = ast.Walk(sib, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+				if t, ok := c.(*ast.Text); ok && entering {
+					last = t
+				}
+				return ast.WalkContinue, nil
+			})
+			if last != nil {
+				l := lineOf(lines, last.Segment.Start)
+				if last.SoftLineBreak() || last.HardLineBreak() {
+					l++
+				}
+				return l
+			}
+		}
+	}
+	if pos < 0 {
 		for p := n.Parent(); p != nil; p = p.Parent() {
 			if p.Type() == ast.TypeBlock && p.Lines().Len() > 0 {
 				pos = p.Lines().At(0).Start
