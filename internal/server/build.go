@@ -262,11 +262,15 @@ type change struct {
 	css    []string // stylesheets changed on disk, by site path
 	static bool     // other content files changed on disk
 	why    string   // the first file that asked for a full render
+	edited bool     // a source changed, not only the results file
 }
 
 // apply rebuilds after one batch and tells the open pages.
 func (s *Server) apply(ctx context.Context, c change) {
 	start := time.Now()
+	if s.opt.Edited != nil && c.edited {
+		s.opt.Edited()
+	}
 	switch {
 	case c.full:
 		s.full(ctx, c.why, start)

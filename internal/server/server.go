@@ -38,6 +38,10 @@ type Options struct {
 	Results func(config.Config) string
 	// Log receives one line per rebuild and every diagnostic.
 	Log io.Writer
+	// Edited, when set, is called for each batch of changes to the sources
+	// (not for one that only rewrote the results file), so that examples
+	// can be verified again in the background. It must not block.
+	Edited func()
 	// Batch is how long the watcher gathers events after the first one
 	// before rebuilding; 0 means 50 ms.
 	Batch time.Duration

@@ -54,7 +54,13 @@ var batch = 20 * time.Millisecond
 // when the test ends, failing if it does not stop.
 func running(t testing.TB, dir string) (*Server, string) {
 	t.Helper()
-	s, err := New(Options{Dir: dir, Batch: batch})
+	return runningWith(t, Options{Dir: dir})
+}
+
+func runningWith(t testing.TB, opt Options) (*Server, string) {
+	t.Helper()
+	opt.Batch = batch
+	s, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +381,8 @@ func TestPreviewBadges(t *testing.T) {
 	}
 	files["content/guide/first.md"] = "---\ntitle: First steps\n---\nRun:\n\n```sh {run image=busybox}\necho hello\n```\n"
 	dir := project(t, files)
-	_, base := running(t, dir)
+	edits := make(chan bool, 10)
+	_, base := runningWith(t, Options{Dir: dir, Edited: func() { edits <- true }})
 	_, body := get(t, base+"guide/first/")
 	m := regexp.MustCompile(`data-status="not-verified"[^>]*data-hash="([^"]+)"`).FindStringSubmatch(body)
 	if m == nil {
@@ -390,5 +397,13 @@ func TestPreviewBadges(t *testing.T) {
 	es.next()
 	if _, body := get(t, base+"guide/first/"); !strings.Contains(body, `data-status="ran"`) {
 		t.Errorf("after verify wrote the results file, the badge is not \"ran\":\n%s", body)
+	}
+	if len(edits) != 0 {
+		t.Errorf("the results file alone called Edited: verify would loop")
+	}
+	write(t, filepath.Join(dir, "content/guide/first.md"), files["content/guide/first.md"]+"\nMore.\n")
+	es.next()
+	if len(edits) != 1 {
+		t.Errorf("an edit called Edited %d times, want 1", len(edits))
 	}
 }

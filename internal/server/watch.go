@@ -161,6 +161,7 @@ func (s *Server) classify(r roots, batch map[string]fsnotify.Op) change {
 	}
 	sort.Strings(names)
 	full := func(why string) {
+		c.edited = true
 		if !c.full {
 			c.full, c.why = true, why
 		}
@@ -177,7 +178,9 @@ func (s *Server) classify(r roots, batch map[string]fsnotify.Op) change {
 			full(config.FileName)
 			continue
 		case r.results:
-			full(filepath.Base(abs))
+			if !c.full {
+				c.full, c.why = true, filepath.Base(abs)
+			}
 			continue
 		}
 		if ignored(filepath.Base(abs)) {
@@ -206,6 +209,7 @@ func (s *Server) classify(r roots, batch map[string]fsnotify.Op) change {
 				continue
 			}
 			c.pages = append(c.pages, relp)
+			c.edited = true
 		default:
 			_, had := s.out.Static[relp]
 			switch {
@@ -223,6 +227,7 @@ func (s *Server) classify(r roots, batch map[string]fsnotify.Op) change {
 				c.css = append(c.css, relp)
 			default:
 				c.static = true
+				c.edited = true
 			}
 		}
 	}
