@@ -159,3 +159,101 @@ func TestSeedTOC(t *testing.T) {
 		t.Errorf("%d of 10 TOC links resolve, want 9", resolved)
 	}
 }
+
+// TestRenderPage re-renders one edited page with the navigation of the last
+// full render, and checks its links against the anchors already known.
+func TestRenderPage(t *testing.T) {
+	s := load(t, "testdata/browser.txtar")
+	o, ds := Render(s, Options{Config: config.Default()})
+	if ds.Errors() > 0 {
+		t.Fatalf("render: %v", ds)
+	}
+	var third *content.Page
+	for _, p := range s.Pages {
+		if p.Path == "more/third.md" {
+			third = p
+		}
+	}
+	edited := *third
+	edited.Body = []byte("# Third steps\n\nNow [broken](../guide/first.md#portz) and an edit marker: zebra.\n")
+	file, ds := o.RenderPage(&edited)
+	if file != "more/third/index.html" {
+		t.Errorf("RenderPage wrote %q, want more/third/index.html", file)
+	}
+	page := string(o.Files[file])
+	if !strings.Contains(page, "zebra") || !strings.Contains(page, `aria-current="page"`) || !strings.Contains(page, `class="pager"`) {
+		t.Errorf("re-rendered page lacks the edit or its navigation")
+	}
+	got := messages(s, ds)
+	want := `more/third.md:6: error: broken link "../guide/first.md#portz": no heading or anchor #portz in guide/first.md [link] (did you mean #ports?)`
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("diagnostics = %q, want %q", got, want)
+	}
+	if _, ds := o.RenderPage(&content.Page{Path: "new.md", File: "new.md", URL: "/new/"}); ds.Errors() != 1 {
+		t.Errorf("a page new to the site should ask for a full render, got %v", ds)
+	}
+}
+
+// TestBuildKeepsOutputOnErrors: a build with a broken link fails and leaves
+// the previous output as it was; --no-link-errors builds anyway.
+func TestBuildKeepsOutputOnErrors(t *testing.T) {
+	s := load(t, "testdata/links.txtar")
+	out := filepath.Join(t.TempDir(), "public")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "old.txt"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Build(s, Options{Config: config.Default(), Out: out}); err == nil {
+		t.Fatal("build with broken links succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(out, "old.txt")); err != nil {
+		t.Errorf("failed build touched the old output: %v", err)
+	}
+	if _, _, err := Build(s, Options{Config: config.Default(), Out: out, LinkWarnings: true}); err != nil {
+		t.Fatalf("build with LinkWarnings: %v", err)
+	}
+	for _, f := range []string{"index.html", "guide/first/index.html", "img/logo.png", "sitemap.xml", "404.html", "nav.html", "static/app.js"} {
+		if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(f))); err != nil {
+			t.Errorf("output lacks %s", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "old.txt")); err == nil {
+		t.Errorf("old output not replaced")
+	}
+}
+
+// TestHead checks the page head and footer: title, description, Open Graph,
+// canonical URL, edit link, and the sitemap.
+func TestHead(t *testing.T) {
+	s := load(t, "testdata/browser.txtar")
+	cfg := config.Default()
+	cfg.Title = "Course"
+	cfg.Description = "A course."
+	cfg.BaseURL = "https://docs.example.org/course/"
+	cfg.RepoURL = "https://git.example.org/team/course"
+	cfg.EditBranch = "trunk"
+	o, _ := Render(s, Options{Config: cfg})
+	page := string(o.Files["guide/first/index.html"])
+	for _, want := range []string{
+		`<title>First steps · Course</title>`,
+		`<meta name="description" content="A course.">`,
+		`<meta property="og:title" content="First steps">`,
+		`<meta property="og:url" content="https://docs.example.org/course/guide/first/">`,
+		`<link rel="canonical" href="https://docs.example.org/course/guide/first/">`,
+		`href="https://git.example.org/team/course/edit/trunk/content/guide/first.md">Edit this page`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("guide/first/index.html lacks %s", want)
+		}
+	}
+	sm := string(o.Files["sitemap.xml"])
+	if !strings.Contains(sm, "<loc>https://docs.example.org/course/guide/second/</loc>") {
+		t.Errorf("sitemap.xml lacks the second page:\n%s", sm)
+	}
+	nf := string(o.Files["404.html"])
+	if !strings.Contains(nf, `href="/course/static/style.css"`) {
+		t.Errorf("404.html should link assets from the base path /course/")
+	}
+}
