@@ -6,8 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/server"
+	"github.com/shipshape/shipshape/internal/verify"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -18,6 +23,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	port := fs.Int("port", 1313, "port to listen on (0: any free port)")
 	ready := fs.String("ready-file", "", "write the URL to this file once listening")
 	static := fs.Bool("static", false, "serve the built folder as it is, for production: no watching, no reload")
+	verifyFlag := fs.Bool("verify", false, "re-run changed runnable examples in the background (needs a Docker engine); badges update in the open pages")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,12 +58,28 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "serving %s at %s\n", dir, url)
 		run = func(ctx context.Context) error { return st.Run(ctx, ln) }
 	} else {
-		srv, err := server.New(server.Options{Dir: e.dir, Source: *source, Results: resultsPath, Log: e.stderr})
+		opt := server.Options{Dir: e.dir, Source: *source, Results: resultsPath, Log: e.stderr}
+		var bg *background
+		if *verifyFlag {
+			bg = &background{e: e, source: *source, poke: make(chan struct{}, 1)}
+			opt.Edited = bg.kick
+		}
+		srv, err := server.New(opt)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "preview at %s (drafts shown; Ctrl-C stops)\n", url)
-		run = func(ctx context.Context) error { return srv.Run(ctx, ln) }
+		run = func(ctx context.Context) error {
+			if bg == nil {
+				return srv.Run(ctx, ln)
+			}
+			done := make(chan struct{})
+			go func() { defer close(done); bg.loop(ctx) }()
+			bg.kick() // cached results show at once; stale ones run now
+			err := srv.Run(ctx, ln)
+			<-done
+			return err
+		}
 	}
 	if public {
 		fmt.Fprintf(e.stderr, "warning: listening on %s: other machines can read this site\n", ln.Addr())
@@ -71,6 +93,103 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(e.stderr, "stopped")
+	return nil
+}
+
+// background re-verifies stale examples after edits, one run at a time,
+// and saves the results file; the preview's watcher then renders the new
+// badges into the open pages.
+type background struct {
+	e      *env
+	source string
+	poke   chan struct{}
+	eng    *runner.Engine
+	noEng  bool // reported once that there is no engine
+}
+
+// kick asks for a run without blocking; edits during a run ask for one
+// more after it.
+func (b *background) kick() {
+	select {
+	case b.poke <- struct{}{}:
+	default:
+	}
+}
+
+func (b *background) loop(ctx context.Context) {
+	defer func() {
+		if b.eng == nil {
+			return
+		}
+		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _ = b.eng.Sweep(cctx, b.eng.RunID)
+		b.eng.Close()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.poke:
+		}
+		if err := b.once(ctx); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(b.e.stderr, "verify: %v\n", err)
+		}
+	}
+}
+
+func (b *background) once(ctx context.Context) error {
+	cfg, err := b.e.loadConfig(b.source, "")
+	if err != nil {
+		return err
+	}
+	s, err := content.Load(cfg.Path(cfg.Source), content.Options{Drafts: true, Name: cfg.Source})
+	if err != nil {
+		return err
+	}
+	pages, _ := extract(s, cfg) // the preview shows the diagnostics
+	path := resultsPath(cfg)
+	store, err := results.Load(path)
+	if err != nil {
+		return err
+	}
+	stale := verify.Stale(pages, store, false)
+	if stale == 0 {
+		return nil
+	}
+	if b.eng == nil {
+		if b.noEng {
+			return nil
+		}
+		eng, err := runner.Connect(ctx)
+		if err != nil {
+			b.noEng = true
+			return fmt.Errorf("%w; badges show stored results only", err)
+		}
+		if n, err := eng.Sweep(ctx, ""); err == nil && n > 0 {
+			fmt.Fprintf(b.e.stderr, "removed %d leftovers of earlier runs\n", n)
+		}
+		b.eng = eng
+	}
+	start := time.Now()
+	fmt.Fprintf(b.e.stderr, "verifying %s in the background\n", plural(stale, "changed example"))
+	opt := verify.Options{Config: cfg, Jobs: cfg.Verify.Jobs, Pull: cfg.Verify.Pull, ComposePlugin: composePlugin(),
+		Engine: b.eng, EngineVersion: b.eng.Version}
+	rep := verify.Run(ctx, pages, store, opt)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err := store.Save(path); err != nil {
+		return err
+	}
+	c := rep.Count()
+	fmt.Fprintf(b.e.stderr, "verified in %s: %d passed, %d failed, %d expected-fail, %d skipped, %d infra-error\n",
+		time.Since(start).Round(time.Millisecond), c[results.Passed], c[results.Failed], c[results.ExpectedFail], c[results.Skipped], c[results.Infra])
+	for _, it := range rep.Items {
+		if it.Result.Status == results.Failed && !it.Cached {
+			fmt.Fprintf(b.e.stderr, "%s:%d: example failed: %s\n", it.Result.File, it.Result.Line, it.Result.Reason)
+		}
+	}
 	return nil
 }
 
