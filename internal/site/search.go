@@ -50,28 +50,42 @@ func init() {
 }
 
 // tokens splits text into lower-case words of letters and digits; app.js
-// splits queries the same way.
-func tokens(s string, f func(string)) {
-	start := -1
-	emit := func(end int) {
-		if start >= 0 {
-			w := strings.ToLower(s[start:end])
-			if utf8.RuneCountInString(w) >= 2 && !stopWords[w] {
-				f(w)
-			}
-			start = -1
+// splits queries the same way. f gets a scratch buffer it must not keep.
+func tokens(s string, f func([]byte)) {
+	var buf []byte
+	n := 0 // runes in buf
+	emit := func() {
+		if n >= 2 && !stopWords[string(buf)] {
+			f(buf)
 		}
+		buf, n = buf[:0], 0
 	}
-	for i, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if start < 0 {
-				start = i
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+				buf = append(buf, c)
+				n++
+			case c >= 'A' && c <= 'Z':
+				buf = append(buf, c+('a'-'A'))
+				n++
+			default:
+				emit()
 			}
+			i++
 			continue
 		}
-		emit(i)
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+			n++
+		} else {
+			emit()
+		}
+		i += size
 	}
-	emit(len(s))
+	emit()
 }
 
 func termKey(t string) string {
@@ -163,38 +177,32 @@ func snippetOf(s string) string {
 // searchIndex writes the index files for pages in order; secs[i] belongs to
 // pages[i].
 func searchIndex(pages []*content.Page, secs [][]searchSection, files map[string][]byte) {
-	type post struct{ body, head []int }
+	type post struct {
+		body, head         []int
+		lastBody, lastHead int // the last section added, to add each once
+	}
 	terms := map[string]*post{}
 	total := 0
 	for pi := range pages {
-		for si, s := range secs[pi] {
-			id := pi*maxSections + si
+		for si, sec := range secs[pi] {
+			id := pi*maxSections + si + 1 // +1: 0 means "none yet" in last*
 			total++
-			seen := map[string]bool{}
-			add := func(head bool) func(string) {
-				return func(t string) {
-					k := t
-					if head {
-						k = "\x00" + t
-					}
-					if seen[k] {
-						return
-					}
-					seen[k] = true
-					p := terms[t]
+			add := func(head bool) func([]byte) {
+				return func(w []byte) {
+					p := terms[string(w)]
 					if p == nil {
 						p = &post{}
-						terms[t] = p
+						terms[string(w)] = p
 					}
-					if head {
-						p.head = append(p.head, id)
-					} else {
-						p.body = append(p.body, id)
+					if head && p.lastHead != id {
+						p.head, p.lastHead = append(p.head, id-1), id
+					} else if !head && p.lastBody != id {
+						p.body, p.lastBody = append(p.body, id-1), id
 					}
 				}
 			}
-			tokens(s.Heading, add(true))
-			tokens(s.Text, add(false))
+			tokens(sec.Heading, add(true))
+			tokens(sec.Text, add(false))
 		}
 	}
 	shards := map[string]map[string][2]string{}

@@ -1,0 +1,38 @@
+package site
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTokens(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Docker's CLI v1.2", "docker cli v1"},
+		{"the container IS running", "container running"},
+		{"Привет, Мир! 日本語", "привет мир 日本語"},
+		{"a b c", ""},
+		{"ÉCOLE café", "école café"},
+	}
+	for _, tt := range tests {
+		var got []string
+		tokens(tt.in, func(w []byte) { got = append(got, string(w)) })
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("tokens(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTermKey(t *testing.T) {
+	for in, want := range map[string]string{"docker": "doc", "go": "go", "über": "x c3bcbe", "v1": "v1"} {
+		want = strings.ReplaceAll(want, " ", "")
+		if got := termKey(in); got != want {
+			t.Errorf("termKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDeltas(t *testing.T) {
+	if got := deltas([]int{130, 5, 6, 42}); got != "5.1.10.2g" {
+		t.Errorf("deltas = %q, want 5.1.10.2g", got)
+	}
+}
