@@ -186,11 +186,13 @@ func (s *Server) bump() {
 	s.version = fmt.Sprintf("%x.%d", s.started.UnixNano(), s.builds)
 }
 
-// renderPages re-renders edited pages one by one. It returns false when
-// the edit reaches beyond the page (a new or vanished page, a title, weight
-// or draft flag the navigation shows, or headings other pages may link to)
-// and the whole site must be rendered instead.
-func (s *Server) renderPages(rels []string) (done bool, ds diag.List) {
+// renderPages re-renders edited pages one by one. It returns done false,
+// having changed nothing, when a page is new to the site: only a full render
+// can place it. It returns more true when an edit reaches beyond its page
+// (a title, weight or draft flag the navigation shows, or headings other
+// pages may link to): the pages are shown at once, and the whole site must
+// be rendered after.
+func (s *Server) renderPages(rels []string) (done, more bool, ds diag.List) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	type parsed struct {
@@ -203,14 +205,15 @@ func (s *Server) renderPages(rels []string) (done bool, ds diag.List) {
 	for _, rel := range rels {
 		b, err := os.ReadFile(filepath.Join(s.src, filepath.FromSlash(rel)))
 		if err != nil {
-			return false, nil
+			return false, false, nil
 		}
 		file := filepath.Join(s.cfg.Source, filepath.FromSlash(rel))
 		p, pds := content.Parse(file, rel, b)
 		old := s.pages[rel]
-		if p != nil && (old == nil || structural(old, p)) {
-			return false, nil
+		if p != nil && old == nil {
+			return false, false, nil
 		}
+		more = more || (p != nil && structural(old, p))
 		todo = append(todo, parsed{rel, file, p, pds})
 	}
 	for _, t := range todo {
@@ -226,7 +229,7 @@ func (s *Server) renderPages(rels []string) (done bool, ds diag.List) {
 		ds = append(ds, all...)
 	}
 	s.bump()
-	return true, ds
+	return true, more, ds
 }
 
 // structural reports whether an edit changes what other pages show of this
@@ -275,13 +278,17 @@ func (s *Server) apply(ctx context.Context, c change) {
 	case c.full:
 		s.full(ctx, c.why, start)
 	case len(c.pages) > 0:
-		done, ds := s.renderPages(c.pages)
+		done, more, ds := s.renderPages(c.pages)
 		if !done {
 			s.full(ctx, c.pages[0], start)
 			return
 		}
 		s.logBuild("rebuilt", time.Since(start), len(c.pages), ds)
 		s.publish(nil)
+		if more {
+			// navigation, search and links of other pages follow
+			s.full(ctx, c.pages[0], time.Now())
+		}
 	case c.static:
 		s.mu.Lock()
 		s.bump()

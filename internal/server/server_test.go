@@ -82,6 +82,13 @@ func runningWith(t testing.TB, opt Options) (*Server, string) {
 			t.Errorf("server still running after cancel")
 		}
 	})
+	// Edits in tests start after the background full render, so that
+	// each edit gives exactly one event.
+	select {
+	case <-s.checked:
+	case <-time.After(5 * time.Minute):
+		t.Fatal("no full render")
+	}
 	return s, URL(ln)
 }
 
@@ -133,6 +140,19 @@ func follow(t testing.TB, base string) *stream {
 	}()
 	st.next() // the current version comes first
 	return st
+}
+
+// until reads events until one satisfies ok: a structural edit gives two,
+// the page at once and the whole site after.
+func (st *stream) until(what string, ok func(event) bool) event {
+	st.t.Helper()
+	for i := 0; i < 10; i++ {
+		if e := st.next(); ok(e) {
+			return e
+		}
+	}
+	st.t.Fatalf("no event with %s", what)
+	return event{}
 }
 
 func (st *stream) next() event {
@@ -217,17 +237,13 @@ func TestPreviewErrors(t *testing.T) {
 			_, base := running(t, dir)
 			es := follow(t, base)
 			write(t, filepath.Join(dir, filepath.FromSlash(tt.file)), tt.body)
-			if e := es.next(); e.Errors == 0 {
-				t.Errorf("event says no errors")
-			}
+			es.until("errors", func(e event) bool { return e.Errors > 0 })
 			_, body := get(t, base+"guide/first/")
 			if !strings.Contains(body, `id="shipshape-errors"`) || !strings.Contains(body, tt.want) {
 				t.Errorf("want an overlay naming %s; got:\n%s", tt.want, body)
 			}
 			write(t, filepath.Join(dir, filepath.FromSlash(tt.file)), small[tt.file])
-			if e := es.next(); e.Errors != 0 {
-				t.Errorf("after restoring %s: %d errors", tt.file, e.Errors)
-			}
+			es.until("no errors after restoring "+tt.file, func(e event) bool { return e.Errors == 0 })
 			if _, body := get(t, base+"guide/first/"); strings.Contains(body, "shipshape-errors") {
 				t.Errorf("overlay still shown after the fix")
 			}
@@ -406,4 +422,21 @@ func TestPreviewBadges(t *testing.T) {
 	if len(edits) != 1 {
 		t.Errorf("an edit called Edited %d times, want 1", len(edits))
 	}
+}
+
+// TestPreviewTitleChange: a new title reaches the navigation of other
+// pages (by the full render that follows the page's own re-render).
+func TestPreviewTitleChange(t *testing.T) {
+	dir := project(t, small)
+	_, base := running(t, dir)
+	es := follow(t, base)
+	write(t, filepath.Join(dir, "content/guide/first.md"), "---\ntitle: Renamed steps\nweight: 1\n---\nOriginal text.\n\n## Run it\n\nMore.\n")
+	for i := 0; i < 2; i++ {
+		es.next()
+		if _, body := get(t, base+"guide/"); strings.Contains(body, "Renamed steps") {
+			return
+		}
+	}
+	_, body := get(t, base+"guide/")
+	t.Errorf("the guide page's navigation lacks the new title:\n%s", body)
 }
