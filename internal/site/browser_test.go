@@ -261,6 +261,22 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("phone", func(t *testing.T) {
+		do(t, ctx, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(first), chromedp.WaitVisible(css(`label.menu`)))
+		defer chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
+		if visible(t, ctx, `#sidebar`) || visible(t, ctx, `aside.toc`) {
+			t.Errorf("on a phone the sidebar and the table of contents should start hidden")
+		}
+		if w := eval[float64](t, ctx, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("the page is %.0fpx wide on a 390px phone: it scrolls sideways", w)
+		}
+		png := get(t, ctx, "screenshot", chromedp.CaptureScreenshot())
+		if err := os.WriteFile(filepath.Join(artefacts(t), "page-phone.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, "menu", chromedp.Click(css(`label.menu`)), chromedp.WaitVisible(css(`#sidebar`)))
+	})
+
 	t.Run("no console errors", func(t *testing.T) {
 		if errs := consoleErrors(); len(errs) > 0 {
 			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
@@ -272,7 +288,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false})
-		do(t, ctx, "load", chromedp.Navigate(first), chromedp.WaitVisible(css(`#sidebar`)))
+		do(t, ctx, "load", chromedp.Navigate(first), chromedp.WaitReady(css(`#sidebar`)))
 		links := get(t, ctx, "sidebar", chromedp.Text(css(`#sidebar`)))
 		current := get(t, ctx, "current", chromedp.Text(css(`#sidebar a[aria-current="page"]`)))
 		if !strings.Contains(links, "Second steps") || !strings.Contains(links, "More") || current != "First steps" {

@@ -46,6 +46,16 @@
     }).catch(function () {});
   }
 
+  // --- heading anchors: a link to copy next to each heading ---
+  document.querySelectorAll(".content h2[id], .content h3[id], .content h4[id]").forEach(function (h) {
+    var a = document.createElement("a");
+    a.className = "anchor";
+    a.href = "#" + encodeURIComponent(h.id);
+    a.setAttribute("aria-label", "Link to this section");
+    a.textContent = "#";
+    h.appendChild(a);
+  });
+
   // --- copy buttons: commands without prompts or output ---
   function copy(text, btn) {
     function done() {
