@@ -12,7 +12,17 @@ import (
 // that a sweep at the start of another run (or another engineer's test on
 // the same engine) removes only what dead runs left.
 
-func lockDir() string { return filepath.Join(os.TempDir(), "shipshape-runs") }
+// lockDir is one folder per machine, whatever TMPDIR says: test harnesses
+// give each process its own TMPDIR, and a sweep must see every run's lock.
+func lockDir() string {
+	if d := os.Getenv("SHIPSHAPE_RUN_DIR"); d != "" {
+		return d
+	}
+	if st, err := os.Stat("/tmp"); err == nil && st.IsDir() {
+		return "/tmp/shipshape-runs"
+	}
+	return filepath.Join(os.TempDir(), "shipshape-runs")
+}
 
 // holdLock creates and locks the run's file; the lock lasts as long as the
 // returned file stays open (and ends with the process).

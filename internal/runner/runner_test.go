@@ -280,3 +280,23 @@ func TestSweepSparesLiveRuns(t *testing.T) {
 		t.Errorf("after the run ended: got %d of its objects left by the sweep, want 0", n)
 	}
 }
+
+// TestLockDirIgnoresTMPDIR: runs under test harnesses get their own TMPDIR
+// and must still see each other's locks.
+func TestLockDirIgnoresTMPDIR(t *testing.T) {
+	live := testenv.Docker(t)
+	testenv.Image(t, live, busybox)
+	t.Setenv("TMPDIR", t.TempDir())
+	other := testenv.Docker(t)
+	ctx := context.Background()
+	b, err := live.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nRUN echo live > /l\n")})
+	if err != nil || b.Failed {
+		t.Fatalf("build: %v %+v", err, b)
+	}
+	if _, err := other.Sweep(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := live.Count(ctx, live.RunID); n == 0 {
+		t.Errorf("a sweep from a process with another TMPDIR removed a live run's image")
+	}
+}
