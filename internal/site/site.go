@@ -214,21 +214,37 @@ func (o *Output) Write(dir string) error {
 		src  string // copy from here when data is nil
 	}
 	jobs := make([]job, 0, len(o.Files)+len(o.Static))
-	dirs := map[string]bool{}
+	files := map[string]int{} // folder -> files in it
 	for k, v := range o.Files {
 		jobs = append(jobs, job{rel: k, data: v})
-		dirs[path.Dir(k)] = true
+		files[path.Dir(k)]++
 	}
 	for rel, src := range o.Static {
 		if _, ok := o.Files[rel]; !ok {
 			jobs = append(jobs, job{rel: rel, src: src})
-			dirs[path.Dir(rel)] = true
+			files[path.Dir(rel)]++
 		}
 	}
-	// folders first, parents before children
-	ds := make([]string, 0, len(dirs))
-	for d := range dirs {
-		ds = append(ds, d)
+	// A folder that holds one file and no folder (a page's "x/index.html")
+	// is made by the goroutine writing the file; the others first, parents
+	// before children.
+	parent := map[string]bool{}
+	for d := range files {
+		for p := path.Dir(d); p != "." && !parent[p]; p = path.Dir(p) {
+			parent[p] = true
+		}
+	}
+	own := func(d string) bool { return files[d] == 1 && !parent[d] && d != "." }
+	var ds []string
+	for d := range files {
+		if !own(d) {
+			ds = append(ds, d)
+		}
+	}
+	for d := range parent {
+		if files[d] == 0 {
+			ds = append(ds, d)
+		}
 	}
 	sort.Strings(ds)
 	made := map[string]bool{".": true}
@@ -258,6 +274,9 @@ func (o *Output) Write(dir string) error {
 				data, err := j.data, error(nil)
 				if data == nil && j.src != "" {
 					data, err = os.ReadFile(j.src)
+				}
+				if d := path.Dir(j.rel); err == nil && own(d) {
+					err = os.Mkdir(filepath.Join(dir, filepath.FromSlash(d)), 0o755)
 				}
 				if err == nil {
 					err = os.WriteFile(filepath.Join(dir, filepath.FromSlash(j.rel)), data, 0o644)
@@ -323,9 +342,35 @@ func swap(tmp, out string) error {
 		return fmt.Errorf("swap in new output: %w", err)
 	}
 	if old != "" {
-		return os.RemoveAll(old)
+		return removeAll(old)
 	}
 	return nil
+}
+
+// removeAll is os.RemoveAll with the top-level entries removed by several
+// goroutines: unlinking thousands of files is bound by system calls.
+func removeAll(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return os.RemoveAll(dir)
+	}
+	var wg sync.WaitGroup
+	next := make(chan string)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range next {
+				_ = os.RemoveAll(p)
+			}
+		}()
+	}
+	for _, e := range entries {
+		next <- filepath.Join(dir, e.Name())
+	}
+	close(next)
+	wg.Wait()
+	return os.RemoveAll(dir)
 }
 
 type builder struct {
