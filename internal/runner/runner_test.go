@@ -177,9 +177,9 @@ func TestBuild(t *testing.T) {
 func TestNoLeftovers(t *testing.T) {
 	e := testenv.Docker(t)
 	testenv.Image(t, e, busybox)
-	n := 24
+	n := 100
 	if testing.Short() {
-		n = 8
+		n = 12
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)

@@ -119,3 +119,29 @@ docker ps --filter label=app=one --format '{{.Names}}'`)
 		t.Errorf("docker ps --filter label=app=one: got %q, want %q", got, "app-a")
 	}
 }
+
+// TestSessionCancelled: Ctrl-C in the middle of a page leaves nothing
+// behind once the session is closed.
+func TestSessionCancelled(t *testing.T) {
+	e, s := session(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		// Cancel once the page has started a container of its own.
+		for ctx.Err() == nil {
+			if n, _ := e.Count(context.Background(), e.RunID); n >= 3 {
+				cancel()
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	_, err := s.Exec(ctx, "docker network create n >/dev/null; docker run -d --network n --name long busybox:1.36 sleep 300 >/dev/null; sleep 300", time.Minute, 1<<10)
+	cancel()
+	if err == nil {
+		t.Fatalf("exec: got no error, want the cancellation")
+	}
+	s.Close()
+	if n, err := e.Count(context.Background(), e.RunID); err != nil || n != 0 {
+		t.Errorf("after a cancelled session: got %d labelled leftovers (%v), want 0", n, err)
+	}
+}

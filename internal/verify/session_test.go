@@ -78,3 +78,28 @@ func TestSessionPage(t *testing.T) {
 		t.Errorf("after editing a file block: got %d stale blocks, want all 4 session blocks", n)
 	}
 }
+
+// TestBuildCacheFollowsBase: a stored build result counts only while its
+// base image is the same image.
+func TestBuildCacheFollowsBase(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, "shipshape/busybox:latest")
+	cfg := testConfig()
+	pg := page(t, cfg, "b.md", "```dockerfile {build}\nFROM busybox:1.36\nRUN true\n```\n")
+	store := results.New()
+	opt := verify.Options{Config: cfg, Engine: e, Jobs: 1}
+	rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, opt)
+	r := rep.Items[0].Result
+	id, _ := e.ImageID(context.Background(), "shipshape/busybox:latest")
+	if r.Status != results.Passed || r.ImageID != id {
+		t.Fatalf("build: got %s with image %q, want passed with the base's ID %q", r.Status, r.ImageID, id)
+	}
+	if rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, opt); !rep.Items[0].Cached {
+		t.Errorf("same base: got a fresh run, want the stored result")
+	}
+	r.ImageID = "sha256:an-older-base"
+	store.Results[pg[0].Hash] = r
+	if rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, opt); rep.Items[0].Cached {
+		t.Errorf("base changed: got the stored result, want a fresh build")
+	}
+}

@@ -256,9 +256,6 @@ func reusable(ctx context.Context, prev results.Result, opt Options, images *ima
 	if prev.ImageRun == "" || prev.ImageID == "" || opt.Engine == nil {
 		return true
 	}
-	if strings.HasPrefix(prev.Proof, "built") && !strings.Contains(prev.Proof, "ran") {
-		return true // the built image is removed; its base is in the hash through FROM mapping
-	}
 	id, err := images.get(ctx, opt.Engine, prev.ImageRun)
 	return err == nil && id == prev.ImageID
 }
@@ -331,8 +328,12 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			}
 		}
 		r.Image = firstWritten(s.Code)
+		baseID := ""
 		if len(bases) > 0 {
+			// A build's image ID is that of its final base: when the base
+			// changes, the stored result no longer counts.
 			r.ImageRun = bases[len(bases)-1]
+			baseID, _ = images.get(ctx, opt.Engine, r.ImageRun)
 		}
 		ctxFiles := map[string][]byte{}
 		for k, v := range files {
@@ -345,6 +346,7 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 		r.DurationMS = bo.Duration.Milliseconds()
 		r.Output = string(bo.Log)
 		if bo.Failed {
+			r.ImageID = baseID
 			r.Proof = "built"
 			r.ExitCode = 1
 			r.Output = lastLines(string(bo.Log), 40)
@@ -372,7 +374,7 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			opt.Engine.RemoveImage(bo.ImageID)
 			judge(&r, s, 0, false, 0)
 		}
-		r.ImageID = ""
+		r.ImageID = baseID
 	}
 	return r
 }
