@@ -2,6 +2,7 @@ package site
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -255,5 +256,36 @@ func TestHead(t *testing.T) {
 	nf := string(o.Files["404.html"])
 	if !strings.Contains(nf, `href="/course/static/style.css"`) {
 		t.Errorf("404.html should link assets from the base path /course/")
+	}
+}
+
+// TestGitDates: "Last updated" comes from the last commit that touched the
+// page, read with one git log.
+func TestGitDates(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	s := load(t, "testdata/browser.txtar")
+	git := func(args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = s.Root
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE=2024-03-05T10:00:00Z", "GIT_COMMITTER_DATE=2024-03-05T10:00:00Z",
+			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", "guide/first.md")
+	git("commit", "-q", "-m", "first")
+	o, _ := Render(s, Options{Config: config.Default(), GitDates: true})
+	if p := string(o.Files["guide/first/index.html"]); !strings.Contains(p, `Last updated <time datetime="2024-03-05">2024-03-05</time>`) {
+		t.Errorf("guide/first lacks its last-updated date")
+	}
+	if p := string(o.Files["guide/second/index.html"]); strings.Contains(p, "Last updated") {
+		t.Errorf("an uncommitted page shows a last-updated date")
+	}
+	if sm := string(o.Files["sitemap.xml"]); !strings.Contains(sm, "<lastmod>2024-03-05</lastmod>") {
+		t.Errorf("sitemap lacks lastmod")
 	}
 }
