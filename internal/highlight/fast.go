@@ -116,7 +116,11 @@ func shellInto(t *tokens, s string, cmd bool) {
 			i = end
 		case c == '$':
 			end := varEnd(s, i)
-			t.add(chroma.NameVariable, s[i:end])
+			if end == i+1 && (end == len(s) || !strings.ContainsRune("?#@*$!-", rune(s[end]))) {
+				t.add(chroma.Text, "$") // a lone "$", as in a regular expression
+			} else {
+				t.add(chroma.NameVariable, s[i:end])
+			}
 			i = end
 			cmd = false
 		case strings.ContainsRune("|&;<>()", rune(c)):

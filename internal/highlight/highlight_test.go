@@ -114,3 +114,16 @@ func TestPythonTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestShellDollar(t *testing.T) {
+	var b strings.Builder
+	if err := Write(&b, "grep '^x$' f | grep ^y$ && echo $HOME ${A} $?\n", "bash", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{`^y$`, `<span class="nv">$HOME</span>`, `<span class="nv">${A}</span>`, `<span class="nv">$?</span>`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("shell output lacks %s:\n%s", want, out)
+		}
+	}
+}
