@@ -13,7 +13,8 @@ if __name__ == "__main__":
     r = Redis()
     print(f"worker {me}: waiting for jobs", flush=True)
     while True:
-        item = r.call("BRPOP", "jobs", 5)
+        # Wait at most 2 s for a job: shorter than the client's 5 s socket timeout.
+        item = r.call("BRPOP", "jobs", 2)
         if item is None:
             continue
         _, name = item
