@@ -186,3 +186,24 @@ func cpuSeconds() float64 {
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+// BenchmarkRender1000Cached is a full re-render with a warm Cache, as the
+// preview server does after an edit.
+func BenchmarkRender1000Cached(b *testing.B) {
+	dir := corpus1000(b)
+	cache := NewCache()
+	s, err := content.Load(dir, content.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	Render(s, Options{Config: config.Default(), Cache: cache})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := content.Load(dir, content.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		Render(s, Options{Config: config.Default(), Cache: cache})
+	}
+	b.ReportMetric(1000/(b.Elapsed().Seconds()/float64(b.N)), "pages/s")
+}

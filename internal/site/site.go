@@ -23,7 +23,6 @@ import (
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
-	"github.com/shipshape/shipshape/internal/highlight"
 	"github.com/shipshape/shipshape/internal/markdown"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/snippet"
@@ -41,6 +40,9 @@ type Options struct {
 	LinkWarnings bool
 	// GitDates asks git for each page's last commit date ("last updated").
 	GitDates bool
+	// Cache, when set, keeps code-block checks and highlighting between
+	// renders (the preview server passes the same one every time).
+	Cache *Cache
 }
 
 // Stats describe a finished build.
@@ -509,7 +511,7 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	m := markFor(s, r, ok)
 	var findings diag.List
 	if m.Status == "not-run" {
-		cr := check.Block(s)
+		cr := b.opt.Cache.check(s)
 		findings = cr.Findings
 		if cr.Status == check.Passed || cr.Status == check.Warned || cr.Status == check.ExpectedFail {
 			m = mark{"checked", "checked", "checked without running: " + cr.Checked}
@@ -538,7 +540,7 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	}
 	fmt.Fprintf(w, `<span class="badge" data-status="%s" title="%s">%s</span>`, m.Status, html.EscapeString(m.Title), m.Label)
 	fmt.Fprintf(w, `</figcaption>`)
-	if err := highlight.Write(w, s.Code, lang, highlight.Options{Lines: parseLines(s.Attrs["hl_lines"])}); err != nil {
+	if err := b.opt.Cache.highlight(w, s.Code, lang, s.Attrs["hl_lines"]); err != nil {
 		return err
 	}
 	writeFindings(w, findings)

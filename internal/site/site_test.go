@@ -289,3 +289,17 @@ func TestGitDates(t *testing.T) {
 		t.Errorf("sitemap lacks lastmod")
 	}
 }
+
+// TestCacheSameOutput: a warm cache gives the very same site.
+func TestCacheSameOutput(t *testing.T) {
+	s := load(t, "testdata/browser.txtar")
+	cold, _ := Render(s, Options{Config: config.Default()})
+	cache := NewCache()
+	Render(s, Options{Config: config.Default(), Cache: cache})
+	warm, _ := Render(s, Options{Config: config.Default(), Cache: cache})
+	for k, v := range cold.Files {
+		if string(warm.Files[k]) != string(v) {
+			t.Errorf("%s differs with a warm cache", k)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package site
+
+import (
+	"bytes"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/shipshape/shipshape/internal/check"
+	"github.com/shipshape/shipshape/internal/highlight"
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// Cache keeps what depends only on a code block between renders: its static
+// check and its highlighted HTML, which are most of a render's work. The
+// preview server passes one Cache to every Render, so a full re-render after
+// an edit redoes only the blocks that changed. A nil *Cache does everything
+// afresh. It is safe for concurrent use.
+type Cache struct {
+	checks sync.Map // checkKey -> check.Result
+	html   sync.Map // htmlKey -> []byte
+	n      atomic.Int64
+}
+
+// NewCache makes an empty cache.
+func NewCache() *Cache { return &Cache{} }
+
+// maxCache bounds the entries: past it the cache starts over, so a server
+// that runs for days of edits does not grow without end.
+const maxCache = 100_000
+
+type checkKey struct {
+	hash, file string
+	line       int // findings carry the block's file and line
+}
+
+type htmlKey struct{ code, lang, lines string }
+
+func (c *Cache) full() {
+	if c.n.Add(1) > maxCache {
+		c.checks.Clear()
+		c.html.Clear()
+		c.n.Store(0)
+	}
+}
+
+func (c *Cache) check(s snippet.Snippet) check.Result {
+	if c == nil {
+		return check.Block(s)
+	}
+	k := checkKey{s.Hash, s.File, s.Line}
+	if v, ok := c.checks.Load(k); ok {
+		return v.(check.Result)
+	}
+	r := check.Block(s)
+	c.full()
+	c.checks.Store(k, r)
+	return r
+}
+
+func (c *Cache) highlight(w io.Writer, code, lang, lines string) error {
+	if c == nil {
+		return highlight.Write(w, code, lang, highlight.Options{Lines: parseLines(lines)})
+	}
+	k := htmlKey{code, lang, lines}
+	if v, ok := c.html.Load(k); ok {
+		_, err := w.Write(v.([]byte))
+		return err
+	}
+	var b bytes.Buffer
+	if err := highlight.Write(&b, code, lang, highlight.Options{Lines: parseLines(lines)}); err != nil {
+		return err
+	}
+	c.full()
+	c.html.Store(k, b.Bytes())
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
