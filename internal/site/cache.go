@@ -76,4 +76,3 @@ func (c *Cache) highlight(w io.Writer, code, lang, lines string) error {
 	_, err := w.Write(b.Bytes())
 	return err
 }
-
