@@ -1,0 +1,129 @@
+package proxy
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func testProxy() *Proxy {
+	p := &Proxy{pol: Policy{Labels: map[string]string{"run": "r1", "session": "s1"}, OwnerLabel: "session",
+		Network: "shipshape-s1", Memory: 64 << 20, Pids: 64,
+		MapImage: func(ref string) string { return strings.Replace(ref, "busybox:1.36", "local/busybox", 1) }}}
+	p.pol.Workspace.Inside, p.pol.Workspace.Host = "/work", "/tmp/sess/work"
+	return p
+}
+
+func TestContainerPolicy(t *testing.T) {
+	cases := []struct {
+		name, body string
+		err        string                        // "" for allowed
+		check      func(m map[string]any) string // what the rewrite must have done
+	}{
+		{"privileged", `{"Image":"x","HostConfig":{"Privileged":true}}`, "--privileged", nil},
+		{"host network", `{"Image":"x","HostConfig":{"NetworkMode":"host"}}`, "--network host", nil},
+		{"host pid", `{"Image":"x","HostConfig":{"PidMode":"host"}}`, "namespace", nil},
+		{"cap add", `{"Image":"x","HostConfig":{"CapAdd":["SYS_ADMIN"]}}`, "CapAdd", nil},
+		{"device", `{"Image":"x","HostConfig":{"Devices":[{"PathOnHost":"/dev/kmsg"}]}}`, "Devices", nil},
+		{"seccomp off", `{"Image":"x","HostConfig":{"SecurityOpt":["seccomp=unconfined"]}}`, "security-opt", nil},
+		{"host path", `{"Image":"x","HostConfig":{"Binds":["/etc:/host"]}}`, "host path /etc", nil},
+		{"escape", `{"Image":"x","HostConfig":{"Binds":["/work/../etc:/host"]}}`, "host path /work/../etc", nil},
+		{"bind mount", `{"Image":"x","HostConfig":{"Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/s"}]}}`, "host path /var/run/docker.sock", nil},
+		{"workspace bind", `{"Image":"x","HostConfig":{"Binds":["/work/site:/www:ro"]}}`, "", func(m map[string]any) string {
+			b := m["HostConfig"].(map[string]any)["Binds"].([]any)[0]
+			if b != "/tmp/sess/work/site:/www:ro" {
+				return "bind not mapped to the host folder: " + b.(string)
+			}
+			return ""
+		}},
+		{"defaults", `{"Image":"busybox:1.36","HostConfig":{"Memory":4294967296,"PortBindings":{"80/tcp":[{"HostIp":"","HostPort":"8080"}]}}}`, "", func(m map[string]any) string {
+			h := m["HostConfig"].(map[string]any)
+			switch {
+			case m["Image"] != "local/busybox":
+				return "image not mapped"
+			case m["Labels"].(map[string]any)["session"] != "s1":
+				return "not labelled"
+			case h["Memory"] != float64(64<<20) || h["MemorySwap"] != float64(64<<20):
+				return "memory not capped"
+			case h["PidsLimit"] != float64(64):
+				return "pids not capped"
+			case h["NetworkMode"] != "shipshape-s1":
+				return "not on the session network"
+			case h["PortBindings"].(map[string]any)["80/tcp"].([]any)[0].(map[string]any)["HostIp"] != "127.0.0.1":
+				return "port published beyond loopback"
+			case h["SecurityOpt"].([]any)[0] != "no-new-privileges":
+				return "no-new-privileges missing"
+			}
+			return ""
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := map[string]any{}
+			if err := json.Unmarshal([]byte(c.body), &m); err != nil {
+				t.Fatal(err)
+			}
+			err := testProxy().container(context.Background(), m)
+			switch {
+			case c.err == "" && err != nil:
+				t.Fatalf("%s: got %v, want it allowed", c.body, err)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+				t.Fatalf("%s: got %v, want an error with %q", c.body, err, c.err)
+			case c.err != "" && !errors.Is(err, ErrPolicy) && c.name != "escape":
+				t.Errorf("%s: got %v, want ErrPolicy", c.body, err)
+			}
+			if c.check != nil {
+				// Round-trip through JSON, as the engine receives it.
+				b, _ := json.Marshal(m)
+				back := map[string]any{}
+				_ = json.Unmarshal(b, &back)
+				if msg := c.check(back); msg != "" {
+					t.Errorf("%s: %s: %s", c.body, msg, b)
+				}
+			}
+		})
+	}
+}
+
+func TestRewriteContext(t *testing.T) {
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	for name, body := range map[string]string{"Dockerfile": "FROM busybox:1.36\n", "app.txt": "keep me\n"} {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body))})
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw.Bytes())
+	zw.Close()
+	fix := func(s string) string { return strings.Replace(s, "busybox:1.36", "local/busybox", 1) }
+	for name, in := range map[string][]byte{"plain": raw.Bytes(), "gzip": gz.Bytes()} {
+		out, err := rewriteContext(bytes.NewReader(in), "Dockerfile", fix)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := map[string]string{}
+		tr := tar.NewReader(bytes.NewReader(out))
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(tr)
+			got[h.Name] = string(b)
+		}
+		if got["Dockerfile"] != "FROM local/busybox\n" || got["app.txt"] != "keep me\n" {
+			t.Errorf("%s context: got %q, want the FROM mapped and other files kept", name, got)
+		}
+	}
+}
