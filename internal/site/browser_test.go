@@ -193,6 +193,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("toc = %q, want Ports, Port ranges, Volumes (h2–h3)", entries)
 		}
 		do(t, ctx, "click", chromedp.Click(css(`aside.toc a[href="#volumes"]`)), void(chromedp.Poll[bool](`location.hash === "#volumes"`)))
+		do(t, ctx, "toc marks the section", void(chromedp.Poll[bool](`document.querySelector('aside.toc a.active') !== null`)))
 		// the page is short, so the heading lands where the scroll ends
 		if top := eval[float64](t, ctx, `document.getElementById('volumes').getBoundingClientRect().top`); top < 0 || top > 400 || eval[float64](t, ctx, `scrollY`) <= 0 {
 			t.Errorf("after clicking Volumes the heading is at %.0fpx, the page not scrolled; want it scrolled into view", top)

@@ -56,6 +56,28 @@
     h.appendChild(a);
   });
 
+  // --- table of contents: mark the section being read ---
+  var tocLinks = document.querySelectorAll("aside.toc a");
+  if (tocLinks.length && window.IntersectionObserver) {
+    var byID = {};
+    tocLinks.forEach(function (a) { byID[decodeURIComponent(a.getAttribute("href").slice(1))] = a; });
+    var visibleIDs = {};
+    var markTOC = function () {
+      var first = null;
+      document.querySelectorAll(".content h2[id], .content h3[id]").forEach(function (h) {
+        if (!first && visibleIDs[h.id]) first = h.id;
+      });
+      if (!first) return;
+      tocLinks.forEach(function (a) { a.classList.remove("active"); });
+      if (byID[first]) byID[first].classList.add("active");
+    };
+    var io = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { visibleIDs[e.target.id] = e.isIntersecting; });
+      markTOC();
+    }, { rootMargin: "-60px 0px -40% 0px" });
+    document.querySelectorAll(".content h2[id], .content h3[id]").forEach(function (h) { io.observe(h); });
+  }
+
   // --- copy buttons: commands without prompts or output ---
   function copy(text, btn) {
     function done() {
