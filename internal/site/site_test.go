@@ -9,6 +9,7 @@ import (
 
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/corpus"
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/testenv"
 )
@@ -301,5 +302,22 @@ func TestCacheSameOutput(t *testing.T) {
 		if string(warm.Files[k]) != string(v) {
 			t.Errorf("%s differs with a warm cache", k)
 		}
+	}
+}
+
+// TestCorpusLinks: a generated course with a partial last chapter renders
+// with no broken links.
+func TestCorpusLinks(t *testing.T) {
+	dir := t.TempDir()
+	if err := corpus.Write(dir, 45); err != nil {
+		t.Fatal(err)
+	}
+	s, err := content.Load(dir, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, ds := Render(s, Options{Config: config.Default()})
+	if len(ds) != 0 || o.Stats.Pages != 45 || o.Stats.Links < 45 {
+		t.Errorf("45-page corpus: %d pages, %d links, diagnostics %v", o.Stats.Pages, o.Stats.Links, ds)
 	}
 }
