@@ -162,6 +162,9 @@ func extract(s *content.Site, cfg config.Config) ([][]snippet.Snippet, diag.List
 		doc := md.Parse(p.Body)
 		sn, d := snippet.Extract(p.File, doc, p.Body, p.BodyLine, cfg.MapImage, cfg.Verify.Image)
 		ds = append(ds, d...)
+		for i := range sn {
+			ds = append(ds, snippet.Include(&sn[i], cfg.ReadFile, cfg.MapImage)...)
+		}
 		pages = append(pages, sn)
 	}
 	return pages, ds

@@ -146,6 +146,12 @@ func (c Config) Path(p string) string {
 	return filepath.Join(c.Root, p)
 }
 
+// ReadFile reads a file of the project by its slash path relative to Root,
+// for {include=PATH} blocks.
+func (c Config) ReadFile(rel string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(c.Root, filepath.FromSlash(rel)))
+}
+
 // MapImage returns the local image to run for a reference written in the
 // docs: an exact key first, then "name:*" for any tag, then the reference
 // itself. A reference with no tag also matches the key "name:latest".

@@ -504,6 +504,7 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	}
 	cfg := b.opt.Config
 	s, ds := snippet.FromBlock(p.File, blk, p.BodyLine, cfg.MapImage, cfg.Verify.Image)
+	ds = append(ds, snippet.Include(&s, cfg.ReadFile, cfg.MapImage)...)
 	for _, d := range ds {
 		b.addDiag(d)
 	}

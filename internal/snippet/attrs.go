@@ -21,6 +21,7 @@ var behaviour = map[string]bool{
 	"kind": true, "file": true, "network": true, "timeout": true, "workdir": true,
 	"env": true, "stdin": true, "output": true, "session": true, "ignore": true,
 	"user": true, "tag": true, "args": true, "compose": true, "service": true,
+	"writable": true, "include": true,
 }
 
 // ParseInfo splits an info string into the language and its attributes.
