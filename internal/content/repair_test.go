@@ -123,3 +123,18 @@ func TestRepairSeed(t *testing.T) {
 	}
 	t.Logf("%s", ds[0].Error())
 }
+
+func FuzzRepair(f *testing.F) {
+	for _, s := range []string{"â€”", "ðŸŽ¯ x", "1ï¸âƒ£", "café", "“x”**", damage("— “a” 🏁 1️⃣\n")} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, d := Repair(in)
+		if utf8.Valid(in) && !utf8.Valid(out) {
+			t.Fatalf("Repair(%q) = %q: invalid UTF-8", in, out)
+		}
+		if d == nil && string(out) != string(in) {
+			t.Fatalf("Repair(%q) changed the text without a warning", in)
+		}
+	})
+}

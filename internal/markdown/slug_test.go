@@ -72,3 +72,18 @@ func TestHeadingIDs(t *testing.T) {
 		t.Errorf("explicit id not rendered: %s", out.String())
 	}
 }
+
+func FuzzSlug(f *testing.F) {
+	for _, s := range []string{"🔰 Container Fundamentals", "1️⃣ x", "a--b", "Привет"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		s := Slug(in)
+		if strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-") || strings.Contains(s, "--") || strings.ContainsAny(s, " \t\n#") {
+			t.Fatalf("Slug(%q) = %q", in, s)
+		}
+		if Slug(s) != s {
+			t.Fatalf("Slug is not idempotent on %q: %q then %q", in, s, Slug(s))
+		}
+	})
+}

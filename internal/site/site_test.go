@@ -321,3 +321,21 @@ func TestCorpusLinks(t *testing.T) {
 		t.Errorf("45-page corpus: %d pages, %d links, diagnostics %v", o.Stats.Pages, o.Stats.Links, ds)
 	}
 }
+
+// FuzzRender renders arbitrary Markdown beside a real page: bad input gives
+// diagnostics, never a panic.
+func FuzzRender(f *testing.F) {
+	for _, s := range []string{"# T\n[a](b.md#c) ![x](y.png) [z](#q)", "> [!NOTE]\n> x", "```console\n$ a\nb\n```", "[x](<../..>) [y](%zz) [](#)", "## 🔰\n## 🔰"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		other := &content.Page{Path: "b.md", File: "b.md", URL: "/b/", Title: "B", Body: []byte("# B\n\n## C\n"), BodyLine: 1}
+		p := &content.Page{Path: "a/x.md", File: "a/x.md", URL: "/a/x/", Section: "a", Title: "X", Body: []byte(body), BodyLine: 1}
+		s := &content.Site{Root: "/nonexistent", Pages: []*content.Page{other, p},
+			Tree: &content.Section{Pages: []*content.Page{other}, Sections: []*content.Section{{Path: "a", Title: "A", Pages: []*content.Page{p}}}}}
+		o, _ := Render(s, Options{Config: config.Default()})
+		if o.Files["a/x/index.html"] == nil {
+			t.Fatalf("page not rendered for %q", body)
+		}
+	})
+}
