@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/testenv"
@@ -180,7 +181,7 @@ func TestBrowser(t *testing.T) {
 		if loc := get(t, ctx, "location", chromedp.Location()); !strings.HasSuffix(loc, "/guide/second/") {
 			t.Errorf("next from the first page went to %s, want /guide/second/", loc)
 		}
-		do(t, ctx, "prev", chromedp.Click(css(`.pager a.prev`)), chromedp.WaitVisible(css(`#ports`)))
+		do(t, ctx, "prev by key", chromedp.KeyEvent(kb.ArrowLeft), chromedp.WaitVisible(css(`#ports`)))
 		if loc := get(t, ctx, "location", chromedp.Location()); !strings.HasSuffix(loc, "/guide/first/") {
 			t.Errorf("prev from the second page went to %s, want /guide/first/", loc)
 		}

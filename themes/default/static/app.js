@@ -46,6 +46,15 @@
     }).catch(function () {});
   }
 
+  // --- ← and → go to the previous and next page, as in mdBook ---
+  document.addEventListener("keydown", function (e) {
+    if ((e.key !== "ArrowLeft" && e.key !== "ArrowRight") || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    var a = document.querySelector(e.key === "ArrowLeft" ? ".pager a.prev" : ".pager a.next");
+    if (a) location.href = a.href;
+  });
+
   // --- heading anchors: a link to copy next to each heading ---
   document.querySelectorAll(".content h2[id], .content h3[id], .content h4[id]").forEach(function (h) {
     var a = document.createElement("a");
