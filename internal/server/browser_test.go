@@ -94,8 +94,16 @@ func TestBrowserLiveReload(t *testing.T) {
 	mark := func() { js[bool](t, ctx, `(window.__notReloaded = true)`) }
 	mark()
 
-	write(t, md, "---\ntitle: First steps\nweight: 1\n---\nEdited in the editor.\n\n<link rel=\"stylesheet\" href=\"../../extra.css\">\n\n## Run it\n\nMore.\n")
+	// A long page, scrolled down: the reload keeps the place.
+	long := strings.Repeat("A paragraph of filler text.\n\n", 300)
+	write(t, md, "---\ntitle: First steps\nweight: 1\n---\nLong now.\n\n<link rel=\"stylesheet\" href=\"../../extra.css\">\n\n## Run it\n\n"+long)
+	until(t, ctx, "long page", `document.body.innerText.includes("Long now.") && !window.__notReloaded`)
+	until(t, ctx, "event stream after reload", `document.documentElement.getAttribute("data-shipshape-live") === "open"`)
+	js[bool](t, ctx, `(window.scrollTo(0, 2000), true)`)
+	mark()
+	write(t, md, "---\ntitle: First steps\nweight: 1\n---\nEdited in the editor.\n\n<link rel=\"stylesheet\" href=\"../../extra.css\">\n\n## Run it\n\n"+long)
 	until(t, ctx, "new text after the edit", `document.body.innerText.includes("Edited in the editor.") && !window.__notReloaded`)
+	until(t, ctx, "scroll position kept", `window.scrollY > 1500`)
 
 	until(t, ctx, "event stream after reload", `document.documentElement.getAttribute("data-shipshape-live") === "open"`)
 	mark()
