@@ -132,7 +132,6 @@ const liveJS = `(function () {
     if (m.version && m.version !== version) {
       version = m.version;
       location.reload(); // browsers keep the scroll position on reload
-
     }
   });
   document.addEventListener("click", function (e) {
