@@ -64,6 +64,7 @@ type Server struct {
 	lazy    map[string]*content.Page // site file -> page still to render
 	checked chan struct{}            // closed when the first full render landed
 	bg      sync.WaitGroup           // full renders, also abandoned ones
+	cache   *site.Cache              // code-block checks and highlighting across renders
 	version string
 	builds  int
 	started time.Time
@@ -80,7 +81,7 @@ func New(opt Options) (*Server, error) {
 	if opt.Batch <= 0 {
 		opt.Batch = 50 * time.Millisecond
 	}
-	s := &Server{opt: opt, hub: newHub(), started: time.Now(), checked: make(chan struct{})}
+	s := &Server{opt: opt, hub: newHub(), started: time.Now(), checked: make(chan struct{}), cache: site.NewCache()}
 	start := time.Now()
 	snap, err := s.prepare(true)
 	if err != nil {
