@@ -103,3 +103,23 @@ func TestBuildCacheFollowsBase(t *testing.T) {
 		t.Errorf("base changed: got the stored result, want a fresh build")
 	}
 }
+
+// TestStaleAgreesWithRun: after a run, Stale finds nothing to do on the same
+// page, so a warm re-verify never connects to the engine; builds that are
+// files of later builds included, failing or not.
+func TestStaleAgreesWithRun(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, "shipshape/busybox:latest")
+	cfg := testConfig()
+	pg := page(t, cfg, "s.md", "```dockerfile {build file=Dockerfile.one}\nFROM busybox:1.36\nRUN true\n```\n\n"+
+		"```dockerfile {build file=Dockerfile.two expect=fail}\nFROM busybox:1.36\nRUN exit 2\n```\n\n"+
+		"```dockerfile {build}\nFROM busybox:1.36\nCOPY Dockerfile.one Dockerfile.two /\n```\n")
+	store := results.New()
+	rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, verify.Options{Config: cfg, Engine: e, Jobs: 1})
+	if err := rep.Err(); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	if n := verify.Stale([][]snippet.Snippet{pg}, store, false); n != 0 {
+		t.Errorf("after the run: got %d stale examples, want 0", n)
+	}
+}

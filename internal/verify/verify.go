@@ -206,9 +206,7 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 			fresh = fresh && prev.Key == filesKey(files)
 		}
 		if fresh {
-			if name := s.Attrs["file"]; name != "" && s.Action == snippet.Build && prev.Status == results.Passed {
-				files[name] = []byte(s.Code) // as one() does after a build that passed
-			}
+			addBuildFile(files, s)
 			items = append(items, Item{Snippet: s, Result: prev, Cached: true})
 			logf(opt.Log, s, prev, true)
 			continue
@@ -231,6 +229,7 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 				r.Key = key
 			}
 		}
+		addBuildFile(files, s)
 		mu.Lock()
 		store.Results[s.Hash] = r
 		mu.Unlock()
@@ -238,6 +237,15 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		logf(opt.Log, s, r, false)
 	}
 	return items
+}
+
+// addBuildFile puts a {build file=NAME} block into the page's files once it
+// has been processed, whatever its outcome, so that Stale, which cannot
+// know outcomes, keys later builds the same way.
+func addBuildFile(files map[string][]byte, s snippet.Snippet) {
+	if name := s.Attrs["file"]; name != "" && s.Action == snippet.Build {
+		files[name] = []byte(s.Code)
+	}
 }
 
 func base(s snippet.Snippet, opt Options) results.Result {
@@ -551,6 +559,7 @@ func Stale(pages [][]snippet.Snippet, store *results.File, force bool) int {
 			case s.Action == snippet.Build && prev.Key != filesKey(files):
 				n++
 			}
+			addBuildFile(files, s)
 		}
 	}
 	return n
