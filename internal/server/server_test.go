@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -356,6 +357,10 @@ func TestListen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		ln, public, err := Listen(tt.host, 0)
+		if tt.host == "::1" && err != nil && !errors.Is(err, ErrBind) {
+			t.Logf("no IPv6 loopback here: %v", err)
+			continue
+		}
 		if (err == nil) != tt.ok {
 			t.Errorf("Listen(%q) error = %v, want ok %v", tt.host, err, tt.ok)
 		}
