@@ -149,6 +149,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			deny(w, http.StatusNotFound, "No such container: %s", parts[1])
 			return
 		}
+		if len(parts) == 3 && r.Method == http.MethodPost && (parts[2] == "exec" || parts[2] == "update") {
+			p.execOrUpdate(w, r, parts[2])
+			return
+		}
 		p.rp.ServeHTTP(w, r)
 	case parts[0] == "networks" && len(parts) == 1 && r.Method == http.MethodGet:
 		p.networks(w, r)
@@ -377,6 +381,29 @@ func (p *Proxy) createWithLabels(w http.ResponseWriter, r *http.Request, network
 		}
 		if !p.pol.Egress {
 			m["Internal"] = true
+		}
+	}
+	p.forwardJSON(w, r, m)
+}
+
+// execOrUpdate refuses a privileged exec and caps the limits an update sets,
+// so that neither undoes what create enforced.
+func (p *Proxy) execOrUpdate(w http.ResponseWriter, r *http.Request, what string) {
+	m, err := readJSON(r)
+	if err != nil {
+		deny(w, http.StatusBadRequest, "shipshape: %v", err)
+		return
+	}
+	if what == "exec" {
+		if b, _ := m["Privileged"].(bool); b {
+			deny(w, http.StatusForbidden, "shipshape: docker exec --privileged is %v", ErrPolicy)
+			return
+		}
+	} else {
+		for k, limit := range map[string]int64{"Memory": p.pol.Memory, "MemorySwap": p.pol.Memory, "PidsLimit": p.pol.Pids, "NanoCpus": p.pol.NanoCPUs} {
+			if _, set := m[k]; set {
+				capInt(m, k, limit)
+			}
 		}
 	}
 	p.forwardJSON(w, r, m)

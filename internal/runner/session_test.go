@@ -93,7 +93,9 @@ func TestSessionPolicy(t *testing.T) {
 		{"added capability", "docker run --rm --cap-add SYS_ADMIN busybox:1.36 true", "CapAdd is not allowed"},
 		{"escape from the workspace", "docker run --rm -v /work/../etc:/host busybox:1.36 true", "host path /work/../etc"},
 		{"predefined networks listed, others not", "docker network ls --format '{{.Name}}' | sort | tr '\\n' ' '", "bridge host none "},
-		{"other containers hidden", "docker ps -a --format '{{.Names}}' | wc -l", "0"},
+		{"privileged exec", "docker run -d --name ex busybox:1.36 sleep 60 >/dev/null && docker exec --privileged ex true", "exec --privileged is not allowed"},
+		{"update past the limits", "docker run -d --name up -m 32m busybox:1.36 sleep 60 >/dev/null && docker update -m 2g --memory-swap 2g up >/dev/null && docker inspect -f '{{.HostConfig.Memory}}' up", "67108864"},
+		{"other containers hidden", "docker ps -a --format '{{.Names}}' | grep -v -x -e ex -e up | wc -l", "0"},
 		{"memory capped", "docker run --rm -m 4g busybox:1.36 cat /sys/fs/cgroup/memory/memory.limit_in_bytes", "67108864"},
 		{"no egress from user networks", "docker network create n >/dev/null && docker network inspect -f '{{.Internal}}' n", "true"},
 	}
