@@ -539,6 +539,13 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	} else if f := s.Attrs["file"]; f != "" {
 		fmt.Fprintf(w, `<span class="title">%s</span>`, html.EscapeString(f))
 	}
+	if name := langLabel(lang); name != "" {
+		if s.Guess || s.Lang == "" {
+			fmt.Fprintf(w, `<span class="lang" data-guessed title="no language written: guessed from the content">%s?</span>`, name)
+		} else {
+			fmt.Fprintf(w, `<span class="lang">%s</span>`, name)
+		}
+	}
 	fmt.Fprintf(w, `<span class="badge" data-status="%s" title="%s">%s</span>`, m.Status, html.EscapeString(m.Title), m.Label)
 	fmt.Fprintf(w, `</figcaption>`)
 	if err := b.opt.Cache.highlight(w, s.Code, lang, s.Attrs["hl_lines"]); err != nil {
@@ -623,6 +630,25 @@ func highlightLang(s snippet.Snippet) string {
 		return l
 	}
 	return s.Lang
+}
+
+// langLabel is how a block's language is named in its caption; "" for
+// plain text.
+func langLabel(lang string) string {
+	switch l := strings.ToLower(lang); l {
+	case "", "text", "plaintext", "txt", "output":
+		return ""
+	case "console", "shell-session":
+		return "terminal"
+	case "sh", "bash", "shell", "zsh":
+		return "shell"
+	case "dockerfile", "docker", "containerfile":
+		return "Dockerfile"
+	case "yml":
+		return "yaml"
+	default:
+		return html.EscapeString(l)
+	}
 }
 
 // parseLines reads "2-4,7" into line numbers.

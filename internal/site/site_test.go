@@ -339,3 +339,19 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestLangLabel: a block's caption names its language, and says when the
+// language was guessed from an unlabelled fence.
+func TestLangLabel(t *testing.T) {
+	s := load(t, "testdata/browser.txtar")
+	p := s.Pages[0]
+	p.Body = []byte("```\nFROM alpine:3.20\nRUN apk add curl\n```\n\n```yaml\na: 1\n```\n")
+	o, _ := Render(s, Options{Config: config.Default()})
+	page := string(o.Files[strings.TrimPrefix(p.URL, "/")+"index.html"])
+	if !strings.Contains(page, `<span class="lang" data-guessed title="no language written: guessed from the content">Dockerfile?</span>`) {
+		t.Errorf("unlabelled Dockerfile block lacks its guessed label")
+	}
+	if !strings.Contains(page, `<span class="lang">yaml</span>`) {
+		t.Errorf("yaml block lacks its label")
+	}
+}
