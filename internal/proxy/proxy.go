@@ -136,6 +136,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		deny(w, http.StatusForbidden, "shipshape: BuildKit sessions are not available here; builds use the engine's default builder")
 	case oneOf(parts[0], "swarm", "services", "nodes", "tasks", "secrets", "configs", "plugins", "auth", "commit"):
 		deny(w, http.StatusForbidden, "shipshape: /%s is not available to examples", parts[0])
+	case parts[0] == "images" && len(parts) == 2 && parts[1] == "load":
+		deny(w, http.StatusForbidden, "shipshape: docker load is not available to examples (its images could not be cleaned up)")
 	case parts[0] == "containers" && len(parts) == 2 && parts[1] == "create" && r.Method == http.MethodPost:
 		p.createContainer(w, r)
 	case (parts[0] == "containers" || parts[0] == "networks" || parts[0] == "volumes" || parts[0] == "images") && len(parts) >= 2 && parts[1] == "prune":

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -124,6 +126,17 @@ func TestRewriteContext(t *testing.T) {
 		}
 		if got["Dockerfile"] != "FROM local/busybox\n" || got["app.txt"] != "keep me\n" {
 			t.Errorf("%s context: got %q, want the FROM mapped and other files kept", name, got)
+		}
+	}
+}
+
+func TestRefusedEndpoints(t *testing.T) {
+	p := testProxy()
+	for _, path := range []string{"/v1.41/session", "/v1.41/grpc", "/v1.41/swarm/init", "/v1.41/plugins/pull", "/v1.41/images/load", "/v1.41/commit", "/v1.41/secrets/create"} {
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, nil))
+		if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "shipshape") {
+			t.Errorf("POST %s: got %d %q, want 403 from shipshape", path, rec.Code, rec.Body.String())
 		}
 	}
 }
