@@ -164,7 +164,9 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 
 // RenderPage re-renders one page (reloaded from disk after an edit) with
 // the navigation of the last Render, stores it in Files and returns its
-// path in the site and its diagnostics, links included.
+// path in the site and its diagnostics, links included. It writes Files in
+// place: a caller serving Files from other goroutines must hold its own
+// lock around both.
 func (o *Output) RenderPage(p *content.Page) (string, diag.List) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
