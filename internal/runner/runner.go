@@ -558,3 +558,32 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 	}
 	return n, nil
 }
+
+// Pull policies: whether an image missing on the engine is pulled.
+const (
+	PullNever   = "never"
+	PullMissing = "missing"
+	PullAlways  = "always"
+)
+
+// Ensure returns the ID of ref on the engine, pulling it first by policy:
+// never (the local image or ErrNoImage), missing (pull when absent) or
+// always (pull, and fail if the pull does).
+func (e *Engine) Ensure(ctx context.Context, ref, policy string) (string, error) {
+	if policy != PullAlways {
+		id, err := e.ImageID(ctx, ref)
+		if err == nil || policy == PullNever || !errors.Is(err, ErrNoImage) {
+			return id, err
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	res, err := e.c.ImagePull(pctx, ref, client.ImagePullOptions{})
+	if err == nil {
+		err = res.Wait(pctx)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: %s, and pulling it failed: %v", ErrNoImage, ref, err)
+	}
+	return e.ImageID(ctx, ref)
+}

@@ -300,3 +300,24 @@ func TestLockDirIgnoresTMPDIR(t *testing.T) {
 		t.Errorf("a sweep from a process with another TMPDIR removed a live run's image")
 	}
 }
+
+// TestEnsure: the pull policy decides whether a missing image is fetched.
+// The registry here is a closed port on this machine, so the pull is
+// attempted and fails without leaving the host.
+func TestEnsure(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	if id, err := e.Ensure(ctx, busybox, runner.PullNever); err != nil || id == "" {
+		t.Errorf("local image, never: got %q %v, want its ID", id, err)
+	}
+	missing := "localhost:1/shipshape/absent:0"
+	_, err := e.Ensure(ctx, missing, runner.PullNever)
+	if !errors.Is(err, runner.ErrNoImage) || strings.Contains(err.Error(), "pulling") {
+		t.Errorf("missing image, never: got %v, want ErrNoImage without a pull", err)
+	}
+	_, err = e.Ensure(ctx, missing, runner.PullMissing)
+	if !errors.Is(err, runner.ErrNoImage) || !strings.Contains(err.Error(), "pulling it failed") {
+		t.Errorf("missing image, missing: got %v, want ErrNoImage after a failed pull", err)
+	}
+}

@@ -105,7 +105,7 @@ func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, op
 		report Report
 		wg     sync.WaitGroup
 		work   = make(chan []snippet.Snippet)
-		images = &imageCache{ids: map[string]imageAnswer{}}
+		images = &imageCache{ids: map[string]imageAnswer{}, pull: opt.Pull}
 	)
 	for i := 0; i < jobs; i++ {
 		wg.Add(1)
@@ -142,8 +142,16 @@ type imageAnswer struct {
 	err error
 }
 
-// imageCache asks the engine once per image reference.
+// puller is an engine that can pull a missing image by policy.
+type puller interface {
+	Ensure(ctx context.Context, ref, policy string) (string, error)
+}
+
+var _ puller = (*runner.Engine)(nil)
+
+// imageCache asks the engine once per image reference, pulling by policy.
 type imageCache struct {
+	pull string
 	mu  sync.Mutex
 	ids map[string]imageAnswer
 }
@@ -154,7 +162,13 @@ func (c *imageCache) get(ctx context.Context, e Engine, ref string) (string, err
 	if a, ok := c.ids[ref]; ok {
 		return a.id, a.err
 	}
-	id, err := e.ImageID(ctx, ref)
+	var id string
+	var err error
+	if p, ok := e.(puller); ok && c.pull != "" {
+		id, err = p.Ensure(ctx, ref, c.pull)
+	} else {
+		id, err = e.ImageID(ctx, ref)
+	}
 	c.ids[ref] = imageAnswer{id, err}
 	return id, err
 }
@@ -311,6 +325,9 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			r.Image = "python:3"
 		}
 		r.ImageRun = cfg.MapImage(r.Image)
+		if _, err := images.get(ctx, opt.Engine, r.ImageRun); err != nil {
+			return infra(r, err)
+		}
 		spec := runner.RunSpec{Image: r.ImageRun, Cmd: []string{"/bin/sh", "-ec", snippet.Runnable(s.Code)}, WorkDir: "/work", Limits: lim}
 		if s.Kind == snippet.Python {
 			name := path.Base(s.Attrs["file"])
