@@ -152,8 +152,8 @@ var _ puller = (*runner.Engine)(nil)
 // imageCache asks the engine once per image reference, pulling by policy.
 type imageCache struct {
 	pull string
-	mu  sync.Mutex
-	ids map[string]imageAnswer
+	mu   sync.Mutex
+	ids  map[string]imageAnswer
 }
 
 func (c *imageCache) get(ctx context.Context, e Engine, ref string) (string, error) {
