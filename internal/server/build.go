@@ -269,7 +269,11 @@ type change struct {
 }
 
 // apply rebuilds after one batch and tells the open pages.
-func (s *Server) apply(ctx context.Context, c change) {
+//
+// It returns settle true after pages were re-rendered on their own: the
+// search index and the link checks of other pages then lag behind, and a
+// quiet full render (see settle) brings them up to date.
+func (s *Server) apply(ctx context.Context, c change) (settle bool) {
 	start := time.Now()
 	if s.opt.Edited != nil && c.edited {
 		s.opt.Edited()
@@ -281,14 +285,16 @@ func (s *Server) apply(ctx context.Context, c change) {
 		done, more, ds := s.renderPages(c.pages)
 		if !done {
 			s.full(ctx, c.pages[0], start)
-			return
+			return false
 		}
 		s.logBuild("rebuilt", time.Since(start), len(c.pages), ds)
 		s.publish(nil)
 		if more {
 			// navigation, search and links of other pages follow
 			s.full(ctx, c.pages[0], time.Now())
+			return false
 		}
+		return true
 	case c.static:
 		s.mu.Lock()
 		s.bump()
@@ -298,6 +304,64 @@ func (s *Server) apply(ctx context.Context, c change) {
 	case len(c.css) > 0:
 		fmt.Fprintf(s.opt.Log, "styles changed: %s\n", strings.Join(c.css, ", "))
 		s.publish(c.css)
+	}
+	return false
+}
+
+// settled is a quiet full render, started at generation gen.
+type settled struct {
+	snap *snapshot
+	gen  int
+	err  error
+}
+
+// settle renders the whole site in the background after page-only edits,
+// and sends the result on out. It must not block the watcher: a save while
+// it runs is served at once, and the stale result is dropped (see
+// commitSettled).
+func (s *Server) settle(out chan<- settled) {
+	s.mu.RLock()
+	gen := s.builds
+	s.mu.RUnlock()
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		snap, err := s.prepare(false)
+		out <- settled{snap, gen, err}
+	}()
+}
+
+// commitSettled swaps in a quiet full render unless an edit came after it
+// started or a page dropped out of it. Open pages reload only when the errors changed: what they show
+// is otherwise the same.
+func (s *Server) commitSettled(r settled) {
+	if r.err != nil {
+		return
+	}
+	s.mu.RLock()
+	stale := s.builds != r.gen || len(r.snap.pages) != len(s.pages)
+	for p := range s.pages {
+		// A page whose file is broken now keeps its last good version, and
+		// other pages keep their links to it until it is fixed.
+		if _, ok := r.snap.pages[p]; !ok {
+			stale = true
+		}
+	}
+	before := fmt.Sprint(s.errors())
+	s.mu.RUnlock()
+	if stale {
+		return
+	}
+	s.commit(r.snap, false)
+	s.mu.Lock()
+	changed := fmt.Sprint(s.errors()) != before
+	if changed {
+		s.bump()
+	}
+	s.mu.Unlock()
+	if changed {
+		s.logBuild("checked site:", 0, r.snap.out.Stats.Pages, s.allDiags())
+		s.publish(nil)
 	}
 }
 

@@ -45,6 +45,9 @@ type Options struct {
 	// Batch is how long the watcher gathers events after the first one
 	// before rebuilding; 0 means 50 ms.
 	Batch time.Duration
+	// Settle is the pause after page-only edits before the whole site is
+	// rendered quietly (search index, other pages' link checks); 0 means 1 s.
+	Settle time.Duration
 }
 
 // Server holds the rendered site and what the watcher knows about it.
@@ -77,6 +80,9 @@ type Server struct {
 func New(opt Options) (*Server, error) {
 	if opt.Log == nil {
 		opt.Log = io.Discard
+	}
+	if opt.Settle <= 0 {
+		opt.Settle = time.Second
 	}
 	if opt.Batch <= 0 {
 		opt.Batch = 50 * time.Millisecond

@@ -445,3 +445,25 @@ func TestPreviewTitleChange(t *testing.T) {
 	_, body := get(t, base+"guide/")
 	t.Errorf("the guide page's navigation lacks the new title:\n%s", body)
 }
+
+// TestPreviewSettle: after an edit to a page's text alone, the search
+// index (rendered for the whole site) catches up once the author pauses.
+func TestPreviewSettle(t *testing.T) {
+	dir := project(t, small)
+	s, _ := runningWith(t, Options{Dir: dir, Settle: 50 * time.Millisecond})
+	write(t, filepath.Join(dir, "content/guide/first.md"), "---\ntitle: First steps\nweight: 1\n---\nOriginal text with quuxword.\n\n## Run it\n\nMore.\n")
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		s.mu.RLock()
+		found := false
+		for k, v := range s.out.Files {
+			if strings.HasPrefix(k, "search/") && strings.Contains(string(v), "quuxword") {
+				found = true
+			}
+		}
+		s.mu.RUnlock()
+		if found {
+			return
+		}
+	}
+	t.Error("the search index never learned the edited text")
+}

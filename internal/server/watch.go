@@ -98,10 +98,33 @@ func (s *Server) watch(ctx context.Context, w *watcher) error {
 	pending := map[string]fsnotify.Op{}
 	var timer <-chan time.Time
 	var t *time.Timer
+	// After page-only edits, once the author pauses, the whole site is
+	// rendered quietly so the search index and link checks catch up.
+	var quiet <-chan time.Time
+	var q *time.Timer
+	results := make(chan settled, 1)
+	busy := false
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-quiet:
+			quiet = nil
+			if busy {
+				continue // the running one is dropped and asks again
+			}
+			busy = true
+			s.settle(results)
+		case r := <-results:
+			busy = false
+			s.mu.RLock()
+			stale := s.builds != r.gen
+			s.mu.RUnlock()
+			if stale && quiet == nil {
+				q.Reset(s.opt.Settle)
+				quiet = q.C
+			}
+			s.commitSettled(r)
 		case err, ok := <-w.fs.Errors:
 			if !ok {
 				return nil
@@ -143,7 +166,14 @@ func (s *Server) watch(ctx context.Context, w *watcher) error {
 			c := s.classify(w.r, pending)
 			pending = map[string]fsnotify.Op{}
 			if c.full || len(c.pages) > 0 || len(c.css) > 0 || c.static {
-				s.apply(ctx, c)
+				if s.apply(ctx, c) {
+					if q == nil {
+						q = time.NewTimer(s.opt.Settle)
+					} else {
+						q.Reset(s.opt.Settle)
+					}
+					quiet = q.C
+				}
 			}
 		}
 	}
