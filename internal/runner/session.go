@@ -200,7 +200,9 @@ func (s *Session) Exec(ctx context.Context, script string, timeout time.Duration
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	ex, err := s.e.c.ExecCreate(cctx, s.cid, client.ExecCreateOptions{
-		Cmd: []string{"bash", "-c", script}, AttachStdout: true, AttachStderr: true, WorkingDir: s.spec.WorkDir,
+		// setsid makes the block a process group of its own, which a
+		// timeout kills without ending the session.
+		Cmd: []string{"setsid", "-w", "bash", "-c", "echo $$ > /tmp/.shipshape-block\n" + script}, AttachStdout: true, AttachStderr: true, WorkingDir: s.spec.WorkDir,
 	})
 	cancel()
 	if err != nil {
@@ -227,7 +229,9 @@ func (s *Session) Exec(ctx context.Context, script string, timeout time.Duration
 	case <-done:
 	case <-timer.C:
 		out.TimedOut, out.ExitCode = true, 137
-		s.end(fmt.Errorf("%w: a block was killed after the %s timeout", ErrSessionEnded, timeout))
+		if !s.killBlock(ctx, done) {
+			s.end(fmt.Errorf("%w: a block was killed after the %s timeout", ErrSessionEnded, timeout))
+		}
 	case <-ctx.Done():
 		s.end(ctx.Err())
 		return out, ctx.Err()
@@ -247,6 +251,28 @@ func (s *Session) Exec(ctx context.Context, script string, timeout time.Duration
 	}
 	out.ExitCode = in.ExitCode
 	return out, nil
+}
+
+// killBlock kills the timed-out block's process group and waits briefly
+// for its output to end; false means the session must go instead.
+func (s *Session) killBlock(ctx context.Context, done <-chan error) bool {
+	kctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ex, err := s.e.c.ExecCreate(kctx, s.cid, client.ExecCreateOptions{Cmd: []string{"bash", "-c", "kill -9 -- -$(cat /tmp/.shipshape-block)"}})
+	if err != nil {
+		return false
+	}
+	if _, err := s.e.c.ExecStart(kctx, ex.ID, client.ExecStartOptions{Detach: true}); err != nil {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	case <-kctx.Done():
+		return false
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (s *Session) end(err error) {

@@ -147,3 +147,16 @@ func TestSessionCancelled(t *testing.T) {
 		t.Errorf("after a cancelled session: got %d labelled leftovers (%v), want 0", n, err)
 	}
 }
+
+// TestSessionTimeout: a block killed by its timeout does not end the page.
+func TestSessionTimeout(t *testing.T) {
+	_, s := session(t)
+	defer s.Close()
+	out, err := s.Exec(context.Background(), "echo started; sleep 300", 2*time.Second, 1<<10)
+	if err != nil || !out.TimedOut || !strings.Contains(string(out.Output), "started") {
+		t.Fatalf("endless block: got %+v %v, want a timeout with its output", out, err)
+	}
+	if out := exec(t, s, "echo still here"); strings.TrimSpace(string(out.Output)) != "still here" {
+		t.Errorf("next block: got %q, want the session to go on", out.Output)
+	}
+}
