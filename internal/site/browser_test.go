@@ -276,6 +276,15 @@ func TestBrowser(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(artefacts(t), "page-phone.png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		do(t, ctx, "search on a phone", chromedp.SendKeys(css(`#search-input`), "port"), chromedp.WaitVisible(css(`#search-results a`)))
+		if l := eval[float64](t, ctx, `document.getElementById('search-results').getBoundingClientRect().left`); l < 0 {
+			t.Errorf("search results start at %.0fpx, off the left edge of the phone", l)
+		}
+		png = get(t, ctx, "screenshot", chromedp.CaptureScreenshot())
+		if err := os.WriteFile(filepath.Join(artefacts(t), "search-phone.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, "close search", chromedp.KeyEvent(kb.Escape))
 		do(t, ctx, "menu", chromedp.Click(css(`label.menu`)), chromedp.WaitVisible(css(`#sidebar`)))
 	})
 

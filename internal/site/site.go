@@ -542,7 +542,7 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 		fmt.Fprintf(w, `<span class="title">%s</span>`, html.EscapeString(f))
 	}
 	if name := langLabel(lang); name != "" {
-		if s.Guess || s.Lang == "" {
+		if s.Lang == "" {
 			fmt.Fprintf(w, `<span class="lang" data-guessed title="no language written: guessed from the content">%s?</span>`, name)
 		} else {
 			fmt.Fprintf(w, `<span class="lang">%s</span>`, name)
