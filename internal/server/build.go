@@ -103,7 +103,7 @@ func (s *Server) prepare(quick bool) (*snapshot, error) {
 		}
 		in = &stub
 	}
-	out, ds := site.Render(in, site.Options{Config: cfg, Results: store, Cache: s.cache})
+	out, ds := site.Render(in, site.Options{Config: cfg, Results: store, Cache: s.cache, Preview: true})
 	if quick {
 		// Links and anchors are checked by the full render that follows.
 		ds = append(diag.List(nil), cs.Diags...)

@@ -30,7 +30,7 @@ func TestStaticCheckMarks(t *testing.T) {
 		t.Fatal(err)
 	}
 	store, _ := results.Load(filepath.Join(dir, "none.json"))
-	out, _ := Render(s, Options{Config: config.Default(), Results: store})
+	out, _ := Render(s, Options{Config: config.Default(), Results: store, Preview: true})
 	html := string(out.Files[out.PageFile["p.md"]])
 	figs := strings.Split(html, `<figure class="code"`)[1:]
 	if len(figs) != 4 {
@@ -55,5 +55,10 @@ func TestStaticCheckMarks(t *testing.T) {
 	}
 	if out.Stats.Marks["checked"] != 2 {
 		t.Errorf("marks = %v, want 2 checked", out.Stats.Marks)
+	}
+	// A published build shows readers the badges, not the author's findings.
+	pub, _ := Render(s, Options{Config: config.Default(), Results: store})
+	if h := string(pub.Files[pub.PageFile["p.md"]]); strings.Contains(h, `class="findings"`) || !strings.Contains(h, `data-status="checked"`) {
+		t.Errorf("published build: want badges and no findings list")
 	}
 }

@@ -40,6 +40,9 @@ type Options struct {
 	LinkWarnings bool
 	// GitDates asks git for each page's last commit date ("last updated").
 	GitDates bool
+	// Preview renders for the author: static-check findings are listed
+	// under their blocks. Published builds show readers only the badges.
+	Preview bool
 	// Cache, when set, keeps code-block checks and highlighting between
 	// renders (the preview server passes the same one every time).
 	Cache *Cache
@@ -553,7 +556,9 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	if err := b.opt.Cache.highlight(w, s.Code, lang, s.Attrs["hl_lines"]); err != nil {
 		return err
 	}
-	writeFindings(w, findings)
+	if b.opt.Preview {
+		writeFindings(w, findings)
+	}
 	if ok && r.Output != "" && s.Action != snippet.Skip {
 		fmt.Fprintf(w, `<details class="output"><summary>Output</summary><pre><code>%s</code></pre></details>`, html.EscapeString(r.Output))
 	}
