@@ -42,9 +42,9 @@ func Include(s *Snippet, read Reader, images ImageMapper) diag.List {
 			Hint:    "leave the block empty, or copy the file into it again"})
 	}
 	s.Code = string(b)
-	if s.Lang == "" || s.Guess {
-		s.Kind, s.Guess = Classify(s.Lang, s.Code)
-	}
+	// The kind was decided from the empty block; decide it again from the
+	// file (a Dockerfile has its FROM, a compose file its services).
+	s.Kind, s.Guess = Classify(s.Lang, s.Code)
 	if k := s.Attrs["kind"]; k != "" {
 		s.Kind, s.Guess = Kind(k), false
 	}

@@ -53,6 +53,19 @@ func TestInclude(t *testing.T) {
 			}
 		})
 	}
+	// The kind comes from the included file, not from the empty block.
+	files["examples/app/Dockerfile"] = "FROM busybox\nCMD [\"true\"]\n"
+	files["examples/app/compose.yaml"] = "services:\n  web:\n    image: busybox\n"
+	for src, want := range map[string]Kind{
+		"```dockerfile {include=examples/app/Dockerfile}\n```\n": Dockerfile,
+		"```yaml {file=compose.yaml include=examples/app/compose.yaml}\n```\n": Compose,
+	} {
+		s := extract(t, src, 1)[0]
+		Include(&s, read, nil)
+		if s.Kind != want {
+			t.Errorf("Include(%q): kind %s, want %s", src, s.Kind, want)
+		}
+	}
 	// Editing the included file changes the hash: results go stale with it.
 	s1 := extract(t, "```go {include=examples/app/main.go}\n```\n", 1)[0]
 	Include(&s1, read, nil)
