@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin/shipshape
 
-.PHONY: build serve test verify check dockercli-spec bench images lint golden site clean
+.PHONY: build serve test verify check dockercli-spec bench images image lint golden site clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/shipshape
@@ -25,6 +25,9 @@ dockercli-spec:
 
 images:
 	bash .ci/images.sh
+
+image:
+	bash .ci/site-image.sh
 
 test:
 	$(GO) test -count=1 ./...

@@ -2,7 +2,7 @@
 # Builds the site image from the root Dockerfile without any registry, then
 # smoke-tests it: runs it read-only and asks its health check.
 #
-#   scripts/site-image.sh [tag]        (default shipshape/site:latest)
+#   .ci/site-image.sh [tag]        (default shipshape/site:latest)
 #
 # The build stage needs Go 1.26: a local image shipshape/go:local is made
 # from this machine's Go toolchain on top of shipshape/debian:bookworm
