@@ -44,7 +44,7 @@ type Result struct {
 	// Key digests what the result depended on beyond the snippet's hash:
 	// the files it saw and, in a page session, every block before it.
 	Key string `json:"key,omitempty"`
-	At         string `json:"at"` // RFC 3339, UTC
+	At  string `json:"at"` // RFC 3339, UTC
 }
 
 // Time parses At.
