@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/shipshape/shipshape/internal/check"
+	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/highlight"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
@@ -29,9 +30,10 @@ func NewCache() *Cache { return &Cache{} }
 // that runs for days of edits does not grow without end.
 const maxCache = 100_000
 
+// checkKey is a block's content: the same block on another page, or moved
+// on its page, is checked once and its findings moved to where it stands.
 type checkKey struct {
-	hash, file string
-	line       int // findings carry the block's file and line
+	hash, code string
 }
 
 type htmlKey struct{ code, lang, lines string }
@@ -48,13 +50,37 @@ func (c *Cache) check(s snippet.Snippet) check.Result {
 	if c == nil {
 		return check.Block(s)
 	}
-	k := checkKey{s.Hash, s.File, s.Line}
+	k := checkKey{s.Hash, s.Code}
 	if v, ok := c.checks.Load(k); ok {
-		return v.(check.Result)
+		return relocate(v.(check.Result), s)
 	}
 	r := check.Block(s)
 	c.full()
 	c.checks.Store(k, r)
+	return r
+}
+
+// relocate moves a cached result onto another copy of the same block: the
+// findings keep their distance from the block's first line.
+func relocate(r check.Result, s snippet.Snippet) check.Result {
+	if r.Snippet.File == s.File && r.Snippet.Line == s.Line {
+		return r
+	}
+	from := r.Snippet
+	r.Snippet = s
+	if len(r.Findings) > 0 {
+		fs := make(diag.List, len(r.Findings))
+		for i, f := range r.Findings {
+			if f.File == from.File {
+				f.File = s.File
+				if f.Line > 0 {
+					f.Line += s.Line - from.Line
+				}
+			}
+			fs[i] = f
+		}
+		r.Findings = fs
+	}
 	return r
 }
 

@@ -62,3 +62,28 @@ func TestStaticCheckMarks(t *testing.T) {
 		t.Errorf("published build: want badges and no findings list")
 	}
 }
+
+// TestCheckCacheRelocates: the same block on two pages is checked once, and
+// each copy's findings name its own file and line.
+func TestCheckCacheRelocates(t *testing.T) {
+	dir := t.TempDir()
+	block := "```bash\ndocker scan app\n```\n"
+	for name, prefix := range map[string]string{"a.md": "# A\n\n", "b.md": "# B\n\nsome\n\nmore text\n\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(prefix+block), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := content.Load(dir, content.Options{Name: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _ := results.Load(filepath.Join(dir, "none.json"))
+	out, _ := Render(s, Options{Config: config.Default(), Results: store, Preview: true})
+	for page, line := range map[string]string{"a.md": "4", "b.md": "8"} {
+		h := string(out.Files[out.PageFile[page]])
+		want := `<li data-severity="error" data-line="` + line + `"><code>docker-removed</code>`
+		if !strings.Contains(h, want) {
+			t.Errorf("%s: want the finding at its own line %s (%s)", page, line, want)
+		}
+	}
+}

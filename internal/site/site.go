@@ -89,6 +89,11 @@ type Output struct {
 // problems and broken links; the Output is complete even when some are
 // errors (a page that fails to render is left out).
 func Render(s *content.Site, opt Options) (*Output, diag.List) {
+	if opt.Cache == nil {
+		// Within one render, a block that recurs (docker ps, a shared
+		// Dockerfile) is checked and highlighted once.
+		opt.Cache = NewCache()
+	}
 	b := newBuilder(s, opt)
 	o := &Output{
 		Files:    make(map[string][]byte, len(s.Pages)*2+64),
