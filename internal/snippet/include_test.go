@@ -57,7 +57,7 @@ func TestInclude(t *testing.T) {
 	files["examples/app/Dockerfile"] = "FROM busybox\nCMD [\"true\"]\n"
 	files["examples/app/compose.yaml"] = "services:\n  web:\n    image: busybox\n"
 	for src, want := range map[string]Kind{
-		"```dockerfile {include=examples/app/Dockerfile}\n```\n": Dockerfile,
+		"```dockerfile {include=examples/app/Dockerfile}\n```\n":               Dockerfile,
 		"```yaml {file=compose.yaml include=examples/app/compose.yaml}\n```\n": Compose,
 	} {
 		s := extract(t, src, 1)[0]
