@@ -44,7 +44,10 @@ type Result struct {
 	// Key digests what the result depended on beyond the snippet's hash:
 	// the files it saw and, in a page session, every block before it.
 	Key string `json:"key,omitempty"`
-	At  string `json:"at"` // RFC 3339, UTC
+	// Images are the other images the example used (in a page session, the
+	// images its commands ran or built from), by local reference → ID.
+	Images map[string]string `json:"images,omitempty"`
+	At     string            `json:"at"` // RFC 3339, UTC
 }
 
 // Time parses At.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shipshape/shipshape/internal/results"
@@ -79,6 +80,8 @@ func filesKey(files map[string][]byte) string {
 type pageSession struct {
 	opt     Options
 	images  *imageCache
+	mu      sync.Mutex
+	used    map[string]bool // local image references the page's commands used
 	s       *runner.Session
 	err     error
 	written map[string]string
@@ -99,12 +102,54 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 		p.err = err
 		return
 	}
+	// Every image the page's commands reach through the image map is
+	// recorded, so that its results go stale when one of those images does.
+	mapImage := func(ref string) string {
+		m := cfg.MapImage(ref)
+		p.use(m)
+		return m
+	}
 	p.s, p.err = ss.StartSession(ctx, runner.SessionSpec{
-		Image: cfg.Verify.SessionImage, Limits: lim, MapImage: cfg.MapImage, Network: network,
-		Dockerfile:    func(df string) string { out, _ := RewriteFrom(df, cfg.MapImage); return out },
+		Image: cfg.Verify.SessionImage, Limits: lim, MapImage: mapImage, Network: network,
+		Dockerfile: func(df string) string {
+			out, bases := RewriteFrom(df, cfg.MapImage)
+			for _, b := range bases {
+				p.use(b)
+			}
+			return out
+		},
 		DenyPull:      p.opt.Pull == "never",
 		ComposePlugin: p.opt.ComposePlugin,
 	})
+}
+
+func (p *pageSession) use(ref string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.used == nil {
+		p.used = map[string]bool{}
+	}
+	p.used[ref] = true
+}
+
+// usedImages maps every image the page used so far to its ID.
+func (p *pageSession) usedImages(ctx context.Context) map[string]string {
+	p.mu.Lock()
+	refs := make([]string, 0, len(p.used))
+	for r := range p.used {
+		refs = append(refs, r)
+	}
+	p.mu.Unlock()
+	out := map[string]string{}
+	for _, r := range refs {
+		if id, err := p.images.get(ctx, p.opt.Engine, r); err == nil {
+			out[r] = id
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func (p *pageSession) close() {
@@ -151,6 +196,7 @@ func (p *pageSession) run(ctx context.Context, s snippet.Snippet, files map[stri
 	}
 	r.Proof = "ran"
 	r.ExitCode, r.DurationMS, r.Output, r.Truncated = out.ExitCode, out.Duration.Milliseconds(), string(out.Output), out.Truncated
+	r.Images = p.usedImages(ctx)
 	judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
 	return r
 }
@@ -168,6 +214,7 @@ func (p *pageSession) console(ctx context.Context, s snippet.Snippet, code strin
 	}
 	r.Proof = "ran"
 	r.DurationMS = time.Since(start).Milliseconds()
+	r.Images = p.usedImages(ctx)
 	r.Truncated = out.Truncated
 	outputs, codes := splitSteps(string(out.Output), len(steps))
 	var transcript strings.Builder

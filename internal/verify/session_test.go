@@ -123,3 +123,29 @@ func TestStaleAgreesWithRun(t *testing.T) {
 		t.Errorf("after the run: got %d stale examples, want 0", n)
 	}
 }
+
+// TestSessionTracksImages: a session result records the images the page's
+// commands used, and is reused only while they are the same images.
+func TestSessionTracksImages(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, "shipshape/busybox:latest")
+	testenv.Image(t, e, "shipshape/docker-cli:latest")
+	cfg := testConfig()
+	pg := page(t, cfg, "t.md", "```console {run}\n$ docker run --rm busybox:1.36 echo hi\nhi\n```\n")
+	store := results.New()
+	opt := verify.Options{Config: cfg, Engine: e, Jobs: 1}
+	rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, opt)
+	r := rep.Items[0].Result
+	id, _ := e.ImageID(context.Background(), "shipshape/busybox:latest")
+	if r.Status != results.Passed || r.Images["shipshape/busybox:latest"] != id {
+		t.Fatalf("got %s with images %v, want passed with busybox's ID %s", r.Status, r.Images, id)
+	}
+	if rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, opt); !rep.Items[0].Cached {
+		t.Errorf("same images: got a fresh run, want the stored result")
+	}
+	r.Images["shipshape/busybox:latest"] = "sha256:an-older-busybox"
+	store.Results[pg[0].Hash] = r
+	if rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, opt); rep.Items[0].Cached {
+		t.Errorf("an image the page used changed: got the stored result, want a fresh run")
+	}
+}

@@ -278,6 +278,11 @@ func reusable(ctx context.Context, prev results.Result, opt Options, images *ima
 	if prev.ImageRun == "" || prev.ImageID == "" || opt.Engine == nil {
 		return true
 	}
+	for ref, want := range prev.Images {
+		if id, err := images.get(ctx, opt.Engine, ref); err != nil || id != want {
+			return false
+		}
+	}
 	id, err := images.get(ctx, opt.Engine, prev.ImageRun)
 	return err == nil && id == prev.ImageID
 }
