@@ -87,3 +87,26 @@ func TestCheckCacheRelocates(t *testing.T) {
 		}
 	}
 }
+
+// TestHiddenLines: a #!hide line runs in verify but no reader sees it, in
+// the code or in what the copy button copies.
+func TestHiddenLines(t *testing.T) {
+	dir := t.TempDir()
+	page := "# P\n\n```console {run}\n$ #!hide docker pull busybox:1.36\n$ docker run --rm busybox:1.36 echo hi\nhi\n```\n"
+	if err := os.WriteFile(filepath.Join(dir, "p.md"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := content.Load(dir, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _ := results.Load(filepath.Join(dir, "none.json"))
+	out, _ := Render(s, Options{Config: config.Default(), Results: store})
+	h := string(out.Files[out.PageFile["p.md"]])
+	if strings.Contains(h, "hide") || strings.Contains(h, "docker pull") {
+		t.Errorf("hidden line shown to readers: %.800s", h[strings.Index(h, `<figure class="code"`):])
+	}
+	if !strings.Contains(h, `data-copy="docker run --rm busybox:1.36 echo hi`) || strings.Contains(h, `data-copy="$`) {
+		t.Errorf("copy text should be the visible command without prompt")
+	}
+}

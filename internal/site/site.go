@@ -539,7 +539,10 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	lang := highlightLang(s)
 	fmt.Fprintf(w, `<figure class="code" data-status="%s" data-kind="%s" data-line="%d" data-hash="%s" data-lang="%s"`,
 		m.Status, s.Kind, s.Line, s.Hash, html.EscapeString(lang))
-	if c := copyText(s, lang); c != "" {
+	// Readers see the code without its hidden setup lines (#!hide).
+	shown := s
+	shown.Code = snippet.Visible(s.Code)
+	if c := copyText(shown, lang); c != "" {
 		fmt.Fprintf(w, ` data-copy="%s"`, html.EscapeString(c))
 	}
 	fmt.Fprint(w, ">")
@@ -558,7 +561,7 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	}
 	fmt.Fprintf(w, `<span class="badge" data-status="%s" title="%s">%s</span>`, m.Status, html.EscapeString(m.Title), m.Label)
 	fmt.Fprintf(w, `</figcaption>`)
-	if err := b.opt.Cache.highlight(w, s.Code, lang, s.Attrs["hl_lines"]); err != nil {
+	if err := b.opt.Cache.highlight(w, shown.Code, lang, s.Attrs["hl_lines"]); err != nil {
 		return err
 	}
 	if b.opt.Preview {

@@ -99,6 +99,28 @@ func FromBlock(file string, b markdown.Block, bodyLine int, images ImageMapper, 
 	return s, ds
 }
 
+// InSession reports whether a block runs in its page's session, where
+// commands drive the engine: a console block with {run}, a shell block with
+// {run} and no image, or any {run session} block.
+func (s Snippet) InSession() bool {
+	if s.Action != Run {
+		return false
+	}
+	if s.Attrs.Has("session") {
+		return true
+	}
+	if s.Attrs["image"] != "" {
+		return false
+	}
+	return s.Kind == Console || s.Kind == Shell
+}
+
+// PageBound reports whether a block's outcome depends on its page: a build
+// sees the page's files, a session block the page's earlier commands. Such
+// a block's identity includes its page, so that the same `docker ps` on two
+// pages are two results, not one that each page's run overwrites.
+func (s Snippet) PageBound() bool { return s.Action == Build || s.InSession() }
+
 // Hash is the one definition of a snippet's identity: the verifier version,
 // the code, the behaviour attributes, the kind and the image that will run.
 // Where the block's position, title or highlighting changes, the hash does
@@ -112,6 +134,9 @@ func Hash(s Snippet, images ImageMapper) string {
 		img = images(img)
 	}
 	fmt.Fprintf(h, "image=%s\n", img)
+	if s.PageBound() {
+		fmt.Fprintf(h, "page=%s\n", s.File)
+	}
 	h.Write([]byte(s.Attrs.canonical()))
 	h.Write([]byte{0})
 	h.Write([]byte(strings.TrimRight(s.Code, "\n")))

@@ -136,3 +136,30 @@ func TestHash(t *testing.T) {
 		t.Errorf("hash ignores the mapped image: %s", h1)
 	}
 }
+
+// TestHashPageBound: a block whose outcome depends on its page (a session
+// command, a build) is a different snippet on another page; a block that
+// runs alone in an image is the same wherever it stands.
+func TestHashPageBound(t *testing.T) {
+	md := markdown.New(markdown.Options{})
+	hash := func(file, src string) string {
+		doc := md.Parse([]byte(src))
+		sn, _ := Extract(file, doc, []byte(src), 1, nil, "busybox")
+		return sn[0].Hash
+	}
+	for _, tt := range []struct {
+		src       string
+		pageBound bool
+	}{
+		{"```console {run}\n$ docker ps\n```\n", true},
+		{"```sh {run}\ndocker ps\n```\n", true},
+		{"```dockerfile {build}\nFROM busybox\n```\n", true},
+		{"```sh {run image=busybox}\necho hi\n```\n", false},
+		{"```text\nhi\n```\n", false},
+	} {
+		same := hash("a.md", tt.src) == hash("b.md", tt.src)
+		if same == tt.pageBound {
+			t.Errorf("%q: same hash on two pages = %v, want %v", tt.src, same, !tt.pageBound)
+		}
+	}
+}

@@ -25,18 +25,7 @@ var _ Sessions = (*runner.Engine)(nil)
 // InSession reports whether a block runs in its page's session, where
 // commands drive the engine: a console block with {run}, a shell block with
 // {run} and no image, or any {run session} block.
-func InSession(s snippet.Snippet) bool {
-	if s.Action != snippet.Run {
-		return false
-	}
-	if s.Attrs.Has("session") {
-		return true
-	}
-	if s.Attrs["image"] != "" {
-		return false
-	}
-	return s.Kind == snippet.Console || s.Kind == snippet.Shell
-}
+func InSession(s snippet.Snippet) bool { return s.InSession() }
 
 // sessionKeys gives each session block a key covering every file block and
 // session block before it on the page: a change earlier in the page re-runs
