@@ -154,6 +154,7 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 	searchIndex(s.Pages, secs, o.Files)
 	b.assets(o.Files)
 	b.extras(o.Files)
+	b.proofPage(o.Files)
 	for _, rel := range s.Static {
 		o.Static[rel] = filepath.Join(s.Root, filepath.FromSlash(rel))
 	}
@@ -398,6 +399,7 @@ type builder struct {
 	diags    diag.List
 	snippets int
 	marks    map[string]int
+	proof    map[string][]proofRow // page Path -> its examples, for the proof page
 }
 
 var templates = sync.OnceValue(func() *template.Template {
@@ -537,8 +539,9 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	}
 
 	lang := highlightLang(s)
-	fmt.Fprintf(w, `<figure class="code" data-status="%s" data-kind="%s" data-line="%d" data-hash="%s" data-lang="%s"`,
-		m.Status, s.Kind, s.Line, s.Hash, html.EscapeString(lang))
+	b.record(p, s, m, r.Image, r.ImageRun)
+	fmt.Fprintf(w, `<figure class="code" id="L%d" data-status="%s" data-kind="%s" data-line="%d" data-hash="%s" data-lang="%s"`,
+		s.Line, m.Status, s.Kind, s.Line, s.Hash, html.EscapeString(lang))
 	// Readers see the code without its hidden setup lines (#!hide).
 	shown := s
 	shown.Code = snippet.Visible(s.Code)

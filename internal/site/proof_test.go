@@ -1,0 +1,54 @@
+package site
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/results"
+)
+
+// TestProofPage: the site lists every example in reading order with its
+// badge, the image that really ran, and a link to the block's anchor.
+func TestProofPage(t *testing.T) {
+	dir := t.TempDir()
+	page := "---\ntitle: Guide\n---\n# Guide\n\n```sh {run image=busybox:1.36}\necho hi\n```\n\n```text\nprose\n```\n\n```sh {skip=\"needs a registry\"}\ndocker push x\n```\n"
+	if err := os.WriteFile(filepath.Join(dir, "guide.md"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := content.Load(dir, content.Options{Name: "content"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	store := results.New()
+	// Render once to learn the block's hash, then give it a result.
+	out, _ := Render(s, Options{Config: cfg, Results: store})
+	h := string(out.Files[out.PageFile["guide.md"]])
+	i := strings.Index(h, `data-hash="`)
+	hash := h[i+len(`data-hash="`) : i+len(`data-hash="`)+20]
+	store.Results[hash] = results.Result{Status: results.Passed, Proof: "ran", Image: "busybox:1.36", ImageRun: "shipshape/busybox:latest", At: "2026-11-24T12:00:00Z"}
+	out, _ = Render(s, Options{Config: cfg, Results: store})
+	proof := string(out.Files["proof/index.html"])
+	for _, want := range []string{
+		`2 examples: 1 not run, 1 ran.`,
+		`href="../guide/#L6">guide.md:6</a>`,
+		`data-status="ran"`,
+		`<code>shipshape/busybox:latest</code> for <code>busybox:1.36</code>`,
+		`href="../guide/#L14">guide.md:14</a>`,
+		`title="needs a registry"`,
+	} {
+		if !strings.Contains(proof, want) {
+			t.Errorf("proof page lacks %q", want)
+		}
+	}
+	if strings.Contains(proof, "guide.md:10") {
+		t.Errorf("prose block listed as an example")
+	}
+	if !strings.Contains(string(out.Files[out.PageFile["guide.md"]]), `id="L6"`) {
+		t.Errorf("the block has no anchor for the proof page's link")
+	}
+}
