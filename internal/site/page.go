@@ -28,7 +28,7 @@ type pageData struct {
 	Page        *content.Page
 	IsHome      bool
 	Is404       bool
-	Generated   bool // a page the site makes (the proof page): no breadcrumbs, footer or pager
+	Generated   bool   // a page the site makes (the proof page): no breadcrumbs, footer or pager
 	Title       string // the <title>
 	Description string
 	Rel         string // relative path from this page to the site root, ending in "/" or ""
