@@ -75,10 +75,6 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 
 // Default returns the configuration used when no file says otherwise.
 func Default() Config {
-	jobs := runtime.NumCPU() * 2
-	if jobs > 8 {
-		jobs = 8
-	}
 	return Config{
 		Title:      "Documentation",
 		Theme:      "default",
@@ -94,13 +90,39 @@ func Default() Config {
 			Pids:         512,
 			CPUs:         1,
 			OutputLimit:  64 << 10,
-			Jobs:         jobs,
+			Jobs:         defaultJobs(runtime.NumCPU(), memTotal()),
 			Results:      ".shipshape-results.json",
 			Pull:         "missing",
 			SessionImage: "shipshape/docker-cli:latest",
 		},
 		Images: map[string]string{},
 	}
+}
+
+// defaultJobs is how many pages verify at once: throughput stops rising at
+// about twice the cores, and each job may hold a container with up to
+// 512 MB plus its session, so at most one job per GiB of memory.
+func defaultJobs(cpus int, mem int64) int {
+	n := min(cpus*2, 8)
+	if mem > 0 {
+		n = min(n, int(mem>>30))
+	}
+	return max(n, 1)
+}
+
+// memTotal reads the machine's memory from /proc/meminfo; 0 if unknown.
+func memTotal() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(l, "MemTotal: %d kB", &kb); err == nil {
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // Load reads FileName from dir, or returns Default if there is none. Errors
