@@ -2,7 +2,6 @@ package check
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"sort"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/shipshape/shipshape/internal/check/dockercli"
 	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/junit"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
 
@@ -257,84 +257,28 @@ func ghProp(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
 // WriteJUnit writes one test case per block, one suite per file; blocks
 // with errors fail, skipped blocks are skipped.
 func (r Report) WriteJUnit(w io.Writer) error {
-	out := junitSuites{}
-	idx := map[string]int{}
+	cases := make([]junit.Case, 0, len(r.Results))
 	for _, res := range r.Results {
 		s := res.Snippet
-		i, ok := idx[s.File]
-		if !ok {
-			i = len(out.Suites)
-			idx[s.File] = i
-			out.Suites = append(out.Suites, junitSuite{Name: s.File})
-		}
-		c := junitCase{Name: fmt.Sprintf("line %d %s", s.Line, res.Kind), Classname: s.File}
+		c := junit.Case{Suite: s.File, Name: fmt.Sprintf("line %d %s", s.Line, res.Kind), Classname: s.File, File: s.File, Line: s.Line}
 		var text strings.Builder
 		for _, d := range res.Findings {
 			fmt.Fprintln(&text, d.Error())
 		}
 		switch res.Status {
 		case Failed:
-			c.Failure = &junitFailure{Message: firstError(res.Findings), Type: "check", Text: text.String()}
-			out.Suites[i].Failures++
-			out.Failures++
+			c.Outcome, c.Type, c.Message, c.Detail = junit.Failed, "check", firstError(res.Findings), text.String()
 		case Skipped:
-			c.Skipped = &junitSkipped{Message: "marked {skip}"}
-			out.Suites[i].Skipped++
-			out.Skipped++
+			c.Outcome, c.Message = junit.Skipped, "marked {skip}"
 		default:
-			c.SystemOut = strings.TrimSpace(strings.TrimSuffix(string(res.Status)+": "+res.Checked, ": ") + "\n" + text.String())
+			c.Output = strings.TrimSpace(strings.TrimSuffix(string(res.Status)+": "+res.Checked, ": ") + "\n" + text.String())
 		}
-		out.Suites[i].Cases = append(out.Suites[i].Cases, c)
-		out.Suites[i].Tests++
-		out.Tests++
+		cases = append(cases, c)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, cases)
 }
 
 func firstError(ds diag.List) string {

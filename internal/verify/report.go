@@ -2,13 +2,13 @@ package verify
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"hash/fnv"
 	"io"
 	"sort"
 	"strings"
 
+	"github.com/shipshape/shipshape/internal/junit"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
@@ -66,88 +66,28 @@ func (r Report) WriteJSON(w io.Writer) error {
 	}{r.Count(), items})
 }
 
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string      `xml:"name,attr"`
-	Classname string      `xml:"classname,attr"`
-	File      string      `xml:"file,attr"`
-	Line      int         `xml:"line,attr"`
-	Time      string      `xml:"time,attr"`
-	Failure   *junitMsg   `xml:"failure,omitempty"`
-	Error     *junitMsg   `xml:"error,omitempty"`
-	Skipped   *junitMsg   `xml:"skipped,omitempty"`
-	SystemOut *junitCData `xml:"system-out,omitempty"`
-}
-
-type junitMsg struct {
-	Message string `xml:"message,attr"`
-	Body    string `xml:",chardata"`
-}
-
-type junitCData struct {
-	Body string `xml:",cdata"`
-}
-
 // WriteJUnit writes one test suite per page and one test case per example.
 func (r Report) WriteJUnit(w io.Writer) error {
-	byFile := map[string]*junitSuite{}
-	var files []string
-	for _, it := range r.Items {
+	items := append([]Item(nil), r.Items...)
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Snippet.File < items[j].Snippet.File })
+	cases := make([]junit.Case, 0, len(items))
+	for _, it := range items {
 		s := it.Snippet
-		su := byFile[s.File]
-		if su == nil {
-			su = &junitSuite{Name: s.File}
-			byFile[s.File] = su
-			files = append(files, s.File)
-		}
-		c := junitCase{Name: fmt.Sprintf("%s:%d %s", s.File, s.Line, s.Kind), Classname: strings.TrimSuffix(s.File, ".md"),
-			File: s.File, Line: s.Line, Time: fmt.Sprintf("%.3f", float64(it.Result.DurationMS)/1000)}
-		su.Tests++
+		c := junit.Case{Suite: s.File, Name: fmt.Sprintf("%s:%d %s", s.File, s.Line, s.Kind), Classname: strings.TrimSuffix(s.File, ".md"),
+			File: s.File, Line: s.Line, Seconds: float64(it.Result.DurationMS) / 1000, Message: it.Result.Reason}
 		switch it.Result.Status {
 		case results.Failed:
-			su.Failures++
-			c.Failure = &junitMsg{Message: it.Result.Reason, Body: it.Result.Output}
+			c.Outcome, c.Detail = junit.Failed, it.Result.Output
 		case results.Infra:
-			su.Errors++
-			c.Error = &junitMsg{Message: it.Result.Reason}
+			c.Outcome = junit.Error
 		case results.Skipped:
-			su.Skipped++
-			c.Skipped = &junitMsg{Message: it.Result.Reason}
+			c.Outcome = junit.Skipped
 		default:
-			if it.Result.Output != "" {
-				c.SystemOut = &junitCData{it.Result.Output}
-			}
+			c.Message, c.Output = "", it.Result.Output
 		}
-		su.Cases = append(su.Cases, c)
+		cases = append(cases, c)
 	}
-	sort.Strings(files)
-	var out junitSuites
-	for _, f := range files {
-		out.Suites = append(out.Suites, *byFile[f])
-	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, cases)
 }
 
 // WriteAnnotations writes a GitHub Actions workflow command per failed or
