@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin/shipshape
 
-.PHONY: build serve test verify check dockercli-spec bench images image lint golden site clean
+.PHONY: build serve test verify check dockercli-spec bench bench-build images image lint golden site clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/shipshape
@@ -34,6 +34,11 @@ test:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# a 1000-page synthetic course, and the CLI build timed over it with hyperfine
+bench-build: build
+	$(GO) run ./internal/corpus/gen -n 1000 -o /tmp/shipshape-corpus
+	hyperfine -w 1 -r 5 '$(BIN) build --source /tmp/shipshape-corpus/content --out /tmp/shipshape-corpus/public --no-link-errors'
 
 lint:
 	$(GO) vet ./... && test -z "$$(gofmt -l .)"

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -58,10 +60,49 @@ func buildWith(e *env, src, out string, cfg configT, bo buildOptions) (site.Stat
 	if err != nil {
 		return site.Stats{}, err
 	}
-	st, ds, err := site.Build(s, site.Options{Config: cfg, Results: store, Out: out, LinkWarnings: bo.LinkWarnings, GitDates: bo.GitDates})
+	cache := site.NewCache()
+	cachePath := checkCachePath()
+	if cachePath != "" {
+		cache.LoadChecks(cachePath)
+	}
+	st, ds, err := site.Build(s, site.Options{Config: cfg, Results: store, Out: out, LinkWarnings: bo.LinkWarnings, GitDates: bo.GitDates, Cache: cache})
+	if cachePath != "" {
+		if serr := cache.SaveChecks(cachePath); serr != nil {
+			fmt.Fprintf(e.stderr, "warning: check cache not saved: %v\n", serr)
+		}
+	}
 	printDiags(e, ds)
 	fmt.Fprintf(e.stderr, "%s, %s (%s), %s checked (%d broken) -> %s\n", plural(st.Pages, "page"), plural(st.Snippets, "code block"), marks(st.Marks), plural(st.Links, "link"), st.Broken, out)
 	return st, err
+}
+
+// checkCachePath is where builds keep static-check results between runs:
+// the user's cache folder, in a file named for this very binary (its size
+// and time), so a new shipshape never trusts an old one's checks. Files of
+// other binaries are removed. "" when there is no cache folder.
+func checkCachePath() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	st, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	dir = filepath.Join(dir, "shipshape")
+	name := fmt.Sprintf("checks-%x-%x.gob", st.Size(), st.ModTime().UnixNano())
+	if old, _ := filepath.Glob(filepath.Join(dir, "checks-*.gob")); len(old) > 0 {
+		for _, o := range old {
+			if filepath.Base(o) != name {
+				os.Remove(o)
+			}
+		}
+	}
+	return filepath.Join(dir, name)
 }
 
 func printDiags(e *env, ds diag.List) {

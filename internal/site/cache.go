@@ -2,7 +2,11 @@ package site
 
 import (
 	"bytes"
+	"encoding/gob"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -63,10 +67,11 @@ func (c *Cache) check(s snippet.Snippet) check.Result {
 // relocate moves a cached result onto another copy of the same block: the
 // findings keep their distance from the block's first line.
 func relocate(r check.Result, s snippet.Snippet) check.Result {
-	if r.Snippet.File == s.File && r.Snippet.Line == s.Line {
+	from := r.Snippet
+	if from.File == s.File && from.Line == s.Line {
+		r.Snippet = s
 		return r
 	}
-	from := r.Snippet
 	r.Snippet = s
 	if len(r.Findings) > 0 {
 		fs := make(diag.List, len(r.Findings))
@@ -101,4 +106,54 @@ func (c *Cache) highlight(w io.Writer, code, lang, lines string) error {
 	c.html.Store(k, b.Bytes())
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// storedCheck is one check result as kept on disk: the block's identity and
+// code, and the result with only the block's place (for relocating findings).
+type storedCheck struct {
+	Hash, Code string
+	Result     check.Result
+}
+
+// LoadChecks adds check results saved by SaveChecks, so that a build after
+// a build checks only the blocks that changed. A missing, old or damaged file
+// is an empty start, never an error: the cache is only a shortcut.
+func (c *Cache) LoadChecks(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var all []storedCheck
+	if err := gob.NewDecoder(f).Decode(&all); err != nil {
+		return 0
+	}
+	for _, sc := range all {
+		c.checks.Store(checkKey{sc.Hash, sc.Code}, sc.Result)
+	}
+	c.n.Add(int64(len(all)))
+	return len(all)
+}
+
+// SaveChecks writes the cached check results to path, atomically.
+func (c *Cache) SaveChecks(path string) error {
+	var all []storedCheck
+	c.checks.Range(func(k, v any) bool {
+		key, r := k.(checkKey), v.(check.Result)
+		r.Snippet = snippet.Snippet{File: r.Snippet.File, Line: r.Snippet.Line}
+		all = append(all, storedCheck{key.hash, key.code, r})
+		return true
+	})
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(all); err != nil {
+		return fmt.Errorf("encode check cache: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

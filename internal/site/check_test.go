@@ -110,3 +110,43 @@ func TestHiddenLines(t *testing.T) {
 		t.Errorf("copy text should be the visible command without prompt")
 	}
 }
+
+// TestCheckCacheOnDisk: check results saved by one build are used by the
+// next, findings moved to where the block now stands; a damaged file is an
+// empty start.
+func TestCheckCacheOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) *content.Site {
+		if err := os.WriteFile(filepath.Join(dir, "p.md"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := content.Load(dir, content.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	block := "```bash\ndocker scan app\n```\n"
+	store, _ := results.Load(filepath.Join(dir, "none.json"))
+	c1 := NewCache()
+	Render(write("# P\n\n"+block), Options{Config: config.Default(), Results: store, Cache: c1})
+	path := filepath.Join(t.TempDir(), "checks.gob")
+	if err := c1.SaveChecks(path); err != nil {
+		t.Fatal(err)
+	}
+	c2 := NewCache()
+	if n := c2.LoadChecks(path); n != 1 {
+		t.Fatalf("loaded %d check results, want 1", n)
+	}
+	out, _ := Render(write("# P\n\nmoved\n\ndown\n\n"+block), Options{Config: config.Default(), Results: store, Cache: c2, Preview: true})
+	h := string(out.Files[out.PageFile["p.md"]])
+	if !strings.Contains(h, `data-line="8"><code>docker-removed</code>`) {
+		t.Errorf("finding from the saved cache not moved to line 8")
+	}
+	if err := os.WriteFile(path, []byte("not gob"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n := NewCache().LoadChecks(path); n != 0 {
+		t.Errorf("damaged cache file loaded %d entries, want 0", n)
+	}
+}
