@@ -59,8 +59,9 @@ type Proxy struct {
 	ln       net.Listener
 	hc       *http.Client
 
-	mu   sync.Mutex
-	tags []string // tags the session put on images it does not own
+	mu     sync.Mutex
+	tags   []string // tags the session put on images it does not own
+	layers []string // step images of the session's builds, oldest first
 }
 
 // Start listens on socket and forwards allowed requests to the engine at
@@ -111,6 +112,14 @@ func Start(socket, host string, pol Policy) (*Proxy, error) {
 
 // Close stops serving; requests in flight are cut.
 func (p *Proxy) Close() error { return p.srv.Close() }
+
+// Layers lists the step images the session's builds made, oldest first, so
+// that cleanup can remove those a failed build left untagged.
+func (p *Proxy) Layers() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.layers...)
+}
 
 // Tags lists the tags the session put on images it did not build, for cleanup.
 func (p *Proxy) Tags() []string {
@@ -697,7 +706,13 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request) {
 	r.Header.Set("Content-Length", fmt.Sprint(len(body)))
 	r.Header.Del("Transfer-Encoding")
 	r.TransferEncoding = nil
-	p.rp.ServeHTTP(w, r)
+	tw := &teeWriter{ResponseWriter: w, limit: 4 << 20}
+	p.rp.ServeHTTP(tw, r)
+	if ids := LayerIDs(tw.buf.Bytes()); len(ids) > 0 {
+		p.mu.Lock()
+		p.layers = append(p.layers, ids...)
+		p.mu.Unlock()
+	}
 }
 
 // rewriteContext copies a (possibly gzipped) tar build context, passing the

@@ -24,6 +24,8 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
+
+	"github.com/shipshape/shipshape/internal/proxy"
 )
 
 // ErrNoEngine means no Docker engine answered.
@@ -338,6 +340,16 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	}
 	defer res.Body.Close()
 	log := &capped{limit: 256 << 10}
+	var layers []string
+	if spec.Tag == "" {
+		// The step images of a failed build are left untagged, and nothing
+		// else would ever remove them.
+		defer func() {
+			if out.Failed {
+				e.removeUntagged(context.Background(), layers)
+			}
+		}()
+	}
 	dec := json.NewDecoder(res.Body)
 	for {
 		var m jsonstream.Message
@@ -353,6 +365,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 		}
 		if m.Stream != "" {
 			log.Write([]byte(m.Stream))
+			layers = append(layers, proxy.LayerIDs([]byte(m.Stream))...)
 		}
 		if m.Error != nil {
 			out.Failed = true
@@ -375,6 +388,31 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 		out.Failed, out.Message = true, "the engine reported no image"
 	}
 	return out, nil
+}
+
+// Tagged reports whether an image exists and whether any tag names it.
+func (e *Engine) Tagged(ctx context.Context, id string) (tagged, exists bool) {
+	r, err := e.c.ImageInspect(ctx, id)
+	if err != nil {
+		return false, false
+	}
+	return len(r.RepoTags) > 0, true
+}
+
+// removeUntagged removes, newest first, the images among ids that no tag
+// names and no other image builds on (the engine refuses those): the step
+// images a failed build leaves. Tagged images, such as a base image a build
+// step was cached from, are never touched.
+func (e *Engine) removeUntagged(ctx context.Context, ids []string) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for i := len(ids) - 1; i >= 0; i-- {
+		r, err := e.c.ImageInspect(ctx, ids[i])
+		if err != nil || len(r.RepoTags) > 0 {
+			continue
+		}
+		_, _ = e.c.ImageRemove(ctx, ids[i], client.ImageRemoveOptions{PruneChildren: true})
+	}
 }
 
 // contextTar writes the Dockerfile and files as a tar stream, in a stable order.

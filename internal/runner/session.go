@@ -326,6 +326,9 @@ func (s *Session) Close() {
 			_, _ = s.e.c.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
 		}
 	}
+	if s.px != nil {
+		s.e.removeUntagged(ctx, s.px.Layers())
+	}
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
 	}
