@@ -487,17 +487,20 @@ func (e *Engine) copyFiles(ctx context.Context, id, dir string, files map[string
 	return nil
 }
 
+// labelFilter selects what run runID created, or any run's when empty.
+func labelFilter(runID string) client.Filters {
+	if runID != "" {
+		return make(client.Filters).Add("label", Label+"="+runID)
+	}
+	return make(client.Filters).Add("label", Label)
+}
+
 // Count reports how many containers, networks, volumes and images carry the
 // label of runID (any run when empty): after a run it should be zero.
 func (e *Engine) Count(ctx context.Context, runID string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	f := make(client.Filters)
-	if runID != "" {
-		f.Add("label", Label+"="+runID)
-	} else {
-		f.Add("label", Label)
-	}
+	f := labelFilter(runID)
 	cs, err := e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
 		return 0, fmt.Errorf("list containers: %w", err)
@@ -531,12 +534,7 @@ func (e *Engine) RemoveImage(id string) {
 func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	f := make(client.Filters)
-	if runID != "" {
-		f.Add("label", Label+"="+runID)
-	} else {
-		f.Add("label", Label)
-	}
+	f := labelFilter(runID)
 	n := 0
 	cs, err := e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
