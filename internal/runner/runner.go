@@ -185,13 +185,19 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 			host.Tmpfs[spec.WorkDir] = "rw,exec,size=64m"
 		}
 	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// Creation is not cut short by the caller's cancel: a create the engine
+	// finishes after the client gave up would leave a container nobody
+	// knows the id of. A cancel is honoured right after, with removal.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	cr, err := e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
 	cancel()
 	if err != nil {
 		return out, fmt.Errorf("create container from %s: %w", spec.Image, err)
 	}
 	defer e.removeContainer(cr.ID)
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
 	if len(spec.Files) > 0 {
 		if err := e.copyFiles(ctx, cr.ID, spec.WorkDir, spec.Files); err != nil {
 			return out, err
@@ -322,12 +328,23 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	bctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
+	// Each build's image carries its own id too, so that a build cut short
+	// after the engine made the image, but before its id reached us, can
+	// still be found and removed.
+	buildID := newID()
+	labels := e.labels()
+	labels[BuildLabel] = buildID
+	defer func() {
+		if out.ImageID == "" {
+			e.removeBuild(buildID)
+		}
+	}()
 	opts := client.ImageBuildOptions{
 		Dockerfile:  "Dockerfile",
 		Remove:      true,
 		ForceRemove: true,
 		NetworkMode: "none",
-		Labels:      e.labels(),
+		Labels:      labels,
 		Memory:      spec.Memory,
 		MemorySwap:  -1,
 	}
@@ -388,6 +405,29 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 		out.Failed, out.Message = true, "the engine reported no image"
 	}
 	return out, nil
+}
+
+// BuildLabel marks the image of one build; its value is the build's id.
+const BuildLabel = "org.shipshape.build"
+
+func newID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// removeBuild removes the images one build made, found by BuildLabel.
+func (e *Engine) removeBuild(buildID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := make(client.Filters).Add("label", BuildLabel+"="+buildID)
+	is, err := e.c.ImageList(ctx, client.ImageListOptions{All: true, Filters: f})
+	if err != nil {
+		return
+	}
+	for _, im := range is.Items {
+		_, _ = e.c.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+	}
 }
 
 // Tagged reports whether an image exists and whether any tag names it.

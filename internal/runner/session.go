@@ -104,7 +104,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	// An internal network: containers of the page reach each other by name
 	// and nothing beyond the engine.
 	s.network = "shipshape-" + s.id
-	nctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	// The session's own container and network carry only the run label, so
 	// the page's `docker ps` and `docker network ls` do not show them.
 	_, err = e.c.NetworkCreate(nctx, s.network, client.NetworkCreateOptions{Driver: "bridge", Internal: !spec.Network, Labels: e.labels()})
@@ -146,7 +146,9 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	if spec.ComposePlugin != "" {
 		host.Binds = append(host.Binds, spec.ComposePlugin+":/usr/local/lib/docker/cli-plugins/docker-compose:ro")
 	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// As in Run: creation is not cut short by a cancel, so its id is known
+	// and Close removes it.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	cr, err := e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
 	cancel()
 	if err != nil {
