@@ -34,6 +34,8 @@ mkdir "$work/ctx"
 (cd "$work/ctx" && GOFLAGS=-mod=mod GOPROXY=off go mod vendor)
 
 docker build --build-arg GO_IMAGE="$goimg" -t "$tag" "$work/ctx"
+# the build stage is no ancestor of the final image: prune its images now
+docker image prune -f --filter label=org.shipshape.stage=build >/dev/null
 
 echo "site-image: smoke test" >&2
 docker run -d --read-only --name "$name" "$tag" >/dev/null

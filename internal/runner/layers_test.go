@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/shipshape/shipshape/internal/proxy"
@@ -75,5 +76,29 @@ func TestLayerIDs(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("LayerIDs = %v, want %v", got, want)
 		}
+	}
+}
+
+// TestMultiStageBuildLeavesNoLayers: the build stage of a multi-stage build
+// is no ancestor of the final image, so removing that image would leave the
+// stage's step images behind; they go with the build, and the final image
+// still runs.
+func TestMultiStageBuildLeavesNoLayers(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	out, err := e.Build(context.Background(), runner.BuildSpec{
+		Dockerfile: []byte("FROM " + busybox + " AS build\nRUN echo built > /artifact\nRUN echo more >> /artifact\n" +
+			"FROM " + busybox + "\nCOPY --from=build /artifact /artifact\nCMD [\"cat\", \"/artifact\"]\n"),
+	})
+	if err != nil || out.Failed {
+		t.Fatalf("build: %v %s\n%s", err, out.Message, out.Log)
+	}
+	run, err := e.Run(context.Background(), runner.RunSpec{Image: out.ImageID, Limits: strict()})
+	if err != nil || !strings.Contains(string(run.Output), "built") {
+		t.Fatalf("final image does not run: %v %q", err, run.Output)
+	}
+	e.RemoveImage(out.ImageID)
+	if left := untaggedLeft(t, e, out.Log); len(left) > 0 {
+		t.Errorf("multi-stage build left untagged step images %v", left)
 	}
 }

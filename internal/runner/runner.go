@@ -359,12 +359,19 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	log := &capped{limit: 256 << 10}
 	var layers []string
 	if spec.Tag == "" {
-		// The step images of a failed build are left untagged, and nothing
-		// else would ever remove them.
+		// The classic builder leaves an untagged image per step: those of a
+		// failed build, and those of the earlier stages of a multi-stage
+		// build, which no removal of the final image reaches. The final
+		// image's own ancestors are refused by the engine while it lives.
 		defer func() {
-			if out.Failed {
-				e.removeUntagged(context.Background(), layers)
+			final := strings.TrimPrefix(out.ImageID, "sha256:")
+			var rest []string
+			for _, id := range layers {
+				if final == "" || !strings.HasPrefix(final, id) {
+					rest = append(rest, id)
+				}
 			}
+			e.removeUntagged(context.Background(), rest)
 		}()
 	}
 	dec := json.NewDecoder(res.Body)
