@@ -24,10 +24,11 @@ type proofRow struct {
 	image, ran string
 }
 
-// record notes an example for the proof page; blocks verify does nothing
-// with (prose, output, diagrams) are not examples.
-func (b *builder) record(p *content.Page, s snippet.Snippet, m mark, image, ran string) {
-	if s.Action == snippet.None {
+// record notes an example for the proof page: a block marked to run, build
+// or skip, or one verify proved otherwise (a Python or nginx block checked
+// in its image). Prose, output and diagrams are not examples.
+func (b *builder) record(p *content.Page, s snippet.Snippet, m mark, image, ran string, proved bool) {
+	if s.Action == snippet.None && !proved {
 		return
 	}
 	b.mu.Lock()

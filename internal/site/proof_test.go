@@ -9,6 +9,7 @@ import (
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/snippet"
 )
 
 // TestProofPage: the site lists every example in reading order with its
@@ -50,5 +51,29 @@ func TestProofPage(t *testing.T) {
 	}
 	if !strings.Contains(string(out.Files[out.PageFile["guide.md"]]), `id="L6"`) {
 		t.Errorf("the block has no anchor for the proof page's link")
+	}
+}
+
+func TestMarkFor(t *testing.T) {
+	py := snippet.Snippet{Kind: snippet.Python}
+	run := snippet.Snippet{Kind: snippet.Shell, Action: snippet.Run}
+	for _, tt := range []struct {
+		name string
+		s    snippet.Snippet
+		r    results.Result
+		ok   bool
+		want string
+	}{
+		{"runnable without a result", run, results.Result{}, false, "not-verified"},
+		{"ran", run, results.Result{Status: results.Passed, Proof: "ran"}, true, "ran"},
+		{"failed", run, results.Result{Status: results.Failed}, true, "failed"},
+		{"infra error is not a proof", run, results.Result{Status: results.Infra}, true, "not-verified"},
+		{"python compiled in its image", py, results.Result{Status: results.Passed, Proof: "checked", ImageRun: "local/python"}, true, "checked"},
+		{"python that did not compile", py, results.Result{Status: results.Failed}, true, "failed"},
+		{"prose", snippet.Snippet{Kind: snippet.Text}, results.Result{}, false, "not-run"},
+	} {
+		if got := markFor(tt.s, tt.r, tt.ok).Status; got != tt.want {
+			t.Errorf("%s: mark %s, want %s", tt.name, got, tt.want)
+		}
 	}
 }

@@ -473,6 +473,11 @@ func markFor(s snippet.Snippet, r results.Result, ok bool) mark {
 		return mark{"skipped", "not run", reason}
 	case runnable && !ok:
 		return mark{"not-verified", "not verified", "no result for this code: run shipshape verify"}
+	case !runnable && ok && r.Status == results.Passed:
+		// verify checked it in a container (python -m py_compile, nginx -t)
+		return mark{"checked", "checked", fmt.Sprintf("checked in %s by shipshape verify", r.ImageRun)}
+	case !runnable && ok && r.Status == results.Failed:
+		return mark{"failed", "failed", r.Reason}
 	case !runnable:
 		return mark{"not-run", "not run", "this block is not run by shipshape verify"}
 	}
@@ -539,7 +544,7 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	}
 
 	lang := highlightLang(s)
-	b.record(p, s, m, r.Image, r.ImageRun)
+	b.record(p, s, m, r.Image, r.ImageRun, ok)
 	fmt.Fprintf(w, `<figure class="code" id="L%d" data-status="%s" data-kind="%s" data-line="%d" data-hash="%s" data-lang="%s"`,
 		s.Line, m.Status, s.Kind, s.Line, s.Hash, html.EscapeString(lang))
 	// Readers see the code without its hidden setup lines (#!hide).
