@@ -44,11 +44,6 @@ type buildOptions struct {
 	GitDates     bool // "last updated" from git
 }
 
-// build loads, renders and reports with default options.
-func build(e *env, src, out string, cfg configT, drafts bool) (site.Stats, error) {
-	return buildWith(e, src, out, cfg, buildOptions{Drafts: drafts})
-}
-
 // buildWith loads, renders and reports. It prints every diagnostic and a
 // summary, and fails once at the end.
 func buildWith(e *env, src, out string, cfg configT, bo buildOptions) (site.Stats, error) {
