@@ -40,8 +40,10 @@ bench-build: build
 	$(GO) run ./internal/corpus/gen -n 1000 -o /tmp/shipshape-corpus
 	hyperfine -w 1 -r 5 '$(BIN) build --source /tmp/shipshape-corpus/content --out /tmp/shipshape-corpus/public --no-link-errors'
 
+ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
 lint:
-	$(GO) vet ./... && test -z "$$(gofmt -l .)"
+	$(GO) vet ./... && test -z "$$(gofmt -l .)" && $(GO) run $(ACTIONLINT) .github/workflows/*.yml
 
 golden:
 	$(GO) test ./... -update
