@@ -4,6 +4,7 @@
 # only when it is missing. The Debian mirror is read from this machine's apt
 # configuration, never written here.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
 log() { printf 'images: %s\n' "$*" >&2; }
@@ -58,17 +59,37 @@ apt_image() {
     docker build -q -t "$tag" - >/dev/null
 }
 
-# docker_cli_image: the Debian image plus this host's docker CLI, for page
-# sessions whose commands drive the engine through shipshape's filtering proxy.
+# compose_version: the Compose release that the grammar generator's module
+# pins, so that the flags `check` knows and the plugin sessions run agree.
+compose_version() {
+  awk '$1 == "github.com/docker/compose/v5" {print $2; exit}' internal/check/dockercli/gen/go.mod
+}
+
+# docker_cli_image: the Debian image plus this host's docker CLI and the real
+# Compose CLI plugin (built from its Go module, nothing downloaded but
+# modules), for page sessions whose commands drive the engine through
+# shipshape's filtering proxy. Rebuilt when the pinned Compose version changes.
 docker_cli_image() {
   local tag=shipshape/docker-cli:latest
-  have "$tag" && return 0
+  local compose; compose=$(compose_version)
+  [ -n "$compose" ] || { log "no Compose version in internal/check/dockercli/gen/go.mod"; exit 1; }
+  if have "$tag" && [ "$(docker image inspect -f '{{index .Config.Labels "org.shipshape.compose"}}' "$tag")" = "$compose" ]; then
+    return 0
+  fi
   local cli; cli=$(command -v docker)
   [ -x /usr/bin/docker ] && cli=/usr/bin/docker
-  log "building $tag with $cli"
   local dir; dir=$(mktemp -d)
+  log "building the Compose plugin $compose from its Go module (a few minutes when the module cache is cold)"
+  (cd internal/check/dockercli/gen && CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=$compose" \
+    -o "$dir/docker-compose" github.com/docker/compose/v5/cmd)
+  log "building $tag with $cli and Compose $compose"
   cp "$cli" "$dir/docker"
-  printf 'FROM shipshape/debian:bookworm\nCOPY docker /usr/local/bin/docker\nWORKDIR /work\nLABEL org.shipshape.base=docker-cli\nCMD ["sleep", "infinity"]\n' > "$dir/Dockerfile"
+  printf '%s\n' 'FROM shipshape/debian:bookworm' \
+    'COPY docker /usr/local/bin/docker' \
+    'COPY docker-compose /usr/local/lib/docker/cli-plugins/docker-compose' \
+    'WORKDIR /work' 'LABEL org.shipshape.base=docker-cli' \
+    "LABEL org.shipshape.compose=$compose" 'CMD ["sleep", "infinity"]' > "$dir/Dockerfile"
   docker build -q -t "$tag" "$dir" >/dev/null
   rm -rf "$dir"
 }

@@ -16,7 +16,7 @@ func main() {
 	// After the first signal starts a graceful stop, restore the default
 	// handling so that a second Ctrl-C ends the process at once.
 	go func() { <-ctx.Done(); stop() }()
-	code := cli.Main(ctx, cli.Args(os.Args), os.Stdout, os.Stderr)
+	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

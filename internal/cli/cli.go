@@ -47,7 +47,6 @@ func commands() []command {
 		{"verify", "run the runnable examples in a Docker engine and record the results", runVerify},
 		{"results", "merge the results files of sharded verify runs: results merge -o OUT FILE...", runResults},
 		{"serve", "build the site and serve it for preview", runServe},
-		{"compose", "run a Compose project in the engine (what `docker compose` runs inside page sessions)", runCompose},
 		{"version", "print the version", runVersion},
 		{"health", "fetch a URL and fail unless it answers (container health checks)", runHealth},
 	}
@@ -72,9 +71,6 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return ExitUsage
 		}
 		return ExitOK
-	}
-	if args[0] == "compose-plugin-metadata" {
-		return exitCode(runPluginMetadata(ctx, e, args[1:]), stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -101,12 +97,9 @@ func usage(w io.Writer) {
 
 // exitCode is the one switch from errors to exit codes.
 func exitCode(err error, stderr io.Writer) int {
-	var st exitStatus
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &st):
-		return int(st)
 	case errors.Is(err, flag.ErrHelp):
 		return ExitOK
 	case errors.Is(err, errUsage):

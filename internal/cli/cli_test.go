@@ -20,9 +20,6 @@ func TestMain(m *testing.M) {
 			stop()
 			os.Exit(code)
 		},
-		// Page sessions mount this test binary as the docker CLI's Compose
-		// plugin, as they mount the shipshape binary.
-		PluginName: func() { os.Exit(Main(context.Background(), Args(os.Args), os.Stdout, os.Stderr)) },
 	})
 }
 

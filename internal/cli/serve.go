@@ -173,7 +173,7 @@ func (b *background) once(ctx context.Context) error {
 	}
 	start := time.Now()
 	fmt.Fprintf(b.e.stderr, "verifying %s in the background\n", plural(stale, "changed example"))
-	opt := verify.Options{Config: cfg, Jobs: cfg.Verify.Jobs, Pull: cfg.Verify.Pull, ComposePlugin: composePlugin(),
+	opt := verify.Options{Config: cfg, Jobs: cfg.Verify.Jobs, Pull: cfg.Verify.Pull,
 		Engine: b.eng, EngineVersion: b.eng.Version}
 	rep := verify.Run(ctx, pages, store, opt)
 	if ctx.Err() != nil {

@@ -89,8 +89,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if isTerminal(e.stderr) && os.Getenv("CI") == "" {
 		log = newProgress(e.stderr, countRunnable(pages))
 	}
-	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: log, Pull: cfg.Verify.Pull,
-		ComposePlugin: composePlugin()}
+	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: log, Pull: cfg.Verify.Pull}
 	if verify.Stale(pages, store, *force) > 0 {
 		eng, err := runner.Connect(ctx)
 		if err != nil {

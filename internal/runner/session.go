@@ -36,9 +36,6 @@ type SessionSpec struct {
 	// Network lets the page's containers reach beyond the engine; by
 	// default every network of the session is internal.
 	Network bool
-	// ComposePlugin, when set, is a host binary mounted read-only as the
-	// docker CLI's Compose plugin, so `docker compose` works in the session.
-	ComposePlugin string
 }
 
 // Session is a running page session.
@@ -142,9 +139,6 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		SecurityOpt: []string{"no-new-privileges"},
 		Binds:       []string{sock + ":/run/shipshape", s.work + ":" + spec.WorkDir},
 		Resources:   container.Resources{Memory: lim.Memory, MemorySwap: lim.Memory, NanoCPUs: lim.NanoCPUs, PidsLimit: &pids},
-	}
-	if spec.ComposePlugin != "" {
-		host.Binds = append(host.Binds, spec.ComposePlugin+":/usr/local/lib/docker/cli-plugins/docker-compose:ro")
 	}
 	// As in Run: creation is not cut short by a cancel, so its id is known
 	// and Close removes it.

@@ -107,8 +107,7 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 			}
 			return out
 		},
-		DenyPull:      p.opt.Pull == "never",
-		ComposePlugin: p.opt.ComposePlugin,
+		DenyPull: p.opt.Pull == "never",
 	})
 }
 

@@ -46,9 +46,6 @@ type Options struct {
 	Pull          string    // never, missing or always: whether sessions may pull images
 	Jobs          int       // pages verified at once
 	Log           io.Writer // one line per example; nil for none
-	// ComposePlugin is a host path to a binary that serves as the docker
-	// CLI's Compose plugin inside page sessions; empty for none.
-	ComposePlugin string
 	Now           func() time.Time
 }
 
