@@ -33,6 +33,16 @@ import (
 type Options struct {
 	Config  config.Config
 	Results *results.File
+	// Snippets are each page's code blocks by page File, as project.Load
+	// made them; a page not listed (one the preview server reloaded) is
+	// extracted with project.Page while it renders.
+	Snippets map[string][]snippet.Snippet
+	// Images answers the current image IDs, so that a result whose image
+	// changed loses its badge; nil when no engine is reachable.
+	Images results.ImageIDs
+	// Diags are the code-block diagnostics of the load step that made
+	// Snippets, reported and counted with the site's own.
+	Diags diag.List
 	Out     string // output folder; replaced whole on success (Build only)
 
 	// LinkWarnings turns broken links from errors into warnings, so that the
@@ -102,7 +112,7 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 		ids:      make(map[string]map[string]bool, len(s.Pages)),
 		b:        b,
 	}
-	ds := append(diag.List(nil), s.Diags...)
+	ds := append(append(diag.List(nil), s.Diags...), opt.Diags...)
 	res := make([]*pageResult, len(s.Pages))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -516,16 +526,18 @@ func markFor(s snippet.Snippet, r results.Result, ok bool) mark {
 // result has output, the captured output.
 func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error {
 	p, _ := doc.Meta()["\x00page"].(*content.Page)
+	byLine, _ := doc.Meta()["\x00snippets"].(map[int]snippet.Snippet)
 	if p == nil {
 		return nil
 	}
-	cfg := b.opt.Config
-	s, ds := snippet.FromBlock(p.File, blk, p.BodyLine, cfg.MapImage, cfg.Verify.Image)
-	ds = append(ds, snippet.Include(&s, cfg.ReadFile, cfg.MapImage)...)
-	for _, d := range ds {
-		b.addDiag(d)
+	line := blk.Line + p.BodyLine - 1
+	s, found := byLine[line]
+	if !found {
+		// Every block the hook sees was listed by markdown.Blocks; this is
+		// a safety net that renders the code without a result.
+		s = snippet.Snippet{File: p.File, Line: line, Code: string(blk.Code), Kind: snippet.Text}
 	}
-	r, ok := b.opt.Results.Lookup(s.Hash)
+	r, ok := b.opt.Results.Proven(s.Hash, b.opt.Images)
 	m := markFor(s, r, ok)
 	var findings diag.List
 	if m.Status == "not-run" {
