@@ -43,7 +43,7 @@ type Options struct {
 	// Diags are the code-block diagnostics of the load step that made
 	// Snippets, reported and counted with the site's own.
 	Diags diag.List
-	Out     string // output folder; replaced whole on success (Build only)
+	Out   string // output folder; replaced whole on success (Build only)
 
 	// LinkWarnings turns broken links from errors into warnings, so that the
 	// build still succeeds (build --no-link-errors).
