@@ -5,6 +5,13 @@
 # configuration, never written here.
 set -euo pipefail
 
+# Every timestamp (file times, the image's created date) is this one, so
+# that the same Debian package versions give the same image IDs on every
+# machine, and results verified on one machine stay valid on the next.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
+# SHIPSHAPE_IMAGE_PREFIX builds under other names (to compare two builds).
+prefix=${SHIPSHAPE_IMAGE_PREFIX:-shipshape}
+
 have() { docker image inspect "$1" >/dev/null 2>&1; }
 log() { printf 'images: %s\n' "$*" >&2; }
 
@@ -18,8 +25,35 @@ mirror() {
   printf '%s\n' "$uri"
 }
 
+# reproducible_tar DIR OUT: DIR as a tar whose bytes depend only on the
+# files: sorted names, fixed times and owners.
+reproducible_tar() {
+  tar -C "$1" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
+    --format=gnu -cf "$2" .
+}
+
+# load_layer TAG TAR CONFIG: a one-layer image from a root filesystem tar,
+# loaded as an image archive written here, so that its ID (the digest of
+# its configuration) depends only on the layer, CONFIG (the JSON of
+# Env, Cmd, ...) and SOURCE_DATE_EPOCH. `docker import` would stamp the
+# current time into the image and change its ID on every build.
+load_layer() {
+  local tag=$1 layer=$2 cfg=$3 dir created diff id
+  dir=$(mktemp -d)
+  ln -s "$(realpath "$layer")" "$dir/layer.tar"
+  created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+  diff=$(sha256sum "$layer" | cut -d' ' -f1)
+  printf '{"architecture":"%s","os":"linux","created":"%s","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"%s","created_by":"shipshape .ci/images.sh"}]}' \
+    "$(dpkg --print-architecture 2>/dev/null || echo amd64)" "$created" "$cfg" "$diff" "$created" > "$dir/config.json"
+  id=$(sha256sum "$dir/config.json" | cut -d' ' -f1)
+  mv "$dir/config.json" "$dir/$id.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["layer.tar"]}]' "$id" "$tag" > "$dir/manifest.json"
+  tar -C "$dir" --dereference -c manifest.json "$id.json" layer.tar | docker load -q >/dev/null
+  rm -rf "$dir"
+}
+
 busybox_image() {
-  local tag=shipshape/busybox:latest
+  local tag=$prefix/busybox:latest
   have "$tag" && return 0
   log "building $tag from busybox-static"
   local root; root=$(mktemp -d)
@@ -31,16 +65,40 @@ busybox_image() {
   done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
-  tar -C "$root" --numeric-owner -c . | docker import \
-    -c 'ENV PATH=/bin' -c 'WORKDIR /work' -c 'CMD ["sh"]' \
-    -c 'LABEL org.shipshape.base=busybox' - "$tag" >/dev/null
-  rm -rf "$root"
+  reproducible_tar "$root" "$root.tar"
+  load_layer "$tag" "$root.tar" '{"Env":["PATH=/bin"],"WorkingDir":"/work","Cmd":["sh"],"Labels":{"org.shipshape.base":"busybox"}}'
+  rm -rf "$root" "$root.tar"
 }
 
+# debian_image TAG BASE PACKAGES...: a minimal Debian bookworm root
+# filesystem with PACKAGES, made by mmdebstrap, which with SOURCE_DATE_EPOCH
+# writes the same bytes for the same package versions (apt lists and caches
+# are left out). Without mmdebstrap: debootstrap and docker import, whose
+# image IDs differ on every build.
 debian_image() {
-  local tag=shipshape/debian:bookworm
+  local tag=$1 base=$2; shift 2
   have "$tag" && return 0
-  log "building $tag with debootstrap (about a minute)"
+  local cfg=${image_cfg:-'{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/bash"],"Labels":{"org.shipshape.base":"'"$base"'"}}'}
+  local inc=""
+  [ $# -gt 0 ] && inc="--include=$(IFS=,; echo "$*")"
+  if command -v mmdebstrap >/dev/null; then
+    log "building $tag with mmdebstrap${inc:+ ($inc)}"
+    local tar; tar=$(mktemp --suffix=.tar)
+    # shellcheck disable=SC2086
+    mmdebstrap --quiet --variant=minbase $inc \
+      --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf "$1"/var/cache/ldconfig/aux-cache' \
+      --customize-hook='find "$1" -name __pycache__ -prune -exec rm -rf {} +' \
+      ${image_hook:+--customize-hook="$image_hook"} \
+      bookworm "$tar" "$(mirror)"
+    load_layer "$tag" "$tar" "$cfg"
+    rm -f "$tar"
+    return 0
+  fi
+  if [ "$tag" != "$prefix/debian:bookworm" ]; then
+    apt_image "$tag" "$@"
+    return 0
+  fi
+  log "building $tag with debootstrap (about a minute; install mmdebstrap for reproducible IDs)"
   local root; root=$(mktemp -d)
   debootstrap --variant=minbase bookworm "$root" "$(mirror)" >/dev/null
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
@@ -49,35 +107,42 @@ debian_image() {
   rm -rf "$root"
 }
 
-# apt_image TAG PACKAGES...: the Debian image plus packages, cleaned in the same layer.
+# apt_image TAG PACKAGES...: the Debian image plus packages, cleaned in the
+# same layer (the fallback without mmdebstrap).
 apt_image() {
   local tag=$1; shift
   have "$tag" && return 0
   log "building $tag (+ $*)"
-  printf 'FROM shipshape/debian:bookworm\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends %s && apt-get clean && rm -rf /var/lib/apt/lists/*\n' "$*" |
+  printf 'FROM %s/debian:bookworm\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends %s && apt-get clean && rm -rf /var/lib/apt/lists/*\n' "$prefix" "$*" |
     docker build -q -t "$tag" - >/dev/null
 }
 
 # docker_cli_image: the Debian image plus this host's docker CLI, for page
 # sessions whose commands drive the engine through shipshape's filtering proxy.
 docker_cli_image() {
-  local tag=shipshape/docker-cli:latest
+  local tag=$prefix/docker-cli:latest
   have "$tag" && return 0
   local cli; cli=$(command -v docker)
   [ -x /usr/bin/docker ] && cli=/usr/bin/docker
+  if command -v mmdebstrap >/dev/null; then
+    image_hook="mkdir -p \"\$1/work\" && cp $cli \"\$1/usr/local/bin/docker\"" \
+      image_cfg='{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"WorkingDir":"/work","Cmd":["sleep","infinity"],"Labels":{"org.shipshape.base":"docker-cli"}}' \
+      debian_image "$tag" docker-cli
+    return 0
+  fi
   log "building $tag with $cli"
   local dir; dir=$(mktemp -d)
   cp "$cli" "$dir/docker"
-  printf 'FROM shipshape/debian:bookworm\nCOPY docker /usr/local/bin/docker\nWORKDIR /work\nLABEL org.shipshape.base=docker-cli\nCMD ["sleep", "infinity"]\n' > "$dir/Dockerfile"
+  printf 'FROM %s/debian:bookworm\nCOPY docker /usr/local/bin/docker\nWORKDIR /work\nLABEL org.shipshape.base=docker-cli\nCMD ["sleep", "infinity"]\n' "$prefix" > "$dir/Dockerfile"
   docker build -q -t "$tag" "$dir" >/dev/null
   rm -rf "$dir"
 }
 
 busybox_image
-debian_image
-apt_image shipshape/python:3.11 python3
-apt_image shipshape/nginx:1.22 nginx-light
-apt_image shipshape/golang:1.19 golang-go ca-certificates
-apt_image shipshape/redis:7 redis-server
+debian_image "$prefix/debian:bookworm" debian
+debian_image "$prefix/python:3.11" python python3
+debian_image "$prefix/nginx:1.22" nginx nginx-light
+debian_image "$prefix/golang:1.19" golang golang-go ca-certificates
+debian_image "$prefix/redis:7" redis redis-server
 docker_cli_image
-log "ready: $(docker image ls --format '{{.Repository}}:{{.Tag}}' 'shipshape/*' | sort | tr '\n' ' ')"
+log "ready: $(docker image ls --format '{{.Repository}}:{{.Tag}} {{.ID}}' "$prefix/*" | sort | tr '\n' ' ')"
