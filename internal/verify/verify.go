@@ -385,7 +385,7 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 		for k, v := range files {
 			ctxFiles[k] = v
 		}
-		bo, err := opt.Engine.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df), Files: ctxFiles, Timeout: 5 * time.Minute, Memory: lim.Memory})
+		bo, err := opt.Engine.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df), Files: ctxFiles, Timeout: cfg.Verify.BuildTimeout.Duration, Memory: lim.Memory})
 		if err != nil {
 			return infra(r, err)
 		}
