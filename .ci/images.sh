@@ -87,7 +87,7 @@ debian_image() {
     # shellcheck disable=SC2086
     mmdebstrap --quiet --variant=minbase $inc \
       --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf "$1"/var/cache/ldconfig/aux-cache' \
-      --customize-hook='find "$1" -name __pycache__ -prune -exec rm -rf {} +' \
+      --customize-hook='find "$1/usr" -name __pycache__ -prune -exec rm -rf {} +' \
       ${image_hook:+--customize-hook="$image_hook"} \
       bookworm "$tar" "$(mirror)"
     load_layer "$tag" "$tar" "$cfg"
@@ -137,6 +137,9 @@ docker_cli_image() {
   docker build -q -t "$tag" "$dir" >/dev/null
   rm -rf "$dir"
 }
+
+# Sourced (to build one image, or compare two builds), define only.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 busybox_image
 debian_image "$prefix/debian:bookworm" debian
