@@ -24,10 +24,36 @@ const (
 	Infra        Status = "infra-error"   // the engine or an image was not there
 )
 
+// Proof is what a passing result proved.
+type Proof string
+
+const (
+	ProofRan      Proof = "ran"       // ran in a container
+	ProofBuilt    Proof = "built"     // built as a Dockerfile
+	ProofBuiltRan Proof = "built+ran" // built, then its image ran
+	ProofChecked  Proof = "checked"   // checked in its image (py_compile, nginx -t)
+)
+
+// Badge is what a block's badge says: the one vocabulary of the site's
+// badges (data-status), the proof page and the page summaries.
+type Badge string
+
+const (
+	BadgeRan          Badge = "ran"
+	BadgeBuilt        Badge = "built"
+	BadgeBuiltRan     Badge = "built-ran"
+	BadgeExpectedFail Badge = "expected-fail"
+	BadgeChecked      Badge = "checked" // by verify in its image, or statically
+	BadgeFailed       Badge = "failed"
+	BadgeSkipped      Badge = "skipped"
+	BadgeNotVerified  Badge = "not-verified" // runnable, with no fresh result
+	BadgeNotRun       Badge = "not-run"      // not an example verify runs
+)
+
 // Result is one snippet's latest verification.
 type Result struct {
 	Status   Status `json:"status"`
-	Proof    string `json:"proof,omitempty"` // what was proven: "ran", "built", "built+ran", "checked"
+	Proof    Proof  `json:"proof,omitempty"` // what was proven
 	Kind     string `json:"kind,omitempty"`
 	File     string `json:"file"`
 	Line     int    `json:"line"`
