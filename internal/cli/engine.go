@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/shipshape/shipshape/internal/results"
@@ -31,23 +32,43 @@ func connect(ctx context.Context, log io.Writer) (*runner.Engine, func(), error)
 }
 
 // imageIDs inspects local images for results.Fresh, each reference once.
-// Without an engine it returns nil (image IDs not re-checked) and says so
-// in one line.
+// It connects on first use, so a site with no stored results never asks an
+// engine; without one it answers "unknown" (image IDs not re-checked) and
+// says so in one line.
 func imageIDs(ctx context.Context, log io.Writer) (results.ImageIDs, func()) {
-	eng, err := runner.Connect(ctx)
-	if err != nil {
-		fmt.Fprintln(log, noEngineNote)
-		return nil, func() {}
-	}
-	seen := map[string]string{}
-	return func(ref string) (string, bool) {
+	var (
+		mu    sync.Mutex
+		tried bool
+		eng   *runner.Engine
+		seen  = map[string]string{}
+	)
+	ids := func(ref string) (string, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !tried {
+			tried = true
+			var err error
+			if eng, err = runner.Connect(ctx); err != nil {
+				fmt.Fprintln(log, noEngineNote)
+			}
+		}
+		if eng == nil {
+			return "", false
+		}
 		if id, ok := seen[ref]; ok {
 			return id, true
 		}
 		id, _ := eng.ImageID(ctx, ref)
 		seen[ref] = id
 		return id, true
-	}, func() { eng.Close() }
+	}
+	return ids, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if eng != nil {
+			eng.Close()
+		}
+	}
 }
 
 // noEngineNote is said once when stored results are used without asking an
