@@ -62,7 +62,7 @@ func buildWith(e *env, out string, cfg configT, bo buildOptions) (site.Stats, er
 		cache.LoadChecks(cachePath)
 	}
 	st, ds, err := site.Build(proj.Site, site.Options{Config: cfg, Results: proj.Results, Snippets: proj.ByFile(), Images: bo.Images,
-		Diags: proj.Diags[len(proj.Site.Diags):], Out: out, LinkWarnings: bo.LinkWarnings, GitDates: bo.GitDates, Cache: cache})
+		Diags: proj.BlockDiags(), Out: out, LinkWarnings: bo.LinkWarnings, GitDates: bo.GitDates, Cache: cache})
 	if cachePath != "" {
 		if serr := cache.SaveChecks(cachePath); serr != nil {
 			fmt.Fprintf(e.stderr, "warning: check cache not saved: %v\n", serr)

@@ -25,8 +25,10 @@ type Project struct {
 	Config config.Config
 	Site   *content.Site
 	// Snippets[i] are the code blocks of Site.Pages[i], in order.
-	Snippets    [][]snippet.Snippet
-	Diags       diag.List // content and code-block diagnostics
+	Snippets [][]snippet.Snippet
+	// Diags are the content diagnostics (Site.Diags) followed by those of
+	// the code blocks.
+	Diags       diag.List
 	Results     *results.File
 	ResultsPath string
 }
@@ -108,6 +110,9 @@ func ResultsPath(cfg config.Config) string {
 	}
 	return filepath.Join(cfg.Path(cfg.Source), p)
 }
+
+// BlockDiags are the diagnostics of the code blocks alone.
+func (p *Project) BlockDiags() diag.List { return p.Diags[len(p.Site.Diags):] }
 
 // ByFile maps each page's File to its snippets, for the site.
 func (p *Project) ByFile() map[string][]snippet.Snippet {

@@ -63,8 +63,8 @@ func Extract(file string, doc *ast.Document, src []byte, bodyLine int, images Im
 	return out, ds
 }
 
-// FromBlock builds one snippet; the site's render hook calls it for the same
-// block so the hash it looks results up by is the one verify stored.
+// FromBlock builds one snippet, with the hash of the block taken alone;
+// Seal then adds what it reads from its page (project.Page does both).
 func FromBlock(file string, b markdown.Block, bodyLine int, images ImageMapper, defaultImage string) (Snippet, diag.List) {
 	var ds diag.List
 	line := b.Line + bodyLine - 1
