@@ -84,8 +84,12 @@ debian_image() {
   if command -v mmdebstrap >/dev/null; then
     log "building $tag with mmdebstrap${inc:+ ($inc)}"
     local tar; tar=$(mktemp --suffix=.tar)
+    # The merged-usr hook makes the /usr symlinks itself; otherwise the
+    # usrmerge package is installed and pulls in perl (47 MB).
+    local hooks=""
+    [ -d /usr/share/mmdebstrap/hooks/merged-usr ] && hooks=--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
     # shellcheck disable=SC2086
-    mmdebstrap --quiet --variant=minbase $inc \
+    mmdebstrap --quiet --variant=minbase $inc $hooks \
       --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf "$1"/var/cache/ldconfig/aux-cache' \
       --customize-hook='find "$1/usr" -name __pycache__ -prune -exec rm -rf {} +' \
       ${image_hook:+--customize-hook="$image_hook"} \
