@@ -93,7 +93,8 @@ debian_image() {
       --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf "$1"/var/cache/ldconfig/aux-cache' \
       --customize-hook='find "$1/usr" -name __pycache__ -prune -exec rm -rf {} +' \
       ${image_hook:+--customize-hook="$image_hook"} \
-      bookworm "$tar" "$(mirror)"
+      bookworm "$tar" "$(mirror)" >"$tar.log" 2>&1 || { cat "$tar.log" >&2; exit 1; }
+    rm -f "$tar.log"
     load_layer "$tag" "$tar" "$cfg"
     rm -f "$tar"
     return 0
