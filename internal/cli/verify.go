@@ -79,9 +79,16 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	// whether the images they ran on are still the same. Only then may it
 	// be missing, and the output says that image IDs were not re-checked.
 	eng, release, err := connect(ctx, e.stderr)
+	ran := true // whether anything of this run may be left to sweep
 	switch {
 	case err == nil:
-		defer release()
+		defer func() {
+			if ran {
+				release()
+			} else {
+				eng.Close()
+			}
+		}()
 		opt.Engine, opt.EngineVersion = eng, eng.Version
 	case verify.Stale(pages, store, *force) > 0:
 		return err
@@ -103,6 +110,8 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 			cached++
 		}
 	}
+	// A warm run that only inspected images created nothing to sweep.
+	ran = cached < len(rep.Items) || ctx.Err() != nil
 	fmt.Fprintf(e.stderr, "%s: %d passed, %d failed, %d expected-fail, %d skipped, %d infra-error (%d cached) in %s; results in %s\n",
 		plural(len(rep.Items), "example"), c[results.Passed], c[results.Failed], c[results.ExpectedFail],
 		c[results.Skipped], c[results.Infra], cached, time.Since(start).Round(time.Millisecond), path)
