@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/site"
 )
@@ -29,7 +29,9 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	_, err = buildWith(e, cfg.Path(cfg.Source), cfg.Path(cfg.Out), cfg, buildOptions{Drafts: *drafts, LinkWarnings: *noLinkErrors, GitDates: true})
+	ids, done := imageIDs(ctx, e.stderr)
+	defer done()
+	_, err = buildWith(e, cfg.Path(cfg.Out), cfg, buildOptions{Drafts: *drafts, LinkWarnings: *noLinkErrors, GitDates: true, Images: ids})
 	if err != nil {
 		return err
 	}
@@ -42,16 +44,15 @@ type buildOptions struct {
 	Drafts       bool
 	LinkWarnings bool // --no-link-errors
 	GitDates     bool // "last updated" from git
+	// Images answers current image IDs, so a result whose image changed
+	// loses its badge; nil when no engine is reachable.
+	Images results.ImageIDs
 }
 
 // buildWith loads, renders and reports. It prints every diagnostic and a
 // summary, and fails once at the end.
-func buildWith(e *env, src, out string, cfg configT, bo buildOptions) (site.Stats, error) {
-	s, err := content.Load(src, content.Options{Drafts: bo.Drafts, Name: cfg.Source})
-	if err != nil {
-		return site.Stats{}, err
-	}
-	store, err := results.Load(resultsPath(cfg))
+func buildWith(e *env, out string, cfg configT, bo buildOptions) (site.Stats, error) {
+	proj, err := project.Load(cfg, project.Options{Drafts: bo.Drafts})
 	if err != nil {
 		return site.Stats{}, err
 	}
@@ -60,7 +61,8 @@ func buildWith(e *env, src, out string, cfg configT, bo buildOptions) (site.Stat
 	if cachePath != "" {
 		cache.LoadChecks(cachePath)
 	}
-	st, ds, err := site.Build(s, site.Options{Config: cfg, Results: store, Out: out, LinkWarnings: bo.LinkWarnings, GitDates: bo.GitDates, Cache: cache})
+	st, ds, err := site.Build(proj.Site, site.Options{Config: cfg, Results: proj.Results, Snippets: proj.ByFile(), Images: bo.Images,
+		Diags: proj.BlockDiags(), Out: out, LinkWarnings: bo.LinkWarnings, GitDates: bo.GitDates, Cache: cache})
 	if cachePath != "" {
 		if serr := cache.SaveChecks(cachePath); serr != nil {
 			fmt.Fprintf(e.stderr, "warning: check cache not saved: %v\n", serr)

@@ -10,6 +10,7 @@ import (
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
 
@@ -104,9 +105,10 @@ func inventory(p, full string, cfg config.Config) ([]snippet.Snippet, diag.List,
 			s.Pages = []*content.Page{pg}
 		}
 	}
-	pages, ds := extract(s, cfg)
+	proj := project.FromSite(cfg, s)
 	var out []snippet.Snippet
-	for _, pg := range pages {
+	ds := proj.Diags
+	for _, pg := range proj.Snippets {
 		out = append(out, pg...)
 	}
 	return out, ds, nil

@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/project"
+	"github.com/shipshape/shipshape/internal/results"
 )
 
 // TestNoEngine: verify with runnable examples and no engine says where it
@@ -30,6 +34,31 @@ func TestNoEngine(t *testing.T) {
 	for _, want := range []string{"no Docker engine reachable", sock, "DOCKER_HOST"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, errb.String())
+		}
+	}
+	// With every result matching by hash, verify and build reuse them
+	// without an engine, and say once that image IDs were not re-checked.
+	cfg, err := config.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj, err := project.Load(cfg, project.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := proj.Snippets[0][0]
+	proj.Results.Results[s.Hash] = results.Result{Status: results.Passed, Proof: results.ProofRan, File: s.File, Line: s.Line,
+		ImageRun: "shipshape/busybox:latest", ImageID: "sha256:0123"}
+	if err := proj.Results.Save(proj.ResultsPath); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"verify", "build"} {
+		errb.Reset()
+		if code := Main(context.Background(), []string{"-C", dir, cmd}, &out, &errb); code != ExitOK {
+			t.Fatalf("warm %s with no engine exited %d, want 0; stderr:\n%s", cmd, code, errb.String())
+		}
+		if n := strings.Count(errb.String(), "image IDs were not re-checked"); n != 1 {
+			t.Errorf("warm %s with no engine: said %d times that image IDs were not re-checked, want once:\n%s", cmd, n, errb.String())
 		}
 	}
 	// With nothing runnable, no engine is needed at all.

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/server"
@@ -58,7 +58,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "serving %s at %s\n", dir, url)
 		run = func(ctx context.Context) error { return st.Run(ctx, ln) }
 	} else {
-		opt := server.Options{Dir: e.dir, Source: *source, Results: resultsPath, Log: e.stderr}
+		opt := server.Options{Dir: e.dir, Source: *source, Results: project.ResultsPath, Log: e.stderr}
 		var bg *background
 		if *verifyFlag {
 			bg = &background{e: e, source: *source, poke: make(chan struct{}, 1)}
@@ -100,11 +100,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 // and saves the results file; the preview's watcher then renders the new
 // badges into the open pages.
 type background struct {
-	e      *env
-	source string
-	poke   chan struct{}
-	eng    *runner.Engine
-	noEng  bool // reported once that there is no engine
+	e       *env
+	source  string
+	poke    chan struct{}
+	eng     *runner.Engine
+	release func() // sweeps and closes eng
+	noEng   bool   // reported once that there is no engine
 }
 
 // kick asks for a run without blocking; edits during a run ask for one
@@ -121,10 +122,7 @@ func (b *background) loop(ctx context.Context) {
 		if b.eng == nil {
 			return
 		}
-		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_, _ = b.eng.Sweep(cctx, b.eng.RunID)
-		b.eng.Close()
+		b.release()
 	}()
 	for {
 		select {
@@ -143,41 +141,46 @@ func (b *background) once(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := content.Load(cfg.Path(cfg.Source), content.Options{Drafts: true, Name: cfg.Source})
+	proj, err := project.Load(cfg, project.Options{Drafts: true})
 	if err != nil {
 		return err
 	}
-	pages, _ := extract(s, cfg) // the preview shows the diagnostics
-	path := resultsPath(cfg)
-	store, err := results.Load(path)
-	if err != nil {
-		return err
-	}
+	pages, path, store := proj.Snippets, proj.ResultsPath, proj.Results // the preview shows the diagnostics
 	stale := verify.Stale(pages, store, false)
-	if stale == 0 {
-		return nil
-	}
 	if b.eng == nil {
 		if b.noEng {
 			return nil
 		}
-		eng, err := runner.Connect(ctx)
+		eng, release, err := connect(ctx, b.e.stderr)
 		if err != nil {
 			b.noEng = true
+			if stale == 0 {
+				fmt.Fprintln(b.e.stderr, noEngineNote)
+				return nil
+			}
 			return fmt.Errorf("%w; badges show stored results only", err)
 		}
-		if n, err := eng.Sweep(ctx, ""); err == nil && n > 0 {
-			fmt.Fprintf(b.e.stderr, "removed %d leftovers of earlier runs\n", n)
-		}
-		b.eng = eng
+		b.eng, b.release = eng, release
 	}
 	start := time.Now()
-	fmt.Fprintf(b.e.stderr, "verifying %s in the background\n", plural(stale, "changed example"))
+	if stale > 0 {
+		fmt.Fprintf(b.e.stderr, "verifying %s in the background\n", plural(stale, "changed example"))
+	}
 	opt := verify.Options{Config: cfg, Jobs: cfg.Verify.Jobs, Pull: cfg.Verify.Pull,
 		Engine: b.eng, EngineVersion: b.eng.Version}
+	// Also with nothing stale by hash: an image may have changed.
 	rep := verify.Run(ctx, pages, store, opt)
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	ran := 0
+	for _, it := range rep.Items {
+		if !it.Cached {
+			ran++
+		}
+	}
+	if ran == 0 {
+		return nil
 	}
 	if err := store.Save(path); err != nil {
 		return err

@@ -6,31 +6,19 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/shipshape/shipshape/internal/config"
-	"github.com/shipshape/shipshape/internal/content"
-	"github.com/shipshape/shipshape/internal/diag"
-	"github.com/shipshape/shipshape/internal/markdown"
+	"github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/results"
-	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/snippet"
 	"github.com/shipshape/shipshape/internal/verify"
 )
 
 type configT = config.Config
-
-func resultsPath(cfg config.Config) string {
-	p := cfg.Verify.Results
-	if filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(cfg.Path(cfg.Source), p)
-}
 
 func runVerify(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "verify", "[flags]")
@@ -73,50 +61,44 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --pull=%s: want never, missing or always", errUsage, cfg.Verify.Pull)
 	}
 	start := time.Now()
-	s, err := content.Load(cfg.Path(cfg.Source), content.Options{Drafts: true, Name: cfg.Source})
+	proj, err := project.Load(cfg, project.Options{Drafts: true})
 	if err != nil {
 		return err
 	}
-	all, ds := extract(s, cfg)
+	all, ds := proj.Snippets, proj.Diags
 	printDiags(e, ds)
 	pages := verify.Shard(all, shardK, shardN)
-	path := resultsPath(cfg)
-	store, err := results.Load(path)
-	if err != nil {
-		return err
-	}
+	path, store := proj.ResultsPath, proj.Results
 	var log io.Writer = e.stderr
 	if isTerminal(e.stderr) && os.Getenv("CI") == "" {
 		log = newProgress(e.stderr, countRunnable(pages))
 	}
 	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: log, Pull: cfg.Verify.Pull}
-	if verify.Stale(pages, store, *force) > 0 {
-		eng, err := runner.Connect(ctx)
-		if err != nil {
-			return err
-		}
-		defer eng.Close()
-		if n, err := eng.Sweep(ctx, ""); err == nil && n > 0 {
-			fmt.Fprintf(e.stderr, "removed %d leftovers of earlier runs\n", n)
-		}
+	// The engine is asked even when every result matches by hash: it tells
+	// whether the images they ran on are still the same. Only then may it
+	// be missing, and the output says that image IDs were not re-checked.
+	eng, release, err := connect(ctx, e.stderr)
+	ran := true // whether anything of this run may be left to sweep
+	switch {
+	case err == nil:
 		defer func() {
-			cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			_, _ = eng.Sweep(cctx, eng.RunID)
+			if ran {
+				release()
+			} else {
+				eng.Close()
+			}
 		}()
 		opt.Engine, opt.EngineVersion = eng, eng.Version
+	case verify.Stale(pages, store, *force) > 0:
+		return err
+	default:
+		fmt.Fprintln(e.stderr, noEngineNote)
 	}
 	rep := verify.Run(ctx, pages, store, opt)
 	if p, ok := log.(*progress); ok {
 		p.done()
 	}
-	keep := map[string]bool{}
-	for _, p := range all {
-		for _, sn := range p {
-			keep[sn.Hash] = true
-		}
-	}
-	store.Prune(keep)
+	store.Prune(proj.Keep())
 	if err := store.Save(path); err != nil {
 		return err
 	}
@@ -127,6 +109,8 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 			cached++
 		}
 	}
+	// A warm run that only inspected images created nothing to sweep.
+	ran = cached < len(rep.Items) || ctx.Err() != nil
 	fmt.Fprintf(e.stderr, "%s: %d passed, %d failed, %d expected-fail, %d skipped, %d infra-error (%d cached) in %s; results in %s\n",
 		plural(len(rep.Items), "example"), c[results.Passed], c[results.Failed], c[results.ExpectedFail],
 		c[results.Skipped], c[results.Infra], cached, time.Since(start).Round(time.Millisecond), path)
@@ -150,23 +134,6 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%d errors in content", ds.Errors())
 	}
 	return rep.Err()
-}
-
-// extract lists each page's snippets, in page order.
-func extract(s *content.Site, cfg config.Config) ([][]snippet.Snippet, diag.List) {
-	md := markdown.New(markdown.Options{})
-	ds := append(diag.List(nil), s.Diags...)
-	var pages [][]snippet.Snippet
-	for _, p := range s.Pages {
-		doc := md.Parse(p.Body)
-		sn, d := snippet.Extract(p.File, doc, p.Body, p.BodyLine, cfg.MapImage, cfg.Verify.Image)
-		ds = append(ds, d...)
-		for i := range sn {
-			ds = append(ds, snippet.Include(&sn[i], cfg.ReadFile, cfg.MapImage)...)
-		}
-		pages = append(pages, sn)
-	}
-	return pages, ds
 }
 
 func countRunnable(pages [][]snippet.Snippet) int {

@@ -44,8 +44,10 @@ type Config struct {
 
 // Verify holds the defaults for running examples.
 type Verify struct {
-	Image        string   `toml:"image"`
-	Timeout      Duration `toml:"timeout"`
+	Image   string   `toml:"image"`
+	Timeout Duration `toml:"timeout"`
+	// BuildTimeout bounds one {build} block's image build.
+	BuildTimeout Duration `toml:"build_timeout"`
 	Memory       string   `toml:"memory"`
 	Pids         int64    `toml:"pids"`
 	CPUs         float64  `toml:"cpus"`
@@ -86,6 +88,7 @@ func Default() Config {
 		Verify: Verify{
 			Image:        "busybox",
 			Timeout:      Duration{60 * time.Second},
+			BuildTimeout: Duration{5 * time.Minute},
 			Memory:       "512m",
 			Pids:         512,
 			CPUs:         1,

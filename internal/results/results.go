@@ -24,10 +24,36 @@ const (
 	Infra        Status = "infra-error"   // the engine or an image was not there
 )
 
+// Proof is what a passing result proved.
+type Proof string
+
+const (
+	ProofRan      Proof = "ran"       // ran in a container
+	ProofBuilt    Proof = "built"     // built as a Dockerfile
+	ProofBuiltRan Proof = "built+ran" // built, then its image ran
+	ProofChecked  Proof = "checked"   // checked in its image (py_compile, nginx -t)
+)
+
+// Badge is what a block's badge says: the one vocabulary of the site's
+// badges (data-status), the proof page and the page summaries.
+type Badge string
+
+const (
+	BadgeRan          Badge = "ran"
+	BadgeBuilt        Badge = "built"
+	BadgeBuiltRan     Badge = "built-ran"
+	BadgeExpectedFail Badge = "expected-fail"
+	BadgeChecked      Badge = "checked" // by verify in its image, or statically
+	BadgeFailed       Badge = "failed"
+	BadgeSkipped      Badge = "skipped"
+	BadgeNotVerified  Badge = "not-verified" // runnable, with no fresh result
+	BadgeNotRun       Badge = "not-run"      // not an example verify runs
+)
+
 // Result is one snippet's latest verification.
 type Result struct {
 	Status   Status `json:"status"`
-	Proof    string `json:"proof,omitempty"` // what was proven: "ran", "built", "built+ran", "checked"
+	Proof    Proof  `json:"proof,omitempty"` // what was proven
 	Kind     string `json:"kind,omitempty"`
 	File     string `json:"file"`
 	Line     int    `json:"line"`
@@ -41,11 +67,9 @@ type Result struct {
 	Image      string `json:"image,omitempty"`     // the reference as written in the docs
 	ImageRun   string `json:"image_run,omitempty"` // the local reference that really ran
 	ImageID    string `json:"image_id,omitempty"`
-	// Key digests what the result depended on beyond the snippet's hash:
-	// the files it saw and, in a page session, every block before it.
-	Key string `json:"key,omitempty"`
-	// Images are the other images the example used (in a page session, the
-	// images its commands ran or built from), by local reference → ID.
+	// Images are the other images the example used (a build's earlier FROM
+	// images; in a page session, the images its commands ran, built from or
+	// started as Compose services), by local reference → ID.
 	Images map[string]string `json:"images,omitempty"`
 	At     string            `json:"at"` // RFC 3339, UTC
 }
@@ -97,6 +121,54 @@ func (f *File) Lookup(hash string) (Result, bool) {
 	}
 	r, ok := f.Results[hash]
 	return r, ok
+}
+
+// ImageIDs tells the current ID of a local image reference, as the engine
+// answers it ("" for an image that is not there). ok is false when it
+// cannot tell: no engine is reachable.
+type ImageIDs func(ref string) (id string, ok bool)
+
+// Fresh is the one rule for "still proven", used by verify, build, serve,
+// the proof page and the page summaries, for a result looked up by the
+// snippet's hash, which covers everything textual its outcome depends on
+// (code, attributes, kind, the page files it reads, the image map entry,
+// the verifier version); it stays fresh while every image it ran on is
+// still the same image. With ids nil (no engine), image IDs are not
+// re-checked and the stored result counts.
+func Fresh(r Result, ids ImageIDs) bool {
+	if ids == nil {
+		return true
+	}
+	for ref, want := range r.Dependencies() {
+		if got, known := ids(ref); known && got != want {
+			return false
+		}
+	}
+	return true
+}
+
+// Proven looks a snippet's hash up and applies Fresh.
+func (f *File) Proven(hash string, ids ImageIDs) (Result, bool) {
+	r, ok := f.Lookup(hash)
+	if !ok || !Fresh(r, ids) {
+		return Result{}, false
+	}
+	return r, true
+}
+
+// Dependencies lists every image the result ran on, by local reference → ID.
+func (r Result) Dependencies() map[string]string {
+	if r.ImageID == "" && len(r.Images) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(r.Images)+1)
+	for k, v := range r.Images {
+		m[k] = v
+	}
+	if r.ImageRun != "" && r.ImageID != "" {
+		m[r.ImageRun] = r.ImageID
+	}
+	return m
 }
 
 // Prune drops results whose hash is not in keep, so the file describes

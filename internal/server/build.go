@@ -12,6 +12,7 @@ import (
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
+	loadstep "github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/site"
 )
@@ -21,11 +22,7 @@ func (s *Server) resultsPath(cfg config.Config) string {
 	if s.opt.Results != nil {
 		return s.opt.Results(cfg)
 	}
-	p := cfg.Verify.Results
-	if filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(cfg.Path(cfg.Source), p)
+	return loadstep.ResultsPath(cfg)
 }
 
 // snapshot is one rendering of the whole site and what the server keeps

@@ -19,6 +19,8 @@ import (
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/highlight"
 	"github.com/shipshape/shipshape/internal/markdown"
+	"github.com/shipshape/shipshape/internal/project"
+	"github.com/shipshape/shipshape/internal/snippet"
 	theme "github.com/shipshape/shipshape/themes/default"
 )
 
@@ -65,6 +67,17 @@ func (b *builder) page(p *content.Page, idx int) *pageResult {
 	r := &pageResult{file: strings.TrimPrefix(p.URL, "/") + "index.html"}
 	doc := b.md.Parse(p.Body)
 	doc.AddMeta("\x00page", p)
+	sn, ok := b.opt.Snippets[p.File]
+	if !ok {
+		var ds diag.List
+		sn, ds = project.Page(b.opt.Config, p, doc)
+		r.diags = append(r.diags, ds...)
+	}
+	byLine := make(map[int]snippet.Snippet, len(sn))
+	for _, s := range sn {
+		byLine[s.Line] = s
+	}
+	doc.AddMeta("\x00snippets", byLine)
 	marks := map[string]int{} // filled by code() while rendering
 	doc.AddMeta("\x00marks", marks)
 	for _, l := range markdown.Links(doc, p.Body) {

@@ -62,7 +62,7 @@ func TestMarkFor(t *testing.T) {
 		s    snippet.Snippet
 		r    results.Result
 		ok   bool
-		want string
+		want results.Badge
 	}{
 		{"runnable without a result", run, results.Result{}, false, "not-verified"},
 		{"ran", run, results.Result{Status: results.Passed, Proof: "ran"}, true, "ran"},

@@ -33,7 +33,17 @@ import (
 type Options struct {
 	Config  config.Config
 	Results *results.File
-	Out     string // output folder; replaced whole on success (Build only)
+	// Snippets are each page's code blocks by page File, as project.Load
+	// made them; a page not listed (one the preview server reloaded) is
+	// extracted with project.Page while it renders.
+	Snippets map[string][]snippet.Snippet
+	// Images answers the current image IDs, so that a result whose image
+	// changed loses its badge; nil when no engine is reachable.
+	Images results.ImageIDs
+	// Diags are the code-block diagnostics of the load step that made
+	// Snippets, reported and counted with the site's own.
+	Diags diag.List
+	Out   string // output folder; replaced whole on success (Build only)
 
 	// LinkWarnings turns broken links from errors into warnings, so that the
 	// build still succeeds (build --no-link-errors).
@@ -102,7 +112,7 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 		ids:      make(map[string]map[string]bool, len(s.Pages)),
 		b:        b,
 	}
-	ds := append(diag.List(nil), s.Diags...)
+	ds := append(append(diag.List(nil), s.Diags...), opt.Diags...)
 	res := make([]*pageResult, len(s.Pages))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -457,7 +467,7 @@ func relRoot(url string) string {
 
 // mark is the badge a block gets from its result.
 type mark struct {
-	Status string // data-status value
+	Status results.Badge // data-status value
 	Label  string
 	Title  string
 }
@@ -470,16 +480,16 @@ func markFor(s snippet.Snippet, r results.Result, ok bool) mark {
 		if reason == "" {
 			reason = "marked {skip}"
 		}
-		return mark{"skipped", "not run", reason}
+		return mark{results.BadgeSkipped, "not run", reason}
 	case runnable && !ok:
-		return mark{"not-verified", "not verified", "no result for this code: run shipshape verify"}
+		return mark{results.BadgeNotVerified, "not verified", "no result for this code: run shipshape verify"}
 	case !runnable && ok && r.Status == results.Passed:
 		// verify checked it in a container (python -m py_compile, nginx -t)
-		return mark{"checked", "checked", fmt.Sprintf("checked in %s by shipshape verify", r.ImageRun)}
+		return mark{results.BadgeChecked, "checked", fmt.Sprintf("checked in %s by shipshape verify", r.ImageRun)}
 	case !runnable && ok && r.Status == results.Failed:
-		return mark{"failed", "failed", r.Reason}
+		return mark{results.BadgeFailed, "failed", r.Reason}
 	case !runnable:
-		return mark{"not-run", "not run", "this block is not run by shipshape verify"}
+		return mark{results.BadgeNotRun, "not run", "this block is not run by shipshape verify"}
 	}
 	when := ""
 	if t := r.Time(); !t.IsZero() {
@@ -496,48 +506,50 @@ func markFor(s snippet.Snippet, r results.Result, ok bool) mark {
 	switch r.Status {
 	case results.Passed:
 		switch r.Proof {
-		case "built":
-			return mark{"built", "built", "built" + engine + when + img}
-		case "built+ran":
-			return mark{"built-ran", "built and ran", "built and ran" + engine + when + img}
+		case results.ProofBuilt:
+			return mark{results.BadgeBuilt, "built", "built" + engine + when + img}
+		case results.ProofBuiltRan:
+			return mark{results.BadgeBuiltRan, "built and ran", "built and ran" + engine + when + img}
 		}
-		return mark{"ran", "ran", "ran" + engine + when + img}
+		return mark{results.BadgeRan, "ran", "ran" + engine + when + img}
 	case results.ExpectedFail:
-		return mark{"expected-fail", "fails as intended", r.Reason + engine + when}
+		return mark{results.BadgeExpectedFail, "fails as intended", r.Reason + engine + when}
 	case results.Skipped:
-		return mark{"skipped", "not run", r.Reason}
+		return mark{results.BadgeSkipped, "not run", r.Reason}
 	case results.Infra:
-		return mark{"not-verified", "not verified", r.Reason}
+		return mark{results.BadgeNotVerified, "not verified", r.Reason}
 	}
-	return mark{"failed", "failed", r.Reason + engine + when}
+	return mark{results.BadgeFailed, "failed", r.Reason + engine + when}
 }
 
 // code renders one code block with its badge, highlighted code and, when a
 // result has output, the captured output.
 func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error {
 	p, _ := doc.Meta()["\x00page"].(*content.Page)
+	byLine, _ := doc.Meta()["\x00snippets"].(map[int]snippet.Snippet)
 	if p == nil {
 		return nil
 	}
-	cfg := b.opt.Config
-	s, ds := snippet.FromBlock(p.File, blk, p.BodyLine, cfg.MapImage, cfg.Verify.Image)
-	ds = append(ds, snippet.Include(&s, cfg.ReadFile, cfg.MapImage)...)
-	for _, d := range ds {
-		b.addDiag(d)
+	line := blk.Line + p.BodyLine - 1
+	s, found := byLine[line]
+	if !found {
+		// Every block the hook sees was listed by markdown.Blocks; this is
+		// a safety net that renders the code without a result.
+		s = snippet.Snippet{File: p.File, Line: line, Code: string(blk.Code), Kind: snippet.Text}
 	}
-	r, ok := b.opt.Results.Lookup(s.Hash)
+	r, ok := b.opt.Results.Proven(s.Hash, b.opt.Images)
 	m := markFor(s, r, ok)
 	var findings diag.List
-	if m.Status == "not-run" {
+	if m.Status == results.BadgeNotRun {
 		cr := b.opt.Cache.check(s)
 		findings = cr.Findings
 		if cr.Status == check.Passed || cr.Status == check.Warned || cr.Status == check.ExpectedFail {
-			m = mark{"checked", "checked", "checked without running: " + cr.Checked}
+			m = mark{results.BadgeChecked, "checked", "checked without running: " + cr.Checked}
 		}
 	}
 	b.mu.Lock()
 	b.snippets++
-	b.marks[m.Status]++
+	b.marks[string(m.Status)]++
 	b.mu.Unlock()
 	if pm, ok := doc.Meta()["\x00marks"].(map[string]int); ok {
 		pm[pageMark(s, m.Status)]++
@@ -583,18 +595,18 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 }
 
 // pageMark is how a block counts in its page's summary.
-func pageMark(s snippet.Snippet, status string) string {
+func pageMark(s snippet.Snippet, status results.Badge) string {
 	switch status {
-	case "ran", "built", "built-ran", "expected-fail":
+	case results.BadgeRan, results.BadgeBuilt, results.BadgeBuiltRan, results.BadgeExpectedFail:
 		return "ran"
-	case "not-run":
+	case results.BadgeNotRun:
 		switch s.Kind {
 		case snippet.Text, snippet.Output, snippet.Diagram:
 			return "not code"
 		}
 		return "not run"
 	}
-	return strings.ReplaceAll(status, "-", " ")
+	return strings.ReplaceAll(string(status), "-", " ")
 }
 
 // blockSummary says what happened to a page's blocks: "14 blocks: 6 ran,

@@ -63,8 +63,8 @@ func Extract(file string, doc *ast.Document, src []byte, bodyLine int, images Im
 	return out, ds
 }
 
-// FromBlock builds one snippet; the site's render hook calls it for the same
-// block so the hash it looks results up by is the one verify stored.
+// FromBlock builds one snippet, with the hash of the block taken alone;
+// Seal then adds what it reads from its page (project.Page does both).
 func FromBlock(file string, b markdown.Block, bodyLine int, images ImageMapper, defaultImage string) (Snippet, diag.List) {
 	var ds diag.List
 	line := b.Line + bodyLine - 1
@@ -121,19 +121,26 @@ func (s Snippet) InSession() bool {
 // pages are two results, not one that each page's run overwrites.
 func (s Snippet) PageBound() bool { return s.Action == Build || s.InSession() }
 
-// Hash is the one definition of a snippet's identity: the verifier version,
-// the code, the behaviour attributes, the kind and the image that will run.
-// Where the block's position, title or highlighting changes, the hash does
-// not; where anything that changes the outcome changes, it does.
+// Hash is a block's identity taken alone: the verifier version, the code,
+// the behaviour attributes, the kind and the local images it will run (the
+// image map entry its reference resolves to; for a build, every mapped FROM
+// image). Where the block's position, title or highlighting changes, the
+// hash does not; where anything that changes the outcome changes, it does.
+// Seal adds what a block reads from its page; the image IDs behind the
+// local references are checked when a result is reused (results.Fresh).
 func Hash(s Snippet, images ImageMapper) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "shipshape %s\n", Version)
 	fmt.Fprintf(h, "kind=%s\naction=%s\n", s.Kind, s.Action)
-	img := s.Image
+	img := s.RunImage()
 	if img != "" && images != nil {
 		img = images(img)
 	}
 	fmt.Fprintf(h, "image=%s\n", img)
+	if s.Action == Build {
+		_, bases := RewriteFrom(s.Code, images)
+		fmt.Fprintf(h, "from=%s\n", strings.Join(bases, " "))
+	}
 	if s.PageBound() {
 		fmt.Fprintf(h, "page=%s\n", s.File)
 	}

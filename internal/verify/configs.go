@@ -20,17 +20,6 @@ func Checked(s snippet.Snippet) bool {
 	return s.Action == snippet.None && (s.Kind == snippet.Python || s.Kind == snippet.Nginx)
 }
 
-// checkImage is the image a checked block is written for.
-func checkImage(s snippet.Snippet) string {
-	if img := s.Attrs["image"]; img != "" {
-		return img
-	}
-	if s.Kind == snippet.Nginx {
-		return "nginx"
-	}
-	return "python:3"
-}
-
 var (
 	pyLineRe    = regexp.MustCompile(`File "[^"]*", line (\d+)`)
 	nginxLineRe = regexp.MustCompile(`in /[^ ]*(?:snippet\.conf|nginx\.conf):(\d+)`)
@@ -63,7 +52,7 @@ func upstreamHosts(conf string) []string {
 // of its image, with the block's line numbers mapped to the page.
 func check(ctx context.Context, s snippet.Snippet, images *imageCache, opt Options) results.Result {
 	r := base(s, opt)
-	r.Image = checkImage(s)
+	r.Image = s.RunImage()
 	r.ImageRun = opt.Config.MapImage(r.Image)
 	if opt.Engine == nil {
 		return infra(r, runner.ErrNoEngine)

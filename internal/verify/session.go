@@ -2,10 +2,7 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -26,44 +23,6 @@ var _ Sessions = (*runner.Engine)(nil)
 // commands drive the engine: a console block with {run}, a shell block with
 // {run} and no image, or any {run session} block.
 func InSession(s snippet.Snippet) bool { return s.InSession() }
-
-// sessionKeys gives each session block a key covering every file block and
-// session block before it on the page: a change earlier in the page re-runs
-// the session.
-func sessionKeys(page []snippet.Snippet) map[int]string {
-	keys := map[int]string{}
-	h := sha256.New()
-	for i, s := range page {
-		if s.Attrs["file"] != "" || InSession(s) {
-			fmt.Fprintf(h, "%s\n", s.Hash)
-			if s.Attrs["file"] != "" {
-				fmt.Fprintf(h, "%s\x00%s\x00", s.Attrs["file"], s.Code)
-			}
-		}
-		if InSession(s) {
-			keys[i] = hex.EncodeToString(h.Sum(nil))[:20]
-		}
-	}
-	return keys
-}
-
-// filesKey digests a build's context files.
-func filesKey(files map[string][]byte) string {
-	if len(files) == 0 {
-		return ""
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		fmt.Fprintf(h, "%s\x00%d\x00", n, len(files[n]))
-		h.Write(files[n])
-	}
-	return hex.EncodeToString(h.Sum(nil))[:20]
-}
 
 // pageSession runs a page's session blocks in order in one session.
 type pageSession struct {
@@ -101,7 +60,7 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 	p.s, p.err = ss.StartSession(ctx, runner.SessionSpec{
 		Image: cfg.Verify.SessionImage, Limits: lim, MapImage: mapImage, Network: network,
 		Dockerfile: func(df string) string {
-			out, bases := RewriteFrom(df, cfg.MapImage)
+			out, bases := snippet.RewriteFrom(df, cfg.MapImage)
 			for _, b := range bases {
 				p.use(b)
 			}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,6 +150,30 @@ type imageCache struct {
 	pull string
 	mu   sync.Mutex
 	ids  map[string]imageAnswer
+	seen map[string]string // inspected for freshness, without pulling
+}
+
+// ids answers image IDs for freshness checks: an inspection per distinct
+// image, never a pull; nil without an engine, which means "not checked".
+func (c *imageCache) checker(ctx context.Context, e Engine) results.ImageIDs {
+	if e == nil {
+		return nil
+	}
+	return func(ref string) (string, bool) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if a, ok := c.seen[ref]; ok {
+			return a, true
+		}
+		if c.seen == nil {
+			c.seen = map[string]string{}
+		}
+		// A missing image, or one the engine cannot inspect, is not the
+		// image the result ran on: "" never equals a stored ID.
+		id, _ := e.ImageID(ctx, ref)
+		c.seen[ref] = id
+		return id, true
+	}
 }
 
 func (c *imageCache) get(ctx context.Context, e Engine, ref string) (string, error) {
@@ -177,26 +200,22 @@ func (c *imageCache) get(ctx context.Context, e Engine, ref string) (string, err
 func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File, images *imageCache, opt Options, mu *sync.Mutex) []Item {
 	files := map[string][]byte{}
 	var items []Item
-	keys := sessionKeys(page)
 	rerun := false
 	network := false
-	for i, s := range page {
+	for _, s := range page {
 		if !InSession(s) {
 			continue
 		}
 		if n := s.Attrs["network"]; n != "" && n != "none" {
 			network = true
 		}
-		mu.Lock()
-		prev, ok := store.Lookup(s.Hash)
-		mu.Unlock()
-		if !ok || opt.Force || prev.Key != keys[i] || !reusable(ctx, prev, opt, images) {
+		if _, ok := reuse(ctx, s, store, images, opt, mu); !ok {
 			rerun = true
 		}
 	}
 	sess := &pageSession{opt: opt, images: images}
 	defer sess.close()
-	for i, s := range page {
+	for _, s := range page {
 		if name := s.Attrs["file"]; name != "" && s.Action != snippet.Build {
 			files[name] = []byte(s.Code)
 		}
@@ -206,15 +225,10 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		if ctx.Err() != nil {
 			return items
 		}
-		mu.Lock()
-		prev, ok := store.Lookup(s.Hash)
-		mu.Unlock()
 		inSession := InSession(s)
-		fresh := ok && !opt.Force && reusable(ctx, prev, opt, images)
-		if inSession {
-			fresh = fresh && !rerun && prev.Key == keys[i]
-		} else if s.Action == snippet.Build {
-			fresh = fresh && prev.Key == filesKey(files)
+		prev, fresh := reuse(ctx, s, store, images, opt, mu)
+		if inSession && rerun {
+			fresh = false
 		}
 		if fresh {
 			addBuildFile(files, s)
@@ -223,22 +237,18 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 			continue
 		}
 		var r results.Result
-		if inSession {
+		switch {
+		case inSession:
 			r = base(s, opt)
 			if opt.Engine == nil {
 				r = infra(r, runner.ErrNoEngine)
 			} else {
 				r = sess.run(ctx, s, files, r, network)
 			}
-			r.Key = keys[i]
-		} else if Checked(s) {
+		case Checked(s):
 			r = check(ctx, s, images, opt)
-		} else {
-			key := filesKey(files)
+		default:
 			r = one(ctx, s, files, images, opt)
-			if s.Action == snippet.Build {
-				r.Key = key
-			}
 		}
 		addBuildFile(files, s)
 		mu.Lock()
@@ -248,6 +258,27 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		logf(opt.Log, s, r, false)
 	}
 	return items
+}
+
+// reuse returns the stored result of a snippet when it may stand for a new
+// run: results.Fresh says it still proves the snippet, and it was neither
+// a failure nor an infrastructure error, which are tried again on every run
+// (an author who fixed the machine should not have to --force).
+func reuse(ctx context.Context, s snippet.Snippet, store *results.File, images *imageCache, opt Options, mu *sync.Mutex) (results.Result, bool) {
+	if opt.Force {
+		return results.Result{}, false
+	}
+	mu.Lock()
+	prev, ok := store.Lookup(s.Hash)
+	mu.Unlock()
+	if !ok || retried(prev) {
+		return prev, false
+	}
+	return prev, results.Fresh(prev, images.checker(ctx, opt.Engine))
+}
+
+func retried(r results.Result) bool {
+	return r.Status == results.Infra || r.Status == results.Failed
 }
 
 // addBuildFile puts a {build file=NAME} block into the page's files once it
@@ -262,26 +293,6 @@ func addBuildFile(files map[string][]byte, s snippet.Snippet) {
 func base(s snippet.Snippet, opt Options) results.Result {
 	return results.Result{Kind: string(s.Kind), File: s.File, Line: s.Line, Engine: opt.EngineVersion,
 		At: opt.Now().UTC().Format(time.RFC3339)}
-}
-
-// reusable: a stored result counts when it was not an infrastructure error
-// and the image it ran is still the image the reference names.
-func reusable(ctx context.Context, prev results.Result, opt Options, images *imageCache) bool {
-	// Failures are tried again on every run: an author who fixed the
-	// machine (an image, the engine) should not have to --force.
-	if prev.Status == results.Infra || prev.Status == results.Failed {
-		return false
-	}
-	if prev.ImageRun == "" || prev.ImageID == "" || opt.Engine == nil {
-		return true
-	}
-	for ref, want := range prev.Images {
-		if id, err := images.get(ctx, opt.Engine, ref); err != nil || id != want {
-			return false
-		}
-	}
-	id, err := images.get(ctx, opt.Engine, prev.ImageRun)
-	return err == nil && id == prev.ImageID
 }
 
 func logf(w io.Writer, s snippet.Snippet, r results.Result, cached bool) {
@@ -322,10 +333,7 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 	}
 	switch s.Action {
 	case snippet.Run:
-		r.Image = s.Image
-		if s.Kind == snippet.Python && s.Attrs["image"] == "" {
-			r.Image = "python:3"
-		}
+		r.Image = s.RunImage()
 		r.ImageRun = cfg.MapImage(r.Image)
 		if _, err := images.get(ctx, opt.Engine, r.ImageRun); err != nil {
 			return infra(r, err)
@@ -347,26 +355,34 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 		fill(&r, out)
 		judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
 	case snippet.Build:
-		df, bases := RewriteFrom(s.Code, cfg.MapImage)
+		df, bases := snippet.RewriteFrom(s.Code, cfg.MapImage)
 		for _, b := range bases {
 			if _, err := images.get(ctx, opt.Engine, b); err != nil {
-				r.Image, r.ImageRun = firstWritten(s.Code), b
+				r.Image, r.ImageRun = snippet.FirstFrom(s.Code), b
 				return infra(r, err)
 			}
 		}
-		r.Image = firstWritten(s.Code)
+		r.Image = snippet.FirstFrom(s.Code)
 		baseID := ""
 		if len(bases) > 0 {
-			// A build's image ID is that of its final base: when the base
-			// changes, the stored result no longer counts.
+			// A build's image ID is that of its final base; earlier stages'
+			// bases go in Images: when any changes, the result is stale.
 			r.ImageRun = bases[len(bases)-1]
 			baseID, _ = images.get(ctx, opt.Engine, r.ImageRun)
+			for _, b := range bases[:len(bases)-1] {
+				if id, err := images.get(ctx, opt.Engine, b); err == nil && b != r.ImageRun {
+					if r.Images == nil {
+						r.Images = map[string]string{}
+					}
+					r.Images[b] = id
+				}
+			}
 		}
 		ctxFiles := map[string][]byte{}
 		for k, v := range files {
 			ctxFiles[k] = v
 		}
-		bo, err := opt.Engine.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df), Files: ctxFiles, Timeout: 5 * time.Minute, Memory: lim.Memory})
+		bo, err := opt.Engine.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df), Files: ctxFiles, Timeout: cfg.Verify.BuildTimeout.Duration, Memory: lim.Memory})
 		if err != nil {
 			return infra(r, err)
 		}
@@ -512,40 +528,6 @@ func parseBytes(s string) (int64, error) {
 	return n * mult, nil
 }
 
-var fromRe = regexp.MustCompile(`(?im)^(\s*FROM\s+(?:--\S+\s+)*)(\S+)(.*)$`)
-var syntaxRe = regexp.MustCompile(`(?im)^#\s*syntax\s*=.*$`)
-
-// RewriteFrom maps every FROM image through the image map (stage names are
-// left alone) and drops "# syntax=" lines, which would make the engine
-// contact a registry. It returns the new Dockerfile and the mapped images.
-func RewriteFrom(df string, mapImage func(string) string) (string, []string) {
-	stages := map[string]bool{}
-	var bases []string
-	df = syntaxRe.ReplaceAllString(df, "")
-	df = fromRe.ReplaceAllStringFunc(df, func(line string) string {
-		m := fromRe.FindStringSubmatch(line)
-		img, rest := m[2], m[3]
-		if f := strings.Fields(rest); len(f) >= 2 && strings.EqualFold(f[0], "as") {
-			defer func() { stages[strings.ToLower(f[1])] = true }()
-		}
-		if stages[strings.ToLower(img)] || strings.EqualFold(img, "scratch") || strings.Contains(img, "$") {
-			return line
-		}
-		mapped := mapImage(img)
-		bases = append(bases, mapped)
-		return m[1] + mapped + rest
-	})
-	return df, bases
-}
-
-func firstWritten(df string) string {
-	m := fromRe.FindStringSubmatch(df)
-	if m == nil {
-		return ""
-	}
-	return m[2]
-}
-
 func lastLines(s string, n int) string {
 	ls := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(ls) > n {
@@ -554,31 +536,21 @@ func lastLines(s string, n int) string {
 	return strings.Join(ls, "\n") + "\n"
 }
 
-// Stale counts the runnable snippets that cannot reuse a stored result, by
-// the same rules as Run but without asking the engine: when it is zero, a
-// re-verify needs no engine at all.
+// Stale counts the runnable snippets with no stored result that may be
+// reused, by hash alone (image IDs need an engine): when it is zero, a
+// re-verify can do without an engine, saying that image IDs were not
+// re-checked.
 func Stale(pages [][]snippet.Snippet, store *results.File, force bool) int {
 	n := 0
 	for _, page := range pages {
-		files := map[string][]byte{}
-		keys := sessionKeys(page)
-		for i, s := range page {
-			if name := s.Attrs["file"]; name != "" && s.Action != snippet.Build {
-				files[name] = []byte(s.Code)
-			}
+		for _, s := range page {
 			if s.Action != snippet.Run && s.Action != snippet.Build && !Checked(s) {
 				continue
 			}
 			prev, ok := store.Lookup(s.Hash)
-			switch {
-			case force || !ok || prev.Status == results.Infra || prev.Status == results.Failed:
-				n++
-			case InSession(s) && prev.Key != keys[i]:
-				n++
-			case s.Action == snippet.Build && prev.Key != filesKey(files):
+			if force || !ok || retried(prev) {
 				n++
 			}
-			addBuildFile(files, s)
 		}
 	}
 	return n

@@ -1,0 +1,135 @@
+// Package project loads a site once for every command: its pages, their
+// snippets with includes resolved and identities sealed, the diagnostics
+// and the stored results.
+package project
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"github.com/yuin/goldmark/ast"
+
+	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/markdown"
+	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// Project is a loaded site.
+type Project struct {
+	Config config.Config
+	Site   *content.Site
+	// Snippets[i] are the code blocks of Site.Pages[i], in order.
+	Snippets [][]snippet.Snippet
+	// Diags are the content diagnostics (Site.Diags) followed by those of
+	// the code blocks.
+	Diags       diag.List
+	Results     *results.File
+	ResultsPath string
+}
+
+// Options change what Load keeps.
+type Options struct {
+	Drafts bool // keep pages with draft: true
+}
+
+// Load reads the content folder of cfg, extracts every page's snippets and
+// reads the results file.
+func Load(cfg config.Config, opt Options) (*Project, error) {
+	s, err := content.Load(cfg.Path(cfg.Source), content.Options{Drafts: opt.Drafts, Name: cfg.Source})
+	if err != nil {
+		return nil, err
+	}
+	p := FromSite(cfg, s)
+	p.ResultsPath = ResultsPath(cfg)
+	p.Results, err = results.Load(p.ResultsPath)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// FromSite extracts the snippets of pages already loaded (check reads
+// single Markdown files this way). Results are empty.
+func FromSite(cfg config.Config, s *content.Site) *Project {
+	p := &Project{Config: cfg, Site: s, Results: results.New(), Snippets: make([][]snippet.Snippet, len(s.Pages))}
+	p.Diags = append(p.Diags, s.Diags...)
+	md := markdown.New(markdown.Options{})
+	for i, pg := range s.Pages {
+		sn, ds := Page(cfg, pg, md.Parse(pg.Body))
+		p.Snippets[i] = sn
+		p.Diags = append(p.Diags, ds...)
+	}
+	return p
+}
+
+// Page lists one page's snippets from its parsed body: extracted, includes
+// read, and sealed, so that each hash covers what the block reads from its
+// page. It is the only place snippets are made; the site renders from it.
+func Page(cfg config.Config, p *content.Page, doc ast.Node) ([]snippet.Snippet, diag.List) {
+	d, ok := doc.(*ast.Document)
+	if !ok {
+		return nil, nil
+	}
+	sn, ds := snippet.Extract(p.File, d, p.Body, p.BodyLine, cfg.MapImage, cfg.Verify.Image)
+	for i := range sn {
+		ds = append(ds, snippet.Include(&sn[i], cfg.ReadFile, cfg.MapImage)...)
+	}
+	snippet.Seal(sn, cfg.MapImage, Env(cfg))
+	return sn, ds
+}
+
+// Env digests what every page session sees of the configuration: the
+// session image and the whole image map, through which its commands reach
+// images.
+func Env(cfg config.Config) string {
+	keys := make([]string, 0, len(cfg.Images))
+	for k := range cfg.Images {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	fmt.Fprintf(h, "session=%s\ndefault=%s\n", cfg.Verify.SessionImage, cfg.MapImage(""))
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%s\n", k, cfg.Images[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}
+
+// ResultsPath is where verify keeps its results: [verify] results,
+// relative to the content folder.
+func ResultsPath(cfg config.Config) string {
+	p := cfg.Verify.Results
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(cfg.Path(cfg.Source), p)
+}
+
+// BlockDiags are the diagnostics of the code blocks alone.
+func (p *Project) BlockDiags() diag.List { return p.Diags[len(p.Site.Diags):] }
+
+// ByFile maps each page's File to its snippets, for the site.
+func (p *Project) ByFile() map[string][]snippet.Snippet {
+	m := make(map[string][]snippet.Snippet, len(p.Snippets))
+	for i, pg := range p.Site.Pages {
+		m[pg.File] = p.Snippets[i]
+	}
+	return m
+}
+
+// Keep lists every snippet hash of the project, for results.Prune.
+func (p *Project) Keep() map[string]bool {
+	keep := map[string]bool{}
+	for _, pg := range p.Snippets {
+		for _, s := range pg {
+			keep[s.Hash] = true
+		}
+	}
+	return keep
+}

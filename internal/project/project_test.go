@@ -1,0 +1,59 @@
+package project
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/shipshape/shipshape/internal/config"
+)
+
+func write(t *testing.T, dir, rel, text string) {
+	t.Helper()
+	p := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLoad: includes are read before hashes are sealed, so a build that
+// copies an included file changes identity with the file, and the page
+// files, results path and diagnostics come out of one load.
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "examples/app.sh", "echo one\n")
+	write(t, dir, "content/index.md", "# P\n\n```sh {file=app.sh include=examples/app.sh}\n```\n\n"+
+		"```dockerfile {build}\nFROM busybox\nCOPY app.sh /\n```\n\n```sh {include=../outside}\n```\n")
+	load := func() *Project {
+		t.Helper()
+		cfg := config.Default()
+		cfg.Root = dir
+		p, err := Load(cfg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := load()
+	if got, want := p.ResultsPath, filepath.Join(dir, "content", ".shipshape-results.json"); got != want {
+		t.Errorf("ResultsPath = %q, want %q", got, want)
+	}
+	sn := p.ByFile()[p.Site.Pages[0].File]
+	if len(sn) != 3 || sn[0].Code != "echo one\n" {
+		t.Fatalf("got %d snippets, first code %q; want 3, the included file", len(sn), sn[0].Code)
+	}
+	if ds := p.BlockDiags(); len(ds) != 1 || ds[0].Line != 11 || ds[0].Rule != "include" {
+		t.Errorf("block diagnostics = %v, want one include error at line 11", ds)
+	}
+	write(t, dir, "examples/app.sh", "echo two\n")
+	after := load().Snippets[0]
+	if after[1].Hash == sn[1].Hash {
+		t.Errorf("the build's hash did not change with the included file it copies")
+	}
+	if after[2].Hash != sn[2].Hash {
+		t.Errorf("an unrelated block's hash changed")
+	}
+}

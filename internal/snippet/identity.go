@@ -1,0 +1,109 @@
+package snippet
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// RunImage is the image reference, as written, that a block runs or is
+// checked in: {image=…}, else the default for its kind. Builds run on their
+// FROM images instead (see Bases); blocks that run nothing have none.
+func (s Snippet) RunImage() string {
+	switch {
+	case s.Action == Run && s.Kind == Python && s.Attrs["image"] == "":
+		return "python:3"
+	case s.Action == Run:
+		return s.Image
+	case s.Action == None && (s.Kind == Python || s.Kind == Nginx):
+		if img := s.Attrs["image"]; img != "" {
+			return img
+		}
+		if s.Kind == Nginx {
+			return "nginx"
+		}
+		return "python:3"
+	}
+	return ""
+}
+
+// Seal gives every block of one page (in order) its final hash: Hash, and
+// for a block whose outcome depends on its page, what it reads there. A
+// build sees the page's earlier {file=} blocks; a session block sees every
+// earlier file and session block and the environment (env: the image map
+// and session image, as the caller digests them). Included project files
+// are in a block's Code by now, so they are covered too.
+func Seal(page []Snippet, images ImageMapper, env string) {
+	var files []string      // "name\x00code" of earlier {file=} blocks
+	session := sha256.New() // every file and session block so far
+	fmt.Fprintf(session, "env=%s\n", env)
+	for i := range page {
+		s := &page[i]
+		s.Hash = Hash(*s, images)
+		name := s.Attrs["file"]
+		if name != "" && s.Action != Build {
+			files = append(files, name+"\x00"+s.Code)
+		}
+		if name != "" || s.InSession() {
+			fmt.Fprintf(session, "%s\n%s\x00%s\x00", s.Hash, name, s.Code)
+		}
+		switch {
+		case s.InSession():
+			s.Hash = hex.EncodeToString(session.Sum(nil))[:20]
+		case s.Action == Build:
+			h := sha256.New()
+			fmt.Fprintf(h, "%s\n", s.Hash)
+			for _, f := range files {
+				fmt.Fprintf(h, "%d\x00%s", len(f), f)
+			}
+			s.Hash = hex.EncodeToString(h.Sum(nil))[:20]
+		}
+		if name != "" && s.Action == Build {
+			files = append(files, name+"\x00"+s.Code)
+		}
+	}
+}
+
+var (
+	fromRe   = regexp.MustCompile(`(?im)^(\s*FROM\s+(?:--\S+\s+)*)(\S+)(.*)$`)
+	syntaxRe = regexp.MustCompile(`(?im)^#\s*syntax\s*=.*$`)
+)
+
+// RewriteFrom is the one FROM scanner: it maps every FROM image of a
+// Dockerfile through mapImage (stage names, scratch and ${ARG} images are
+// left alone) and drops "# syntax=" lines, which would make the engine
+// contact a registry. It returns the new Dockerfile and the mapped images,
+// in order.
+func RewriteFrom(df string, mapImage func(string) string) (string, []string) {
+	stages := map[string]bool{}
+	var bases []string
+	df = syntaxRe.ReplaceAllString(df, "")
+	df = fromRe.ReplaceAllStringFunc(df, func(line string) string {
+		m := fromRe.FindStringSubmatch(line)
+		img, rest := m[2], m[3]
+		if f := strings.Fields(rest); len(f) >= 2 && strings.EqualFold(f[0], "as") {
+			defer func() { stages[strings.ToLower(f[1])] = true }()
+		}
+		if stages[strings.ToLower(img)] || strings.EqualFold(img, "scratch") || strings.Contains(img, "$") {
+			return line
+		}
+		mapped := img
+		if mapImage != nil {
+			mapped = mapImage(img)
+		}
+		bases = append(bases, mapped)
+		return m[1] + mapped + rest
+	})
+	return df, bases
+}
+
+// FirstFrom is the first FROM image of a Dockerfile as written, or "".
+func FirstFrom(df string) string {
+	m := fromRe.FindStringSubmatch(df)
+	if m == nil {
+		return ""
+	}
+	return m[2]
+}
