@@ -32,7 +32,7 @@ func testProxy(t *testing.T) *Proxy {
 func TestContainerPolicy(t *testing.T) {
 	cases := []struct {
 		name, body string
-		err        string                        // "" for allowed
+		err        string                                  // "" for allowed
 		check      func(p *Proxy, m map[string]any) string // what the rewrite must have done
 	}{
 		{"privileged", `{"Image":"x","HostConfig":{"Privileged":true}}`, "HostConfig.Privileged", nil},
