@@ -17,7 +17,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 )
 
-func testProxy(t *testing.T) *Proxy {
+func testProxy(t testing.TB) *Proxy {
 	p, err := newProxy("unix:///nonexistent/docker.sock", Policy{Labels: map[string]string{"run": "r1", "session": "s1"}, OwnerLabel: "session",
 		Network: "shipshape-s1", Memory: 64 << 20, Pids: 64,
 		MapImage: func(ref string) string { return strings.Replace(ref, "busybox:1.36", "local/busybox", 1) }})
