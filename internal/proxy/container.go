@@ -34,7 +34,7 @@ var createAllow = []string{
 	"HostConfig.PidMode", "HostConfig.ReadonlyRootfs", "HostConfig.SecurityOpt", "HostConfig.Tmpfs",
 	"HostConfig.ShmSize", "HostConfig.Init", "HostConfig.Mounts", "HostConfig.Isolation",
 	"HostConfig.CpuShares", "HostConfig.Memory", "HostConfig.NanoCpus", "HostConfig.MemoryReservation",
-	"HostConfig.MemorySwap", "HostConfig.PidsLimit", "HostConfig.CpusetCpus",
+	"HostConfig.MemorySwap", "HostConfig.PidsLimit", "HostConfig.CpusetCpus", "HostConfig.MemorySwappiness",
 	"NetworkingConfig.EndpointsConfig",
 }
 
@@ -497,10 +497,15 @@ func (p *Proxy) execCreate(w http.ResponseWriter, r *http.Request, a args) {
 	if !p.checkOwn(w, r, "containers", a.id) {
 		return
 	}
-	var e container.ExecCreateRequest
-	if !decodeBody(w, r, &e) {
+	// Detach is an older API's field the engine ignores; read and dropped.
+	var req struct {
+		container.ExecCreateRequest
+		Detach bool `json:",omitempty"`
+	}
+	if !decodeBody(w, r, &req) {
 		return
 	}
+	e := req.ExecCreateRequest
 	if e.Privileged {
 		refuse(w, "docker exec --privileged is %v", ErrPolicy)
 		return

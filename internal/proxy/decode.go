@@ -216,9 +216,11 @@ func fold(s string) string {
 // setFields lists the fields of v (a struct, through pointers) that are set
 // and that the allowlist does not name, by JSON path: what the proxy would
 // otherwise pass to the engine without having judged it. An allowed path
-// covers everything under it. A field is set when it is not Go's zero
-// value, so an empty but present list counts (MaskedPaths: [] means "mask
-// nothing").
+// covers everything under it. A field is set unless it is its type's zero,
+// an empty list or map, or a pointer to such a value (clients send all of
+// those for "not given"); for the paths in strictZero, where an empty list
+// means something (MaskedPaths: [] is "mask nothing"), only the zero is
+// unset.
 func setFields(v any, allow ...string) []string {
 	var out []string
 	var visit func(rv reflect.Value, at string)
@@ -253,7 +255,7 @@ func setFields(v any, allow ...string) []string {
 				visit(fv, p)
 				continue
 			}
-			if !fv.IsZero() {
+			if strictZero[p] && !fv.IsZero() || !isDefault(fv) {
 				out = append(out, p)
 			}
 		}
@@ -276,6 +278,31 @@ func under(p string, allow []string) bool {
 		if strings.HasPrefix(a, p+".") {
 			return true
 		}
+	}
+	return false
+}
+
+// strictZero are the fields whose empty value is not their default.
+var strictZero = map[string]bool{"HostConfig.MaskedPaths": true, "HostConfig.ReadonlyPaths": true}
+
+// isDefault reports whether a value says nothing: zero, empty, or a
+// pointer to or struct of such values.
+func isDefault(v reflect.Value) bool {
+	if v.IsZero() {
+		return true
+	}
+	switch v.Kind() {
+	case reflect.Slice, reflect.Map:
+		return v.Len() == 0
+	case reflect.Pointer:
+		return isDefault(v.Elem())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !isDefault(v.Field(i)) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }

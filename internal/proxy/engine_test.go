@@ -18,6 +18,12 @@ import (
 	"time"
 )
 
+const (
+	testRunLabel     = "test.shipshape-proxy.run"
+	testSessionLabel = "test.shipshape-proxy.session"
+	testForeignLabel = "test.shipshape-proxy.foreign"
+)
+
 // baseImage is the local image the hostile tests run; the lead's
 // .ci/images.sh builds it.
 const baseImage = "shipshape/busybox:latest"
@@ -92,13 +98,15 @@ func newEnv(t *testing.T) *env {
 	if err := os.WriteFile(filepath.Join(e.secretDir, "secret.txt"), []byte(e.secret), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	labels := map[string]string{"org.shipshape.run": "test-" + e.session, "org.shipshape.session": e.session}
+	// Label keys of the tests' own, so that a verifier's sweep on the shared
+	// engine does not take the tests' objects.
+	labels := map[string]string{testRunLabel: "test-" + e.session, testSessionLabel: e.session}
 	netName := "shipshape-" + e.session
 	if code, out := e.engine("POST", "/networks/create", map[string]any{"Name": netName, "Internal": true,
-		"Labels": map[string]string{"org.shipshape.run": "test-" + e.session}}); code != http.StatusCreated {
+		"Labels": map[string]string{testRunLabel: "test-" + e.session}}); code != http.StatusCreated {
 		t.Fatalf("create session network: %d %s", code, out)
 	}
-	pol := Policy{Labels: labels, OwnerLabel: "org.shipshape.session", Network: netName,
+	pol := Policy{Labels: labels, OwnerLabel: testSessionLabel, Network: netName,
 		Memory: 64 << 20, Pids: 64, NanoCPUs: 1e9,
 		MapImage: func(ref string) string {
 			if ref == "busybox:1.36" || ref == "busybox" || ref == "busybox:latest" {
@@ -106,7 +114,8 @@ func newEnv(t *testing.T) *env {
 			}
 			return ref
 		},
-		DenyPull: true,
+		DenyPull:   true,
+		Dockerfile: func(df string) string { return strings.ReplaceAll(df, "busybox:1.36", baseImage) },
 		ImageExists: func(ctx context.Context, ref string) bool {
 			code, _ := e.engine("GET", "/images/"+ref+"/json", nil)
 			return code == http.StatusOK
@@ -121,8 +130,8 @@ func newEnv(t *testing.T) *env {
 	e.proxyC = unixClient("unix://" + e.sock)
 	t.Cleanup(func() {
 		e.px.Close()
-		e.sweep("org.shipshape.session=" + e.session)
-		e.sweep("org.shipshape.hostiletest=" + e.session)
+		e.sweep(testSessionLabel + "=" + e.session)
+		e.sweep(testForeignLabel + "=" + e.session)
 		e.engine("DELETE", "/networks/"+netName, nil)
 	})
 	return e
@@ -284,7 +293,7 @@ func (e *env) foreign() string {
 	name := "foreign-" + e.session
 	code, out := e.engine("POST", "/containers/create?name="+name, map[string]any{
 		"Image": baseImage, "Cmd": []string{"sh", "-c", "echo " + e.secret + " > /secret.txt; sleep 300"},
-		"Labels": map[string]string{"org.shipshape.hostiletest": e.session},
+		"Labels": map[string]string{testForeignLabel: e.session},
 	})
 	if code != http.StatusCreated {
 		e.t.Fatalf("create foreign container: %d %s", code, out)

@@ -419,11 +419,11 @@ func TestAttackScopedReads(t *testing.T) {
 	if bytes.Contains(out, []byte(f)) {
 		t.Errorf("container list shows a foreign container")
 	}
-	_, out = e.do("GET", `/containers/json?all=1&filters={"label":{"org.shipshape.hostiletest":true}}`, nil)
+	_, out = e.do("GET", `/containers/json?all=1&filters={"label":{"test.shipshape-proxy.foreign":true}}`, nil)
 	if bytes.Contains(out, []byte(f)) {
 		t.Errorf("container list with the caller's label filter shows a foreign container")
 	}
-	_, out = e.do("GET", `/containers/json?all=1&filters={"Label":["org.shipshape.hostiletest"]}`, nil)
+	_, out = e.do("GET", `/containers/json?all=1&filters={"Label":["test.shipshape-proxy.foreign"]}`, nil)
 	if bytes.Contains(out, []byte(f)) {
 		t.Errorf("container list with a Label filter shows a foreign container")
 	}

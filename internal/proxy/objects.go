@@ -14,10 +14,16 @@ import (
 // networkCreate makes a bridge network of the page's: internal unless the
 // block asked for egress, no driver options, no IPv6.
 func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
-	var n network.CreateRequest
-	if !decodeBody(w, r, &n) {
+	// CheckDuplicate is an older API's field (the engine checks anyway);
+	// it is read and dropped.
+	var req struct {
+		network.CreateRequest
+		CheckDuplicate bool `json:",omitempty"`
+	}
+	if !decodeBody(w, r, &req) {
 		return
 	}
+	n := req.CreateRequest
 	err := func() error {
 		if extra := setFields(&n, "Name", "Driver", "Scope", "EnableIPv4", "Internal", "Attachable", "Options", "Labels",
 			"IPAM.Driver", "IPAM.Config"); len(extra) > 0 {
@@ -162,12 +168,23 @@ func (p *Proxy) mapImage(ctx context.Context, ref string) string {
 	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, ref) {
 		return ref
 	}
-	return p.pol.MapImage(ref)
+	if m := p.pol.MapImage(ref); m != ref {
+		return m
+	}
+	// Clients may send the long form (docker.io/library/busybox:1.36).
+	if n, err := reference.ParseNormalizedNamed(ref); err == nil {
+		if f := reference.FamiliarString(n); f != ref {
+			if m := p.pol.MapImage(f); m != f {
+				return m
+			}
+		}
+	}
+	return ref
 }
 
 // mapped reports whether the site maps the name to a local image.
 func (p *Proxy) mapped(ref string) bool {
-	return p.pol.MapImage != nil && p.pol.MapImage(ref) != ref
+	return p.pol.MapImage != nil && p.mapImage(context.Background(), ref) != ref
 }
 
 // ownsImage reports whether the page wrote the name (tag, build -t) or
