@@ -51,7 +51,7 @@ func unixClient(host string) *http.Client {
 // engine, a workspace, and on the host beside it a secret file the page
 // must never read and a folder it must never write.
 type env struct {
-	t              *testing.T
+	t              testing.TB
 	session        string
 	sock           string
 	px             *Proxy
@@ -63,7 +63,7 @@ type env struct {
 
 // newEnv starts a proxy on the engine; without an engine the test skips,
 // except in CI, where it fails.
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	direct := unixClient(engineHost())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -279,6 +279,10 @@ func match(pattern, p string) (args, bool) {
 
 // ServeHTTP decides on each request: forward, forward rewritten, or refuse.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A body the handler left unread is read here, before the server
+	// reuses the connection.
+	body := r.Body
+	defer func() { _, _ = io.Copy(io.Discard, io.LimitReader(body, 1<<20)) }()
 	rest := r.URL.Path
 	if m := versionRe.FindStringSubmatch(rest); m != nil {
 		major, _ := strconv.Atoi(m[1])
