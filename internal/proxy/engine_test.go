@@ -293,7 +293,7 @@ func (e *env) foreign() string {
 	name := "foreign-" + e.session
 	code, out := e.engine("POST", "/containers/create?name="+name, map[string]any{
 		"Image": baseImage, "Cmd": []string{"sh", "-c", "echo " + e.secret + " > /secret.txt; sleep 300"},
-		"Labels": map[string]string{testForeignLabel: e.session},
+		"Labels": map[string]string{testForeignLabel: e.session}, "HostConfig": map[string]any{"NetworkMode": "none"},
 	})
 	if code != http.StatusCreated {
 		e.t.Fatalf("create foreign container: %d %s", code, out)

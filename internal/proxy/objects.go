@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -306,4 +307,26 @@ func (p *Proxy) pull(w http.ResponseWriter, r *http.Request, a args) {
 		return
 	}
 	forward(p, w, r, a)
+}
+
+// networkList lists the page's networks and the engine's predefined ones
+// by name (the course lists those; inspecting them stays refused).
+func (p *Proxy) networkList(w http.ResponseWriter, r *http.Request, _ args) {
+	var list []map[string]any
+	if !p.get(w, r, r.URL.RequestURI(), &list) {
+		return
+	}
+	keep := []map[string]any{}
+	for _, n := range list {
+		name, _ := n["Name"].(string)
+		l, _ := n["Labels"].(map[string]any)
+		switch {
+		case name == "bridge" || name == "host" || name == "none":
+			keep = append(keep, map[string]any{"Name": name, "Id": n["Id"], "Driver": n["Driver"], "Scope": n["Scope"]})
+		case p.ownerValue() != "" && l[p.pol.OwnerLabel] == p.ownerValue():
+			keep = append(keep, n)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(keep)
 }

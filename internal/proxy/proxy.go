@@ -216,7 +216,7 @@ var routes = []route{
 	{"POST", "/exec/{id}/resize", ownExec},
 	{"GET", "/exec/{id}/json", ownExec},
 
-	{"GET", "/networks", scoped},
+	{"GET", "/networks", (*Proxy).networkList},
 	{"POST", "/networks/create", (*Proxy).networkCreate},
 	{"POST", "/networks/prune", scoped},
 	{"GET", "/networks/{id}", (*Proxy).networkInspect},
