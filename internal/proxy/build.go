@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +79,12 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	name := q.Get("dockerfile")
 	if name == "" {
 		name = "Dockerfile"
+	}
+	// The Dockerfile is judged by its name in the context, so the name
+	// must have one spelling only.
+	if name = strings.TrimPrefix(name, "./"); path.Clean(name) != name || path.IsAbs(name) || strings.HasPrefix(name, "../") || strings.Contains(name, "\\") {
+		refuse(w, "docker build -f %s: the Dockerfile must be named by a plain path inside the context", name)
+		return
 	}
 	body, err := rewriteContext(r.Body, name, func(df string) (string, error) {
 		if err := CheckRemoteAdd(r.Context(), df); err != nil {
@@ -149,7 +156,7 @@ func rewriteContext(body io.Reader, name string, fix func(string) (string, error
 		}
 		// The classic builder falls back to "dockerfile" when the default
 		// name is missing.
-		n := strings.TrimPrefix(hdr.Name, "./")
+		n := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
 		if fix != nil && (n == clean || (clean == "Dockerfile" && n == "dockerfile")) {
 			if hdr.Typeflag != tar.TypeReg {
 				return nil, &policyError{fmt.Errorf("the Dockerfile must be a regular file in the context")}

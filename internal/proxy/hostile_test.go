@@ -350,6 +350,11 @@ func TestAttackWayOut(t *testing.T) {
 		code, out := e.do("POST", "/build", buildContext(t, df))
 		refused(t, "build "+df, code, out)
 	}
+	df := "FROM busybox:1.36\nADD http://127.0.0.1:2375/version /v\n"
+	for _, name := range []string{"sub/../Dockerfile", "/Dockerfile", "../Dockerfile", ".//Dockerfile"} {
+		code, out := e.do("POST", "/build?dockerfile="+url.QueryEscape(name), buildContext(t, df))
+		refused(t, "build -f "+name, code, out)
+	}
 }
 
 // Attack 9: exhaust or widen the host: devices, /proc/sys, capabilities,
