@@ -246,6 +246,14 @@ func (p *Proxy) network(ctx context.Context, h *container.HostConfig, req *conta
 		if err := endpoint(ep); err != nil {
 			return fmt.Errorf("network %s: %w", name, err)
 		}
+		if ep != nil {
+			for _, l := range ep.Links {
+				c, _, _ := strings.Cut(l, ":")
+				if c = strings.TrimPrefix(c, "/"); !nameRe.MatchString(c) || !p.owns(ctx, "containers", c) {
+					return fmt.Errorf("--link %s: %w: that container was not created by this page", l, ErrPolicy)
+				}
+			}
+		}
 		eps[name] = ep
 	}
 	req.NetworkingConfig.EndpointsConfig = eps
