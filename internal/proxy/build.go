@@ -30,17 +30,31 @@ var buildQuery = map[string]bool{
 	"version": true, "labels": false, "networkmode": false, "rm": false, "forcerm": false, "memory": false, "memswap": false,
 }
 
+// buildDefaults are options older clients always send; they pass only
+// at their default value (and are dropped).
+var buildDefaults = map[string]bool{
+	"cpuquota": true, "cpuperiod": true, "cpusetmems": true, "ulimits": true, "extrahosts": true,
+	"isolation": true, "squash": true, "buildid": true, "outputs": true, "session": true, "remote": true, "cgroupparent": true,
+}
+
 // build checks a classic build: its query against the allowlist, its tags
 // against the names the page may write, its Dockerfile against fetches the
 // daemon would make from the host; then labels the image, maps FROM lines
 // and runs it without network.
 func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	q := r.URL.Query()
-	for k := range q {
-		if _, ok := buildQuery[k]; !ok {
-			refuse(w, "docker build: the option %s is %v", k, ErrPolicy)
-			return
+	for k, vs := range q {
+		if _, ok := buildQuery[k]; ok {
+			continue
 		}
+		if buildDefaults[k] {
+			if v := strings.Join(vs, ""); v == "" || v == "0" || v == "[]" || v == "null" || v == "false" || v == "{}" {
+				q.Del(k)
+				continue
+			}
+		}
+		refuse(w, "docker build: the option %s is %v", k, ErrPolicy)
+		return
 	}
 	if v := q.Get("version"); v != "" && v != "1" {
 		refuse(w, "docker build: BuildKit (version %s) is not available to examples; builds use the engine's classic builder", v)

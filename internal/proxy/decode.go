@@ -36,9 +36,9 @@ func decode(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("request body: data after the JSON value")
 	}
-	strict := json.NewDecoder(bytes.NewReader(body))
-	strict.DisallowUnknownFields()
-	if err := strict.Decode(v); err != nil {
+	// walk has refused every key that is neither a field nor a legacy
+	// key at its default, so the rest decodes as the engine decodes it.
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(v); err != nil {
 		return fmt.Errorf("request body: %w", err)
 	}
 	return nil
@@ -96,6 +96,12 @@ func walkObject(dec *json.Decoder, t reflect.Type, at string, depth int) error {
 		switch {
 		case isStruct:
 			fd, ok := fields[f]
+			if !ok && legacy[fold(join(at, key))] {
+				if err := skipDefault(dec, join(at, key)); err != nil {
+					return err
+				}
+				continue
+			}
 			if !ok {
 				return fmt.Errorf("request body: unknown key %q in %s", key, where(at))
 			}
@@ -305,4 +311,47 @@ func isDefault(v reflect.Value) bool {
 		return true
 	}
 	return false
+}
+
+// legacy are keys older clients (the docker CLI of the engine's own era)
+// send that the API types no longer have; they are accepted only at their
+// default value and dropped, by folded JSON path.
+var legacy = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range []string{"HostConfig.KernelMemory", "HostConfig.KernelMemoryTCP", "HostConfig.Capabilities",
+		"KernelMemory", "KernelMemoryTCP", "MacAddress"} {
+		m[fold(k)] = true
+	}
+	return m
+}()
+
+// skipDefault reads a value that must say nothing: 0, "", false, null, []
+// or {}.
+func skipDefault(dec *json.Decoder, at string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("request body: %w", err)
+	}
+	switch v := tok.(type) {
+	case nil:
+		return nil
+	case bool:
+		if !v {
+			return nil
+		}
+	case string:
+		if v == "" {
+			return nil
+		}
+	case json.Number:
+		if f, err := v.Float64(); err == nil && f == 0 {
+			return nil
+		}
+	case json.Delim:
+		if !dec.More() {
+			_, err := dec.Token()
+			return err
+		}
+	}
+	return fmt.Errorf("request body: %s is a field of older engines that examples may not set", at)
 }

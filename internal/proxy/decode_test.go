@@ -55,13 +55,17 @@ func TestDecode(t *testing.T) {
 		{"duplicate deep", `{"HostConfig":{"Mounts":[{"Type":"bind","type":"volume"}]}}`, "given twice", nil},
 		{"duplicate in custom type", `{"NetworkingConfig":{"EndpointsConfig":{"n":{"IPAMConfig":{"IPv4Address":"10.0.0.1","ipv4address":"10.0.0.2"}}}}}`, "given twice", nil},
 		{"unknown top", `{"Image":"x","Binds":["/:/h"]}`, "unknown key", nil},
-		{"unknown nested", `{"HostConfig":{"KernelMemory":1}}`, "unknown key", nil},
+		{"unknown nested", `{"HostConfig":{"KernelMemoryX":1}}`, "unknown key", nil},
 		{"unknown deep", `{"HostConfig":{"Mounts":[{"Type":"bind","Whatever":1}]}}`, "unknown key", nil},
 		{"trailing value", `{"Image":"x"} {"Image":"y"}`, "after the JSON value", nil},
 		{"not an object", `[1,2]`, "request body", nil},
 		{"wrong type", `{"HostConfig":{"Privileged":"yes"}}`, "request body", nil},
 		{"too deep", `{"Labels":` + strings.Repeat(`[`, 100) + strings.Repeat(`]`, 100) + `}`, "nested deeper", nil},
 		{"empty", ``, "", nil},
+		{"legacy at default", `{"MacAddress":"","HostConfig":{"KernelMemory":0,"KernelMemoryTCP":0,"Capabilities":null}}`, "", nil},
+		{"legacy set", `{"HostConfig":{"KernelMemory":1}}`, "older engines", nil},
+		{"legacy list set", `{"HostConfig":{"Capabilities":["CAP_SYS_ADMIN"]}}`, "older engines", nil},
+		{"legacy mac", `{"MacAddress":"02:42:ac:11:00:02"}`, "older engines", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
