@@ -123,9 +123,6 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	r.Header.Set("Content-Length", fmt.Sprint(len(body)))
 	r.Header.Del("Transfer-Encoding")
 	r.TransferEncoding = nil
-	p.mu.Lock()
-	p.tags = append(p.tags, q["t"]...)
-	p.mu.Unlock()
 	tw := &teeWriter{ResponseWriter: w, limit: 4 << 20}
 	p.rp.ServeHTTP(tw, r)
 	if ids := LayerIDs(tw.buf.Bytes()); len(ids) > 0 {

@@ -69,7 +69,7 @@ type Proxy struct {
 	hc   *http.Client
 
 	mu     sync.Mutex
-	tags   []string        // image names the session wrote (tags and builds)
+	tags   []string        // names the session put on images with docker tag (its builds carry its label)
 	layers []string        // step images of the session's builds, oldest first
 	execs  map[string]bool // exec instances the session created
 }
@@ -142,8 +142,8 @@ func (p *Proxy) Layers() []string {
 	return append([]string(nil), p.layers...)
 }
 
-// Tags lists the image names the session wrote (docker tag, build -t), for
-// cleanup.
+// Tags lists the names the session put on images with docker tag, for
+// cleanup; images it built carry its label instead.
 func (p *Proxy) Tags() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
