@@ -13,6 +13,9 @@ import (
 // the page's folder, ps, logs, exec, down -v.
 func TestComposeThroughProxy(t *testing.T) {
 	e := newEnv(t)
+	if code, _ := e.engine("GET", "/images/shipshape/docker-cli:latest/json", nil); code != 200 {
+		t.Skip("no shipshape/docker-cli image (bash .ci/images.sh builds it)")
+	}
 	os.WriteFile(filepath.Join(e.work, "compose.yaml"), []byte("services:\n  web:\n    image: busybox:1.36\n    command: sh -c 'echo hello-compose; sleep 2'\n    volumes:\n      - data:/data\n      - ./:/w:ro\n  db:\n    image: busybox:1.36\n    command: sleep 30\nvolumes:\n  data: {}\n"), 0o644)
 	cmd := exec.Command("docker", "run", "--rm", "-v", filepath.Dir(e.sock)+":/run/s", "-v", e.work+":/work", "-w", "/work", "-e", "DOCKER_HOST=unix:///run/s/docker.sock", "--entrypoint", "sh", "shipshape/docker-cli:latest", "-c",
 		"docker compose version; docker compose -p zz up -d 2>&1; docker compose -p zz ps; docker compose -p zz logs web; docker compose -p zz exec -T db echo in-db; docker compose -p zz down -v 2>&1")
