@@ -1,18 +1,18 @@
-// Package proxy serves a filtered Docker Engine API on a unix socket, so a
-// page's commands can drive the real engine without owning it.
+// Package proxy serves an allowlisted Docker Engine API on a unix socket, so
+// a page's commands can drive the real engine without owning it.
 //
-// Everything created through the proxy carries the session's labels; lists
-// show only the session's objects; a container may not be privileged, mount
-// host paths, join host namespaces, add capabilities or exceed the limits;
-// images written in the docs are mapped to local ones, in runs and in the
-// FROM lines of builds.
+// Every request is matched against a list of endpoints (method and path);
+// anything else is refused with a 403 that names it. Every body the proxy
+// accepts is decoded into the Engine API's own Go types with the engine's
+// key semantics, duplicate and unknown keys refused, judged field by field
+// against an allowlist (a field not named must be left at its default) and
+// forwarded re-encoded, never as the bytes that came in. Objects are the
+// session's when they carry its label; a page may only touch, join, enter or
+// list its own. Images written in the docs are mapped to local ones.
 package proxy
 
 import (
-	"archive/tar"
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +25,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -47,31 +48,63 @@ type Policy struct {
 	// page's own files and are allowed; other host paths are not.
 	Workspace   struct{ Inside, Host string }
 	ImageExists func(ctx context.Context, ref string) bool
+	// LogMaxSize is the json-file max-size of session containers' logs
+	// (default DefaultLogMaxSize); a request may ask for less.
+	LogMaxSize string
 }
+
+// DefaultLogMaxSize caps the on-disk log of a session container.
+const DefaultLogMaxSize = "10m"
+
+// ErrPolicy is returned for a request that asks for more than examples get.
+var ErrPolicy = errors.New("not allowed for examples")
 
 // Proxy is a running proxy.
 type Proxy struct {
-	pol      Policy
-	upstream *url.URL
-	dial     func(ctx context.Context) (net.Conn, error)
-	rp       *httputil.ReverseProxy
-	srv      *http.Server
-	ln       net.Listener
-	hc       *http.Client
+	pol  Policy
+	dial func(ctx context.Context) (net.Conn, error)
+	rp   *httputil.ReverseProxy
+	srv  *http.Server
+	ln   net.Listener
+	hc   *http.Client
 
 	mu     sync.Mutex
-	tags   []string // tags the session put on images it does not own
-	layers []string // step images of the session's builds, oldest first
+	tags   []string        // names the session put on images with docker tag (its builds carry its label)
+	layers []string        // step images of the session's builds, oldest first
+	execs  map[string]bool // exec instances the session created
 }
 
 // Start listens on socket and forwards allowed requests to the engine at
 // host ("unix:///var/run/docker.sock" or "tcp://host:port").
 func Start(socket, host string, pol Policy) (*Proxy, error) {
+	p, err := newProxy(host, pol)
+	if err != nil {
+		return nil, err
+	}
+	_ = os.Remove(socket)
+	ln, err := net.Listen("unix", socket)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", socket, err)
+	}
+	if err := os.Chmod(socket, 0o666); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	p.ln = ln
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	go p.srv.Serve(ln)
+	return p, nil
+}
+
+func newProxy(host string, pol Policy) (*Proxy, error) {
 	u, err := url.Parse(host)
 	if err != nil {
 		return nil, fmt.Errorf("engine address %q: %w", host, err)
 	}
-	p := &Proxy{pol: pol, upstream: u}
+	if pol.LogMaxSize == "" {
+		pol.LogMaxSize = DefaultLogMaxSize
+	}
+	p := &Proxy{pol: pol, execs: map[string]bool{}}
 	var d net.Dialer
 	switch u.Scheme {
 	case "unix":
@@ -95,18 +128,6 @@ func Start(socket, host string, pol Policy) (*Proxy, error) {
 			deny(w, http.StatusBadGateway, "shipshape proxy: engine: %v", err)
 		},
 	}
-	_ = os.Remove(socket)
-	ln, err := net.Listen("unix", socket)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", socket, err)
-	}
-	if err := os.Chmod(socket, 0o666); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	p.ln = ln
-	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
-	go p.srv.Serve(ln)
 	return p, nil
 }
 
@@ -121,14 +142,13 @@ func (p *Proxy) Layers() []string {
 	return append([]string(nil), p.layers...)
 }
 
-// Tags lists the tags the session put on images it did not build, for cleanup.
+// Tags lists the names the session put on images with docker tag, for
+// cleanup; images it built carry its label instead.
 func (p *Proxy) Tags() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.tags...)
 }
-
-var versionRe = regexp.MustCompile(`^/v[0-9.]+`)
 
 func deny(w http.ResponseWriter, code int, format string, args ...any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -136,155 +156,230 @@ func deny(w http.ResponseWriter, code int, format string, args ...any) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"message": fmt.Sprintf(format, args...)})
 }
 
+// refuse answers 403 for a request the policy does not allow.
+func refuse(w http.ResponseWriter, format string, args ...any) {
+	deny(w, http.StatusForbidden, "shipshape: "+format, args...)
+}
+
+// minVersion is the oldest API version accepted: older versions change
+// what bodies mean (a start request carrying a HostConfig before 1.24).
+const minVersion = 40
+
+var versionRe = regexp.MustCompile(`^/v([0-9]+)\.([0-9]+)(/.*)$`)
+
+// args are the named parts of a matched path.
+type args struct{ id, ref, action string }
+
+type handler func(p *Proxy, w http.ResponseWriter, r *http.Request, a args)
+
+// route is one allowed endpoint: methods, a path pattern ({id} one
+// segment, {ref} one or more, for image references) and what to do.
+type route struct {
+	methods string
+	pattern string
+	h       handler
+}
+
+// routes is the allowlist. The order matters only where patterns overlap
+// (image references may contain slashes).
+var routes = []route{
+	{"GET HEAD", "/_ping", forward},
+	{"GET", "/version", forward},
+	{"GET", "/info", (*Proxy).info},
+	{"GET", "/events", scoped},
+
+	{"GET", "/containers/json", scoped},
+	{"POST", "/containers/create", (*Proxy).createContainer},
+	{"POST", "/containers/prune", scoped},
+	{"GET", "/containers/{id}/json", ownContainer},
+	{"GET", "/containers/{id}/logs", ownContainer},
+	{"GET", "/containers/{id}/top", ownContainer},
+	{"GET", "/containers/{id}/stats", ownContainer},
+	{"GET", "/containers/{id}/changes", ownContainer},
+	{"GET", "/containers/{id}/export", ownContainer},
+	{"GET HEAD PUT", "/containers/{id}/archive", ownContainer},
+	{"POST", "/containers/{id}/start", ownContainer},
+	{"POST", "/containers/{id}/stop", ownContainer},
+	{"POST", "/containers/{id}/restart", ownContainer},
+	{"POST", "/containers/{id}/kill", ownContainer},
+	{"POST", "/containers/{id}/pause", ownContainer},
+	{"POST", "/containers/{id}/unpause", ownContainer},
+	{"POST", "/containers/{id}/wait", ownContainer},
+	{"POST", "/containers/{id}/attach", ownContainer},
+	{"POST", "/containers/{id}/resize", ownContainer},
+	{"POST", "/containers/{id}/rename", (*Proxy).rename},
+	{"DELETE", "/containers/{id}", ownContainer},
+	{"POST", "/containers/{id}/exec", (*Proxy).execCreate},
+	{"POST", "/containers/{id}/update", (*Proxy).update},
+
+	{"POST", "/exec/{id}/start", (*Proxy).execStart},
+	{"POST", "/exec/{id}/resize", ownExec},
+	{"GET", "/exec/{id}/json", ownExec},
+
+	{"GET", "/networks", (*Proxy).networkList},
+	{"POST", "/networks/create", (*Proxy).networkCreate},
+	{"POST", "/networks/prune", scoped},
+	{"GET", "/networks/{id}", (*Proxy).networkInspect},
+	{"DELETE", "/networks/{id}", ownNetwork},
+	{"POST", "/networks/{id}/connect", (*Proxy).networkConnect},
+	{"POST", "/networks/{id}/disconnect", (*Proxy).networkConnect},
+
+	{"GET", "/volumes", scoped},
+	{"POST", "/volumes/create", (*Proxy).volumeCreate},
+	{"POST", "/volumes/prune", scoped},
+	{"GET", "/volumes/{id}", ownVolume},
+	{"DELETE", "/volumes/{id}", ownVolume},
+
+	{"GET", "/images/json", scoped},
+	{"POST", "/images/create", (*Proxy).pull},
+	{"POST", "/images/prune", scoped},
+	{"GET", "/images/get", (*Proxy).saveImages},
+	{"GET", "/images/{ref}/json", (*Proxy).imageRead},
+	{"GET", "/images/{ref}/history", (*Proxy).imageRead},
+	{"GET", "/images/{ref}/get", ownImage},
+	{"POST", "/images/{ref}/tag", (*Proxy).tag},
+	{"DELETE", "/images/{ref}", ownImage},
+
+	{"POST", "/build", (*Proxy).build},
+}
+
+// match reports whether path fits pattern, and its named parts.
+func match(pattern, p string) (args, bool) {
+	ps := strings.Split(strings.Trim(pattern, "/"), "/")
+	xs := strings.Split(strings.Trim(p, "/"), "/")
+	var a args
+	if len(xs) < len(ps) {
+		return a, false
+	}
+	j := 0
+	for i, seg := range ps {
+		switch seg {
+		case "{id}":
+			a.id = xs[j]
+			j++
+		case "{ref}":
+			n := len(xs) - (len(ps) - 1) // segments the reference takes
+			if n < 1 {
+				return a, false
+			}
+			a.ref = strings.Join(xs[j:j+n], "/")
+			j += n
+		default:
+			if j >= len(xs) || xs[j] != seg {
+				return a, false
+			}
+			if i == len(ps)-1 {
+				a.action = seg
+			}
+			j++
+		}
+	}
+	return a, j == len(xs)
+}
+
 // ServeHTTP decides on each request: forward, forward rewritten, or refuse.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := versionRe.ReplaceAllString(r.URL.Path, "")
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	switch {
-	case parts[0] == "session" || parts[0] == "grpc":
-		deny(w, http.StatusForbidden, "shipshape: BuildKit sessions are not available here; builds use the engine's default builder")
-	case oneOf(parts[0], "swarm", "services", "nodes", "tasks", "secrets", "configs", "plugins", "auth", "commit"):
-		deny(w, http.StatusForbidden, "shipshape: /%s is not available to examples", parts[0])
-	case parts[0] == "images" && len(parts) == 2 && parts[1] == "load":
-		deny(w, http.StatusForbidden, "shipshape: docker load is not available to examples (its images could not be cleaned up)")
-	case parts[0] == "containers" && len(parts) == 2 && parts[1] == "create" && r.Method == http.MethodPost:
-		p.createContainer(w, r)
-	case (parts[0] == "containers" || parts[0] == "networks" || parts[0] == "volumes" || parts[0] == "images") && len(parts) >= 2 && parts[1] == "prune":
-		p.scopeList(r, true)
-		p.rp.ServeHTTP(w, r)
-	case parts[0] == "containers" && len(parts) == 2 && parts[1] == "json":
-		p.scopeList(r, false)
-		p.rp.ServeHTTP(w, r)
-	case parts[0] == "containers" && len(parts) >= 2:
-		if !p.owns(r.Context(), "containers", parts[1]) {
-			deny(w, http.StatusNotFound, "No such container: %s", parts[1])
+	// A body the handler left unread is read here, before the server
+	// reuses the connection.
+	body := r.Body
+	defer func() { _, _ = io.Copy(io.Discard, io.LimitReader(body, 1<<20)) }()
+	rest := r.URL.Path
+	if m := versionRe.FindStringSubmatch(rest); m != nil {
+		major, _ := strconv.Atoi(m[1])
+		minor, _ := strconv.Atoi(m[2])
+		if major != 1 || minor < minVersion {
+			refuse(w, "API version %s.%s is older than examples may use (1.%d)", m[1], m[2], minVersion)
 			return
 		}
-		if len(parts) == 3 && r.Method == http.MethodPost && (parts[2] == "exec" || parts[2] == "update") {
-			p.execOrUpdate(w, r, parts[2])
-			return
-		}
-		p.rp.ServeHTTP(w, r)
-	case parts[0] == "networks" && len(parts) == 1 && r.Method == http.MethodGet:
-		p.networks(w, r)
-	case parts[0] == "networks" && len(parts) == 2 && parts[1] == "create":
-		p.createWithLabels(w, r, true)
-	case parts[0] == "networks" && len(parts) >= 2 && r.Method != http.MethodGet:
-		if !p.owns(r.Context(), "networks", parts[1]) {
-			deny(w, http.StatusForbidden, "shipshape: network %s was not created by this page", parts[1])
-			return
-		}
-		p.rp.ServeHTTP(w, r)
-	case parts[0] == "volumes" && len(parts) == 1:
-		p.scopeList(r, false)
-		p.rp.ServeHTTP(w, r)
-	case parts[0] == "volumes" && len(parts) == 2 && parts[1] == "create":
-		p.createWithLabels(w, r, false)
-	case parts[0] == "volumes" && len(parts) >= 2 && r.Method != http.MethodGet:
-		if !p.owns(r.Context(), "volumes", parts[1]) {
-			deny(w, http.StatusForbidden, "shipshape: volume %s was not created by this page", parts[1])
-			return
-		}
-		p.rp.ServeHTTP(w, r)
-	case parts[0] == "build" && len(parts) == 1:
-		p.build(w, r)
-	case parts[0] == "images" && len(parts) == 2 && parts[1] == "create":
-		p.pull(w, r)
-	case parts[0] == "images" && len(parts) >= 2 && r.Method == http.MethodDelete:
-		name := strings.Join(parts[1:], "/")
-		if !p.ownsImage(r.Context(), name) {
-			deny(w, http.StatusForbidden, "shipshape: image %s was not built by this page", name)
-			return
-		}
-		p.rp.ServeHTTP(w, r)
-	case parts[0] == "images" && len(parts) >= 3 && parts[len(parts)-1] == "tag":
-		q := r.URL.Query()
-		t := q.Get("repo")
-		if q.Get("tag") != "" {
-			t += ":" + q.Get("tag")
-		}
-		p.mu.Lock()
-		p.tags = append(p.tags, t)
-		p.mu.Unlock()
-		p.rp.ServeHTTP(w, r)
-	case parts[0] == "images" && len(parts) >= 3 && (parts[len(parts)-1] == "json" || parts[len(parts)-1] == "history"):
-		name := strings.Join(parts[1:len(parts)-1], "/")
-		if m := p.mapImage(r.Context(), name); m != name {
-			r.URL.Path = strings.Replace(r.URL.Path, "/"+name+"/", "/"+m+"/", 1)
-		}
-		p.rp.ServeHTTP(w, r)
-	default:
-		p.rp.ServeHTTP(w, r)
+		rest = m[3]
 	}
+	// The path is judged as the engine will read it: one clean, unescaped
+	// spelling only.
+	if r.URL.RawPath != "" || path.Clean(rest) != rest || strings.ContainsAny(rest, "\x00\\") {
+		refuse(w, "%s %q is not a plain API path", r.Method, r.URL.Path)
+		return
+	}
+	r.Header.Del("X-Registry-Auth")
+	r.Header.Del("X-Registry-Config")
+	for _, rt := range routes {
+		a, ok := match(rt.pattern, rest)
+		if !ok {
+			continue
+		}
+		if !strings.Contains(" "+rt.methods+" ", " "+r.Method+" ") {
+			continue
+		}
+		if a.id != "" && !nameRe.MatchString(a.id) {
+			refuse(w, "%q is not an object name or id", a.id)
+			return
+		}
+		rt.h(p, w, r, a)
+		return
+	}
+	refuse(w, "%s %s is not available to examples (not on the proxy's allowlist)", r.Method, rest)
 }
 
-func oneOf(s string, list ...string) bool {
-	for _, l := range list {
-		if s == l {
-			return true
-		}
+// nameRe is what container, network, volume and exec names and ids look like.
+var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+func forward(p *Proxy, w http.ResponseWriter, r *http.Request, _ args) {
+	// Only archive uploads carry a body; nothing else needs one.
+	if r.Method != http.MethodPut {
+		r.Body = http.NoBody
+		r.ContentLength = 0
+		r.Header.Del("Content-Length")
+		r.Header.Del("Transfer-Encoding")
+		r.TransferEncoding = nil
 	}
-	return false
+	p.rp.ServeHTTP(w, r)
 }
 
-func (p *Proxy) owner() string { return p.pol.OwnerLabel + "=" + p.pol.Labels[p.pol.OwnerLabel] }
-
-// scopeList adds the session's label to a list or prune request's filters,
-// so `docker ps` shows what the page made and a prune removes only that.
-func (p *Proxy) scopeList(r *http.Request, prune bool) {
-	q := r.URL.Query()
-	f := map[string]any{}
-	if s := q.Get("filters"); s != "" {
-		_ = json.Unmarshal([]byte(s), &f)
-	}
-	// Keep the caller's own label filters (Compose lists by project label);
-	// all of them must match, the session's among them.
-	labels := map[string]any{}
-	switch l := f["label"].(type) {
-	case map[string]any:
-		labels = l
-	case []any:
-		for _, x := range l {
-			if s, ok := x.(string); ok {
-				labels[s] = true
-			}
-		}
-	}
-	labels[p.owner()] = true
-	f["label"] = labels
-	b, _ := json.Marshal(f)
-	q.Set("filters", string(b))
-	r.URL.RawQuery = q.Encode()
-}
-
-// networks lists the engine's predefined networks and the page's own.
-func (p *Proxy) networks(w http.ResponseWriter, r *http.Request) {
-	req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, "http://docker"+r.URL.RequestURI(), nil)
-	res, err := p.hc.Do(req)
+// forwardJSON sends v, re-encoded, as the request's body.
+func (p *Proxy) forwardJSON(w http.ResponseWriter, r *http.Request, v any) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		deny(w, http.StatusBadGateway, "shipshape proxy: engine: %v", err)
+		deny(w, http.StatusInternalServerError, "shipshape proxy: encode request: %v", err)
 		return
 	}
-	defer res.Body.Close()
-	var list []map[string]any
-	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&list) != nil {
-		deny(w, http.StatusBadGateway, "shipshape proxy: engine answered %s to a network list", res.Status)
-		return
-	}
-	keep := []map[string]any{}
-	for _, n := range list {
-		name, _ := n["Name"].(string)
-		l, _ := n["Labels"].(map[string]any)
-		if oneOf(name, "bridge", "host", "none") || l[p.pol.OwnerLabel] == p.pol.Labels[p.pol.OwnerLabel] {
-			keep = append(keep, n)
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(keep)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	r.ContentLength = int64(len(b))
+	r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Del("Transfer-Encoding")
+	r.TransferEncoding = nil
+	p.rp.ServeHTTP(w, r)
 }
 
-// inspect asks the engine about an object and returns its labels.
-func (p *Proxy) labels(ctx context.Context, kind, id string) (map[string]string, bool) {
+// readBody reads a JSON request body of bounded size.
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > 1<<20 {
+		return nil, errors.New("request body larger than 1 MiB")
+	}
+	return b, nil
+}
+
+// decodeBody reads and decodes the request body into v; on failure it has
+// answered and returns false.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	b, err := readBody(r)
+	if err == nil {
+		err = decode(b, v)
+	}
+	if err != nil {
+		deny(w, http.StatusBadRequest, "shipshape: %s %s: %v", r.Method, r.URL.Path, err)
+		return false
+	}
+	return true
+}
+
+func (p *Proxy) ownerValue() string { return p.pol.Labels[p.pol.OwnerLabel] }
+
+// labels asks the engine about an object: its labels, whether it exists.
+func (p *Proxy) labels(ctx context.Context, kind, id string) (map[string]string, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	u := "http://docker/" + kind + "/" + url.PathEscape(id)
@@ -294,468 +389,199 @@ func (p *Proxy) labels(ctx context.Context, kind, id string) (map[string]string,
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	res, err := p.hc.Do(req)
 	if err != nil {
-		return nil, false
+		return nil, false, fmt.Errorf("engine: %w", err)
 	}
 	defer res.Body.Close()
+	if res.StatusCode == http.StatusNotFound {
+		return nil, false, nil
+	}
 	if res.StatusCode != http.StatusOK {
-		return nil, false
+		return nil, false, fmt.Errorf("engine answered %s to an inspect of %s %s", res.Status, kind, id)
 	}
 	var v struct {
 		Labels map[string]string
 		Config struct{ Labels map[string]string }
 	}
-	if json.NewDecoder(res.Body).Decode(&v) != nil {
-		return nil, false
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+		return nil, false, fmt.Errorf("inspect %s %s: %w", kind, id, err)
 	}
 	if v.Labels == nil {
 		v.Labels = v.Config.Labels
 	}
-	return v.Labels, true
+	return v.Labels, true, nil
 }
 
+// owns reports whether the session created the object.
 func (p *Proxy) owns(ctx context.Context, kind, id string) bool {
-	l, ok := p.labels(ctx, kind, id)
-	return ok && l[p.pol.OwnerLabel] == p.pol.Labels[p.pol.OwnerLabel]
+	l, ok, err := p.labels(ctx, kind, id)
+	return err == nil && ok && p.ownerValue() != "" && l[p.pol.OwnerLabel] == p.ownerValue()
 }
 
-func (p *Proxy) ownsImage(ctx context.Context, name string) bool {
-	p.mu.Lock()
-	for _, t := range p.tags {
-		if t == name || t == name+":latest" {
-			p.mu.Unlock()
-			return true
-		}
-	}
-	p.mu.Unlock()
-	return p.owns(ctx, "images", name)
-}
+var kindNames = map[string]string{"containers": "container", "networks": "network", "volumes": "volume", "images": "image"}
 
-// mapImage maps a reference written in the docs to the local image, unless
-// the reference itself exists (an image the page built).
-func (p *Proxy) mapImage(ctx context.Context, ref string) string {
-	if p.pol.MapImage == nil || ref == "" {
-		return ref
-	}
-	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, ref) {
-		return ref
-	}
-	return p.pol.MapImage(ref)
-}
-
-func readJSON(r *http.Request) (map[string]any, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]any{}
-	if len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, &m); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
-}
-
-func (p *Proxy) forwardJSON(w http.ResponseWriter, r *http.Request, m map[string]any) {
-	b, _ := json.Marshal(m)
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	r.ContentLength = int64(len(b))
-	r.Header.Set("Content-Length", fmt.Sprint(len(b)))
-	r.Header.Set("Content-Type", "application/json")
-	p.rp.ServeHTTP(w, r)
-}
-
-func (p *Proxy) addLabels(m map[string]any) {
-	l, _ := m["Labels"].(map[string]any)
-	if l == nil {
-		l = map[string]any{}
-	}
-	for k, v := range p.pol.Labels {
-		l[k] = v
-	}
-	m["Labels"] = l
-}
-
-// createWithLabels labels a network or volume; networks are internal, so
-// nothing made by an example reaches beyond the engine.
-func (p *Proxy) createWithLabels(w http.ResponseWriter, r *http.Request, network bool) {
-	m, err := readJSON(r)
-	if err != nil {
-		deny(w, http.StatusBadRequest, "shipshape: %v", err)
-		return
-	}
-	p.addLabels(m)
-	if network {
-		if d, _ := m["Driver"].(string); d != "" && d != "bridge" {
-			deny(w, http.StatusForbidden, "shipshape: network driver %q is not available to examples", d)
-			return
-		}
-		if !p.pol.Egress {
-			m["Internal"] = true
-		}
-	}
-	p.forwardJSON(w, r, m)
-}
-
-// execOrUpdate refuses a privileged exec and caps the limits an update sets,
-// so that neither undoes what create enforced.
-func (p *Proxy) execOrUpdate(w http.ResponseWriter, r *http.Request, what string) {
-	m, err := readJSON(r)
-	if err != nil {
-		deny(w, http.StatusBadRequest, "shipshape: %v", err)
-		return
-	}
-	if what == "exec" {
-		if b, _ := m["Privileged"].(bool); b {
-			deny(w, http.StatusForbidden, "shipshape: docker exec --privileged is %v", ErrPolicy)
-			return
-		}
-	} else {
-		for k, limit := range map[string]int64{"Memory": p.pol.Memory, "MemorySwap": p.pol.Memory, "PidsLimit": p.pol.Pids, "NanoCpus": p.pol.NanoCPUs} {
-			if _, set := m[k]; set {
-				capInt(m, k, limit)
-			}
-		}
-	}
-	p.forwardJSON(w, r, m)
-}
-
-// ErrPolicy is returned for a container that asks for more than examples get.
-var ErrPolicy = errors.New("not allowed for examples")
-
-// createContainer checks and rewrites a container's configuration.
-func (p *Proxy) createContainer(w http.ResponseWriter, r *http.Request) {
-	m, err := readJSON(r)
-	if err != nil {
-		deny(w, http.StatusBadRequest, "shipshape: %v", err)
-		return
-	}
-	if err := p.container(r.Context(), m); err != nil {
-		deny(w, http.StatusForbidden, "shipshape: %v", err)
-		return
-	}
-	p.forwardJSON(w, r, m)
-}
-
-func (p *Proxy) container(ctx context.Context, m map[string]any) error {
-	if img, _ := m["Image"].(string); img != "" {
-		m["Image"] = p.mapImage(ctx, img)
-	}
-	p.addLabels(m)
-	h, _ := m["HostConfig"].(map[string]any)
-	if h == nil {
-		h = map[string]any{}
-		m["HostConfig"] = h
-	}
-	if b, _ := h["Privileged"].(bool); b {
-		return fmt.Errorf("--privileged is %w", ErrPolicy)
-	}
-	for _, k := range []string{"PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode"} {
-		if v, _ := h[k].(string); v == "host" {
-			return fmt.Errorf("the host's %s namespace is %w", strings.TrimSuffix(k, "Mode"), ErrPolicy)
-		}
-	}
-	for _, k := range []string{"CapAdd", "Devices", "DeviceRequests", "Sysctls", "CgroupParent", "Runtime", "VolumeDriver"} {
-		if nonEmpty(h[k]) {
-			return fmt.Errorf("%s is %w", k, ErrPolicy)
-		}
-	}
-	if b, _ := h["OomKillDisable"].(bool); b {
-		return fmt.Errorf("OomKillDisable is %w", ErrPolicy)
-	}
-	var sec []any
-	if l, ok := h["SecurityOpt"].([]any); ok {
-		for _, o := range l {
-			s, _ := o.(string)
-			if !strings.HasPrefix(s, "no-new-privileges") {
-				return fmt.Errorf("--security-opt %s is %w", s, ErrPolicy)
-			}
-		}
-	}
-	h["SecurityOpt"] = append(sec, "no-new-privileges")
-	// The engine's default capabilities stay, so examples show what a
-	// reader's engine does; adding any is refused above.
-	var vols []string
-	if l, ok := h["Binds"].([]any); ok {
-		for i, b := range l {
-			s, _ := b.(string)
-			src, rest, _ := strings.Cut(s, ":")
-			if strings.HasPrefix(src, "/") || strings.HasPrefix(src, ".") || strings.HasPrefix(src, "~") {
-				host, ok := p.workspace(src)
-				if !ok {
-					return fmt.Errorf("mounting the host path %s is %w; mount files from the page's folder %s or use a named volume", src, ErrPolicy, p.pol.Workspace.Inside)
-				}
-				l[i] = host + ":" + rest
-				continue
-			}
-			vols = append(vols, src)
-		}
-	}
-	if l, ok := h["Mounts"].([]any); ok {
-		for _, x := range l {
-			mt, _ := x.(map[string]any)
-			switch t, _ := mt["Type"].(string); t {
-			case "volume":
-				if s, _ := mt["Source"].(string); s != "" {
-					vols = append(vols, s)
-				}
-			case "tmpfs":
-			case "bind":
-				src, _ := mt["Source"].(string)
-				host, ok := p.workspace(src)
-				if !ok {
-					return fmt.Errorf("mounting the host path %s is %w; mount files from the page's folder %s or use a named volume", src, ErrPolicy, p.pol.Workspace.Inside)
-				}
-				mt["Source"] = host
-			default:
-				return fmt.Errorf("a %s mount is %w; use a named volume", t, ErrPolicy)
-			}
-		}
-	}
-	for _, v := range vols {
-		if err := p.ensureVolume(ctx, v); err != nil {
-			return err
-		}
-	}
-	for _, k := range []string{"VolumesFrom", "Links"} {
-		if l, ok := h[k].([]any); ok {
-			for _, x := range l {
-				s, _ := x.(string)
-				name, _, _ := strings.Cut(s, ":")
-				if !p.owns(ctx, "containers", strings.TrimPrefix(name, "/")) {
-					return fmt.Errorf("%s %s: no such container in this page", k, name)
-				}
-			}
-		}
-	}
-	nm, _ := h["NetworkMode"].(string)
+// checkOwn answers for an object that is not the session's: 404 when it
+// does not exist, 403 when it belongs to someone else.
+func (p *Proxy) checkOwn(w http.ResponseWriter, r *http.Request, kind, id string) bool {
+	l, ok, err := p.labels(r.Context(), kind, id)
 	switch {
-	case nm == "host":
-		return fmt.Errorf("--network host is %w", ErrPolicy)
-	case nm == "" || nm == "default" || nm == "bridge":
-		if p.pol.Network != "" {
-			h["NetworkMode"] = p.pol.Network
-			if nc, ok := m["NetworkingConfig"].(map[string]any); ok {
-				if eps, ok := nc["EndpointsConfig"].(map[string]any); ok {
-					if ep, ok := eps[nm]; ok && nm != "" {
-						delete(eps, nm)
-						eps[p.pol.Network] = ep
-					}
-				}
-			}
-		}
-	case strings.HasPrefix(nm, "container:"):
-		if !p.owns(ctx, "containers", strings.TrimPrefix(nm, "container:")) {
-			return fmt.Errorf("--network %s: no such container in this page", nm)
-		}
-	case nm != "none":
-		if !p.owns(ctx, "networks", nm) {
-			return fmt.Errorf("--network %s: no such network in this page", nm)
-		}
-	}
-	// Published ports listen on the loopback interface only, never on
-	// every interface of the host.
-	if pb, ok := h["PortBindings"].(map[string]any); ok {
-		for _, v := range pb {
-			l, _ := v.([]any)
-			for _, x := range l {
-				if b, ok := x.(map[string]any); ok {
-					if ip, _ := b["HostIp"].(string); ip == "" || ip == "0.0.0.0" || ip == "::" {
-						b["HostIp"] = "127.0.0.1"
-					}
-				}
-			}
-		}
-	}
-	capInt(h, "Memory", p.pol.Memory)
-	if mem, _ := h["Memory"].(float64); mem > 0 {
-		h["MemorySwap"] = mem
-	}
-	capInt(h, "PidsLimit", p.pol.Pids)
-	capInt(h, "NanoCpus", p.pol.NanoCPUs)
-	return nil
-}
-
-// workspace maps a path inside the session's work dir to the host folder.
-func (p *Proxy) workspace(src string) (string, bool) {
-	w := p.pol.Workspace
-	if w.Inside == "" || w.Host == "" || !strings.HasPrefix(src, "/") {
-		return "", false
-	}
-	c := path.Clean(src)
-	if c != w.Inside && !strings.HasPrefix(c, w.Inside+"/") {
-		return "", false
-	}
-	return w.Host + strings.TrimPrefix(c, w.Inside), true
-}
-
-func nonEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
+	case err != nil:
+		deny(w, http.StatusBadGateway, "shipshape proxy: %v", err)
 		return false
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
+	case !ok:
+		deny(w, http.StatusNotFound, "No such %s: %s", kindNames[kind], id)
+		return false
+	case p.ownerValue() == "" || l[p.pol.OwnerLabel] != p.ownerValue():
+		refuse(w, "%s %s was not created by this page", kindNames[kind], id)
+		return false
 	}
 	return true
 }
 
-// capInt sets h[k] to limit when it is unset, unlimited or larger.
-func capInt(h map[string]any, k string, limit int64) {
-	if limit <= 0 {
-		return
-	}
-	v, _ := h[k].(float64)
-	if v <= 0 || v > float64(limit) {
-		h[k] = float64(limit)
+func ownContainer(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
+	if p.checkOwn(w, r, "containers", a.id) {
+		forward(p, w, r, a)
 	}
 }
 
-// ensureVolume creates a named volume with the session's labels before a
-// container names it, since the engine would create it unlabelled.
-func (p *Proxy) ensureVolume(ctx context.Context, name string) error {
-	if l, ok := p.labels(ctx, "volumes", name); ok {
-		if l[p.pol.OwnerLabel] != p.pol.Labels[p.pol.OwnerLabel] {
-			return fmt.Errorf("volume %s exists and was not created by this page", name)
-		}
-		return nil
+func ownNetwork(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
+	if p.checkOwn(w, r, "networks", a.id) {
+		forward(p, w, r, a)
 	}
-	b, _ := json.Marshal(map[string]any{"Name": name, "Labels": p.pol.Labels})
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://docker/volumes/create", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := p.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("create volume %s: %w", name, err)
+}
+
+func ownVolume(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
+	if p.checkOwn(w, r, "volumes", a.id) {
+		forward(p, w, r, a)
 	}
-	res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("create volume %s: engine said %s", name, res.Status)
+}
+
+func ownExec(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
+	p.mu.Lock()
+	ok := p.execs[a.id]
+	p.mu.Unlock()
+	if !ok {
+		deny(w, http.StatusNotFound, "No such exec instance: %s (not started by this page)", a.id)
+		return
+	}
+	forward(p, w, r, a)
+}
+
+// rename keeps the session's objects from taking our reserved names.
+func (p *Proxy) rename(w http.ResponseWriter, r *http.Request, a args) {
+	if err := checkName(r.URL.Query().Get("name")); err != nil {
+		refuse(w, "%v", err)
+		return
+	}
+	ownContainer(p, w, r, a)
+}
+
+// checkName refuses the names the runner gives its own objects.
+func checkName(name string) error {
+	if strings.HasPrefix(strings.ToLower(strings.TrimPrefix(name, "/")), "shipshape") {
+		return fmt.Errorf("the name %q is reserved: names starting with shipshape are the verifier's own", name)
 	}
 	return nil
 }
 
-// pull answers a pull of a mapped image from the local image, and refuses
-// or forwards others by policy.
-func (p *Proxy) pull(w http.ResponseWriter, r *http.Request) {
+// filters is the engine's list filter: key → value → true.
+type filters map[string]map[string]bool
+
+// scoped adds the session's label to a list, prune or events request's
+// filters, so `docker ps` shows what the page made and a prune removes only
+// that. The caller's own filters stay (Compose lists by project label);
+// label filters must all match, the session's among them.
+func scoped(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
 	q := r.URL.Query()
-	ref := q.Get("fromImage")
-	if t := q.Get("tag"); t != "" {
-		if strings.HasPrefix(t, "sha256:") {
-			ref += "@" + t
-		} else {
-			ref += ":" + t
+	f := filters{}
+	if s := q.Get("filters"); s != "" {
+		if err := decode([]byte(s), &f); err != nil {
+			// The older form: key → list of values.
+			var old map[string][]string
+			if err2 := decode([]byte(s), &old); err2 != nil {
+				deny(w, http.StatusBadRequest, "shipshape: filters: %v", err)
+				return
+			}
+			for k, vs := range old {
+				f[k] = map[string]bool{}
+				for _, v := range vs {
+					f[k][v] = true
+				}
+			}
 		}
 	}
-	if q.Get("fromSrc") != "" {
-		deny(w, http.StatusForbidden, "shipshape: docker import is not available to examples")
+	if len(q["filters"]) > 1 {
+		refuse(w, "filters given twice")
 		return
 	}
-	if m := p.mapImage(r.Context(), ref); m != ref || (p.pol.ImageExists != nil && p.pol.ImageExists(r.Context(), ref)) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"status": fmt.Sprintf("%s: using the local image %s", ref, m)})
-		return
+	for k := range f {
+		if fold(k) == fold("label") && k != "label" {
+			refuse(w, "filter key %q: write it as label", k)
+			return
+		}
 	}
-	if p.pol.DenyPull {
-		deny(w, http.StatusNotFound, "shipshape: image %s is not local and pulling is off (--pull=never); map it under [images] in shipshape.toml", ref)
-		return
+	if f["label"] == nil {
+		f["label"] = map[string]bool{}
 	}
-	p.rp.ServeHTTP(w, r)
+	f["label"][p.pol.OwnerLabel+"="+p.ownerValue()] = true
+	b, _ := json.Marshal(f)
+	q.Set("filters", string(b))
+	r.URL.RawQuery = q.Encode()
+	forward(p, w, r, a)
 }
 
-// build labels the image and maps FROM lines in the uploaded context's
-// Dockerfile; builds get no network.
-func (p *Proxy) build(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if q.Get("remote") != "" {
-		deny(w, http.StatusForbidden, "shipshape: remote build contexts are not available to examples")
+// info answers `docker info` with what examples may know of the engine.
+func (p *Proxy) info(w http.ResponseWriter, r *http.Request, _ args) {
+	var m map[string]any
+	if !p.get(w, r, r.URL.Path, &m) {
 		return
 	}
-	l := map[string]string{}
-	if s := q.Get("labels"); s != "" {
-		_ = json.Unmarshal([]byte(s), &l)
+	keep := map[string]any{"Name": "shipshape", "ID": "shipshape", "Swarm": map[string]any{"LocalNodeState": "inactive"}}
+	for _, k := range []string{"ServerVersion", "OperatingSystem", "OSType", "OSVersion", "Architecture", "NCPU", "MemTotal",
+		"Driver", "CgroupDriver", "CgroupVersion", "KernelVersion", "DefaultRuntime", "SecurityOptions", "LoggingDriver",
+		"IndexServerAddress", "ExperimentalBuild", "Isolation", "MemoryLimit", "SwapLimit", "PidsLimit", "CPUShares", "CPUSet", "IPv4Forwarding"} {
+		if v, ok := m[k]; ok {
+			keep[k] = v
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(keep)
+}
+
+// get fetches a JSON answer from the engine; on failure it has answered.
+func (p *Proxy) get(w http.ResponseWriter, r *http.Request, u string, v any) bool {
+	req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, "http://docker"+u, nil)
+	res, err := p.hc.Do(req)
+	if err != nil {
+		deny(w, http.StatusBadGateway, "shipshape proxy: engine: %v", err)
+		return false
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		w.Header().Set("Content-Type", res.Header.Get("Content-Type"))
+		w.WriteHeader(res.StatusCode)
+		_, _ = io.Copy(w, res.Body)
+		return false
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		deny(w, http.StatusBadGateway, "shipshape proxy: engine answer to %s: %v", u, err)
+		return false
+	}
+	return true
+}
+
+// ourLabels sets the session's labels on l, refusing any of our label
+// namespace the request brought.
+func (p *Proxy) ourLabels(l map[string]string) (map[string]string, error) {
+	if l == nil {
+		l = map[string]string{}
+	}
+	for k := range l {
+		if strings.HasPrefix(strings.ToLower(k), "org.shipshape") {
+			return nil, fmt.Errorf("label %s is %w: org.shipshape.* labels are set by the verifier", k, ErrPolicy)
+		}
 	}
 	for k, v := range p.pol.Labels {
 		l[k] = v
 	}
-	b, _ := json.Marshal(l)
-	q.Set("labels", string(b))
-	q.Set("networkmode", "none")
-	q.Set("rm", "1")
-	q.Set("forcerm", "1")
-	if nonEmpty(q.Get("memory")) || p.pol.Memory > 0 {
-		q.Set("memory", fmt.Sprint(p.pol.Memory))
-		q.Set("memswap", "-1")
-	}
-	r.URL.RawQuery = q.Encode()
-	name := q.Get("dockerfile")
-	if name == "" {
-		name = "Dockerfile"
-	}
-	body, err := rewriteContext(r.Body, name, p.pol.Dockerfile)
-	if err != nil {
-		deny(w, http.StatusBadRequest, "shipshape: read build context: %v", err)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-	r.Header.Set("Content-Length", fmt.Sprint(len(body)))
-	r.Header.Del("Transfer-Encoding")
-	r.TransferEncoding = nil
-	tw := &teeWriter{ResponseWriter: w, limit: 4 << 20}
-	p.rp.ServeHTTP(tw, r)
-	if ids := LayerIDs(tw.buf.Bytes()); len(ids) > 0 {
-		p.mu.Lock()
-		p.layers = append(p.layers, ids...)
-		p.mu.Unlock()
-	}
-}
-
-// rewriteContext copies a (possibly gzipped) tar build context, passing the
-// Dockerfile through fix.
-func rewriteContext(body io.Reader, name string, fix func(string) string) ([]byte, error) {
-	br := bufio.NewReader(io.LimitReader(body, 512<<20))
-	var in io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, err
-		}
-		in = zr
-	}
-	tr := tar.NewReader(in)
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
-	clean := strings.TrimPrefix(name, "./")
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, err
-		}
-		if fix != nil && strings.TrimPrefix(hdr.Name, "./") == clean && hdr.Typeflag == tar.TypeReg {
-			data = []byte(fix(string(data)))
-			hdr.Size = int64(len(data))
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(data); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
+	return l, nil
 }

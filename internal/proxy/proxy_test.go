@@ -7,44 +7,61 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/moby/moby/api/types/container"
 )
 
-func testProxy() *Proxy {
-	p := &Proxy{pol: Policy{Labels: map[string]string{"run": "r1", "session": "s1"}, OwnerLabel: "session",
+func testProxy(t testing.TB) *Proxy {
+	p, err := newProxy("unix:///nonexistent/docker.sock", Policy{Labels: map[string]string{"run": "r1", "session": "s1"}, OwnerLabel: "session",
 		Network: "shipshape-s1", Memory: 64 << 20, Pids: 64,
-		MapImage: func(ref string) string { return strings.Replace(ref, "busybox:1.36", "local/busybox", 1) }}}
-	p.pol.Workspace.Inside, p.pol.Workspace.Host = "/work", "/tmp/sess/work"
+		MapImage: func(ref string) string { return strings.Replace(ref, "busybox:1.36", "local/busybox", 1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.pol.Workspace.Inside, p.pol.Workspace.Host = "/work", t.TempDir()
+	p.pol.LogMaxSize = DefaultLogMaxSize
 	return p
 }
 
 func TestContainerPolicy(t *testing.T) {
 	cases := []struct {
 		name, body string
-		err        string                        // "" for allowed
-		check      func(m map[string]any) string // what the rewrite must have done
+		err        string                                  // "" for allowed
+		check      func(p *Proxy, m map[string]any) string // what the rewrite must have done
 	}{
-		{"privileged", `{"Image":"x","HostConfig":{"Privileged":true}}`, "--privileged", nil},
+		{"privileged", `{"Image":"x","HostConfig":{"Privileged":true}}`, "HostConfig.Privileged", nil},
 		{"host network", `{"Image":"x","HostConfig":{"NetworkMode":"host"}}`, "--network host", nil},
-		{"host pid", `{"Image":"x","HostConfig":{"PidMode":"host"}}`, "namespace", nil},
-		{"cap add", `{"Image":"x","HostConfig":{"CapAdd":["SYS_ADMIN"]}}`, "CapAdd", nil},
+		{"host pid", `{"Image":"x","HostConfig":{"PidMode":"host"}}`, "--pid host", nil},
+		{"cap add", `{"Image":"x","HostConfig":{"CapAdd":["SYS_ADMIN"]}}`, "cap-add", nil},
 		{"device", `{"Image":"x","HostConfig":{"Devices":[{"PathOnHost":"/dev/kmsg"}]}}`, "Devices", nil},
 		{"seccomp off", `{"Image":"x","HostConfig":{"SecurityOpt":["seccomp=unconfined"]}}`, "security-opt", nil},
+		{"top-level hostconfig", `{"Image":"x","Binds":["/:/h"]}`, "decode", nil},
 		{"host path", `{"Image":"x","HostConfig":{"Binds":["/etc:/host"]}}`, "host path /etc", nil},
 		{"escape", `{"Image":"x","HostConfig":{"Binds":["/work/../etc:/host"]}}`, "host path /work/../etc", nil},
+		{"device cgroup rule", `{"Image":"x","HostConfig":{"DeviceCgroupRules":["a *:* rwm"]}}`, "DeviceCgroupRules", nil},
+		{"systempaths unconfined", `{"Image":"x","HostConfig":{"MaskedPaths":[],"ReadonlyPaths":[]}}`, "MaskedPaths", nil},
+		{"sysctl", `{"Image":"x","HostConfig":{"Sysctls":{"net.ipv4.ip_forward":"1"}}}`, "Sysctls", nil},
+		{"publish all", `{"Image":"x","HostConfig":{"PublishAllPorts":true}}`, "PublishAllPorts", nil},
+		{"public host ip", `{"Image":"x","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"192.0.2.1","HostPort":"80"}]}}}`, "loopback", nil},
+		{"syslog", `{"Image":"x","HostConfig":{"LogConfig":{"Type":"syslog","Config":{"syslog-address":"udp://192.0.2.1:514"}}}}`, "log-driver", nil},
+		{"cap add sys_admin", `{"Image":"x","HostConfig":{"CapAdd":["CAP_SYS_ADMIN"]}}`, "cap-add", nil},
+		{"our label", `{"Image":"x","Labels":{"org.shipshape.run":"../../etc/passwd"}}`, "org.shipshape.run", nil},
+		{"volume driver opts", `{"Image":"x","HostConfig":{"Mounts":[{"Type":"volume","Source":"v","Target":"/h","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"none","device":"/","o":"bind"}}}}]}}`, "DriverConfig", nil},
 		{"bind mount", `{"Image":"x","HostConfig":{"Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/s"}]}}`, "host path /var/run/docker.sock", nil},
-		{"workspace bind", `{"Image":"x","HostConfig":{"Binds":["/work/site:/www:ro"]}}`, "", func(m map[string]any) string {
+		{"workspace bind", `{"Image":"x","HostConfig":{"Binds":["/work/site:/www:ro"]}}`, "", func(p *Proxy, m map[string]any) string {
 			b := m["HostConfig"].(map[string]any)["Binds"].([]any)[0]
-			if b != "/tmp/sess/work/site:/www:ro" {
+			if b != p.pol.Workspace.Host+"/site:/www:ro" {
 				return "bind not mapped to the host folder: " + b.(string)
 			}
 			return ""
 		}},
-		{"defaults", `{"Image":"busybox:1.36","HostConfig":{"Memory":4294967296,"PortBindings":{"80/tcp":[{"HostIp":"","HostPort":"8080"}]}}}`, "", func(m map[string]any) string {
+		{"defaults", `{"Image":"busybox:1.36","HostConfig":{"Memory":4294967296,"PortBindings":{"80/tcp":[{"HostIp":"","HostPort":"8080"}]}}}`, "", func(p *Proxy, m map[string]any) string {
 			h := m["HostConfig"].(map[string]any)
 			switch {
 			case m["Image"] != "local/busybox":
@@ -67,25 +84,28 @@ func TestContainerPolicy(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := map[string]any{}
-			if err := json.Unmarshal([]byte(c.body), &m); err != nil {
-				t.Fatal(err)
+			p := testProxy(t)
+			var req container.CreateRequest
+			err := decode([]byte(c.body), &req)
+			if err == nil {
+				err = p.container(context.Background(), &req)
+			} else {
+				err = fmt.Errorf("decode: %w", err)
 			}
-			err := testProxy().container(context.Background(), m)
 			switch {
 			case c.err == "" && err != nil:
 				t.Fatalf("%s: got %v, want it allowed", c.body, err)
 			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 				t.Fatalf("%s: got %v, want an error with %q", c.body, err, c.err)
-			case c.err != "" && !errors.Is(err, ErrPolicy) && c.name != "escape":
+			case c.err != "" && !errors.Is(err, ErrPolicy) && c.name != "escape" && c.name != "top-level hostconfig":
 				t.Errorf("%s: got %v, want ErrPolicy", c.body, err)
 			}
 			if c.check != nil {
 				// Round-trip through JSON, as the engine receives it.
-				b, _ := json.Marshal(m)
+				b, _ := json.Marshal(&req)
 				back := map[string]any{}
 				_ = json.Unmarshal(b, &back)
-				if msg := c.check(back); msg != "" {
+				if msg := c.check(p, back); msg != "" {
 					t.Errorf("%s: %s: %s", c.body, msg, b)
 				}
 			}
@@ -107,7 +127,7 @@ func TestRewriteContext(t *testing.T) {
 	zw.Close()
 	fix := func(s string) string { return strings.Replace(s, "busybox:1.36", "local/busybox", 1) }
 	for name, in := range map[string][]byte{"plain": raw.Bytes(), "gzip": gz.Bytes()} {
-		out, err := rewriteContext(bytes.NewReader(in), "Dockerfile", fix)
+		out, err := rewriteContext(bytes.NewReader(in), "Dockerfile", func(s string) (string, error) { return fix(s), nil })
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -131,7 +151,7 @@ func TestRewriteContext(t *testing.T) {
 }
 
 func TestRefusedEndpoints(t *testing.T) {
-	p := testProxy()
+	p := testProxy(t)
 	for _, path := range []string{"/v1.41/session", "/v1.41/grpc", "/v1.41/swarm/init", "/v1.41/plugins/pull", "/v1.41/images/load", "/v1.41/commit", "/v1.41/secrets/create"} {
 		rec := httptest.NewRecorder()
 		p.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, nil))

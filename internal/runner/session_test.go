@@ -86,11 +86,11 @@ func TestSessionPolicy(t *testing.T) {
 	_, s := session(t)
 	defer s.Close()
 	cases := []struct{ name, cmd, want string }{
-		{"privileged", "docker run --rm --privileged busybox:1.36 true", "--privileged is not allowed"},
+		{"privileged", "docker run --rm --privileged busybox:1.36 true", "HostConfig.Privileged not allowed"},
 		{"host path", "docker run --rm -v /etc:/host busybox:1.36 true", "host path /etc"},
 		{"host network", "docker run --rm --network host busybox:1.36 true", "--network host is not allowed"},
-		{"host pid", "docker run --rm --pid host busybox:1.36 true", "namespace is not allowed"},
-		{"added capability", "docker run --rm --cap-add SYS_ADMIN busybox:1.36 true", "CapAdd is not allowed"},
+		{"host pid", "docker run --rm --pid host busybox:1.36 true", "--pid host is not allowed"},
+		{"added capability", "docker run --rm --cap-add SYS_ADMIN busybox:1.36 true", "--cap-add SYS_ADMIN is not allowed"},
 		{"escape from the workspace", "docker run --rm -v /work/../etc:/host busybox:1.36 true", "host path /work/../etc"},
 		{"predefined networks listed, others not", "docker network ls --format '{{.Name}}' | sort | tr '\\n' ' '", "bridge host none "},
 		{"privileged exec", "docker run -d --name ex busybox:1.36 sleep 60 >/dev/null && docker exec --privileged ex true", "exec --privileged is not allowed"},

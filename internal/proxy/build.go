@@ -1,0 +1,295 @@
+package proxy
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// buildQuery is what a build request's query may carry; a value of true
+// means the request's value passes as it is, false that the proxy sets it.
+var buildQuery = map[string]bool{
+	"t": true, "dockerfile": true, "q": true, "nocache": true, "pull": true, "buildargs": true,
+	"target": true, "platform": true, "cachefrom": true, "shmsize": true, "cpushares": true, "cpusetcpus": true,
+	"version": true, "labels": false, "networkmode": false, "rm": false, "forcerm": false, "memory": false, "memswap": false,
+}
+
+// buildDefaults are options older clients always send; they pass only
+// at their default value (and are dropped).
+var buildDefaults = map[string]bool{
+	"cpuquota": true, "cpuperiod": true, "cpusetmems": true, "ulimits": true, "extrahosts": true,
+	"isolation": true, "squash": true, "buildid": true, "outputs": true, "session": true, "remote": true, "cgroupparent": true,
+}
+
+// build checks a classic build: its query against the allowlist, its tags
+// against the names the page may write, its Dockerfile against fetches the
+// daemon would make from the host; then labels the image, maps FROM lines
+// and runs it without network.
+func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
+	q := r.URL.Query()
+	for k, vs := range q {
+		if _, ok := buildQuery[k]; ok {
+			continue
+		}
+		if buildDefaults[k] {
+			if v := strings.Join(vs, ""); v == "" || v == "0" || v == "[]" || v == "null" || v == "false" || v == "{}" {
+				q.Del(k)
+				continue
+			}
+		}
+		refuse(w, "docker build: the option %s is %v", k, ErrPolicy)
+		return
+	}
+	if v := q.Get("version"); v != "" && v != "1" {
+		refuse(w, "docker build: BuildKit (version %s) is not available to examples; builds use the engine's classic builder", v)
+		return
+	}
+	for _, t := range q["t"] {
+		if err := p.writableName(r.Context(), t); err != nil {
+			refuse(w, "docker build -t: %v", err)
+			return
+		}
+	}
+	l := map[string]string{}
+	if s := q.Get("labels"); s != "" {
+		if err := decode([]byte(s), &l); err != nil {
+			deny(w, http.StatusBadRequest, "shipshape: docker build --label: %v", err)
+			return
+		}
+	}
+	l, err := p.ourLabels(l)
+	if err != nil {
+		refuse(w, "docker build: %v", err)
+		return
+	}
+	b, _ := json.Marshal(l)
+	q.Set("labels", string(b))
+	q.Set("networkmode", "none")
+	q.Set("rm", "1")
+	q.Set("forcerm", "1")
+	q.Del("memory")
+	q.Del("memswap")
+	if p.pol.Memory > 0 {
+		q.Set("memory", strconv.FormatInt(p.pol.Memory, 10))
+		q.Set("memswap", strconv.FormatInt(p.pol.Memory, 10))
+	}
+	r.URL.RawQuery = q.Encode()
+	name := q.Get("dockerfile")
+	if name == "" {
+		name = "Dockerfile"
+	}
+	// The Dockerfile is judged by its name in the context, so the name
+	// must have one spelling only.
+	if name = strings.TrimPrefix(name, "./"); path.Clean(name) != name || path.IsAbs(name) || strings.HasPrefix(name, "../") || strings.Contains(name, "\\") {
+		refuse(w, "docker build -f %s: the Dockerfile must be named by a plain path inside the context", name)
+		return
+	}
+	body, err := rewriteContext(r.Body, name, func(df string) (string, error) {
+		if err := CheckRemoteAdd(r.Context(), df); err != nil {
+			return "", err
+		}
+		if p.pol.Dockerfile != nil {
+			df = p.pol.Dockerfile(df)
+		}
+		return df, nil
+	})
+	if err != nil {
+		var pe *policyError
+		if errors.As(err, &pe) {
+			refuse(w, "docker build: %s: %v", name, pe.err)
+			return
+		}
+		deny(w, http.StatusBadRequest, "shipshape: read build context: %v", err)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.Header.Set("Content-Length", fmt.Sprint(len(body)))
+	r.Header.Del("Transfer-Encoding")
+	r.TransferEncoding = nil
+	tw := &teeWriter{ResponseWriter: w, limit: 4 << 20}
+	p.rp.ServeHTTP(tw, r)
+	if ids := LayerIDs(tw.buf.Bytes()); len(ids) > 0 {
+		p.mu.Lock()
+		p.layers = append(p.layers, ids...)
+		p.mu.Unlock()
+	}
+}
+
+// policyError marks a refusal found while reading a build context.
+type policyError struct{ err error }
+
+func (e *policyError) Error() string { return e.err.Error() }
+
+// rewriteContext copies a (possibly gzipped) tar build context, passing
+// every file the classic builder could read as the Dockerfile through fix.
+func rewriteContext(body io.Reader, name string, fix func(string) (string, error)) ([]byte, error) {
+	br := bufio.NewReader(io.LimitReader(body, 512<<20))
+	var in io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, err
+		}
+		in = zr
+	}
+	tr := tar.NewReader(in)
+	var out bytes.Buffer
+	tw := tar.NewWriter(&out)
+	clean := strings.TrimPrefix(name, "./")
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		// The classic builder falls back to "dockerfile" when the default
+		// name is missing.
+		n := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
+		if fix != nil && (n == clean || (clean == "Dockerfile" && n == "dockerfile")) {
+			if hdr.Typeflag != tar.TypeReg {
+				return nil, &policyError{fmt.Errorf("the Dockerfile must be a regular file in the context")}
+			}
+			s, err := fix(string(data))
+			if err != nil {
+				return nil, &policyError{err}
+			}
+			data = []byte(s)
+			hdr.Size = int64(len(data))
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// CheckRemoteAdd refuses a Dockerfile whose ADD (or ONBUILD ADD) fetches a
+// URL the engine would fetch from the host's own network namespace: a
+// loopback, link-local, private, unspecified or multicast address, or a
+// name that resolves to one (or does not resolve, as then it cannot be
+// judged). A source built from variables is refused too, since its value
+// is only known in the build. The error names the Dockerfile line.
+//
+// Redirects are followed by the engine, so a public URL could still lead
+// elsewhere; runs that must not fetch at all should not give builds a
+// network (the proxy sets networkmode none, which the fetch ignores).
+func CheckRemoteAdd(ctx context.Context, dockerfile string) error {
+	res, err := parser.Parse(strings.NewReader(dockerfile))
+	if err != nil {
+		return fmt.Errorf("parse Dockerfile: %w", err)
+	}
+	for _, n := range res.AST.Children {
+		if err := checkAdd(ctx, n, n.StartLine); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkAdd(ctx context.Context, n *parser.Node, line int) error {
+	switch strings.ToLower(n.Value) {
+	case "onbuild":
+		if n.Next != nil {
+			for _, c := range n.Next.Children {
+				if err := checkAdd(ctx, c, line); err != nil {
+					return err
+				}
+			}
+		}
+	case "add":
+		var args []string
+		for a := n.Next; a != nil; a = a.Next {
+			args = append(args, a.Value)
+		}
+		// The last argument is the destination.
+		for i, src := range args {
+			if i == len(args)-1 && len(args) > 1 {
+				break
+			}
+			if err := checkSource(ctx, src); err != nil {
+				return fmt.Errorf("Dockerfile line %d: ADD %s: %w", line, src, err)
+			}
+		}
+	}
+	return nil
+}
+
+// checkSource judges one ADD source.
+func checkSource(ctx context.Context, src string) error {
+	// A source can only be a URL if it starts with one; one starting with
+	// a variable may expand to one.
+	if strings.Contains(src, "$") && !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, ".") {
+		return fmt.Errorf("%w: an ADD source made of variables cannot be judged before the build; start it with ./ or /", ErrPolicy)
+	}
+	l := strings.ToLower(src)
+	if !strings.HasPrefix(l, "http://") && !strings.HasPrefix(l, "https://") {
+		return nil
+	}
+	u, err := url.Parse(src)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrPolicy, err)
+	}
+	host := u.Hostname()
+	if a, err := netip.ParseAddr(host); err == nil {
+		if !public(a) {
+			return fmt.Errorf("%w: the engine would fetch it from the host's own network (%s)", ErrPolicy, a)
+		}
+		return nil
+	}
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "" || h == "localhost" || strings.HasSuffix(h, ".localhost") || !strings.ContainsAny(h, "ghijklmnopqrstuvwyz") {
+		// Numeric forms (2130706433, 0x7f.1, 127.1) resolve to addresses
+		// through the C resolver; refuse them all.
+		return fmt.Errorf("%w: %q is not a host name that can be judged", ErrPolicy, host)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", h)
+	if err != nil || len(addrs) == 0 {
+		return fmt.Errorf("%w: %s does not resolve here, so it cannot be judged", ErrPolicy, host)
+	}
+	for _, a := range addrs {
+		if !public(a) {
+			return fmt.Errorf("%w: %s resolves to %s, an address of the host's own network", ErrPolicy, host, a)
+		}
+	}
+	return nil
+}
+
+// cgnat is the shared address space carriers and some hosts use internally.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// public reports whether an address is one of the wider internet's.
+func public(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsValid() && a.IsGlobalUnicast() && !a.IsPrivate() && !cgnat.Contains(a) && !a.Is4In6()
+}

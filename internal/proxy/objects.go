@@ -1,0 +1,332 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/distribution/reference"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/volume"
+)
+
+// networkCreate makes a bridge network of the page's: internal unless the
+// block asked for egress, no driver options, no IPv6.
+func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
+	// CheckDuplicate is an older API's field (the engine checks anyway);
+	// it is read and dropped.
+	var req struct {
+		network.CreateRequest
+		CheckDuplicate bool `json:",omitempty"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	n := req.CreateRequest
+	err := func() error {
+		if extra := setFields(&n, "Name", "Driver", "Scope", "EnableIPv4", "Internal", "Attachable", "Options", "Labels",
+			"IPAM.Driver", "IPAM.Config"); len(extra) > 0 {
+			return fmt.Errorf("%s %w", strings.Join(extra, ", "), ErrPolicy)
+		}
+		if !nameRe.MatchString(n.Name) {
+			return fmt.Errorf("%q is not a network name", n.Name)
+		}
+		if err := checkName(n.Name); err != nil {
+			return err
+		}
+		if n.Driver != "" && n.Driver != "bridge" {
+			return fmt.Errorf("--driver %s is %w; examples get bridge networks", n.Driver, ErrPolicy)
+		}
+		if n.Scope != "" && n.Scope != "local" {
+			return fmt.Errorf("--scope %s is %w", n.Scope, ErrPolicy)
+		}
+		if n.EnableIPv4 != nil && !*n.EnableIPv4 {
+			return fmt.Errorf("--ipv4=false is %w", ErrPolicy)
+		}
+		if len(n.Options) > 0 {
+			return fmt.Errorf("--opt is %w (driver options of a network)", ErrPolicy)
+		}
+		if n.IPAM != nil {
+			if n.IPAM.Driver != "" && n.IPAM.Driver != "default" {
+				return fmt.Errorf("--ipam-driver %s is %w", n.IPAM.Driver, ErrPolicy)
+			}
+			for _, c := range n.IPAM.Config {
+				if len(c.AuxAddress) > 0 {
+					return fmt.Errorf("--aux-address is %w", ErrPolicy)
+				}
+			}
+		}
+		var err error
+		n.Labels, err = p.ourLabels(n.Labels)
+		return err
+	}()
+	if err != nil {
+		refuse(w, "docker network create: %v", err)
+		return
+	}
+	n.Driver, n.Options, n.Scope = "bridge", nil, ""
+	// Nothing made by an example reaches beyond the engine unless the
+	// block asked for the network.
+	n.Internal = !p.pol.Egress
+	p.forwardJSON(w, r, &n)
+}
+
+// networkInspect shows the page's networks and the session's own.
+func (p *Proxy) networkInspect(w http.ResponseWriter, r *http.Request, a args) {
+	if p.pol.Network != "" && a.id == p.pol.Network {
+		forward(p, w, r, a)
+		return
+	}
+	ownNetwork(p, w, r, a)
+}
+
+// networkConnect lets the page connect and disconnect its own containers
+// and networks only.
+func (p *Proxy) networkConnect(w http.ResponseWriter, r *http.Request, a args) {
+	if !p.joinable(r.Context(), a.id) {
+		if !p.checkOwn(w, r, "networks", a.id) {
+			return
+		}
+	}
+	var c struct {
+		Container      string
+		EndpointConfig *network.EndpointSettings `json:",omitempty"`
+		Force          bool                      `json:",omitempty"`
+	}
+	if !decodeBody(w, r, &c) {
+		return
+	}
+	if a.action == "connect" && c.Force {
+		refuse(w, "docker network connect: Force %v", ErrPolicy)
+		return
+	}
+	if a.action == "disconnect" && c.EndpointConfig != nil {
+		refuse(w, "docker network disconnect: EndpointConfig %v", ErrPolicy)
+		return
+	}
+	if !nameRe.MatchString(c.Container) || !p.owns(r.Context(), "containers", c.Container) {
+		refuse(w, "docker network %s %s %s: that container was not created by this page", a.action, a.id, c.Container)
+		return
+	}
+	if err := endpoint(c.EndpointConfig); err != nil {
+		refuse(w, "docker network %s: %v", a.action, err)
+		return
+	}
+	if a.action == "connect" {
+		p.forwardJSON(w, r, &network.ConnectRequest{Container: c.Container, EndpointConfig: c.EndpointConfig})
+	} else {
+		p.forwardJSON(w, r, &network.DisconnectRequest{Container: c.Container, Force: c.Force})
+	}
+}
+
+// volumeCreate makes a local volume of the page's, without driver options
+// (type=none,o=bind,device=/ would bind any host folder).
+func (p *Proxy) volumeCreate(w http.ResponseWriter, r *http.Request, _ args) {
+	var v volume.CreateRequest
+	if !decodeBody(w, r, &v) {
+		return
+	}
+	err := func() error {
+		if extra := setFields(&v, "Name", "Driver", "Labels"); len(extra) > 0 {
+			return fmt.Errorf("%s %w (volume driver options are not available)", strings.Join(extra, ", "), ErrPolicy)
+		}
+		if v.Driver != "" && v.Driver != "local" {
+			return fmt.Errorf("--driver %s is %w", v.Driver, ErrPolicy)
+		}
+		if v.Name != "" {
+			if !nameRe.MatchString(v.Name) {
+				return fmt.Errorf("%q is not a volume name", v.Name)
+			}
+			if err := checkName(v.Name); err != nil {
+				return err
+			}
+			if _, ok, err := p.labels(r.Context(), "volumes", v.Name); err != nil {
+				return err
+			} else if ok && !p.owns(r.Context(), "volumes", v.Name) {
+				return fmt.Errorf("volume %s: %w: it exists and was not created by this page", v.Name, ErrPolicy)
+			}
+		}
+		var err error
+		v.Labels, err = p.ourLabels(v.Labels)
+		return err
+	}()
+	if err != nil {
+		refuse(w, "docker volume create: %v", err)
+		return
+	}
+	v.Driver = "local"
+	p.forwardJSON(w, r, &v)
+}
+
+// mapImage maps a reference written in the docs to the local image, unless
+// the reference itself exists (an image the page built).
+func (p *Proxy) mapImage(ctx context.Context, ref string) string {
+	if p.pol.MapImage == nil || ref == "" {
+		return ref
+	}
+	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, ref) {
+		return ref
+	}
+	if m := p.pol.MapImage(ref); m != ref {
+		return m
+	}
+	// Clients may send the long form (docker.io/library/busybox:1.36).
+	if n, err := reference.ParseNormalizedNamed(ref); err == nil {
+		if f := reference.FamiliarString(n); f != ref {
+			if m := p.pol.MapImage(f); m != f {
+				return m
+			}
+		}
+	}
+	return ref
+}
+
+// mapped reports whether the site maps the name to a local image.
+func (p *Proxy) mapped(ref string) bool {
+	return p.pol.MapImage != nil && p.mapImage(context.Background(), ref) != ref
+}
+
+// ownsImage reports whether the page wrote the name (tag, build -t) or
+// built the image (it carries the session's label).
+func (p *Proxy) ownsImage(ctx context.Context, ref string) bool {
+	norm := normalize(ref)
+	p.mu.Lock()
+	for _, t := range p.tags {
+		if normalize(t) == norm {
+			p.mu.Unlock()
+			return true
+		}
+	}
+	p.mu.Unlock()
+	return p.owns(ctx, "images", ref)
+}
+
+// normalize spells an image reference one way (docker.io/library/x:latest).
+func normalize(ref string) string {
+	n, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return ref
+	}
+	return reference.TagNameOnly(n).String()
+}
+
+func ownImage(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
+	if !p.ownsImage(r.Context(), a.ref) {
+		refuse(w, "image %s was not built or tagged by this page", a.ref)
+		return
+	}
+	forward(p, w, r, a)
+}
+
+// imageRead inspects an image, mapping names from the docs to local ones.
+func (p *Proxy) imageRead(w http.ResponseWriter, r *http.Request, a args) {
+	if m := p.mapImage(r.Context(), a.ref); m != a.ref {
+		r.URL.Path = strings.Replace(r.URL.Path, "/"+a.ref+"/", "/"+m+"/", 1)
+	}
+	forward(p, w, r, a)
+}
+
+// saveImages lets `docker save` export the page's own images only.
+func (p *Proxy) saveImages(w http.ResponseWriter, r *http.Request, a args) {
+	names := r.URL.Query()["names"]
+	if len(names) == 0 {
+		refuse(w, "docker save needs image names")
+		return
+	}
+	for _, n := range names {
+		if !p.ownsImage(r.Context(), n) {
+			refuse(w, "docker save %s: that image was not built or tagged by this page", n)
+			return
+		}
+	}
+	forward(p, w, r, a)
+}
+
+// writableName judges an image name a tag or build would write: never one
+// the site maps, never an existing one the page did not write.
+func (p *Proxy) writableName(ctx context.Context, name string) error {
+	n, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return fmt.Errorf("image name %q: %w", name, err)
+	}
+	if _, digested := n.(reference.Digested); digested {
+		return fmt.Errorf("image name %q: a digest cannot be written", name)
+	}
+	if p.mapped(name) || p.mapped(reference.FamiliarString(reference.TagNameOnly(n))) {
+		return fmt.Errorf("image name %s is %w: the site maps it to a base image", name, ErrPolicy)
+	}
+	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, name) && !p.ownsImage(ctx, name) {
+		return fmt.Errorf("image name %s is %w: that image exists and was not built or tagged by this page", name, ErrPolicy)
+	}
+	return nil
+}
+
+// tag lets the page name images with names of its own.
+func (p *Proxy) tag(w http.ResponseWriter, r *http.Request, a args) {
+	q := r.URL.Query()
+	t := q.Get("repo")
+	if tg := q.Get("tag"); tg != "" {
+		t += ":" + tg
+	}
+	if err := p.writableName(r.Context(), t); err != nil {
+		refuse(w, "docker tag: %v", err)
+		return
+	}
+	r.URL.Path = strings.Replace(r.URL.Path, "/"+a.ref+"/", "/"+p.mapImage(r.Context(), a.ref)+"/", 1)
+	p.mu.Lock()
+	p.tags = append(p.tags, t)
+	p.mu.Unlock()
+	forward(p, w, r, a)
+}
+
+// pull answers a pull of a mapped or local image from the local image and
+// refuses others by policy: nothing may be fetched for an example.
+func (p *Proxy) pull(w http.ResponseWriter, r *http.Request, a args) {
+	q := r.URL.Query()
+	if q.Get("fromSrc") != "" {
+		refuse(w, "docker import is not available to examples")
+		return
+	}
+	ref := q.Get("fromImage")
+	if t := q.Get("tag"); t != "" {
+		if strings.HasPrefix(t, "sha256:") {
+			ref += "@" + t
+		} else {
+			ref += ":" + t
+		}
+	}
+	if m := p.mapImage(r.Context(), ref); m != ref || (p.pol.ImageExists != nil && p.pol.ImageExists(r.Context(), ref)) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, "{\"status\":%q}\n", fmt.Sprintf("%s: using the local image %s", ref, m))
+		return
+	}
+	if p.pol.DenyPull {
+		deny(w, http.StatusNotFound, "shipshape: image %s is not local and pulling is off (--pull=never); map it under [images] in shipshape.toml", ref)
+		return
+	}
+	forward(p, w, r, a)
+}
+
+// networkList lists the page's networks and the engine's predefined ones
+// by name (the course lists those; inspecting them stays refused).
+func (p *Proxy) networkList(w http.ResponseWriter, r *http.Request, _ args) {
+	var list []map[string]any
+	if !p.get(w, r, r.URL.RequestURI(), &list) {
+		return
+	}
+	keep := []map[string]any{}
+	for _, n := range list {
+		name, _ := n["Name"].(string)
+		l, _ := n["Labels"].(map[string]any)
+		switch {
+		case name == "bridge" || name == "host" || name == "none":
+			keep = append(keep, map[string]any{"Name": name, "Id": n["Id"], "Driver": n["Driver"], "Scope": n["Scope"]})
+		case p.ownerValue() != "" && l[p.pol.OwnerLabel] == p.ownerValue():
+			keep = append(keep, n)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(keep)
+}
