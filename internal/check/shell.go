@@ -4,42 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/shipshape/shipshape/internal/check/dockercli"
+	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
-
-// prompt matches a console prompt: "$ ", "user@host:~/app$ ", "(venv) $ ".
-var prompt = regexp.MustCompile(`^\s*(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#\s]*)?)?\$(?:\s|$)`)
-
-// commandLines keeps the lines of a console block that are commands (after
-// a "$ " prompt, and their continuations) and blanks the output lines, so
-// that line numbers stay those of the block.
-func commandLines(code string) (string, int) {
-	ls := strings.Split(code, "\n")
-	out := make([]string, len(ls))
-	cont, n := false, 0
-	for i, l := range ls {
-		switch {
-		case cont:
-			out[i] = l
-		case prompt.MatchString(l):
-			loc := prompt.FindStringIndex(l)
-			out[i] = strings.Repeat(" ", loc[1]) + l[loc[1]:]
-			n++
-		default:
-			out[i] = ""
-			continue
-		}
-		cont = strings.HasSuffix(strings.TrimRight(l, " \t"), "\\")
-	}
-	return strings.Join(out, "\n"), n
-}
 
 // dockerfileWords are the instructions that, written at the start of a
 // command in upper case, mean a Dockerfile line slipped into a shell block.
@@ -56,7 +29,7 @@ func checkShell(b *block) string {
 	code := b.s.Code
 	if b.kind == snippet.Console {
 		var n int
-		code, n = commandLines(code)
+		code, n = console.Commands(code)
 		if n == 0 {
 			b.add(0, diag.Info, "console-no-prompt", "start command lines with `$ `", "console block has no `$ ` command lines")
 			return "console prompts"

@@ -5,6 +5,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/shipshape/shipshape/internal/console"
 )
 
 // Kind is what a block is, whatever its fence says.
@@ -252,34 +254,24 @@ func looksDockerfile(code string) bool {
 	return n > 0
 }
 
-var promptLine = regexp.MustCompile(`^(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#\s]*)?)?\$(?:\s|$)`)
-
-// looksConsole: the first non-comment line is a "$ " prompt.
+// looksConsole: the first non-comment line is a prompt, or a later line
+// is a "$ " or PowerShell prompt (a transcript in a shell fence).
 func looksConsole(code string) bool {
-	for _, l := range lines(code) {
-		if strings.HasPrefix(l, "# ") && !strings.HasPrefix(l, "# $ ") {
+	first := true
+	for _, l := range strings.Split(code, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" {
 			continue
 		}
-		return promptLine.MatchString(strings.TrimPrefix(l, "# "))
+		if first && strings.HasPrefix(t, "#") && console.Prompt(t) == 0 {
+			continue
+		}
+		if n := console.Prompt(l); n > 0 && (first || strings.Contains(l[:n], "$") || console.IsPowerShell(l)) {
+			return true
+		}
+		first = false
 	}
 	return false
-}
-
-var commands = map[string]bool{
-	"docker": true, "docker-compose": true, "sudo": true, "cd": true, "mkdir": true,
-	"echo": true, "curl": true, "export": true, "cat": true, "ls": true, "apt-get": true, "apt": true,
-	"kubectl": true, "git": true, "npm": true, "pip": true, "pip3": true, "python": true, "python3": true,
-	"for": true, "if": true, "while": true, "set": true, "rm": true, "cp": true, "mv": true,
-	"chmod": true, "chown": true, "wget": true, "systemctl": true, "ps": true, "watch": true, "time": true,
-	"dive": true, "trivy": true, "go": true, "make": true, "touch": true, "grep": true,
-	"source": true, ".": true, "env": true, "xargs": true, "tar": true, "ssh": true, "scp": true,
-	"nginx": true, "podman": true, "helm": true, "hadolint": true, "jq": true, "printf": true,
-	"exit": true, "sleep": true, "kill": true, "df": true, "du": true, "free": true, "top": true,
-	"whoami": true, "id": true, "ping": true, "nslookup": true, "dig": true, "netstat": true, "ss": true,
-	"useradd": true, "groupadd": true, "yum": true, "dnf": true, "apk": true, "brew": true,
-	"node": true, "yarn": true, "npx": true, "cargo": true, "java": true, "mvn": true, "gradle": true,
-	"tee": true, "sed": true, "awk": true, "head": true, "tail": true, "sort": true, "wc": true,
-	"unset": true, "alias": true, "function": true, "case": true, "until": true, "trap": true,
 }
 
 // looksShell: most lines start with a known command, an assignment or a
@@ -304,7 +296,7 @@ func looksShell(code string) bool {
 		}
 		total++
 		w := firstWord(l)
-		if commands[w] || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
+		if console.IsCommand(w) || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
 			assignment.MatchString(w) {
 			cmd++
 		}
