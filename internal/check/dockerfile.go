@@ -38,7 +38,7 @@ var _ llb.ImageMetaResolver = offlineResolver{}
 // `docker build --check`) and adds shipshape's own rules. A fragment gets a
 // synthetic FROM first, whose line is then taken away again.
 func checkDockerfile(b *block) string {
-	code := b.s.Code
+	code := fillIn(b.s.Code, "placeholder")
 	fragment := b.kind == snippet.DockerfileFragment || !startsWithFrom(code)
 	offset := 0
 	src := code

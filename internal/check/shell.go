@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -26,7 +27,7 @@ var dockerfileWords = map[string]bool{
 // checkShell parses the block as bash with mvdan.cc/sh and validates every
 // docker invocation found anywhere in it against the docker CLI grammar.
 func checkShell(b *block) string {
-	code := b.s.Code
+	code := fillIn(b.s.Code, "${PLACEHOLDER}")
 	if b.kind == snippet.Console {
 		var n int
 		code, n = console.Commands(code)
@@ -84,7 +85,7 @@ func optionsOnly(b *block, f *syntax.File) string {
 		onlyOptions = false
 	}
 	if onlyOptions && statements > 0 {
-		for _, p := range dockercli.RunFlags(optionWords) {
+		for _, p := range dockercli.RunFlags(argWords(optionWords)) {
 			arg := p.Arg - 2
 			line := 0
 			if arg >= 0 && arg < len(optionNodes) {
@@ -156,7 +157,7 @@ func (sc *shellScan) walk(f *syntax.File, base, depth int) {
 			return true
 		}
 		sc.docker++
-		argv := append([]dockercli.Word{{Text: name}}, words[start+1:]...)
+		argv := append([]dockercli.Word{{Text: name}}, argWords(words[start+1:])...)
 		if start > 0 && path.Base(words[0].Text) == "xargs" {
 			argv = append(argv, dockercli.Word{Text: "ARGS", Dynamic: true})
 		}
@@ -236,6 +237,26 @@ func wordText(w *syntax.Word) dockercli.Word {
 	}
 	lit(w.Parts)
 	return dockercli.Word{Text: b.String(), Dynamic: dyn}
+}
+
+// argWords marks the placeholders among the arguments of a command as
+// values unknown until run time.
+func argWords(ws []dockercli.Word) []dockercli.Word {
+	for i := range ws {
+		ws[i].Dynamic = ws[i].Dynamic || placeholderWord(ws[i].Text)
+	}
+	return ws
+}
+
+// capsSegment is a part of a word written in capitals, which docs use for
+// a value the reader fills in: IMAGE, YOUR_NAME/app, app:TAG.
+var capsSegment = regexp.MustCompile(`(?:^|[/:@=.])[A-Z][A-Z0-9_]{2,}(?:$|[/:@.])`)
+
+// placeholderWord says whether a word stands for a value of the reader's:
+// "...", "…", or a part in capitals. Such a word counts as an argument of
+// unknown value.
+func placeholderWord(t string) bool {
+	return t == "..." || t == "…" || strings.HasSuffix(t, "...") || capsSegment.MatchString(t)
 }
 
 // wrappers take a command after their own options; the value is the set of

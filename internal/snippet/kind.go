@@ -162,6 +162,9 @@ func KindForFile(name string) Kind {
 	return ""
 }
 
+// Guess is the kind a block's content alone suggests, whatever its label.
+func Guess(code string) Kind { return guess(code) }
+
 // guess classifies a block from its content alone. The order matters:
 // a drawing may contain words that look like commands, and a Dockerfile's
 // RUN lines look like shell.
