@@ -43,7 +43,14 @@ func checkDockerfile(b *block) string {
 	offset := 0
 	src := code
 	if fragment {
-		src, offset = fragmentBase+code, 1
+		// Two synthetic stages, so that `COPY --from=0` in a fragment
+		// names a stage before the fragment's, not its own.
+		src, offset = fragmentBase+fragmentBase+code, 2
+		if backtickContinued(code) {
+			// A Windows fragment continued with backticks: the escape
+			// directive lives in the whole file, not in the excerpt.
+			src, offset = "# escape=`\n"+src, 3
+		}
 	}
 	dt := []byte(src)
 	res, err := dockerfile2llb.DockerfileLint(context.Background(), dt, dockerfile2llb.ConvertOpt{
@@ -107,6 +114,20 @@ func syntaxHint(code string, line int) string {
 		return "# starts a comment only at the beginning of a line; move the comment to a line of its own"
 	}
 	return ""
+}
+
+// backtickContinued: some line ends with a backtick, the escape character
+// of Windows Dockerfiles, and no escape directive is given.
+func backtickContinued(code string) bool {
+	if strings.Contains(code, "escape=") {
+		return false
+	}
+	for _, l := range strings.Split(code, "\n") {
+		if strings.HasSuffix(strings.TrimRight(l, " \t"), "`") {
+			return true
+		}
+	}
+	return false
 }
 
 func startsWithFrom(code string) bool {

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
@@ -24,6 +25,9 @@ func elide(code string) (string, bool) {
 	for i, l := range ls {
 		if elisionLine.MatchString(l) {
 			ls[i], found = "", true
+			if i > 0 && strings.HasSuffix(strings.TrimRight(ls[i-1], " \t"), "\\") {
+				ls[i] = "\\" // inside a continued command: keep it going
+			}
 		}
 	}
 	if !found {
@@ -135,8 +139,11 @@ func plausible(k snippet.Kind, code string) bool {
 		return strings.HasPrefix(first, "{") || strings.HasPrefix(first, "[") || strings.HasPrefix(first, `"`)
 	case snippet.Shell, snippet.Console:
 		switch snippet.Guess(code) {
-		case snippet.Shell, snippet.Console, snippet.Text:
+		case snippet.Shell, snippet.Console:
 			return true
+		case snippet.Text:
+			w, _, _ := strings.Cut(first, " ")
+			return console.IsCommand(w) || console.Prompt(first) > 0 || strings.ContainsAny(w, "/=$")
 		}
 		return false
 	case snippet.DockerfileFragment, snippet.Dockerfile:

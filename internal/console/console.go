@@ -120,13 +120,20 @@ func Parse(code string) []Command {
 
 // Commands is the code of a session as a script: the commands at their own
 // lines, prompts removed, and output lines blank, so that line numbers stay
-// those of the block. n is the number of commands.
+// those of the block; PowerShell's backtick continuations become
+// backslashes. n is the number of commands.
 func Commands(code string) (script string, n int) {
 	cmds := Parse(code)
 	total := strings.Count(strings.TrimRight(strings.ReplaceAll(code, "\r\n", "\n"), "\n"), "\n") + 1
 	out := make([]string, total)
+	lines := strings.Split(code, "\n")
 	for _, c := range cmds {
+		ps := IsPowerShell(lines[c.Line-1])
 		for j, l := range strings.Split(c.Text, "\n") {
+			if ps && strings.HasSuffix(strings.TrimRight(l, " \t"), "`") {
+				l = strings.TrimRight(l, " \t")
+				l = l[:len(l)-1] + "\\" // a POSIX parser reads the script
+			}
 			if c.Line-1+j < len(out) {
 				out[c.Line-1+j] = l
 			}
