@@ -211,19 +211,20 @@ func (b *block) add(n int, sev diag.Severity, rule, hint, msg string) {
 }
 
 // ignore drops findings whose rule is listed in {ignore=RULE} (several
-// separated by spaces or commas, in quotes).
+// separated by spaces or commas, in quotes) or in a <!-- shipshape-ignore
+// RULE --> comment before the block (which, naming no rule, drops all).
 func (b *block) ignore(ds diag.List) diag.List {
 	v, ok := b.s.Attrs["ignore"]
-	if !ok {
+	if !ok && b.s.Ignore == "" {
 		return ds
 	}
 	skip := map[string]bool{}
-	for _, r := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+	for _, r := range strings.FieldsFunc(v+" "+b.s.Ignore, func(r rune) bool { return r == ',' || r == ' ' }) {
 		skip[strings.ToLower(r)] = true
 	}
 	var out diag.List
 	for _, d := range ds {
-		if !skip[strings.ToLower(d.Rule)] {
+		if !skip[strings.ToLower(d.Rule)] && !skip[snippet.IgnoreAll] {
 			out = append(out, d)
 		}
 	}

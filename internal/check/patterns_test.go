@@ -62,3 +62,23 @@ func TestCRLF(t *testing.T) {
 		t.Errorf("Block(%q) = %s %v, want passed", s.Code, r.Status, r.Findings)
 	}
 }
+
+func TestIgnoreComment(t *testing.T) {
+	tests := []struct {
+		name, page string
+		status     Status
+	}{
+		{"named rule", "<!-- shipshape-ignore docker-removed -->\n```bash\ndocker scan app\n```\n", Passed},
+		{"every rule, blank line between", "<!-- shipshape-ignore -->\n\n```bash\ndocker scan app\n```\n", Passed},
+		{"another rule", "<!-- shipshape-ignore shell-syntax -->\n```bash\ndocker scan app\n```\n", Failed},
+		{"not right before", "<!-- shipshape-ignore -->\n\nText.\n\n```bash\ndocker scan app\n```\n", Failed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sn := blocks(t, tt.page)
+			if r := Block(sn[len(sn)-1]); r.Status != tt.status {
+				t.Errorf("page %q: status %s, want %s (%v)", tt.page, r.Status, tt.status, r.Findings)
+			}
+		})
+	}
+}
