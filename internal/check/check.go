@@ -84,8 +84,13 @@ func Block(s snippet.Snippet) Result {
 	b.s.Code = code
 	r.Checked = b.run(c)
 	labelLooksWrong(b)
-	if elided {
+	switch {
+	case elided:
 		b.found = soften(b.found, "the block elides part of its content")
+	case s.Guess && textLabel[strings.ToLower(s.Lang)]:
+		b.found = softenAll(b.found, "the block is labelled "+s.Lang+"; its kind was guessed")
+	case s.Guess && s.Lang == "":
+		b.found = soften(b.found, "the block has no label; its kind was guessed from its content")
 	}
 	r.Findings = b.ignore(b.found)
 	r.Status = status(r.Findings)

@@ -80,6 +80,7 @@ func checkDockerfile(b *block) string {
 		eachInstruction(b, code, n)
 	}
 	ownRules(b, code, fragment || res.Error != nil)
+	softenPlaceholderLines(b, b.s.Code)
 	if fragment {
 		return "buildkit lint (fragment, no FROM required)"
 	}

@@ -172,3 +172,45 @@ func instructionLines(code string) bool {
 	}
 	return n*2 >= total
 }
+
+// textLabel are labels that say a block is not code: what it was guessed
+// to be can raise warnings, never errors.
+var textLabel = map[string]bool{"text": true, "txt": true, "plaintext": true, "plain": true, "output": true, "log": true}
+
+// softenAll lowers every error to a warning.
+func softenAll(ds diag.List, why string) diag.List {
+	for i, d := range ds {
+		if d.Severity == diag.Error {
+			ds[i].Severity = diag.Warning
+			ds[i].Message += " (" + why + ")"
+		}
+	}
+	return ds
+}
+
+// placeholderLine: a line with a placeholder a Dockerfile or shell parser
+// cannot read past: <image>, [:<tag>], <sandbox|insecure>, ImageName.
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|\[[:@=]?<|\[[A-Za-z]+=|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b`)
+
+// softenPlaceholderLines lowers the syntax errors found on lines of code
+// that hold placeholders to warnings: the parser fails on the placeholder,
+// not on the reader's command.
+func softenPlaceholderLines(b *block, code string) {
+	ls := strings.Split(code, "\n")
+	for i, d := range b.found {
+		if d.Severity != diag.Error || !syntaxRules[d.Rule] {
+			continue
+		}
+		n := d.Line - b.s.Line
+		if !b.s.Fenced {
+			n++
+		}
+		if n >= 1 && n <= len(ls) && placeholderLine.MatchString(ls[n-1]) {
+			b.found[i].Severity = diag.Warning
+			b.found[i].Message += " (the line holds a placeholder)"
+		}
+	}
+}
+
+// powerShell: a line written for PowerShell ($Env:NAME, Verb-Noun cmdlets).
+var powerShell = regexp.MustCompile(`\$[Ee]nv:\w|\b(?:Get|Set|New|Remove|Invoke|Write|Start|Stop)-[A-Z]\w+`)

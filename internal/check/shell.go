@@ -43,7 +43,13 @@ func checkShell(b *block) string {
 		if errors.As(err, &pe) {
 			line, msg = int(pe.Pos.Line()), pe.Text
 		}
+		if line >= 1 && line <= strings.Count(code, "\n")+1 && powerShell.MatchString(b.s.Code) {
+			b.add(line, diag.Warning, "label-looks-wrong", "put PowerShell in a ```powershell block",
+				"the block mixes PowerShell with sh: "+msg)
+			return "sh (bash)"
+		}
 		b.add(line, diag.Error, "shell-syntax", "", msg)
+		softenPlaceholderLines(b, b.s.Code)
 		return "sh (bash)"
 	}
 	if s := optionsOnly(b, f); s != "" {

@@ -68,6 +68,15 @@ var langKinds = map[string]Kind{
 	"diagram": Diagram, "mermaid": Diagram, "ascii": Diagram,
 }
 
+// programming are labels of programming languages whose blocks are code
+// shipshape does not check, whatever commands they mention.
+var programming = map[string]bool{
+	"go": true, "golang": true, "c": true, "cpp": true, "c++": true, "java": true, "javascript": true, "js": true,
+	"typescript": true, "ts": true, "rust": true, "rs": true, "ruby": true, "rb": true, "php": true, "csharp": true,
+	"cs": true, "kotlin": true, "swift": true, "scala": true, "perl": true, "lua": true, "groovy": true, "hcl": true,
+	"terraform": true, "sql": true, "html": true, "xml": true, "css": true, "jsx": true, "tsx": true,
+}
+
 // Classify decides a block's kind from its language and its content. guessed
 // is true when the content, not the language, decided; the site then
 // highlights by kind (Kind.Lexer) instead of by the label.
@@ -76,7 +85,11 @@ func Classify(lang, code string) (k Kind, guessed bool) {
 	k, ok := langKinds[l]
 	if !ok {
 		// A language we have no kind for: trust the label unless the
-		// content is plainly one of ours.
+		// content is plainly one of ours. A programming language's label
+		// is trusted: Go or C code is not a shell script.
+		if programming[l] {
+			return Code, false
+		}
 		if g := guess(code); g != Text || l == "" {
 			return g, true
 		}
