@@ -92,6 +92,11 @@ func checkYAML(b *block) string {
 }
 
 func checkJSON(b *block) string {
+	if t := strings.TrimSpace(b.s.Code); strings.HasPrefix(t, `"`) && json.Valid([]byte("{"+strings.TrimSuffix(t, ",")+"}")) {
+		// `"key": {...}` is a member of an object shown out of it.
+		b.add(0, diag.Info, "json-fragment", "", "the block is part of a JSON object; checked inside braces")
+		return "json (fragment)"
+	}
 	dec := json.NewDecoder(strings.NewReader(b.s.Code))
 	for {
 		var v any

@@ -15,7 +15,6 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/shipshape/shipshape/internal/diag"
-	"github.com/shipshape/shipshape/internal/snippet"
 )
 
 // fragmentBase is the FROM line put before a fragment so that buildkit
@@ -39,7 +38,7 @@ var _ llb.ImageMetaResolver = offlineResolver{}
 // synthetic FROM first, whose line is then taken away again.
 func checkDockerfile(b *block) string {
 	code := fillIn(b.s.Code, "placeholder")
-	fragment := b.kind == snippet.DockerfileFragment || !startsWithFrom(code)
+	fragment := !startsWithFrom(code)
 	offset := 0
 	src := code
 	if fragment {
@@ -131,13 +130,24 @@ func backtickContinued(code string) bool {
 	return false
 }
 
+// startsWithFrom: the first instruction is FROM, after any global ARGs
+// (which belong before the first FROM and must stay there).
 func startsWithFrom(code string) bool {
+	cont := false
 	for _, l := range strings.Split(code, "\n") {
 		t := strings.TrimSpace(l)
-		if t == "" || strings.HasPrefix(t, "#") {
+		was := cont
+		cont = strings.HasSuffix(t, "\\")
+		if t == "" || was || strings.HasPrefix(t, "#") {
 			continue
 		}
-		return strings.EqualFold(firstField(t), "FROM")
+		switch strings.ToUpper(firstField(t)) {
+		case "FROM":
+			return true
+		case "ARG":
+			continue
+		}
+		return false
 	}
 	return false
 }

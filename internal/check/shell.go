@@ -97,7 +97,13 @@ func optionsOnly(b *block, f *syntax.File) string {
 			if arg >= 0 && arg < len(optionNodes) {
 				line = int(optionNodes[arg].Pos().Line())
 			}
-			b.add(line, severity(p.Severity), p.Rule, p.Hint, p.Message)
+			sev := severity(p.Severity)
+			if sev == diag.Error {
+				// Options alone may belong to any command (buildctl,
+				// docker build): that they are docker run's is a guess.
+				sev = diag.Warning
+			}
+			b.add(line, sev, p.Rule, p.Hint, p.Message)
 		}
 		return "docker run options (docker CLI grammar)"
 	}

@@ -233,8 +233,8 @@ var instructions = map[string]bool{
 
 func hasFrom(code string) bool {
 	for _, l := range lines(code) {
-		if strings.HasPrefix(l, "#") {
-			continue
+		if strings.HasPrefix(l, "#") || strings.EqualFold(firstWord(l), "ARG") {
+			continue // global ARGs come before the first FROM
 		}
 		return strings.EqualFold(firstWord(l), "FROM")
 	}
