@@ -154,7 +154,7 @@ func plausible(k snippet.Kind, code string) bool {
 
 // instructionLines: at least half the lines that start something (not
 // comments, not continuations) start with a Dockerfile instruction, in
-// any case or misspelt by a letter or two.
+// any case or misspelt by one letter.
 func instructionLines(code string) bool {
 	n, total, cont := 0, 0, false
 	for _, l := range strings.Split(code, "\n") {
@@ -166,7 +166,7 @@ func instructionLines(code string) bool {
 		}
 		total++
 		w, _, _ := strings.Cut(t, " ")
-		if len(w) >= 2 && len(w) <= 11 && strings.ToUpper(w) == w && strings.Trim(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
+		if instruction(strings.ToUpper(w)) {
 			n++
 		}
 	}
@@ -214,3 +214,28 @@ func softenPlaceholderLines(b *block, code string) {
 
 // powerShell: a line written for PowerShell ($Env:NAME, Verb-Noun cmdlets).
 var powerShell = regexp.MustCompile(`\$[Ee]nv:\w|\b(?:Get|Set|New|Remove|Invoke|Write|Start|Stop)-[A-Z]\w+`)
+
+// instruction: w is a Dockerfile instruction or one letter away from one
+// (FORM for FROM), so that a typo does not make a Dockerfile "not one".
+func instruction(w string) bool {
+	if dockerfileWords[w] {
+		return true
+	}
+	if len(w) < 3 {
+		return false
+	}
+	for k := range dockerfileWords {
+		if len(k) == len(w) {
+			diff := 0
+			for i := range k {
+				if k[i] != w[i] {
+					diff++
+				}
+			}
+			if diff <= 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
