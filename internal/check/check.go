@@ -89,7 +89,9 @@ func Block(s snippet.Snippet) Result {
 		b.found = soften(b.found, "the block elides part of its content")
 	case s.Guess && textLabel[strings.ToLower(s.Lang)]:
 		b.found = softenAll(b.found, "the block is labelled "+s.Lang+"; its kind was guessed")
-	case s.Guess && s.Lang == "":
+	case s.Guess && s.Lang == "" && r.Kind != snippet.Dockerfile && r.Kind != snippet.Compose:
+		// A FROM line or a services key is strong evidence; the other
+		// guesses may be wrong.
 		b.found = soften(b.found, "the block has no label; its kind was guessed from its content")
 	}
 	r.Findings = b.ignore(b.found)
