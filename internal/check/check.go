@@ -80,7 +80,20 @@ func Block(s snippet.Snippet) Result {
 		return r
 	}
 	b := &block{s: s, kind: r.Kind}
+	code, elided := elide(strings.ReplaceAll(s.Code, "\r\n", "\n"))
+	b.s.Code = code
 	r.Checked = b.run(c)
+	labelLooksWrong(b)
+	switch {
+	case elided:
+		b.found = soften(b.found, "the block elides part of its content")
+	case s.Guess && textLabel[strings.ToLower(s.Lang)]:
+		b.found = softenAll(b.found, "the block is labelled "+s.Lang+"; its kind was guessed")
+	case s.Guess && s.Lang == "" && r.Kind != snippet.Dockerfile && r.Kind != snippet.Compose:
+		// A FROM line or a services key is strong evidence; the other
+		// guesses may be wrong.
+		b.found = soften(b.found, "the block has no label; its kind was guessed from its content")
+	}
 	r.Findings = b.ignore(b.found)
 	r.Status = status(r.Findings)
 	if expectsFail(s) {
@@ -205,19 +218,20 @@ func (b *block) add(n int, sev diag.Severity, rule, hint, msg string) {
 }
 
 // ignore drops findings whose rule is listed in {ignore=RULE} (several
-// separated by spaces or commas, in quotes).
+// separated by spaces or commas, in quotes) or in a <!-- shipshape-ignore
+// RULE --> comment before the block (which, naming no rule, drops all).
 func (b *block) ignore(ds diag.List) diag.List {
 	v, ok := b.s.Attrs["ignore"]
-	if !ok {
+	if !ok && b.s.Ignore == "" {
 		return ds
 	}
 	skip := map[string]bool{}
-	for _, r := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+	for _, r := range strings.FieldsFunc(v+" "+b.s.Ignore, func(r rune) bool { return r == ',' || r == ' ' }) {
 		skip[strings.ToLower(r)] = true
 	}
 	var out diag.List
 	for _, d := range ds {
-		if !skip[strings.ToLower(d.Rule)] {
+		if !skip[strings.ToLower(d.Rule)] && !skip[snippet.IgnoreAll] {
 			out = append(out, d)
 		}
 	}

@@ -61,6 +61,11 @@ func checkCompose(b *block) string {
 		b.add(0, diag.Error, "compose-schema", "", err.Error())
 		return "compose-go"
 	}
+	if k, v := lookupKey(top, "services"); k != nil && len(top.Content) == 2 && (v == nil || v.Tag == "!!null") {
+		// `services:` alone: the first step of a tutorial that fills it in.
+		b.add(k.Line, diag.Info, "compose-fragment", "", "services is empty; nothing to check yet")
+		return "compose-go"
+	}
 	composeOnce.Do(func() { logrus.SetOutput(io.Discard) })
 	name := fmt.Sprintf("snippet-%d.yaml", composeSeq.Add(1))
 	_, err = loader.LoadWithContext(context.Background(), types.ConfigDetails{
@@ -128,7 +133,37 @@ func composeError(b *block, top *yaml.Node, msg string) {
 		msg = fmt.Sprintf("unknown key %q in %s", m[2], m[1])
 		hint = "check the spelling against the Compose specification"
 	}
-	b.add(line, diag.Error, "compose-schema", hint, msg)
+	b.add(line, undefinedSeverity(top, msg), "compose-schema", hint, msg)
+}
+
+// undefinedSeverity: a reference to a network, volume, secret or config
+// that the block does not define is an error only when the block has that
+// top-level section or a version or name line (so it means to be a whole
+// file); a service depending on
+// one not shown is an error only when the block shows several services.
+// Otherwise the block is a fragment of a larger file or an override file.
+func undefinedSeverity(top *yaml.Node, msg string) diag.Severity {
+	i := strings.Index(msg, "undefined ")
+	if i < 0 {
+		return diag.Error
+	}
+	what := strings.Fields(msg[i+len("undefined "):])
+	if len(what) == 0 {
+		return diag.Error
+	}
+	if what[0] == "service" {
+		if _, v := lookupKey(top, "services"); v != nil && len(v.Content) > 2 {
+			return diag.Error
+		}
+		return diag.Warning
+	}
+	section := map[string]string{"network": "networks", "volume": "volumes", "secret": "secrets", "config": "configs"}[what[0]]
+	for _, key := range []string{section, "version", "name"} {
+		if k, _ := lookupKey(top, key); k != nil {
+			return diag.Error // the block means to be a whole file
+		}
+	}
+	return diag.Warning
 }
 
 // legacyLinks flags `links:`, Compose's form of the legacy --link; service

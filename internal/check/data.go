@@ -60,6 +60,12 @@ func parseYAML(b *block) (*yaml.Node, bool) {
 				line, _ = strconv.Atoi(m[1])
 				msg = strings.TrimSpace(msg[len(m[0]):])
 			}
+			if strings.Contains(msg, "already defined") {
+				// Docs often show alternatives one under the other
+				// (`ipc: host` then `ipc: shareable`): worth a warning only.
+				b.add(line, diag.Warning, "yaml-duplicate-key", "show alternatives in separate blocks, or as comments", msg)
+				return nil, false
+			}
 			b.add(line, diag.Error, "yaml-syntax", yamlHint(msg), msg)
 			return nil, false
 		}
@@ -86,6 +92,11 @@ func checkYAML(b *block) string {
 }
 
 func checkJSON(b *block) string {
+	if t := strings.TrimSpace(b.s.Code); strings.HasPrefix(t, `"`) && json.Valid([]byte("{"+strings.TrimSuffix(t, ",")+"}")) {
+		// `"key": {...}` is a member of an object shown out of it.
+		b.add(0, diag.Info, "json-fragment", "", "the block is part of a JSON object; checked inside braces")
+		return "json (fragment)"
+	}
 	dec := json.NewDecoder(strings.NewReader(b.s.Code))
 	for {
 		var v any

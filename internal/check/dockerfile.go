@@ -15,7 +15,6 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/shipshape/shipshape/internal/diag"
-	"github.com/shipshape/shipshape/internal/snippet"
 )
 
 // fragmentBase is the FROM line put before a fragment so that buildkit
@@ -38,12 +37,19 @@ var _ llb.ImageMetaResolver = offlineResolver{}
 // `docker build --check`) and adds shipshape's own rules. A fragment gets a
 // synthetic FROM first, whose line is then taken away again.
 func checkDockerfile(b *block) string {
-	code := b.s.Code
-	fragment := b.kind == snippet.DockerfileFragment || !startsWithFrom(code)
+	code := fillIn(b.s.Code, "placeholder")
+	fragment := !startsWithFrom(code)
 	offset := 0
 	src := code
 	if fragment {
-		src, offset = fragmentBase+code, 1
+		// Two synthetic stages, so that `COPY --from=0` in a fragment
+		// names a stage before the fragment's, not its own.
+		src, offset = fragmentBase+fragmentBase+code, 2
+		if backtickContinued(code) {
+			// A Windows fragment continued with backticks: the escape
+			// directive lives in the whole file, not in the excerpt.
+			src, offset = "# escape=`\n"+src, 3
+		}
 	}
 	dt := []byte(src)
 	res, err := dockerfile2llb.DockerfileLint(context.Background(), dt, dockerfile2llb.ConvertOpt{
@@ -73,6 +79,7 @@ func checkDockerfile(b *block) string {
 		eachInstruction(b, code, n)
 	}
 	ownRules(b, code, fragment || res.Error != nil)
+	softenPlaceholderLines(b, b.s.Code)
 	if fragment {
 		return "buildkit lint (fragment, no FROM required)"
 	}
@@ -109,13 +116,38 @@ func syntaxHint(code string, line int) string {
 	return ""
 }
 
+// backtickContinued: some line ends with a backtick, the escape character
+// of Windows Dockerfiles, and no escape directive is given.
+func backtickContinued(code string) bool {
+	if strings.Contains(code, "escape=") {
+		return false
+	}
+	for _, l := range strings.Split(code, "\n") {
+		if strings.HasSuffix(strings.TrimRight(l, " \t"), "`") {
+			return true
+		}
+	}
+	return false
+}
+
+// startsWithFrom: the first instruction is FROM, after any global ARGs
+// (which belong before the first FROM and must stay there).
 func startsWithFrom(code string) bool {
+	cont := false
 	for _, l := range strings.Split(code, "\n") {
 		t := strings.TrimSpace(l)
-		if t == "" || strings.HasPrefix(t, "#") {
+		was := cont
+		cont = strings.HasSuffix(t, "\\")
+		if t == "" || was || strings.HasPrefix(t, "#") {
 			continue
 		}
-		return strings.EqualFold(firstField(t), "FROM")
+		switch strings.ToUpper(firstField(t)) {
+		case "FROM":
+			return true
+		case "ARG":
+			continue
+		}
+		return false
 	}
 	return false
 }

@@ -2,10 +2,13 @@ package check
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -96,5 +99,80 @@ func TestGitHubEscapes(t *testing.T) {
 	}
 	if got := ghData("50%\nx"); got != "50%25%0Ax" {
 		t.Errorf("ghData = %q", got)
+	}
+}
+
+func TestSARIF(t *testing.T) {
+	sn := blocks(t, "```bash\ndocker scan app\ndocker run --pids-limit=64\n```\n")
+	rep := Report{Results: All(sn)}
+	var buf bytes.Buffer
+	if err := rep.WriteSARIF(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID string `json:"id"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				RuleIndex int    `json:"ruleIndex"`
+				Level     string `json:"level"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatalf("SARIF is not JSON: %v\n%s", err, buf.String())
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "shipshape" {
+		t.Fatalf("SARIF header: %s", buf.String())
+	}
+	run := log.Runs[0]
+	got := map[string]string{}
+	for _, r := range run.Results {
+		if r.RuleIndex < 0 || r.RuleIndex >= len(run.Tool.Driver.Rules) || run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s: ruleIndex %d does not point at its rule", r.RuleID, r.RuleIndex)
+		}
+		l := r.Locations[0].PhysicalLocation
+		got[r.RuleID] = fmt.Sprintf("%s %s:%d", r.Level, l.ArtifactLocation.URI, l.Region.StartLine)
+	}
+	want := map[string]string{"docker-removed": "error page.md:2", "docker-args": "warning page.md:3"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("SARIF results = %v, want %v", got, want)
+	}
+}
+
+func TestBaselineKeysSurviveMovedLines(t *testing.T) {
+	before := Report{Results: All(blocks(t, "```bash\ndocker scan app\n```\n"))}
+	after := Report{Results: All(blocks(t, "Intro.\n\nMore intro.\n\n```bash\ndocker scan app\n```\n\n```bash\ndocker scan other\n```\n"))}
+	var buf bytes.Buffer
+	if err := before.Baseline().Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadBaseline(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := after.Without(b); n != 1 {
+		t.Errorf("Without dropped %d findings, want 1 (the moved one)", n)
+	}
+	if got := after.Summary().Errors; got != 1 {
+		t.Errorf("errors left = %d, want 1 (the new block)", got)
 	}
 }

@@ -10,36 +10,10 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/shipshape/shipshape/internal/check/dockercli"
+	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
-
-// prompt matches a console prompt: "$ ", "user@host:~/app$ ", "(venv) $ ".
-var prompt = regexp.MustCompile(`^\s*(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#\s]*)?)?\$(?:\s|$)`)
-
-// commandLines keeps the lines of a console block that are commands (after
-// a "$ " prompt, and their continuations) and blanks the output lines, so
-// that line numbers stay those of the block.
-func commandLines(code string) (string, int) {
-	ls := strings.Split(code, "\n")
-	out := make([]string, len(ls))
-	cont, n := false, 0
-	for i, l := range ls {
-		switch {
-		case cont:
-			out[i] = l
-		case prompt.MatchString(l):
-			loc := prompt.FindStringIndex(l)
-			out[i] = strings.Repeat(" ", loc[1]) + l[loc[1]:]
-			n++
-		default:
-			out[i] = ""
-			continue
-		}
-		cont = strings.HasSuffix(strings.TrimRight(l, " \t"), "\\")
-	}
-	return strings.Join(out, "\n"), n
-}
 
 // dockerfileWords are the instructions that, written at the start of a
 // command in upper case, mean a Dockerfile line slipped into a shell block.
@@ -53,10 +27,10 @@ var dockerfileWords = map[string]bool{
 // checkShell parses the block as bash with mvdan.cc/sh and validates every
 // docker invocation found anywhere in it against the docker CLI grammar.
 func checkShell(b *block) string {
-	code := b.s.Code
+	code := fillIn(b.s.Code, "${PLACEHOLDER}")
 	if b.kind == snippet.Console {
 		var n int
-		code, n = commandLines(code)
+		code, n = console.Commands(code)
 		if n == 0 {
 			b.add(0, diag.Info, "console-no-prompt", "start command lines with `$ `", "console block has no `$ ` command lines")
 			return "console prompts"
@@ -69,7 +43,13 @@ func checkShell(b *block) string {
 		if errors.As(err, &pe) {
 			line, msg = int(pe.Pos.Line()), pe.Text
 		}
+		if line >= 1 && line <= strings.Count(code, "\n")+1 && powerShell.MatchString(b.s.Code) {
+			b.add(line, diag.Warning, "label-looks-wrong", "put PowerShell in a ```powershell block",
+				"the block mixes PowerShell with sh: "+msg)
+			return "sh (bash)"
+		}
 		b.add(line, diag.Error, "shell-syntax", "", msg)
+		softenPlaceholderLines(b, b.s.Code)
 		return "sh (bash)"
 	}
 	if s := optionsOnly(b, f); s != "" {
@@ -111,13 +91,19 @@ func optionsOnly(b *block, f *syntax.File) string {
 		onlyOptions = false
 	}
 	if onlyOptions && statements > 0 {
-		for _, p := range dockercli.RunFlags(optionWords) {
+		for _, p := range dockercli.RunFlags(argWords(optionWords)) {
 			arg := p.Arg - 2
 			line := 0
 			if arg >= 0 && arg < len(optionNodes) {
 				line = int(optionNodes[arg].Pos().Line())
 			}
-			b.add(line, severity(p.Severity), p.Rule, p.Hint, p.Message)
+			sev := severity(p.Severity)
+			if sev == diag.Error {
+				// Options alone may belong to any command (buildctl,
+				// docker build): that they are docker run's is a guess.
+				sev = diag.Warning
+			}
+			b.add(line, sev, p.Rule, p.Hint, p.Message)
 		}
 		return "docker run options (docker CLI grammar)"
 	}
@@ -183,7 +169,7 @@ func (sc *shellScan) walk(f *syntax.File, base, depth int) {
 			return true
 		}
 		sc.docker++
-		argv := append([]dockercli.Word{{Text: name}}, words[start+1:]...)
+		argv := append([]dockercli.Word{{Text: name}}, argWords(words[start+1:])...)
 		if start > 0 && path.Base(words[0].Text) == "xargs" {
 			argv = append(argv, dockercli.Word{Text: "ARGS", Dynamic: true})
 		}
@@ -263,6 +249,26 @@ func wordText(w *syntax.Word) dockercli.Word {
 	}
 	lit(w.Parts)
 	return dockercli.Word{Text: b.String(), Dynamic: dyn}
+}
+
+// argWords marks the placeholders among the arguments of a command as
+// values unknown until run time.
+func argWords(ws []dockercli.Word) []dockercli.Word {
+	for i := range ws {
+		ws[i].Dynamic = ws[i].Dynamic || placeholderWord(ws[i].Text)
+	}
+	return ws
+}
+
+// capsSegment is a part of a word written in capitals, which docs use for
+// a value the reader fills in: IMAGE, YOUR_NAME/app, app:TAG.
+var capsSegment = regexp.MustCompile(`(?:^|[/:@=.])[A-Z][A-Z0-9_]{2,}(?:$|[/:@.])`)
+
+// placeholderWord says whether a word stands for a value of the reader's:
+// "...", "…", or a part in capitals. Such a word counts as an argument of
+// unknown value.
+func placeholderWord(t string) bool {
+	return t == "..." || t == "…" || strings.HasSuffix(t, "...") || capsSegment.MatchString(t)
 }
 
 // wrappers take a command after their own options; the value is the set of

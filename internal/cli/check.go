@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -18,16 +21,17 @@ import (
 // or of single Markdown files; it needs no Docker engine.
 func runCheck(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "check", "[flags] [PATH…]")
-	format := fs.String("format", "text", "report format: text, json or junit")
+	format := fs.String("format", "text", "report format: text, json, junit or sarif")
+	baseline := fs.String("baseline", "", "record today's findings in `FILE` if it does not exist, else report only findings not in it")
 	strict := fs.Bool("strict", false, "fail on warnings too, not only on errors")
 	quiet := fs.Bool("q", false, "list only the blocks with findings (text format)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	switch *format {
-	case "text", "json", "junit":
+	case "text", "json", "junit", "sarif":
 	default:
-		return fmt.Errorf("%w: -format %q: want text, json or junit", errUsage, *format)
+		return fmt.Errorf("%w: -format %q: want text, json, junit or sarif", errUsage, *format)
 	}
 	cfg, err := e.loadConfig("", "")
 	if err != nil {
@@ -55,12 +59,20 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	}
 	rep := check.Report{Results: check.All(snips)}
 	rep.Other = attach(rep.Results, other)
+	if *baseline != "" {
+		recorded, err := applyBaseline(e, &rep, *baseline)
+		if err != nil || recorded {
+			return err
+		}
+	}
 
 	switch *format {
 	case "json":
 		err = rep.WriteJSON(e.stdout)
 	case "junit":
 		err = rep.WriteJUnit(e.stdout)
+	case "sarif":
+		err = rep.WriteSARIF(e.stdout)
 	default:
 		colour := isTerminal(e.stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("CI") != "true"
 		rep.WriteText(e.stdout, colour, !*quiet)
@@ -138,4 +150,38 @@ func attach(rs []check.Result, ds diag.List) diag.List {
 		}
 	}
 	return rest
+}
+
+// applyBaseline records the report's findings in file when it does not
+// exist (recorded is then true: nothing more to report), or else drops the
+// findings the file holds from the report.
+func applyBaseline(e *env, rep *check.Report, file string) (recorded bool, err error) {
+	full := file
+	if !filepath.IsAbs(full) && e.dir != "." {
+		full = filepath.Join(e.dir, file)
+	}
+	data, err := os.ReadFile(full)
+	if errors.Is(err, fs.ErrNotExist) {
+		b := rep.Baseline()
+		var buf bytes.Buffer
+		if err := b.Write(&buf); err != nil {
+			return true, err
+		}
+		if err := os.WriteFile(full, buf.Bytes(), 0o644); err != nil {
+			return true, fmt.Errorf("write baseline: %w", err)
+		}
+		fmt.Fprintf(e.stderr, "shipshape: recorded %s in %s; from now on check reports only new ones\n", plural(len(b.Findings), "finding"), file)
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read baseline: %w", err)
+	}
+	b, err := check.ReadBaseline(data)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", file, err)
+	}
+	if n := rep.Without(b); n > 0 {
+		fmt.Fprintf(e.stderr, "shipshape: %s in the baseline %s not reported\n", plural(n, "finding"), file)
+	}
+	return false, nil
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/alecthomas/chroma/v2"
+
+	"github.com/shipshape/shipshape/internal/console"
 )
 
 // Chroma's lexers are regular-expression state machines and cost 0.1–0.6 ms
@@ -217,8 +219,8 @@ func isNumber(w string) bool {
 	return true
 }
 
-// lexConsole: "$ " and "# " lines are prompts and commands (continued by a
-// trailing backslash); the other lines are output.
+// lexConsole: lines behind a prompt (console.Prompt) are commands, continued
+// as console.Continues says; the other lines are output.
 func lexConsole(code string) []chroma.Token {
 	var t tokens
 	cont := false
@@ -230,18 +232,15 @@ func lexConsole(code string) []chroma.Token {
 		switch {
 		case cont:
 			shellInto(&t, line, false)
-		case strings.HasPrefix(body, "$ ") || strings.HasPrefix(body, "# ") || body == "$" || body == "#":
-			n := 2
-			if len(body) < 2 {
-				n = 1
-			}
+		case console.Prompt(body) > 0:
+			n := console.Prompt(body)
 			t.add(chroma.GenericPrompt, line[:n])
 			shellInto(&t, line[n:], true)
 		default:
 			t.add(chroma.GenericOutput, line)
 			continue
 		}
-		cont = strings.HasSuffix(strings.TrimRight(body, " \t\r"), "\\")
+		cont = console.Continues(body)
 	}
 	return t
 }

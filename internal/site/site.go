@@ -21,6 +21,7 @@ import (
 
 	"github.com/shipshape/shipshape/internal/check"
 	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/markdown"
@@ -704,30 +705,15 @@ func parseLines(s string) []int {
 
 // copyText is what a block's copy button puts on the clipboard when it
 // differs from the code shown: the commands of a console session without
-// their "$ " prompts and without the output lines. "" means the code as is.
+// their prompts and without the output lines. "" means the code as is.
 func copyText(s snippet.Snippet, lang string) string {
-	lines := strings.Split(strings.TrimRight(s.Code, "\n"), "\n")
-	prompts := 0
-	for _, l := range lines {
-		if strings.HasPrefix(l, "$ ") || l == "$" {
-			prompts++
-		}
-	}
-	if prompts == 0 {
+	cmds := console.Parse(s.Code)
+	if len(cmds) == 0 {
 		return ""
 	}
 	var out []string
-	cont := false
-	for _, l := range lines {
-		switch {
-		case strings.HasPrefix(l, "$ ") || l == "$":
-			l = strings.TrimPrefix(strings.TrimPrefix(l, "$"), " ")
-			out = append(out, l)
-			cont = strings.HasSuffix(l, "\\")
-		case cont:
-			out = append(out, l)
-			cont = strings.HasSuffix(l, "\\")
-		}
+	for _, c := range cmds {
+		out = append(out, c.Text)
 	}
 	return strings.Join(out, "\n") + "\n"
 }

@@ -5,6 +5,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/shipshape/shipshape/internal/console"
 )
 
 // Kind is what a block is, whatever its fence says.
@@ -66,6 +68,15 @@ var langKinds = map[string]Kind{
 	"diagram": Diagram, "mermaid": Diagram, "ascii": Diagram,
 }
 
+// programming are labels of programming languages whose blocks are code
+// shipshape does not check, whatever commands they mention.
+var programming = map[string]bool{
+	"go": true, "golang": true, "c": true, "cpp": true, "c++": true, "java": true, "javascript": true, "js": true,
+	"typescript": true, "ts": true, "rust": true, "rs": true, "ruby": true, "rb": true, "php": true, "csharp": true,
+	"cs": true, "kotlin": true, "swift": true, "scala": true, "perl": true, "lua": true, "groovy": true, "hcl": true,
+	"terraform": true, "sql": true, "html": true, "xml": true, "css": true, "jsx": true, "tsx": true,
+}
+
 // Classify decides a block's kind from its language and its content. guessed
 // is true when the content, not the language, decided; the site then
 // highlights by kind (Kind.Lexer) instead of by the label.
@@ -74,7 +85,11 @@ func Classify(lang, code string) (k Kind, guessed bool) {
 	k, ok := langKinds[l]
 	if !ok {
 		// A language we have no kind for: trust the label unless the
-		// content is plainly one of ours.
+		// content is plainly one of ours. A programming language's label
+		// is trusted: Go or C code is not a shell script.
+		if programming[l] {
+			return Code, false
+		}
 		if g := guess(code); g != Text || l == "" {
 			return g, true
 		}
@@ -160,6 +175,9 @@ func KindForFile(name string) Kind {
 	return ""
 }
 
+// Guess is the kind a block's content alone suggests, whatever its label.
+func Guess(code string) Kind { return guess(code) }
+
 // guess classifies a block from its content alone. The order matters:
 // a drawing may contain words that look like commands, and a Dockerfile's
 // RUN lines look like shell.
@@ -215,8 +233,8 @@ var instructions = map[string]bool{
 
 func hasFrom(code string) bool {
 	for _, l := range lines(code) {
-		if strings.HasPrefix(l, "#") {
-			continue
+		if strings.HasPrefix(l, "#") || strings.EqualFold(firstWord(l), "ARG") {
+			continue // global ARGs come before the first FROM
 		}
 		return strings.EqualFold(firstWord(l), "FROM")
 	}
@@ -252,34 +270,24 @@ func looksDockerfile(code string) bool {
 	return n > 0
 }
 
-var promptLine = regexp.MustCompile(`^(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#\s]*)?)?\$(?:\s|$)`)
-
-// looksConsole: the first non-comment line is a "$ " prompt.
+// looksConsole: the first non-comment line is a prompt, or a later line
+// is a "$ " or PowerShell prompt (a transcript in a shell fence).
 func looksConsole(code string) bool {
-	for _, l := range lines(code) {
-		if strings.HasPrefix(l, "# ") && !strings.HasPrefix(l, "# $ ") {
+	first := true
+	for _, l := range strings.Split(code, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" {
 			continue
 		}
-		return promptLine.MatchString(strings.TrimPrefix(l, "# "))
+		if first && strings.HasPrefix(t, "#") && console.Prompt(t) == 0 {
+			continue
+		}
+		if n := console.Prompt(l); n > 0 && (first || strings.Contains(l[:n], "$") || console.IsPowerShell(l)) {
+			return true
+		}
+		first = false
 	}
 	return false
-}
-
-var commands = map[string]bool{
-	"docker": true, "docker-compose": true, "sudo": true, "cd": true, "mkdir": true,
-	"echo": true, "curl": true, "export": true, "cat": true, "ls": true, "apt-get": true, "apt": true,
-	"kubectl": true, "git": true, "npm": true, "pip": true, "pip3": true, "python": true, "python3": true,
-	"for": true, "if": true, "while": true, "set": true, "rm": true, "cp": true, "mv": true,
-	"chmod": true, "chown": true, "wget": true, "systemctl": true, "ps": true, "watch": true, "time": true,
-	"dive": true, "trivy": true, "go": true, "make": true, "touch": true, "grep": true,
-	"source": true, ".": true, "env": true, "xargs": true, "tar": true, "ssh": true, "scp": true,
-	"nginx": true, "podman": true, "helm": true, "hadolint": true, "jq": true, "printf": true,
-	"exit": true, "sleep": true, "kill": true, "df": true, "du": true, "free": true, "top": true,
-	"whoami": true, "id": true, "ping": true, "nslookup": true, "dig": true, "netstat": true, "ss": true,
-	"useradd": true, "groupadd": true, "yum": true, "dnf": true, "apk": true, "brew": true,
-	"node": true, "yarn": true, "npx": true, "cargo": true, "java": true, "mvn": true, "gradle": true,
-	"tee": true, "sed": true, "awk": true, "head": true, "tail": true, "sort": true, "wc": true,
-	"unset": true, "alias": true, "function": true, "case": true, "until": true, "trap": true,
 }
 
 // looksShell: most lines start with a known command, an assignment or a
@@ -304,7 +312,7 @@ func looksShell(code string) bool {
 		}
 		total++
 		w := firstWord(l)
-		if commands[w] || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
+		if console.IsCommand(w) || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
 			assignment.MatchString(w) {
 			cmd++
 		}

@@ -42,6 +42,10 @@ type Snippet struct {
 	Action Action `json:"action,omitempty"`  //
 	Image  string `json:"image,omitempty"`   // the image reference as written (or the default)
 	Hash   string `json:"hash"`              //
+	// Ignore lists the rules an <!-- shipshape-ignore --> comment before
+	// the block silences (IgnoreAll: every rule). It changes what check
+	// reports, not what the block does, so it is not part of the hash.
+	Ignore string `json:"ignore,omitempty"`
 }
 
 // ImageMapper resolves an image reference written in the docs to the one that
@@ -57,6 +61,7 @@ func Extract(file string, doc *ast.Document, src []byte, bodyLine int, images Im
 	var ds diag.List
 	for _, b := range markdown.Blocks(doc, src) {
 		s, d := FromBlock(file, b, bodyLine, images, defaultImage)
+		s.Ignore = ignoredBefore(src, b.Line)
 		ds = append(ds, d...)
 		out = append(out, s)
 	}

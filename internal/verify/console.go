@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
 
@@ -17,34 +18,22 @@ type step struct {
 }
 
 // parseConsole splits a console transcript into commands and their shown
-// output. A command ending in "\" continues on the next line (a leading
-// "> " there is dropped); lines before the first "$ " are ignored.
+// output with the console package's reader; a "#!hide" line with no prompt
+// is a hidden command too.
 func parseConsole(code string) []step {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(code, "\n") {
+		if snippet.IsHidden(l) && console.Prompt(l) == 0 {
+			b.WriteString("$ ")
+		}
+		b.WriteString(l)
+	}
 	var steps []step
-	lines := strings.Split(strings.TrimRight(code, "\n"), "\n")
-	for i := 0; i < len(lines); i++ {
-		l := lines[i]
-		t := strings.TrimLeft(l, " \t")
-		isCmd := strings.HasPrefix(t, "$ ") || t == "$"
-		if !isCmd && snippet.IsHidden(l) {
-			isCmd, t = true, "$ "+t
-		}
-		if !isCmd {
-			if len(steps) > 0 {
-				steps[len(steps)-1].Want = append(steps[len(steps)-1].Want, l)
-			}
-			continue
-		}
-		st := step{Line: i + 1, Hidden: snippet.IsHidden(t)}
-		cmd := strings.TrimPrefix(strings.TrimPrefix(t, "$"), " ")
+	for _, c := range console.Parse(b.String()) {
+		st := step{Line: c.Line, Cmd: c.Text, Want: c.Output, Hidden: snippet.IsHidden(c.Text)}
 		if st.Hidden {
-			cmd = strings.TrimLeft(strings.TrimPrefix(cmd, snippet.HideMarker), " \t")
+			st.Cmd = strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(c.Text, " \t"), snippet.HideMarker), " \t")
 		}
-		for strings.HasSuffix(cmd, "\\") && i+1 < len(lines) {
-			i++
-			cmd += "\n" + strings.TrimPrefix(strings.TrimLeft(lines[i], " \t"), "> ")
-		}
-		st.Cmd = cmd
 		steps = append(steps, st)
 	}
 	return steps

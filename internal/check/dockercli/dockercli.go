@@ -132,6 +132,7 @@ var removed = map[string]string{
 var plugins = map[string]bool{
 	"buildx": true, "scout": true, "init": true, "debug": true, "model": true,
 	"sbom": true, "extension": true, "ai": true, "offload": true, "mcp": true, "sandbox": true,
+	"trust": true, // a plugin (docker-trust) since the CLI moved it out
 }
 
 // legacyFlags are flags that still parse but belong to a retired way of working.
@@ -156,11 +157,26 @@ func Validate(argv []Word) (path string, problems []Problem) {
 			Message: "docker-compose is Compose v1, which is no longer supported",
 			Hint:    "write `docker compose` (a space, the Compose v2 plugin)"})
 	}
+	for _, w := range argv[1:] {
+		if w.Text == "--help" {
+			// `docker run --help` prints usage: check only the command path.
+			v.argv = argv[:1]
+			for _, w := range argv[1:] {
+				if strings.HasPrefix(w.Text, "-") {
+					break
+				}
+				v.argv = append(v.argv, w)
+			}
+			v.help = true
+			break
+		}
+	}
 	v.descend(start, first)
 	return v.pathString(), v.problems
 }
 
 type validator struct {
+	help     bool // --help was given: arguments are not required
 	argv     []Word
 	path     []string
 	problems []Problem
@@ -303,7 +319,12 @@ func (v *validator) leaf(c *Command, i int) {
 		}
 	}
 	if positional < c.MinArgs {
-		v.add("docker-args", Error, 0, usageHint(c), "%q requires %s", v.pathString(), argCount(c))
+		if v.help {
+			return
+		}
+		// Docs show partial commands on purpose (one flag, a tutorial
+		// step): a missing argument is worth a warning, not an error.
+		v.add("docker-args", Warning, 0, usageHint(c), "%q requires %s", v.pathString(), argCount(c))
 	} else if c.MaxArgs >= 0 && positional > c.MaxArgs && !dynamic {
 		v.add("docker-args", Error, 0, usageHint(c), "%q accepts %s, got %d", v.pathString(), argCount(c), positional)
 	}

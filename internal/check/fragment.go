@@ -1,0 +1,241 @@
+package check
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/shipshape/shipshape/internal/console"
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// elisionLine is a line that stands for omitted content: "...", "…",
+// "# ...", "// ...", "[...]", "<...>".
+var elisionLine = regexp.MustCompile(`^[ \t]*(?:(?:#|//)[ \t]*)?(?:\.\.\.|…|\[(?:\.\.\.|…)\]|<(?:\.\.\.|…)>)[ \t]*(?:(?:#|//).*)?$`)
+
+// elide blanks the elision lines of code, keeping line numbers, and says
+// whether there were any: such a block is a fragment, checked for what it
+// shows and never failed for what it leaves out.
+func elide(code string) (string, bool) {
+	if !strings.Contains(code, "...") && !strings.Contains(code, "…") {
+		return code, false
+	}
+	ls := strings.Split(code, "\n")
+	found := false
+	for i, l := range ls {
+		if elisionLine.MatchString(l) {
+			ls[i], found = "", true
+			if i > 0 && strings.HasSuffix(strings.TrimRight(ls[i-1], " \t"), "\\") {
+				ls[i] = "\\" // inside a continued command: keep it going
+			}
+		}
+	}
+	if !found {
+		return code, false
+	}
+	return strings.Join(ls, "\n"), true
+}
+
+// angle is a placeholder in angle brackets: <container-id>, <your image>.
+var angle = regexp.MustCompile(`<([A-Za-z][\w.:/@-]*(?: [\w.:/@-]+){0,4})>`)
+
+// optional is an optional part of a usage line: [OPTIONS], [COMMAND],
+// [ARG...], [--platform=<platform>], [AS <name>].
+var optional = regexp.MustCompile(`\[(?:[A-Z][A-Z_ |-]*|--?[^\]\s][^\]]*|AS [^\]]*|[A-Z]+\.\.\.|[a-z]+\.\.\.)(?:\.\.\.|…)?\]`)
+
+// digestPlaceholder is a digest left to the reader: image@sha256:<digest>.
+var digestPlaceholder = regexp.MustCompile(`@sha256:<[^>\s]*>`)
+
+// fillIn rewrites the placeholders of a command or Dockerfile as
+// with would have it: an angle placeholder becomes with, an optional part
+// of a usage line is dropped. A "<<" (here-document) is left alone.
+func fillIn(code, with string) string {
+	if !strings.ContainsAny(code, "<[") {
+		return code
+	}
+	code = digestPlaceholder.ReplaceAllString(code, "")
+	var b strings.Builder
+	last := 0
+	for _, loc := range angle.FindAllStringIndex(code, -1) {
+		if loc[0] > 0 && code[loc[0]-1] == '<' {
+			continue // <<EOF>
+		}
+		b.WriteString(code[last:loc[0]])
+		b.WriteString(with)
+		last = loc[1]
+	}
+	b.WriteString(code[last:])
+	return optional.ReplaceAllString(b.String(), "")
+}
+
+// syntaxRules are the findings a fragment or a wrongly labelled block can
+// raise without being wrong.
+var syntaxRules = map[string]bool{
+	"shell-syntax": true, "json-syntax": true, "yaml-syntax": true, "toml-syntax": true,
+	"dockerfile-syntax": true, "compose-schema": true,
+}
+
+// soften lowers the syntax errors of a fragment to warnings.
+func soften(ds diag.List, why string) diag.List {
+	for i, d := range ds {
+		if d.Severity == diag.Error && syntaxRules[d.Rule] {
+			ds[i].Severity = diag.Warning
+			ds[i].Message += " (" + why + ")"
+		}
+	}
+	return ds
+}
+
+// labelLooksWrong turns the syntax errors of a block whose content does not
+// look like its label (C code as bash, log lines as json) into one warning
+// that the label looks wrong: the parser disagreeing with a label that is
+// wrong says nothing about the code.
+func labelLooksWrong(b *block) {
+	if b.found.Errors() == 0 || b.s.Guess || plausible(b.kind, b.s.Code) {
+		return
+	}
+	var first diag.Diagnostic
+	var rest diag.List
+	for _, d := range b.found {
+		if d.Severity == diag.Error && syntaxRules[d.Rule] {
+			if first.Rule == "" {
+				first = d
+			}
+			continue
+		}
+		rest = append(rest, d)
+	}
+	if first.Rule == "" {
+		return
+	}
+	label := b.s.Lang
+	if label == "" {
+		label = string(b.kind)
+	}
+	what := "text"
+	if g := snippet.Guess(b.s.Code); g != snippet.Text {
+		what = string(g)
+	}
+	first.Severity = diag.Warning
+	first.Rule = "label-looks-wrong"
+	first.Hint = "the " + string(b.kind) + " parser says: " + first.Message
+	first.Message = "the label " + label + " looks wrong: the block reads as " + what
+	b.found = append(rest, first)
+}
+
+// plausible says whether code could be of kind k at all: a shell block
+// whose first line is a command, a JSON block that starts with a brace, a
+// Dockerfile whose lines are instructions.
+func plausible(k snippet.Kind, code string) bool {
+	first := ""
+	for _, l := range strings.Split(code, "\n") {
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "//") {
+			first = t
+			break
+		}
+	}
+	switch k {
+	case snippet.JSON:
+		return strings.HasPrefix(first, "{") || strings.HasPrefix(first, "[") || strings.HasPrefix(first, `"`)
+	case snippet.Shell, snippet.Console:
+		switch snippet.Guess(code) {
+		case snippet.Shell, snippet.Console:
+			return true
+		case snippet.Text:
+			w, _, _ := strings.Cut(first, " ")
+			return console.IsCommand(w) || console.Prompt(first) > 0 || strings.ContainsAny(w, "/=$")
+		}
+		return false
+	case snippet.DockerfileFragment, snippet.Dockerfile:
+		return instructionLines(code)
+	}
+	return true
+}
+
+// instructionLines: at least half the lines that start something (not
+// comments, not continuations) start with a Dockerfile instruction, in
+// any case or misspelt by one letter.
+func instructionLines(code string) bool {
+	n, total, cont := 0, 0, false
+	for _, l := range strings.Split(code, "\n") {
+		t := strings.TrimSpace(l)
+		was := cont
+		cont = strings.HasSuffix(t, "\\") || strings.HasSuffix(t, "`")
+		if t == "" || was || strings.HasPrefix(t, "#") {
+			continue
+		}
+		total++
+		w, _, _ := strings.Cut(t, " ")
+		if instruction(strings.ToUpper(w)) {
+			n++
+		}
+	}
+	return n*2 >= total
+}
+
+// textLabel are labels that say a block is not code: what it was guessed
+// to be can raise warnings, never errors.
+var textLabel = map[string]bool{"text": true, "txt": true, "plaintext": true, "plain": true, "output": true, "log": true}
+
+// softenAll lowers every error to a warning.
+func softenAll(ds diag.List, why string) diag.List {
+	for i, d := range ds {
+		if d.Severity == diag.Error {
+			ds[i].Severity = diag.Warning
+			ds[i].Message += " (" + why + ")"
+		}
+	}
+	return ds
+}
+
+// placeholderLine: a line with a placeholder a Dockerfile or shell parser
+// cannot read past: <image>, [:<tag>], <sandbox|insecure>, ImageName.
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|\[[:@=]?<|\[[A-Za-z]+=|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b`)
+
+// softenPlaceholderLines lowers the syntax errors found on lines of code
+// that hold placeholders to warnings: the parser fails on the placeholder,
+// not on the reader's command.
+func softenPlaceholderLines(b *block, code string) {
+	ls := strings.Split(code, "\n")
+	for i, d := range b.found {
+		if d.Severity != diag.Error || !syntaxRules[d.Rule] {
+			continue
+		}
+		n := d.Line - b.s.Line
+		if !b.s.Fenced {
+			n++
+		}
+		if n >= 1 && n <= len(ls) && placeholderLine.MatchString(ls[n-1]) {
+			b.found[i].Severity = diag.Warning
+			b.found[i].Message += " (the line holds a placeholder)"
+		}
+	}
+}
+
+// powerShell: a line written for PowerShell ($Env:NAME, Verb-Noun cmdlets).
+var powerShell = regexp.MustCompile(`\$[Ee]nv:\w|\b(?:Get|Set|New|Remove|Invoke|Write|Start|Stop)-[A-Z]\w+`)
+
+// instruction: w is a Dockerfile instruction or one letter away from one
+// (FORM for FROM), so that a typo does not make a Dockerfile "not one".
+func instruction(w string) bool {
+	if dockerfileWords[w] {
+		return true
+	}
+	if len(w) < 3 {
+		return false
+	}
+	for k := range dockerfileWords {
+		if len(k) == len(w) {
+			diff := 0
+			for i := range k {
+				if k[i] != w[i] {
+					diff++
+				}
+			}
+			if diff <= 1 {
+				return true
+			}
+		}
+	}
+	return false
+}

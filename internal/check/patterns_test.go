@@ -1,0 +1,102 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/shipshape/shipshape/internal/snippet"
+)
+
+// patternTable holds one small example per pattern that docs written
+// elsewhere use and that must not raise a false error (issue 12), next to
+// one that must still fail.
+var patternTable = []blockCase{
+	{name: "angle placeholder is an argument", page: "```bash\ndocker rm -f <container-id>\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "angle placeholder as the image", page: "```bash\ndocker run -d -p 8080:80 <image>\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "placeholder with spaces", page: "```bash\ndocker exec -it <your container> sh\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "usage line", page: "```bash\ndocker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "capitals placeholder", page: "```bash\ndocker tag app YOUR_NAME/app:1.0\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "variable placeholder", page: "```bash\ndocker push $IMAGE\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "placeholder keeps a real unknown flag", page: "```bash\ndocker run --bogus <image>\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"2 error docker-unknown-flag"}},
+	{name: "placeholder does not swallow the next flag", page: "```bash\ndocker exec -it <db-container> mysql -p\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "elision line in shell", page: "```bash\ndocker run -d \\\n  ...\n  nginx:1.27\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "elision in compose", page: "```yaml\nservices:\n  web:\n    image: nginx:1.27\n    # ...\n```\n", kind: snippet.Compose, status: Passed},
+	{name: "elision in json softens its syntax error", page: "```json\n{\n  \"debug\": true,\n  …\n}\n```\n", kind: snippet.JSON, status: Warned,
+		want: []string{"5 warning json-syntax"}},
+	{name: "bracketed elision in a dockerfile", page: "```dockerfile\nFROM alpine:3.20\n[...]\nUSER app\n```\n", kind: snippet.Dockerfile, status: Passed},
+	{name: "partial command showing one flag", page: "```bash\ndocker run --pids-limit=64\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"2 warning docker-args"}},
+	{name: "transcript in a shell fence", page: "```bash\n$ docker ps\nCONTAINER ID   IMAGE   COMMAND\n```\n", kind: snippet.Console, status: Passed},
+	{name: "transcript after a first command", page: "```sh\ndocker volume ls\n$ docker ps -a\nDRIVER    VOLUME NAME (output)\n```\n", kind: snippet.Console, status: Passed},
+	{name: "user at host prompt", page: "```\nuser@host:~/app$ docker run --rm alpine:3.20 true\n```\n", kind: snippet.Console, status: Passed},
+	{name: "host prompt with an unknown flag", page: "```\nnode1$ docker run --bogus alpine:3.20\n```\n", kind: snippet.Console, status: Failed,
+		want: []string{"2 error docker-unknown-flag"}},
+	{name: "root prompt", page: "```console\n# docker ps --all\n```\n", kind: snippet.Console, status: Passed},
+	{name: "powershell prompt and backtick continuation", page: "```\nPS C:\\> docker run --rm `\n  alpine:3.20 true\n```\n", kind: snippet.Console, status: Passed},
+	{name: "continuation prompt", page: "```console\n$ docker run --rm \\\n> alpine:3.20 true\n```\n", kind: snippet.Console, status: Passed},
+	{name: "here-document in a session", page: "```console\n$ cat <<EOF > app.txt\nhello\nEOF\n$ docker ps\n```\n", kind: snippet.Console, status: Passed},
+	{name: "run --help", page: "```bash\ndocker run --help\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "build --help", page: "```bash\ndocker build --help\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "copy from stage 0 in a fragment", page: "```dockerfile\nCOPY --from=0 /out/app /usr/local/bin/app\n```\n", kind: snippet.DockerfileFragment, status: Passed},
+	{name: "windows fragment continued with backticks", page: "```dockerfile\nRUN powershell -Command `\n    Set-Item -Path x -Value y\n```\n", kind: snippet.DockerfileFragment, status: Passed},
+	{name: "C code labelled bash", page: "```bash\n#include <stdio.h>\nint main(void) { printf(\"hi\"); return 0; }\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"3 warning label-looks-wrong"}},
+	{name: "log lines labelled json", page: "```json\n2026-01-02 10:00:00 INFO listening on :8080\n2026-01-02 10:00:01 ERROR no route\n```\n", kind: snippet.JSON, status: Warned,
+		want: []string{"2 warning label-looks-wrong"}},
+	{name: "broken json still fails", page: "```json\n{\"a\": 1,}\n```\n", kind: snippet.JSON, status: Failed,
+		want: []string{"2 error json-syntax"}},
+	{name: "text label: a guessed kind only warns", page: "```text\ndocker run --bogus alpine:3.20\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"2 warning docker-unknown-flag"}},
+	{name: "no label: a whole Dockerfile's errors stay errors", page: "```\nFROM alpine:3.20\nSHELL [\"sh\", \"-c\"\"]\n```\n", kind: snippet.Dockerfile, status: Failed,
+		want: []string{"3 error dockerfile-syntax"}},
+	{name: "no label: guessed shell syntax only warns", page: "```\ndocker ps\necho 'unclosed\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"3 warning shell-syntax"}},
+	{name: "go label is code, not shell", page: "```go\nd := digest.FromString(\"docker ps\")\n```\n", kind: snippet.Code, status: Unchecked},
+	{name: "powershell line in a bash block", page: "```bash\n$Env:APP_DIR = (Get-Location).Path; docker compose up\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"2 warning label-looks-wrong"}},
+	{name: "dockerfile synopsis with placeholders", page: "```dockerfile\nFROM [--platform=<platform>] <image>[:<tag>] [AS <name>]\n```\n", kind: snippet.Dockerfile, status: Warned,
+		want: []string{"2 warning InvalidDefaultArgInFrom", "2 warning dockerfile-syntax"}},
+	{name: "global ARG before FROM is not a fragment", page: "```dockerfile\nARG VERSION=1.2\nFROM alpine:${VERSION}\nFROM busybox:${VERSION}\n```\n", kind: snippet.Dockerfile, status: Passed},
+	{name: "options alone are only guessed to be docker run's", page: "```\n--export-cache type=local\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"2 warning docker-unknown-flag"}},
+	{name: "json member out of its object", page: "```json\n\"features\": {\n  \"x\": false\n},\n```\n", kind: snippet.JSON, status: Passed,
+		want: []string{"1 info json-fragment"}},
+	{name: "empty services, a tutorial's first step", page: "```yaml\nservices:\n```\n", kind: snippet.Compose, status: Passed,
+		want: []string{"2 info compose-fragment"}},
+	{name: "compose fragment using a network it does not show", page: "```yaml\nservices:\n  api:\n    image: app:1\n    networks: [back]\n```\n", kind: snippet.Compose, status: Warned,
+		want: []string{"5 warning compose-schema"}},
+	{name: "compose file that lists its networks and misses one", page: "```yaml\nservices:\n  api:\n    image: app:1\n    networks: [back]\nnetworks:\n  front: {}\n```\n", kind: snippet.Compose, status: Failed,
+		want: []string{"5 error compose-schema"}},
+}
+
+func TestPatterns(t *testing.T) {
+	runBlockTable(t, patternTable)
+}
+
+func TestCRLF(t *testing.T) {
+	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "bash", Kind: snippet.Shell,
+		Code: "docker run --rm \\\r\n  alpine:3.20 true\r\n"}
+	if r := Block(s); r.Status != Passed {
+		t.Errorf("Block(%q) = %s %v, want passed", s.Code, r.Status, r.Findings)
+	}
+}
+
+func TestIgnoreComment(t *testing.T) {
+	tests := []struct {
+		name, page string
+		status     Status
+	}{
+		{"named rule", "<!-- shipshape-ignore docker-removed -->\n```bash\ndocker scan app\n```\n", Passed},
+		{"every rule, blank line between", "<!-- shipshape-ignore -->\n\n```bash\ndocker scan app\n```\n", Passed},
+		{"another rule", "<!-- shipshape-ignore shell-syntax -->\n```bash\ndocker scan app\n```\n", Failed},
+		{"not right before", "<!-- shipshape-ignore -->\n\nText.\n\n```bash\ndocker scan app\n```\n", Failed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sn := blocks(t, tt.page)
+			if r := Block(sn[len(sn)-1]); r.Status != tt.status {
+				t.Errorf("page %q: status %s, want %s (%v)", tt.page, r.Status, tt.status, r.Findings)
+			}
+		})
+	}
+}
