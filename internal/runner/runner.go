@@ -63,9 +63,7 @@ func Connect(ctx context.Context) (*Engine, error) {
 		}
 		return nil, fmt.Errorf("%w at %s: %v\n  start one (for example `sudo dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine", ErrNoEngine, host, err)
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	id := hex.EncodeToString(b)
+	id := newID()
 	return &Engine{c: c, Version: v.Version, RunID: id, lock: holdLock(id)}, nil
 }
 
@@ -638,6 +636,9 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 		if _, err := e.c.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true}); err == nil {
 			n++
 		}
+	}
+	if runID == "" {
+		n += sweepSessionDirs(e.RunID)
 	}
 	return n, nil
 }

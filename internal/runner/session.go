@@ -2,8 +2,6 @@ package runner
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -71,9 +69,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		return nil, err
 	}
 	_ = imgID
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	s := &Session{e: e, id: hex.EncodeToString(b), spec: spec}
+	s := &Session{e: e, id: newID(), spec: spec}
 	s.lock, err = lockSessions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("wait for the session lock: %w", err)
@@ -85,9 +81,15 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 			s.Close()
 		}
 	}()
-	s.dir, err = os.MkdirTemp("", "shipshape-session-")
-	if err != nil {
+	// The folder is named by run and session, so that the sweep of a later
+	// run removes it when this process dies without closing it.
+	s.dir = sessionDir(e.RunID, s.id)
+	if err := os.MkdirAll(filepath.Dir(s.dir), 0o777); err != nil {
 		return nil, err
+	}
+	if err := os.Mkdir(s.dir, 0o755); err != nil {
+		s.dir = ""
+		return nil, fmt.Errorf("create session folder: %w", err)
 	}
 	if err := os.Chmod(s.dir, 0o755); err != nil {
 		return nil, err
