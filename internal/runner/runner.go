@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -98,7 +99,96 @@ type Limits struct {
 	OutputLimit int           // bytes of output kept
 	Network     string        // "" or "none": no network at all; else a network mode such as "bridge"
 	ReadOnly    bool          // read-only root filesystem with tmpfs on /tmp and the work dir
+	// Disk bounds what the container can write: the size of each tmpfs
+	// under a read-only root, or of the writable layer where the storage
+	// driver can cap it (overlay2 over xfs with pquota). 0 means DefaultDisk.
+	Disk int64
 }
+
+// DefaultDisk is the default bound on what one container writes.
+const DefaultDisk = 64 << 20
+
+// ErrUnbounded means a writable root filesystem was asked of an engine
+// whose storage driver cannot bound its size, so it is refused.
+var ErrUnbounded = errors.New("a writable root filesystem cannot be bounded on this engine's storage driver (overlay2 over xfs with pquota can); write to /tmp or the work dir, which are bounded tmpfs")
+
+// ErrNetwork means a one-off container asked for a network other than none
+// or the default bridge.
+var ErrNetwork = errors.New("network not allowed")
+
+// validNetwork reports whether a one-off container may have network mode
+// n: none, or the default bridge for blocks that ask for egress. Host,
+// container:, and user-defined networks would reach what they must not.
+func validNetwork(n string) bool { return n == "" || n == "none" || n == "bridge" }
+
+// logConfig caps the container's log on disk: two json-file files of a few
+// MB at most. Two files keep at least one full file after a rotation, so a
+// log that rotated is still longer than the output limit and is reported
+// as truncated.
+func logConfig(outputLimit int) container.LogConfig {
+	size := max(8<<20, 4*outputLimit)
+	return container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": fmt.Sprint(size), "max-file": "2"}}
+}
+
+// underAny reports whether dir is one of the mounts or inside one.
+func underAny(dir string, mounts map[string]string) bool {
+	for m := range mounts {
+		if dir == m || strings.HasPrefix(dir, strings.TrimSuffix(m, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// maxEnvFile is the largest file filesByEnv passes: the kernel caps one
+// environment string at 128 KiB.
+const maxEnvFile = 120 << 10
+
+// filesByEnv rewrites a run so that its files are written by /bin/sh in the
+// container from environment variables before the command runs. It returns
+// the command, the environment and the folders the files go to.
+func filesByEnv(spec RunSpec) (cmd, env []string, dirs []string, err error) {
+	if len(spec.Cmd) == 0 {
+		return nil, nil, nil, errors.New("files for a read-only container need a command")
+	}
+	dir := spec.WorkDir
+	if dir == "" {
+		dir = "/"
+	}
+	names := make([]string, 0, len(spec.Files))
+	for n := range spec.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	env = append([]string(nil), spec.Env...)
+	var sh strings.Builder
+	sh.WriteString("set -e\n")
+	seen := map[string]bool{}
+	for i, n := range names {
+		data := spec.Files[n]
+		if len(data) > maxEnvFile {
+			return nil, nil, nil, fmt.Errorf("file %s: %d bytes, more than the %d a read-only container can be given", n, len(data), maxEnvFile)
+		}
+		p := path.Join(dir, path.Clean("/"+n))
+		d := path.Dir(p)
+		if !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+		v := fmt.Sprintf("SHIPSHAPE_FILE_%d", i)
+		env = append(env, v+"="+string(data))
+		fmt.Fprintf(&sh, "mkdir -p %s\nprintf %%s \"$%s\" > %s\nunset %s\n", quote(d), v, quote(p), v)
+		if strings.HasSuffix(n, ".sh") {
+			fmt.Fprintf(&sh, "chmod +x %s\n", quote(p))
+		}
+	}
+	sh.WriteString(`exec "$@"` + "\n")
+	cmd = append([]string{"/bin/sh", "-c", sh.String(), "sh"}, spec.Cmd...)
+	return cmd, env, dirs, nil
+}
+
+// quote makes s one word for /bin/sh.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // RunSpec is one container run.
 type RunSpec struct {
@@ -113,6 +203,9 @@ type RunSpec struct {
 	ExtraHosts []string
 	// Files are written into WorkDir (or /) before the container starts.
 	Files map[string][]byte
+	// Tmpfs are more writable folders under a read-only root, such as a
+	// checker's state folders; each is a tmpfs bounded like /tmp.
+	Tmpfs []string
 	// CapAdd gives back capabilities a checker needs (nginx -t chowns its
 	// temp folders as root); examples themselves never get any.
 	CapAdd []string
@@ -138,16 +231,25 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	}
 	out.ImageID = id
 	lim := spec.Limits
-	if len(spec.Files) > 0 {
-		// The engine refuses to copy into a read-only root filesystem, and
-		// a tmpfs work dir would hide the files once the container starts.
-		lim.ReadOnly = false
+	if !validNetwork(lim.Network) {
+		return out, fmt.Errorf("%w: %q (want none or bridge)", ErrNetwork, lim.Network)
+	}
+	cmd, env := spec.Cmd, spec.Env
+	var fileDirs []string
+	if len(spec.Files) > 0 && lim.ReadOnly {
+		// The engine refuses to copy into a read-only root, and a tmpfs
+		// mounted at start hides what was copied before: the files travel
+		// in the environment and a shell writes them into tmpfs folders.
+		cmd, env, fileDirs, err = filesByEnv(spec)
+		if err != nil {
+			return out, err
+		}
 	}
 	pids := lim.Pids
 	cfg := &container.Config{
 		Image:           spec.Image,
-		Cmd:             spec.Cmd,
-		Env:             spec.Env,
+		Cmd:             cmd,
+		Env:             env,
 		WorkingDir:      spec.WorkDir,
 		User:            spec.User,
 		Labels:          e.labels(),
@@ -163,6 +265,7 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 		CapDrop:        []string{"ALL"},
 		SecurityOpt:    []string{"no-new-privileges"},
 		ReadonlyRootfs: lim.ReadOnly,
+		LogConfig:      logConfig(lim.OutputLimit),
 		Resources: container.Resources{
 			Memory:     lim.Memory,
 			MemorySwap: lim.Memory,
@@ -177,11 +280,24 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	}
 	host.ExtraHosts = spec.ExtraHosts
 	host.CapAdd = spec.CapAdd
+	disk := lim.Disk
+	if disk <= 0 {
+		disk = DefaultDisk
+	}
 	if lim.ReadOnly {
-		host.Tmpfs = map[string]string{"/tmp": "rw,exec,size=64m"}
-		if spec.WorkDir != "" && spec.WorkDir != "/tmp" {
-			host.Tmpfs[spec.WorkDir] = "rw,exec,size=64m"
+		// Every writable path is a tmpfs of bounded size (its pages also
+		// count against the memory limit), so a block cannot fill the disk.
+		opts := fmt.Sprintf("rw,exec,size=%d", disk)
+		host.Tmpfs = map[string]string{"/tmp": opts}
+		dirs := append([]string{spec.WorkDir}, spec.Tmpfs...)
+		for _, d := range append(dirs, fileDirs...) {
+			if d != "" && d != "/" && !underAny(d, host.Tmpfs) {
+				host.Tmpfs[d] = opts
+			}
 		}
+	} else {
+		// A writable root is bounded by the storage driver, where it can.
+		host.StorageOpt = map[string]string{"size": fmt.Sprint(disk)}
 	}
 	// Creation is not cut short by the caller's cancel: a create the engine
 	// finishes after the client gave up would leave a container nobody
@@ -189,6 +305,9 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	cr, err := e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
 	cancel()
+	if err != nil && host.StorageOpt != nil && strings.Contains(err.Error(), "storage-opt") {
+		return out, fmt.Errorf("%w: %v", ErrUnbounded, err)
+	}
 	if err != nil {
 		return out, fmt.Errorf("create container from %s: %w", spec.Image, err)
 	}
@@ -196,7 +315,7 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	if len(spec.Files) > 0 {
+	if len(spec.Files) > 0 && !lim.ReadOnly {
 		if err := e.copyFiles(ctx, cr.ID, spec.WorkDir, spec.Files); err != nil {
 			return out, err
 		}
@@ -639,6 +758,7 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 	}
 	if runID == "" {
 		n += sweepSessionDirs(e.RunID)
+		n += sweepRules(e.RunID)
 	}
 	return n, nil
 }

@@ -187,7 +187,7 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		if !InSession(s) {
 			continue
 		}
-		if n := s.Attrs["network"]; n != "" && n != "none" {
+		if s.Attrs["network"] == "bridge" {
 			network = true
 		}
 		mu.Lock()
@@ -343,6 +343,10 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			spec.Cmd = []string{"python3", name}
 		}
 		out, err := opt.Engine.Run(ctx, spec)
+		if errors.Is(err, runner.ErrUnbounded) {
+			r.Status, r.Reason = results.Failed, "{writable}: "+err.Error()
+			return r
+		}
 		if err != nil {
 			return infra(r, err)
 		}
@@ -488,8 +492,14 @@ func limits(cfg config.Config, s snippet.Snippet) (runner.Limits, error) {
 		}
 		lim.Timeout = d
 	}
-	if n := s.Attrs["network"]; n != "" {
+	switch n := s.Attrs["network"]; n {
+	case "", "none":
+	case "bridge":
 		lim.Network = n
+	default:
+		// host, container:NAME and user-defined networks would reach the
+		// host or other containers.
+		return lim, fmt.Errorf("{network=%s}: want none or bridge", n)
 	}
 	if s.Attrs.Has("writable") {
 		lim.ReadOnly = false
