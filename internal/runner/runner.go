@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -44,6 +45,9 @@ type Engine struct {
 	Version string // the engine's version, recorded in every result
 	RunID   string
 	lock    *os.File
+	// noStorageOpt records that the storage driver cannot size a
+	// container's writable layer.
+	noStorageOpt atomic.Bool
 }
 
 // Connect reaches the engine the Docker client would use (DOCKER_HOST,
@@ -100,17 +104,15 @@ type Limits struct {
 	Network     string        // "" or "none": no network at all; else a network mode such as "bridge"
 	ReadOnly    bool          // read-only root filesystem with tmpfs on /tmp and the work dir
 	// Disk bounds what the container can write: the size of each tmpfs
-	// under a read-only root, or of the writable layer where the storage
-	// driver can cap it (overlay2 over xfs with pquota). 0 means DefaultDisk.
+	// under a read-only root; for a writable root, the size of its layer,
+	// set by the storage driver where it can (overlay2 over xfs with
+	// pquota) and otherwise enforced by a watchdog that kills the container
+	// once its layer is larger. 0 means DefaultDisk.
 	Disk int64
 }
 
 // DefaultDisk is the default bound on what one container writes.
 const DefaultDisk = 64 << 20
-
-// ErrUnbounded means a writable root filesystem was asked of an engine
-// whose storage driver cannot bound its size, so it is refused.
-var ErrUnbounded = errors.New("a writable root filesystem cannot be bounded on this engine's storage driver (overlay2 over xfs with pquota can); write to /tmp or the work dir, which are bounded tmpfs")
 
 // ErrNetwork means a one-off container asked for a network other than none
 // or the default bridge.
@@ -217,8 +219,11 @@ type Outcome struct {
 	Output    []byte // stdout and stderr, interleaved as the engine gave them
 	Truncated bool
 	TimedOut  bool
-	Duration  time.Duration
-	ImageID   string
+	// DiskFull means the container was killed for writing more than its
+	// disk bound to a writable root the storage driver could not size.
+	DiskFull bool
+	Duration time.Duration
+	ImageID  string
 }
 
 // Run creates, starts, waits for and removes one container. A non-zero exit
@@ -303,11 +308,19 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	// finishes after the client gave up would leave a container nobody
 	// knows the id of. A cancel is honoured right after, with removal.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	cr, err := e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
-	cancel()
-	if err != nil && host.StorageOpt != nil && strings.Contains(err.Error(), "storage-opt") {
-		return out, fmt.Errorf("%w: %v", ErrUnbounded, err)
+	// Where the storage driver cannot size a writable layer, a watchdog
+	// measures it instead and kills the container once it is over.
+	watch := false
+	if host.StorageOpt != nil && e.noStorageOpt.Load() {
+		host.StorageOpt, watch = nil, true
 	}
+	cr, err := e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
+	if err != nil && host.StorageOpt != nil && strings.Contains(err.Error(), "storage-opt") {
+		e.noStorageOpt.Store(true)
+		host.StorageOpt, watch = nil, true
+		cr, err = e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
+	}
+	cancel()
 	if err != nil {
 		return out, fmt.Errorf("create container from %s: %w", spec.Image, err)
 	}
@@ -338,7 +351,14 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	var over <-chan struct{}
+	if watch {
+		over = e.watchDisk(wctx, cr.ID, disk)
+	}
 	select {
+	case <-over:
+		e.kill(cr.ID)
+		out.ExitCode, out.DiskFull = 137, true
 	case r := <-wait.Result:
 		out.ExitCode = int(r.StatusCode)
 	case err := <-wait.Error:
@@ -355,6 +375,35 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	out.Duration = time.Since(start)
 	out.Output, out.Truncated = e.logs(cr.ID, lim.OutputLimit)
 	return out, nil
+}
+
+// watchInterval is how often a watchdog measures a writable layer; what a
+// container can write in one interval is how far it can overshoot.
+const watchInterval = 200 * time.Millisecond
+
+// watchDisk measures a running container's writable layer until ctx ends
+// and closes the returned channel once it holds more than limit bytes.
+func (e *Engine) watchDisk(ctx context.Context, id string, limit int64) <-chan struct{} {
+	over := make(chan struct{})
+	go func() {
+		t := time.NewTicker(watchInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			r, err := e.c.ContainerInspect(ictx, id, client.ContainerInspectOptions{Size: true})
+			cancel()
+			if err == nil && r.Container.SizeRw != nil && *r.Container.SizeRw > limit {
+				close(over)
+				return
+			}
+		}
+	}()
+	return over
 }
 
 func (e *Engine) kill(id string) {

@@ -343,16 +343,13 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			spec.Cmd = []string{"python3", name}
 		}
 		out, err := opt.Engine.Run(ctx, spec)
-		if errors.Is(err, runner.ErrUnbounded) {
-			r.Status, r.Reason = results.Failed, "{writable}: "+err.Error()
-			return r
-		}
 		if err != nil {
 			return infra(r, err)
 		}
 		r.Proof = "ran"
 		fill(&r, out)
 		judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
+		diskFull(&r, out, lim)
 	case snippet.Build:
 		df, bases := RewriteFrom(s.Code, cfg.MapImage)
 		for _, b := range bases {
@@ -404,6 +401,7 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			fill(&r, out)
 			r.DurationMS += bo.Duration.Milliseconds()
 			judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
+			diskFull(&r, out, lim)
 		} else {
 			opt.Engine.RemoveImage(bo.ImageID)
 			judge(&r, s, 0, false, 0)
@@ -411,6 +409,17 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 		r.ImageID = baseID
 	}
 	return r
+}
+
+// diskFull says why a container killed for writing too much failed.
+func diskFull(r *results.Result, out runner.Outcome, lim runner.Limits) {
+	if out.DiskFull && r.Status == results.Failed {
+		d := lim.Disk
+		if d <= 0 {
+			d = runner.DefaultDisk
+		}
+		r.Reason = fmt.Sprintf("killed for writing more than %d MB to its file system", d>>20)
+	}
 }
 
 func fill(r *results.Result, out runner.Outcome) {
