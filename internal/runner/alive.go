@@ -4,9 +4,17 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"syscall"
 	"time"
 )
+
+// idRe is the form of every run and session id newID makes. Anything else
+// found in a label was not written by us, and is never used as a path.
+var idRe = regexp.MustCompile(`^[0-9a-f]{12}$`)
+
+// validID reports whether id has the form of the ids this package makes.
+func validID(id string) bool { return idRe.MatchString(id) }
 
 // A run holds an exclusive lock on a file named by its id while it lives, so
 // that a sweep at the start of another run (or another engineer's test on
@@ -27,6 +35,9 @@ func lockDir() string {
 // holdLock creates and locks the run's file; the lock lasts as long as the
 // returned file stays open (and ends with the process).
 func holdLock(runID string) *os.File {
+	if !validID(runID) {
+		return nil
+	}
 	if err := os.MkdirAll(lockDir(), 0o777); err != nil {
 		return nil
 	}
@@ -49,19 +60,59 @@ func releaseLock(f *os.File) {
 	f.Close()
 }
 
-// alive reports whether a run on this machine still holds its lock.
+// alive reports whether a run on this machine still holds its lock. A label
+// value that is not a well-formed id names no run of ours: it is dead, and
+// no file is opened for it. The lock file of a dead run is removed only if
+// it is a plain file, as holdLock makes it.
 func alive(runID string) bool {
-	f, err := os.OpenFile(filepath.Join(lockDir(), runID), os.O_RDWR, 0)
+	if !validID(runID) {
+		return false
+	}
+	name := filepath.Join(lockDir(), runID)
+	f, err := os.OpenFile(name, os.O_RDWR|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		return true
 	}
 	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	os.Remove(f.Name())
+	os.Remove(name)
 	return false
+}
+
+// sessionDirRe names a session folder: the run's id, then the session's.
+var sessionDirRe = regexp.MustCompile(`^session-([0-9a-f]{12})-[0-9a-f]{12}$`)
+
+// sessionDir is where a session of runID keeps its socket and work dir:
+// under the lock folder, named so a sweep knows whose it is.
+func sessionDir(runID, sessionID string) string {
+	return filepath.Join(lockDir(), "session-"+runID+"-"+sessionID)
+}
+
+// sweepSessionDirs removes the session folders of dead runs, such as one
+// killed with SIGKILL. Only real folders with the name a session gets are
+// touched; symbolic links and other files are left alone.
+func sweepSessionDirs(self string) int {
+	ents, err := os.ReadDir(lockDir())
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, ent := range ents {
+		m := sessionDirRe.FindStringSubmatch(ent.Name())
+		if m == nil || !ent.IsDir() || m[1] == self || alive(m[1]) {
+			continue
+		}
+		if os.RemoveAll(filepath.Join(lockDir(), ent.Name())) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // lockSessions waits for the machine-wide session lock: container names and

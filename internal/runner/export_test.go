@@ -5,3 +5,7 @@ import "github.com/moby/moby/client"
 // Client exposes the engine client to this package's external tests, which
 // set up helpers (such as a server for the egress test) that Run cannot.
 func (e *Engine) Client() *client.Client { return e.c }
+
+// LockDir is the folder of run locks and session folders, for tests that
+// check what a sweep touches there.
+var LockDir = lockDir

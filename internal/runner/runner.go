@@ -14,9 +14,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -43,6 +45,9 @@ type Engine struct {
 	Version string // the engine's version, recorded in every result
 	RunID   string
 	lock    *os.File
+	// noStorageOpt records that the storage driver cannot size a
+	// container's writable layer.
+	noStorageOpt atomic.Bool
 }
 
 // Connect reaches the engine the Docker client would use (DOCKER_HOST,
@@ -63,9 +68,7 @@ func Connect(ctx context.Context) (*Engine, error) {
 		}
 		return nil, fmt.Errorf("%w at %s: %v\n  start one (for example `sudo dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine", ErrNoEngine, host, err)
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	id := hex.EncodeToString(b)
+	id := newID()
 	return &Engine{c: c, Version: v.Version, RunID: id, lock: holdLock(id)}, nil
 }
 
@@ -100,7 +103,94 @@ type Limits struct {
 	OutputLimit int           // bytes of output kept
 	Network     string        // "" or "none": no network at all; else a network mode such as "bridge"
 	ReadOnly    bool          // read-only root filesystem with tmpfs on /tmp and the work dir
+	// Disk bounds what the container can write: the size of each tmpfs
+	// under a read-only root; for a writable root, the size of its layer,
+	// set by the storage driver where it can (overlay2 over xfs with
+	// pquota) and otherwise enforced by a watchdog that kills the container
+	// once its layer is larger. 0 means DefaultDisk.
+	Disk int64
 }
+
+// DefaultDisk is the default bound on what one container writes.
+const DefaultDisk = 64 << 20
+
+// ErrNetwork means a one-off container asked for a network other than none
+// or the default bridge.
+var ErrNetwork = errors.New("network not allowed")
+
+// validNetwork reports whether a one-off container may have network mode
+// n: none, or the default bridge for blocks that ask for egress. Host,
+// container:, and user-defined networks would reach what they must not.
+func validNetwork(n string) bool { return n == "" || n == "none" || n == "bridge" }
+
+// logConfig caps the container's log on disk: two json-file files of a few
+// MB at most. Two files keep at least one full file after a rotation, so a
+// log that rotated is still longer than the output limit and is reported
+// as truncated.
+func logConfig(outputLimit int) container.LogConfig {
+	size := max(8<<20, 4*outputLimit)
+	return container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": fmt.Sprint(size), "max-file": "2"}}
+}
+
+// underAny reports whether dir is one of the mounts or inside one.
+func underAny(dir string, mounts map[string]string) bool {
+	for m := range mounts {
+		if dir == m || strings.HasPrefix(dir, strings.TrimSuffix(m, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// maxEnvFile is the largest file filesByEnv passes: the kernel caps one
+// environment string at 128 KiB.
+const maxEnvFile = 120 << 10
+
+// filesByEnv rewrites a run so that its files are written by /bin/sh in the
+// container from environment variables before the command runs. It returns
+// the command, the environment and the folders the files go to.
+func filesByEnv(spec RunSpec) (cmd, env []string, dirs []string, err error) {
+	if len(spec.Cmd) == 0 {
+		return nil, nil, nil, errors.New("files for a read-only container need a command")
+	}
+	dir := spec.WorkDir
+	if dir == "" {
+		dir = "/"
+	}
+	names := make([]string, 0, len(spec.Files))
+	for n := range spec.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	env = append([]string(nil), spec.Env...)
+	var sh strings.Builder
+	sh.WriteString("set -e\n")
+	seen := map[string]bool{}
+	for i, n := range names {
+		data := spec.Files[n]
+		if len(data) > maxEnvFile {
+			return nil, nil, nil, fmt.Errorf("file %s: %d bytes, more than the %d a read-only container can be given", n, len(data), maxEnvFile)
+		}
+		p := path.Join(dir, path.Clean("/"+n))
+		d := path.Dir(p)
+		if !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+		v := fmt.Sprintf("SHIPSHAPE_FILE_%d", i)
+		env = append(env, v+"="+string(data))
+		fmt.Fprintf(&sh, "mkdir -p %s\nprintf %%s \"$%s\" > %s\nunset %s\n", quote(d), v, quote(p), v)
+		if strings.HasSuffix(n, ".sh") {
+			fmt.Fprintf(&sh, "chmod +x %s\n", quote(p))
+		}
+	}
+	sh.WriteString(`exec "$@"` + "\n")
+	cmd = append([]string{"/bin/sh", "-c", sh.String(), "sh"}, spec.Cmd...)
+	return cmd, env, dirs, nil
+}
+
+// quote makes s one word for /bin/sh.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // RunSpec is one container run.
 type RunSpec struct {
@@ -115,6 +205,9 @@ type RunSpec struct {
 	ExtraHosts []string
 	// Files are written into WorkDir (or /) before the container starts.
 	Files map[string][]byte
+	// Tmpfs are more writable folders under a read-only root, such as a
+	// checker's state folders; each is a tmpfs bounded like /tmp.
+	Tmpfs []string
 	// CapAdd gives back capabilities a checker needs (nginx -t chowns its
 	// temp folders as root); examples themselves never get any.
 	CapAdd []string
@@ -126,8 +219,11 @@ type Outcome struct {
 	Output    []byte // stdout and stderr, interleaved as the engine gave them
 	Truncated bool
 	TimedOut  bool
-	Duration  time.Duration
-	ImageID   string
+	// DiskFull means the container was killed for writing more than its
+	// disk bound to a writable root the storage driver could not size.
+	DiskFull bool
+	Duration time.Duration
+	ImageID  string
 }
 
 // Run creates, starts, waits for and removes one container. A non-zero exit
@@ -140,16 +236,25 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	}
 	out.ImageID = id
 	lim := spec.Limits
-	if len(spec.Files) > 0 {
-		// The engine refuses to copy into a read-only root filesystem, and
-		// a tmpfs work dir would hide the files once the container starts.
-		lim.ReadOnly = false
+	if !validNetwork(lim.Network) {
+		return out, fmt.Errorf("%w: %q (want none or bridge)", ErrNetwork, lim.Network)
+	}
+	cmd, env := spec.Cmd, spec.Env
+	var fileDirs []string
+	if len(spec.Files) > 0 && lim.ReadOnly {
+		// The engine refuses to copy into a read-only root, and a tmpfs
+		// mounted at start hides what was copied before: the files travel
+		// in the environment and a shell writes them into tmpfs folders.
+		cmd, env, fileDirs, err = filesByEnv(spec)
+		if err != nil {
+			return out, err
+		}
 	}
 	pids := lim.Pids
 	cfg := &container.Config{
 		Image:           spec.Image,
-		Cmd:             spec.Cmd,
-		Env:             spec.Env,
+		Cmd:             cmd,
+		Env:             env,
 		WorkingDir:      spec.WorkDir,
 		User:            spec.User,
 		Labels:          e.labels(),
@@ -165,6 +270,7 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 		CapDrop:        []string{"ALL"},
 		SecurityOpt:    []string{"no-new-privileges"},
 		ReadonlyRootfs: lim.ReadOnly,
+		LogConfig:      logConfig(lim.OutputLimit),
 		Resources: container.Resources{
 			Memory:     lim.Memory,
 			MemorySwap: lim.Memory,
@@ -179,17 +285,41 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	}
 	host.ExtraHosts = spec.ExtraHosts
 	host.CapAdd = spec.CapAdd
+	disk := lim.Disk
+	if disk <= 0 {
+		disk = DefaultDisk
+	}
 	if lim.ReadOnly {
-		host.Tmpfs = map[string]string{"/tmp": "rw,exec,size=64m"}
-		if spec.WorkDir != "" && spec.WorkDir != "/tmp" {
-			host.Tmpfs[spec.WorkDir] = "rw,exec,size=64m"
+		// Every writable path is a tmpfs of bounded size (its pages also
+		// count against the memory limit), so a block cannot fill the disk.
+		opts := fmt.Sprintf("rw,exec,size=%d", disk)
+		host.Tmpfs = map[string]string{"/tmp": opts}
+		dirs := append([]string{spec.WorkDir}, spec.Tmpfs...)
+		for _, d := range append(dirs, fileDirs...) {
+			if d != "" && d != "/" && !underAny(d, host.Tmpfs) {
+				host.Tmpfs[d] = opts
+			}
 		}
+	} else {
+		// A writable root is bounded by the storage driver, where it can.
+		host.StorageOpt = map[string]string{"size": fmt.Sprint(disk)}
 	}
 	// Creation is not cut short by the caller's cancel: a create the engine
 	// finishes after the client gave up would leave a container nobody
 	// knows the id of. A cancel is honoured right after, with removal.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	// Where the storage driver cannot size a writable layer, a watchdog
+	// measures it instead and kills the container once it is over.
+	watch := false
+	if host.StorageOpt != nil && e.noStorageOpt.Load() {
+		host.StorageOpt, watch = nil, true
+	}
 	cr, err := e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
+	if err != nil && host.StorageOpt != nil && strings.Contains(err.Error(), "storage-opt") {
+		e.noStorageOpt.Store(true)
+		host.StorageOpt, watch = nil, true
+		cr, err = e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
+	}
 	cancel()
 	if err != nil {
 		return out, fmt.Errorf("create container from %s: %w", spec.Image, err)
@@ -198,7 +328,7 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	if len(spec.Files) > 0 {
+	if len(spec.Files) > 0 && !lim.ReadOnly {
 		if err := e.copyFiles(ctx, cr.ID, spec.WorkDir, spec.Files); err != nil {
 			return out, err
 		}
@@ -221,7 +351,14 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	var over <-chan struct{}
+	if watch {
+		over = e.watchDisk(wctx, cr.ID, disk)
+	}
 	select {
+	case <-over:
+		e.kill(cr.ID)
+		out.ExitCode, out.DiskFull = 137, true
 	case r := <-wait.Result:
 		out.ExitCode = int(r.StatusCode)
 	case err := <-wait.Error:
@@ -238,6 +375,35 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	out.Duration = time.Since(start)
 	out.Output, out.Truncated = e.logs(cr.ID, lim.OutputLimit)
 	return out, nil
+}
+
+// watchInterval is how often a watchdog measures a writable layer; what a
+// container can write in one interval is how far it can overshoot.
+const watchInterval = 200 * time.Millisecond
+
+// watchDisk measures a running container's writable layer until ctx ends
+// and closes the returned channel once it holds more than limit bytes.
+func (e *Engine) watchDisk(ctx context.Context, id string, limit int64) <-chan struct{} {
+	over := make(chan struct{})
+	go func() {
+		t := time.NewTicker(watchInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			r, err := e.c.ContainerInspect(ictx, id, client.ContainerInspectOptions{Size: true})
+			cancel()
+			if err == nil && r.Container.SizeRw != nil && *r.Container.SizeRw > limit {
+				close(over)
+				return
+			}
+		}
+	}()
+	return over
 }
 
 func (e *Engine) kill(id string) {
@@ -638,6 +804,10 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 		if _, err := e.c.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true}); err == nil {
 			n++
 		}
+	}
+	if runID == "" {
+		n += sweepSessionDirs(e.RunID)
+		n += sweepRules(e.RunID)
 	}
 	return n, nil
 }

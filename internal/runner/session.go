@@ -2,8 +2,6 @@ package runner
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -36,6 +34,10 @@ type SessionSpec struct {
 	// Network lets the page's containers reach beyond the engine; by
 	// default every network of the session is internal.
 	Network bool
+	// AllowHost lets a session with Network start where no firewall rule
+	// can keep its containers from the host's own addresses (shipshape not
+	// running as root, or an engine on another machine).
+	AllowHost bool
 }
 
 // Session is a running page session.
@@ -49,6 +51,7 @@ type Session struct {
 	lock    *os.File
 	px      *proxy.Proxy
 	spec    SessionSpec
+	rules   bool
 	mu      sync.Mutex
 	dead    error
 }
@@ -68,9 +71,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		return nil, err
 	}
 	_ = imgID
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	s := &Session{e: e, id: hex.EncodeToString(b), spec: spec}
+	s := &Session{e: e, id: newID(), spec: spec}
 	s.lock, err = lockSessions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("wait for the session lock: %w", err)
@@ -82,9 +83,15 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 			s.Close()
 		}
 	}()
-	s.dir, err = os.MkdirTemp("", "shipshape-session-")
-	if err != nil {
+	// The folder is named by run and session, so that the sweep of a later
+	// run removes it when this process dies without closing it.
+	s.dir = sessionDir(e.RunID, s.id)
+	if err := os.MkdirAll(filepath.Dir(s.dir), 0o777); err != nil {
 		return nil, err
+	}
+	if err := os.Mkdir(s.dir, 0o755); err != nil {
+		s.dir = ""
+		return nil, fmt.Errorf("create session folder: %w", err)
 	}
 	if err := os.Chmod(s.dir, 0o755); err != nil {
 		return nil, err
@@ -98,16 +105,29 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	if err := os.Chmod(s.work, 0o777); err != nil {
 		return nil, err
 	}
-	// An internal network: containers of the page reach each other by name
-	// and nothing beyond the engine.
+	// Containers of the page reach each other by name on the session's
+	// network. Without egress it is internal and its bridge has no host
+	// address, so nothing beyond it is reachable, the host included. With
+	// egress the host is the gateway, and a firewall rule drops what the
+	// bridge delivers to the host itself.
 	s.network = "shipshape-" + s.id
+	opts := map[string]string{"com.docker.network.bridge.name": bridgeName(s.id)}
+	if !spec.Network {
+		opts["com.docker.network.bridge.inhibit_ipv4"] = "true"
+	}
 	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	// The session's own container and network carry only the run label, so
 	// the page's `docker ps` and `docker network ls` do not show them.
-	_, err = e.c.NetworkCreate(nctx, s.network, client.NetworkCreateOptions{Driver: "bridge", Internal: !spec.Network, Labels: e.labels()})
+	_, err = e.c.NetworkCreate(nctx, s.network, client.NetworkCreateOptions{Driver: "bridge", Internal: !spec.Network, Options: opts, Labels: e.labels()})
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("create session network: %w", err)
+	}
+	if spec.Network {
+		if err := blockHost(e.RunID, s.id); err != nil && !spec.AllowHost {
+			return nil, fmt.Errorf("keep the session's network from the host (run as root with iptables, or without {network=bridge}): %w", err)
+		}
+		s.rules = true
 	}
 	lim := spec.Limits
 	sock := filepath.Join(s.dir, "sock")
@@ -138,6 +158,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		CapDrop:     []string{"ALL"},
 		SecurityOpt: []string{"no-new-privileges"},
 		Binds:       []string{sock + ":/run/shipshape", s.work + ":" + spec.WorkDir},
+		LogConfig:   logConfig(lim.OutputLimit),
 		Resources:   container.Resources{Memory: lim.Memory, MemorySwap: lim.Memory, NanoCPUs: lim.NanoCPUs, PidsLimit: &pids},
 	}
 	// As in Run: creation is not cut short by a cancel, so its id is known
@@ -309,6 +330,9 @@ func (s *Session) Close() {
 	}
 	if s.network != "" {
 		_, _ = s.e.c.NetworkRemove(ctx, s.network, client.NetworkRemoveOptions{})
+	}
+	if s.rules {
+		unblockHost(s.e.RunID, s.id)
 	}
 	if s.px != nil {
 		for _, t := range s.px.Tags() {

@@ -81,6 +81,9 @@ func check(ctx context.Context, s snippet.Snippet, images *imageCache, opt Optio
 		lineRe = nginxLineRe
 		spec.ExtraHosts = upstreamHosts(code)
 		spec.CapAdd = []string{"CHOWN", "SETUID", "SETGID", "DAC_OVERRIDE"}
+		// nginx -t creates its temp folders and opens its logs: bounded
+		// tmpfs folders under the read-only root.
+		spec.Tmpfs = []string{"/run", "/var/lib/nginx", "/var/log/nginx", "/var/cache/nginx"}
 		if regexp.MustCompile(`(?m)^\s*(events|http)\s*\{`).MatchString(code) {
 			spec.Files = map[string][]byte{"etc/nginx/snippet/nginx.conf": []byte(code)}
 			spec.Cmd = []string{"nginx", "-t", "-c", "/etc/nginx/snippet/nginx.conf"}

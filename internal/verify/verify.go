@@ -206,7 +206,7 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		if !InSession(s) {
 			continue
 		}
-		if n := s.Attrs["network"]; n != "" && n != "none" {
+		if s.Attrs["network"] == "bridge" {
 			network = true
 		}
 		if _, ok := reuse(ctx, s, store, images, opt, mu); !ok {
@@ -354,6 +354,7 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 		r.Proof = "ran"
 		fill(&r, out)
 		judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
+		diskFull(&r, out, lim)
 	case snippet.Build:
 		df, bases := snippet.RewriteFrom(s.Code, cfg.MapImage)
 		for _, b := range bases {
@@ -413,6 +414,7 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			fill(&r, out)
 			r.DurationMS += bo.Duration.Milliseconds()
 			judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
+			diskFull(&r, out, lim)
 		} else {
 			opt.Engine.RemoveImage(bo.ImageID)
 			judge(&r, s, 0, false, 0)
@@ -420,6 +422,17 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 		r.ImageID = baseID
 	}
 	return r
+}
+
+// diskFull says why a container killed for writing too much failed.
+func diskFull(r *results.Result, out runner.Outcome, lim runner.Limits) {
+	if out.DiskFull && r.Status == results.Failed {
+		d := lim.Disk
+		if d <= 0 {
+			d = runner.DefaultDisk
+		}
+		r.Reason = fmt.Sprintf("killed for writing more than %d MB to its file system", d>>20)
+	}
 }
 
 func fill(r *results.Result, out runner.Outcome) {
@@ -501,8 +514,14 @@ func limits(cfg config.Config, s snippet.Snippet) (runner.Limits, error) {
 		}
 		lim.Timeout = d
 	}
-	if n := s.Attrs["network"]; n != "" {
+	switch n := s.Attrs["network"]; n {
+	case "", "none":
+	case "bridge":
 		lim.Network = n
+	default:
+		// host, container:NAME and user-defined networks would reach the
+		// host or other containers.
+		return lim, fmt.Errorf("{network=%s}: want none or bridge", n)
 	}
 	if s.Attrs.Has("writable") {
 		lim.ReadOnly = false

@@ -1,0 +1,107 @@
+package runner
+
+import (
+	"context"
+	"os/exec"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// A session network is a Linux bridge on the engine's host. Containers on it
+// would reach every address the host has (its other bridges, its own
+// interfaces), since traffic to a local address is delivered on any
+// interface. An internal session network therefore gets no host address at
+// all (inhibit_ipv4: the gateway address is on no interface), and a network
+// with egress, which needs the host as its gateway, gets a firewall rule
+// that drops what its bridge delivers to the host itself. Forwarded traffic
+// (egress, when the page asked for it) is left to the engine's own rules.
+
+// bridgeName is the Linux name of a session's bridge (at most 15 bytes).
+func bridgeName(sessionID string) string { return "ss-" + sessionID }
+
+// ruleComment tags a rule with its run and session, so a sweep can find the
+// rules of dead runs.
+func ruleComment(runID, sessionID string) string { return "shipshape:" + runID + ":" + sessionID }
+
+var ruleRe = regexp.MustCompile(`--comment "?shipshape:([0-9a-f]{12}):([0-9a-f]{12})"?`)
+
+// firewalls are the commands that hold host rules, for IPv4 and IPv6.
+var firewalls = []string{"iptables", "ip6tables"}
+
+func hostRule(runID, sessionID string) []string {
+	return []string{"INPUT", "-i", bridgeName(sessionID), "-m", "comment", "--comment", ruleComment(runID, sessionID), "-j", "DROP"}
+}
+
+// blockHost adds the rules that drop what a session's bridge sends to the
+// host. It fails when neither command can add one (not root, no iptables).
+func blockHost(runID, sessionID string) error {
+	var first error
+	added := false
+	for _, fw := range firewalls {
+		err := firewall(fw, append([]string{"-I"}, hostRule(runID, sessionID)...)...)
+		if err == nil {
+			added = true
+		} else if first == nil {
+			first = err
+		}
+	}
+	if added {
+		return nil
+	}
+	return first
+}
+
+// unblockHost removes a session's rules.
+func unblockHost(runID, sessionID string) {
+	for _, fw := range firewalls {
+		for firewall(fw, append([]string{"-D"}, hostRule(runID, sessionID)...)...) == nil {
+		}
+	}
+}
+
+// sweepRules removes the rules of runs that are no longer alive.
+func sweepRules(self string) int {
+	n := 0
+	for _, fw := range firewalls {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		out, err := exec.CommandContext(ctx, fw, "-w", "5", "-S", "INPUT").Output()
+		cancel()
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			m := ruleRe.FindStringSubmatch(line)
+			if m == nil || m[1] == self || alive(m[1]) {
+				continue
+			}
+			if firewall(fw, append([]string{"-D"}, hostRule(m[1], m[2])...)...) == nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func firewall(fw string, args ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, fw, append([]string{"-w", "5"}, args...)...).CombinedOutput()
+	if err != nil {
+		return &firewallError{fw: fw, args: args, out: strings.TrimSpace(string(out)), err: err}
+	}
+	return nil
+}
+
+type firewallError struct {
+	fw   string
+	args []string
+	out  string
+	err  error
+}
+
+func (e *firewallError) Error() string {
+	return e.fw + " " + strings.Join(e.args, " ") + ": " + e.err.Error() + ": " + e.out
+}
+
+func (e *firewallError) Unwrap() error { return e.err }
