@@ -212,6 +212,42 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("contrast", func(t *testing.T) {
+		// every highlighted token, against the code block's background, in
+		// light mode, in dark mode asked for by the system alone (no
+		// data-theme), and in dark mode chosen with the toggle
+		third := srv.URL + "/more/third/"
+		cases := []struct {
+			name, media, theme string
+		}{
+			{"light", "light", ""},
+			{"system dark", "dark", ""},
+			{"toggle dark", "light", "dark"},
+			{"toggle light on dark system", "dark", "light"},
+		}
+		for _, c := range cases {
+			if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: c.media}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			do(t, ctx, "load "+c.name, chromedp.Navigate(third), chromedp.WaitVisible(css(`figure.code pre span`)),
+				void(chromedp.Evaluate[any](fmt.Sprintf(`localStorage.removeItem('shipshape-theme'); %q ? document.documentElement.setAttribute('data-theme', %q) : document.documentElement.removeAttribute('data-theme')`, c.theme, c.theme))))
+			bad := eval[[]string](t, ctx, contrastJS)
+			n := eval[int](t, ctx, `document.querySelectorAll('figure.code pre span').length`)
+			if n < 100 {
+				t.Errorf("%s: only %d highlighted spans on the page", c.name, n)
+			}
+			if len(bad) > 0 {
+				t.Errorf("%s: %d token spans below 4.5:1 contrast:\n%s", c.name, len(bad), strings.Join(bad, "\n"))
+			}
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, "reset", void(chromedp.Evaluate[any](`localStorage.removeItem('shipshape-theme')`)))
+	})
+
 	t.Run("theme", func(t *testing.T) {
 		do(t, ctx, "load", chromedp.Navigate(first), chromedp.WaitVisible(css(`#theme-toggle`)))
 		before := eval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`)
@@ -307,3 +343,19 @@ func visible(t *testing.T, ctx context.Context, sel string) bool {
 	}
 	return true
 }
+
+// contrastJS lists every text-bearing span in a code block whose colour has
+// less than 4.5:1 contrast with the first opaque background behind it.
+const contrastJS = `(() => {
+  const rgb = s => s.match(/[\d.]+/g).map(Number);
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bgOf = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
+  const out = [];
+  document.querySelectorAll('figure.code pre span').forEach(s => {
+    if (!s.textContent.trim() || s.children.length) return;
+    const fg = rgb(getComputedStyle(s).color), bg = bgOf(s);
+    const a = lum(fg), b = lum(bg), r = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (r < 4.5) out.push(s.className + ' ' + JSON.stringify(s.textContent) + ' ' + getComputedStyle(s).color + ' on rgb(' + bg.join(',') + ') = ' + r.toFixed(2));
+  });
+  return out;
+})()`

@@ -229,7 +229,7 @@ var themeFiles = sync.OnceValue(func() map[string][]byte {
 		}
 		return err
 	})
-	files["static/chroma.css"] = []byte(highlight.CSS(`[data-theme="dark"]`))
+	files["static/chroma.css"] = []byte(highlight.CSS())
 	return files
 })
 
