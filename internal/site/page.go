@@ -38,9 +38,10 @@ type pageData struct {
 	Crumbs      []crumb
 	Prev, Next  *navLink
 	EditURL     string
-	Updated     string // date of the last commit, "2006-01-02"
-	Canonical   string // absolute URL, when base_url is set
-	Blocks      string // what happened to the page's code blocks: "14 code blocks: 6 ran, 5 checked, 3 not code"
+	Updated     string        // date of the last commit, "2006-01-02"
+	Canonical   string        // absolute URL, when base_url is set
+	Blocks      string        // what happened to the page's code blocks: "14 code blocks: 6 ran, 5 checked, 3 not code"
+	Legend      template.HTML // what the badges on the page mean; empty on pages without badges
 }
 
 type navLink struct {
@@ -67,6 +68,8 @@ func (b *builder) page(p *content.Page, idx int) *pageResult {
 	doc.AddMeta("\x00page", p)
 	marks := map[string]int{} // filled by code() while rendering
 	doc.AddMeta("\x00marks", marks)
+	statuses := map[string]bool{} // data-status values of the page's badges
+	doc.AddMeta("\x00statuses", statuses)
 	for _, l := range markdown.Links(doc, p.Body) {
 		r.links++
 		pl, d := b.links.resolve(p, l)
@@ -104,6 +107,7 @@ func (b *builder) page(p *content.Page, idx int) *pageResult {
 		EditURL:     editURL(cfg, p),
 		Canonical:   absURL(cfg.BaseURL, p.URL),
 		Blocks:      blockSummary(marks),
+		Legend:      template.HTML(legend(statuses)),
 	}
 	if data.IsHome {
 		data.Title = cfg.Title

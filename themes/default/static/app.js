@@ -13,10 +13,32 @@
     if (t) return t;
     return window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
   }
+  function pressed() { if (toggle) toggle.setAttribute("aria-pressed", effective() === "dark" ? "true" : "false"); }
+  pressed();
+  if (window.matchMedia) {
+    var mq = matchMedia("(prefers-color-scheme: dark)");
+    if (mq.addEventListener) mq.addEventListener("change", pressed);
+  }
   if (toggle) toggle.addEventListener("click", function () {
     var next = effective() === "dark" ? "light" : "dark";
     root.setAttribute("data-theme", next);
     try { localStorage.setItem("shipshape-theme", next); } catch (e) {}
+    pressed();
+  });
+
+  // --- inline code breaks at spaces only, never after a hyphen ---
+  document.querySelectorAll(".content :not(pre) > code").forEach(function (c) {
+    if (c.children.length || c.textContent.indexOf("-") < 0) return;
+    var parts = c.textContent.split(/( +)/);
+    c.textContent = "";
+    parts.forEach(function (p) {
+      if (!p) return;
+      if (/^ +$/.test(p)) { c.appendChild(document.createTextNode(p)); return; }
+      var s = document.createElement("span");
+      s.className = "nw";
+      s.textContent = p;
+      c.appendChild(s);
+    });
   });
 
   // --- navigation: swap the partial sidebar for the whole tree ---
@@ -65,26 +87,32 @@
     h.appendChild(a);
   });
 
-  // --- table of contents: mark the section being read ---
+  // --- table of contents: mark the section being read: the last heading
+  // above the top of the window (or, at the very bottom of the page, the
+  // last one on screen), recomputed on every scroll so that a long section
+  // keeps its own entry marked ---
   var tocLinks = document.querySelectorAll("aside.toc a");
-  if (tocLinks.length && window.IntersectionObserver) {
+  if (tocLinks.length) {
     var byID = {};
     tocLinks.forEach(function (a) { byID[decodeURIComponent(a.getAttribute("href").slice(1))] = a; });
-    var visibleIDs = {};
+    var heads = Array.prototype.filter.call(document.querySelectorAll(".content h2[id], .content h3[id]"), function (h) { return byID[h.id]; });
+    var pending = false;
     var markTOC = function () {
-      var first = null;
-      document.querySelectorAll(".content h2[id], .content h3[id]").forEach(function (h) {
-        if (!first && visibleIDs[h.id]) first = h.id;
+      pending = false;
+      var cur = null, edge = 110;
+      var bottom = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2;
+      heads.forEach(function (h) {
+        var top = h.getBoundingClientRect().top;
+        if (top <= edge || (bottom && top < window.innerHeight)) cur = h;
       });
-      if (!first) return;
-      tocLinks.forEach(function (a) { a.classList.remove("active"); });
-      if (byID[first]) byID[first].classList.add("active");
+      tocLinks.forEach(function (a) { a.classList.remove("active"); a.removeAttribute("aria-current"); });
+      if (cur) { byID[cur.id].classList.add("active"); byID[cur.id].setAttribute("aria-current", "location"); }
     };
-    var io = new IntersectionObserver(function (entries) {
-      entries.forEach(function (e) { visibleIDs[e.target.id] = e.isIntersecting; });
-      markTOC();
-    }, { rootMargin: "-60px 0px -40% 0px" });
-    document.querySelectorAll(".content h2[id], .content h3[id]").forEach(function (h) { io.observe(h); });
+    var schedule = function () { if (!pending) { pending = true; requestAnimationFrame(markTOC); } };
+    window.addEventListener("scroll", schedule, { passive: true });
+    window.addEventListener("resize", schedule);
+    window.addEventListener("hashchange", schedule);
+    markTOC();
   }
 
   // --- copy buttons: commands without prompts or output ---
@@ -131,7 +159,14 @@
   // --- search: fetch only the index chunks a query needs ---
   var input = document.getElementById("search-input");
   var box = document.getElementById("search-results");
+  var status = document.getElementById("search-status");
   if (!input || !box) return;
+  function show(open) {
+    box.hidden = !open;
+    input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) input.removeAttribute("aria-activedescendant");
+  }
+  function say(s) { if (status) status.textContent = s; }
   var STOP = {};
   "an and are as at be but by for from has have if in into is it its of on or that the their then there these this to was were will with you your".split(" ").forEach(function (w) { STOP[w] = true; });
   var cache = {};
@@ -210,17 +245,19 @@
     var q = input.value, my = ++seq;
     search(q).then(function (r) {
       if (my !== seq) return;
-      if (!r) { box.hidden = true; box.innerHTML = ""; return; }
+      if (!r) { show(false); box.innerHTML = ""; say(""); return; }
       if (!r.results.length) {
-        box.innerHTML = '<div class="empty">No results for “' + esc(q) + '”</div>';
+        box.innerHTML = '<div class="empty" role="option" aria-disabled="true">No results for “' + esc(q) + '”</div>';
+        say("No results");
       } else {
-        box.innerHTML = r.results.map(function (x) {
+        say(r.results.length + (r.results.length === 1 ? " result" : " results") + ", use the arrow keys to choose");
+        box.innerHTML = r.results.map(function (x, i) {
           var u = rel + x.url + (x.anchor ? "#" + encodeURIComponent(x.anchor) : "");
           var head = x.head !== x.title ? '<div class="r-head">' + mark(x.head, r.words) + "</div>" : '<div class="r-head">' + mark(x.title, r.words) + "</div>";
-          return '<a href="' + esc(u) + '"><div class="r-page">' + esc(x.title) + "</div>" + head + '<div class="r-snip">' + mark(x.snip, r.words) + "</div></a>";
+          return '<a role="option" aria-selected="false" id="sr-' + i + '" href="' + esc(u) + '"><div class="r-page">' + esc(x.title) + "</div>" + head + '<div class="r-snip">' + mark(x.snip, r.words) + "</div></a>";
         }).join("");
       }
-      box.hidden = false;
+      show(true);
     });
   }
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 100); });
@@ -229,14 +266,19 @@
     var i = links.indexOf(box.querySelector("a.active"));
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
-      if (i >= 0) links[i].classList.remove("active");
+      if (i >= 0) { links[i].classList.remove("active"); links[i].setAttribute("aria-selected", "false"); }
       i = e.key === "ArrowDown" ? Math.min(i + 1, links.length - 1) : Math.max(i - 1, 0);
-      if (links[i]) { links[i].classList.add("active"); links[i].scrollIntoView({ block: "nearest" }); }
+      if (links[i]) {
+        links[i].classList.add("active");
+        links[i].setAttribute("aria-selected", "true");
+        input.setAttribute("aria-activedescendant", links[i].id);
+        links[i].scrollIntoView({ block: "nearest" });
+      }
     } else if (e.key === "Enter") {
       var a = links[i] || links[0];
       if (a) { e.preventDefault(); location.href = a.href; }
     } else if (e.key === "Escape") {
-      box.hidden = true;
+      show(false);
       input.blur();
     }
   });
@@ -249,6 +291,6 @@
     input.select();
   });
   document.addEventListener("click", function (e) {
-    if (!box.contains(e.target) && e.target !== input) box.hidden = true;
+    if (!box.contains(e.target) && e.target !== input) show(false);
   });
 })();
