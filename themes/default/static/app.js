@@ -167,15 +167,38 @@
     if (!open) input.removeAttribute("aria-activedescendant");
   }
   function say(s) { if (status) status.textContent = s; }
+  // words() splits text exactly as tokens() in internal/site/search.go does
   var STOP = {};
-  "an and are as at be but by for from has have if in into is it its of on or that the their then there these this to was were will with you your".split(" ").forEach(function (w) { STOP[w] = true; });
+  "an and are as at be but by for has have if in into is it its of or that the their then there these this to was were will with you your".split(" ").forEach(function (w) { STOP[w] = true; });
   var cache = {};
   function getJSON(u) {
     if (!cache[u]) cache[u] = fetch(u).then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
     return cache[u];
   }
+  var AN = /^[\p{L}\p{N}]$/u, ASCII = /^[A-Za-z0-9]$/;
   function words(s) {
-    return (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).filter(function (w) { return Array.from(w).length >= 2 && !STOP[w]; });
+    var out = [], buf = "", flag = false, under = false, cs = Array.from(s);
+    function push(w) { if (out.indexOf(w) < 0) out.push(w); }
+    function emit() {
+      buf = buf.replace(/_+$/, "");
+      under = under && buf.indexOf("_") >= 0;
+      var n = Array.from(buf).length;
+      if (flag || under) {
+        if (n >= 4) push(buf);
+        (flag ? buf.slice(2) : buf).split(/[_-]/).forEach(function (p) { if (Array.from(p).length >= 2 && !STOP[p]) push(p); });
+      } else if (n >= 2 && !STOP[buf]) push(buf);
+      buf = ""; flag = under = false;
+    }
+    for (var i = 0; i < cs.length; i++) {
+      var c = cs[i];
+      if (AN.test(c)) buf += c.toLowerCase();
+      else if (c === "_" && buf) { buf += c; under = true; }
+      else if (c === "-" && !buf && cs[i + 1] === "-" && ASCII.test(cs[i + 2] || "") && !(ASCII.test(cs[i - 1] || "") || cs[i - 1] === "-")) { buf = "--"; flag = true; i++; }
+      else if (c === "-" && flag && ASCII.test(cs[i + 1] || "")) buf += c;
+      else emit();
+    }
+    emit();
+    return out;
   }
   function key(t) {
     var k = Array.from(t).slice(0, 3).join("");
@@ -188,6 +211,9 @@
     s.split(".").forEach(function (x) { p += parseInt(x, 36); out.push(p); });
     return out;
   }
+  // where a word was found, in the order of the index's lists: body,
+  // heading, code, title, "Check yourself" sections
+  var WEIGHT = [1, 3, 0.6, 6, 0.2];
   function score(w, last) {
     return getJSON(rel + "search/t/" + key(w) + ".json").then(function (sh) {
       var m = new Map();
@@ -195,10 +221,13 @@
       var terms = Object.keys(sh.t).filter(function (t) { return t === w || (last && t.indexOf(w) === 0); });
       terms.sort(function (a, b) { return a.length - b.length; });
       terms.slice(0, 40).forEach(function (t) {
-        var b = ids(sh.t[t][0]), h = ids(sh.t[t][1]);
-        var idf = Math.log(1 + sh.n / (b.length + h.length)) * (t === w ? 1 : 0.7);
-        b.forEach(function (id) { m.set(id, Math.max(m.get(id) || 0, idf)); });
-        h.forEach(function (id) { m.set(id, (m.get(id) || 0) + 3 * idf); });
+        var lists = sh.t[t].map(ids), df = 0, per = new Map();
+        lists.forEach(function (l) { df += l.length; });
+        var idf = Math.log(1 + sh.n / df) * (t === w ? 1 : 0.7);
+        lists.forEach(function (l, k) {
+          l.forEach(function (id) { per.set(id, (per.get(id) || 0) + WEIGHT[k] * idf); });
+        });
+        per.forEach(function (s, id) { m.set(id, Math.max(m.get(id) || 0, s)); });
       });
       return m;
     });
@@ -218,7 +247,14 @@
         scores.set(id, tot);
       });
       if (!scores.size) per.forEach(function (m) { m.forEach(function (s, id) { scores.set(id, (scores.get(id) || 0) + s); }); });
-      var top = Array.from(scores).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; }).slice(0, 10);
+      // at most two sections of one page, so that one page does not fill
+      // the list
+      var perPage = {}, top = [];
+      Array.from(scores).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; }).forEach(function (e) {
+        var pi = Math.floor(e[0] / 64);
+        perPage[pi] = (perPage[pi] || 0) + 1;
+        if (perPage[pi] <= 2 && top.length < 10) top.push(e);
+      });
       return Promise.all(top.map(function (e) {
         var pi = Math.floor(e[0] / 64), si = e[0] % 64;
         return getJSON(rel + "search/d/" + Math.floor(pi / 2) + ".json").then(function (ch) {
@@ -257,6 +293,7 @@
           return '<a role="option" aria-selected="false" id="sr-' + i + '" href="' + esc(u) + '"><div class="r-page">' + esc(x.title) + "</div>" + head + '<div class="r-snip">' + mark(x.snip, r.words) + "</div></a>";
         }).join("");
       }
+      box.setAttribute("data-query", q);
       show(true);
     });
   }
