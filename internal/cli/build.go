@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/results"
@@ -27,6 +28,9 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	cfg, err := e.loadConfig(*source, *out)
 	if err != nil {
 		return err
+	}
+	if cfg.BaseURL == "" {
+		fmt.Fprintf(e.stderr, "warning: %s sets no base_url: sitemap.xml has relative addresses (invalid) and pages have no canonical link\n", config.FileName)
 	}
 	start := time.Now()
 	_, err = buildWith(e, cfg.Path(cfg.Source), cfg.Path(cfg.Out), cfg, buildOptions{Drafts: *drafts, LinkWarnings: *noLinkErrors, GitDates: true})

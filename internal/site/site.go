@@ -321,7 +321,11 @@ func Build(s *content.Site, opt Options) (Stats, diag.List, error) {
 	o, ds := Render(s, opt)
 	st := o.Stats
 	if ds.Errors() > 0 {
-		return st, ds, fmt.Errorf("%d errors; %s left as it was", ds.Errors(), opt.Out)
+		word := "errors"
+		if ds.Errors() == 1 {
+			word = "error"
+		}
+		return st, ds, fmt.Errorf("%d %s; %s left as it was", ds.Errors(), word, opt.Out)
 	}
 	parent := filepath.Dir(filepath.Clean(opt.Out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
