@@ -64,6 +64,9 @@ type pageResult struct {
 // page renders pages[idx] (or its reloaded copy p).
 func (b *builder) page(p *content.Page, idx int) *pageResult {
 	r := &pageResult{file: strings.TrimPrefix(p.URL, "/") + "index.html"}
+	if b.tmpl == nil { // the site's own templates do not parse (reported once)
+		return r
+	}
 	doc := b.md.Parse(p.Body)
 	doc.AddMeta("\x00page", p)
 	marks := map[string]int{} // filled by code() while rendering
@@ -238,7 +241,7 @@ var themeFiles = sync.OnceValue(func() map[string][]byte {
 })
 
 func (b *builder) assets(files map[string][]byte) {
-	for k, v := range themeFiles() {
+	for k, v := range b.themeFiles {
 		files[k] = v
 	}
 	files["nav.html"] = []byte(b.nav)
@@ -260,6 +263,9 @@ func (b *builder) extras(files map[string][]byte) {
 	}
 	sm.WriteString("</urlset>\n")
 	files["sitemap.xml"] = sm.Bytes()
+	if b.tmpl == nil {
+		return
+	}
 
 	rel := basePath(cfg.BaseURL)
 	nf := &content.Page{Title: "Page not found", URL: "/404.html", Path: "404.md"}

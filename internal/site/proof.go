@@ -55,6 +55,9 @@ func (b *builder) proofPage(files map[string][]byte) {
 			return
 		}
 	}
+	if b.tmpl == nil {
+		return
+	}
 	cfg := b.opt.Config
 	rel := "../"
 	counts := map[string]int{}

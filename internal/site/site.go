@@ -397,6 +397,9 @@ type builder struct {
 	md    *markdown.Markdown
 	links *resolver
 	nav   string               // nav.html
+	// themeFiles are the theme's static files, the site's own overrides
+	// included, keyed by their path in the site ("static/style.css")
+	themeFiles map[string][]byte
 	dates map[string]time.Time // source Path -> last commit
 
 	mu       sync.Mutex
@@ -411,7 +414,8 @@ var templates = sync.OnceValue(func() *template.Template {
 })
 
 func newBuilder(s *content.Site, opt Options) *builder {
-	b := &builder{site: s, opt: opt, marks: map[string]int{}, tmpl: templates()}
+	b := &builder{site: s, opt: opt, marks: map[string]int{}}
+	b.tmpl, b.themeFiles, b.diags = siteTheme(opt.Config)
 	b.md = markdown.New(markdown.Options{Code: b.code, Unsafe: true})
 	b.links = newResolver(s)
 	b.nav = navFragment(s.Tree)
