@@ -396,11 +396,11 @@ type builder struct {
 	tmpl  *template.Template
 	md    *markdown.Markdown
 	links *resolver
-	nav   string               // nav.html
+	nav   string // nav.html
 	// themeFiles are the theme's static files, the site's own overrides
 	// included, keyed by their path in the site ("static/style.css")
 	themeFiles map[string][]byte
-	dates map[string]time.Time // source Path -> last commit
+	dates      map[string]time.Time // source Path -> last commit
 
 	mu       sync.Mutex
 	diags    diag.List
