@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/results"
@@ -27,6 +28,9 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	cfg, err := e.loadConfig(*source, *out)
 	if err != nil {
 		return err
+	}
+	if cfg.BaseURL == "" {
+		fmt.Fprintf(e.stderr, "warning: %s sets no base_url: sitemap.xml has relative addresses (invalid) and pages have no canonical link\n", config.FileName)
 	}
 	start := time.Now()
 	ids, done := imageIDs(ctx, e.stderr)

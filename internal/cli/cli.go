@@ -47,6 +47,7 @@ func commands() []command {
 		{"verify", "run the runnable examples in a Docker engine and record the results", runVerify},
 		{"results", "merge the results files of sharded verify runs: results merge -o OUT FILE...", runResults},
 		{"serve", "build the site and serve it for preview", runServe},
+		{"theme", "write the default theme out to change it: theme export DIR", runTheme},
 		{"version", "print the version", runVersion},
 		{"health", "fetch a URL and fail unless it answers (container health checks)", runHealth},
 	}

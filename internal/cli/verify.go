@@ -27,7 +27,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	jobs := fs.Int("j", 0, "pages verified at once (default from config: 2 per core, at most 8)")
 	pull := fs.String("pull", "", "never, missing or always: whether page sessions may pull images (default from config)")
 	format := fs.String("format", "text", "report on stdout: text (none), json or junit")
-	shard := fs.String("shard", "", "K/N: verify only the pages of shard K of N (combine with `shipshape results merge`)")
+	shard := fs.String("shard", "", "K/N: verify only the pages of shard K of N (combine with: shipshape results merge)")
 	annotate := fs.Bool("annotations", os.Getenv("GITHUB_ACTIONS") == "true", "print GitHub annotations for failures (default on under GitHub Actions)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -131,7 +131,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		return errors.New("interrupted")
 	}
 	if ds.Errors() > 0 {
-		return fmt.Errorf("%d errors in content", ds.Errors())
+		return fmt.Errorf("%s in content", plural(ds.Errors(), "error"))
 	}
 	return rep.Err()
 }

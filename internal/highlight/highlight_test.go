@@ -127,3 +127,79 @@ func TestShellDollar(t *testing.T) {
 		}
 	}
 }
+
+// TestCSSContrast reads every colour rule back out of the stylesheet and
+// checks it against the code backgrounds of its palette: the dark palette
+// must cover every class the light one does, in both ways of asking for it.
+func TestCSSContrast(t *testing.T) {
+	css := CSS()
+	light, sys, toggle := map[string]string{}, map[string]string{}, map[string]string{}
+	inMedia := false
+	for _, line := range strings.Split(css, "\n") {
+		switch {
+		case strings.HasPrefix(line, "@media (prefers-color-scheme: dark)"):
+			inMedia = true
+			continue
+		case line == "}":
+			inMedia = false
+			continue
+		}
+		sel, rest, ok := strings.Cut(line, "{ color: ")
+		if !ok {
+			continue
+		}
+		colour, _, _ := strings.Cut(rest, ";")
+		sel = strings.TrimSpace(sel)
+		switch {
+		case inMedia && strings.HasPrefix(sel, `:root:not([data-theme="light"]) `):
+			sys[strings.TrimPrefix(sel, `:root:not([data-theme="light"]) `)] = colour
+		case strings.HasPrefix(sel, `:root[data-theme="dark"] `):
+			toggle[strings.TrimPrefix(sel, `:root[data-theme="dark"] `)] = colour
+		case !inMedia && strings.HasPrefix(sel, ".chroma"):
+			light[sel] = colour
+		}
+	}
+	if len(light) < 50 {
+		t.Fatalf("only %d light rules in\n%s", len(light), css)
+	}
+	for _, class := range []string{".chroma .p", ".chroma .nx", ".chroma .na", ".chroma .nb", ".chroma .s2", ".chroma .c1", ".chroma .k"} {
+		if light[class] == "" {
+			t.Errorf("no light rule for %s", class)
+		}
+	}
+	for sel := range light {
+		for name, dark := range map[string]map[string]string{"prefers-color-scheme": sys, "data-theme": toggle} {
+			if dark[sel] == "" {
+				t.Errorf("%s has a light colour but no dark one under %s", sel, name)
+			}
+		}
+	}
+	check := func(palette string, rules map[string]string, bgs []string) {
+		for sel, c := range rules {
+			for _, bg := range bgs {
+				if r := Contrast(c, bg); r < MinContrast {
+					t.Errorf("%s %s: %s on %s has contrast %.2f, want ≥ %.1f", palette, sel, c, bg, r, MinContrast)
+				}
+			}
+		}
+	}
+	check("light", light, lightBackgrounds)
+	check("dark (system)", sys, darkBackgrounds)
+	check("dark (toggle)", toggle, darkBackgrounds)
+}
+
+func TestContrast(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want float64
+	}{
+		{"#000000", "#ffffff", 21},
+		{"#ffffff", "#ffffff", 1},
+		{"#777777", "#ffffff", 4.48},
+	}
+	for _, tt := range tests {
+		if got := Contrast(tt.a, tt.b); got < tt.want-0.01 || got > tt.want+0.01 {
+			t.Errorf("Contrast(%s, %s) = %.2f, want %.2f", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

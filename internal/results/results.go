@@ -47,7 +47,8 @@ const (
 	BadgeFailed       Badge = "failed"
 	BadgeSkipped      Badge = "skipped"
 	BadgeNotVerified  Badge = "not-verified" // runnable, with no fresh result
-	BadgeNotRun       Badge = "not-run"      // not an example verify runs
+	BadgeNotRun       Badge = "not-run"      // code, but not an example verify runs
+	BadgeNotCode      Badge = "not-code"     // text, output or a diagram
 )
 
 // Result is one snippet's latest verification.

@@ -153,6 +153,18 @@ func (s *Server) commit(n *snapshot, bump bool) {
 				n.drafts[key] = s.drafts[key]
 			}
 		}
+		// A page that is fine but did not render (the site's own template
+		// is broken) keeps its last good HTML too.
+		for p := range n.pages {
+			key := s.out.PageFile[p]
+			if _, ok := n.out.Files[key]; key == "" || ok || n.out.PageFile[p] != "" {
+				continue
+			}
+			if old, ok := s.out.Files[key]; ok {
+				n.out.Files[key] = old
+				n.drafts[key] = s.drafts[key]
+			}
+		}
 	}
 	s.cfg, s.src, s.out = n.cfg, n.src, n.out
 	s.pages, s.known, s.drafts, s.diags, s.cfgErr, s.lazy = n.pages, n.known, n.drafts, n.diags, n.cfgErr, n.lazy

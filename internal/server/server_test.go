@@ -467,3 +467,47 @@ func TestPreviewSettle(t *testing.T) {
 	}
 	t.Error("the search index never learned the edited text")
 }
+
+// TestPreviewThemeOverride: a site's own layouts/ and themes/NAME/static/
+// files replace the embedded theme's, and an edit to one is served without
+// restarting the server or rebuilding the binary.
+func TestPreviewThemeOverride(t *testing.T) {
+	files := map[string]string{}
+	for k, v := range small {
+		files[k] = v
+	}
+	files["shipshape.toml"] = "title = \"Test course\"\ntheme = \"mine\"\n"
+	files["layouts/page.html"] = "<!doctype html><html><head><title>{{.Title}}</title></head><body><p>OWN LAYOUT ONE</p>{{.Content}}</body></html>\n"
+	files["themes/mine/static/style.css"] = "body { color: rebeccapurple }\n"
+	dir := project(t, files)
+	_, base := running(t, dir)
+	page := base + "guide/first/"
+	if _, body := get(t, page); !strings.Contains(body, "OWN LAYOUT ONE") || !strings.Contains(body, "Original text.") {
+		t.Fatalf("GET %s: want the site's own layout around the page; got:\n%s", page, body)
+	}
+	if _, css := get(t, base+"static/style.css"); !strings.Contains(css, "rebeccapurple") {
+		t.Errorf("static/style.css is not the site's own: %.200s", css)
+	}
+	if _, js := get(t, base+"static/app.js"); !strings.Contains(js, "search") {
+		t.Errorf("static/app.js, not overridden, should come from the embedded theme")
+	}
+	es := follow(t, base)
+	write(t, filepath.Join(dir, "layouts/page.html"), "<!doctype html><html><head><title>{{.Title}}</title></head><body><p>OWN LAYOUT TWO</p>{{.Content}}</body></html>\n")
+	es.next()
+	if _, body := get(t, page); !strings.Contains(body, "OWN LAYOUT TWO") {
+		t.Errorf("after editing layouts/page.html the page was not rendered with it:\n%s", body)
+	}
+	write(t, filepath.Join(dir, "themes/mine/static/style.css"), "body { color: teal }\n")
+	es.next()
+	if _, css := get(t, base+"static/style.css"); !strings.Contains(css, "teal") {
+		t.Errorf("after editing the theme's style.css the server still serves: %.200s", css)
+	}
+	// a broken override names its file and line, and the last good page stays
+	write(t, filepath.Join(dir, "layouts/page.html"), "<html><body>\n{{.Nope\n</body></html>\n")
+	if e := es.next(); e.Errors == 0 {
+		t.Errorf("a template that does not parse: event says no errors")
+	}
+	if _, body := get(t, page); !strings.Contains(body, "layouts/page.html:3") || !strings.Contains(body, "OWN LAYOUT TWO") {
+		t.Errorf("broken template: want the last good page and an overlay naming layouts/page.html:3; got:\n%s", body)
+	}
+}

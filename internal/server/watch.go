@@ -40,7 +40,7 @@ func (s *Server) roots() roots {
 		config:  abs(filepath.Join(s.opt.Dir, config.FileName)),
 		results: abs(s.resultsPath(cfg)),
 	}
-	for _, p := range []string{cfg.Path("themes"), cfg.Path(cfg.Examples)} {
+	for _, p := range []string{cfg.Path("themes"), cfg.Path("layouts"), cfg.Path("static"), cfg.Path(cfg.Examples)} {
 		if st, err := os.Stat(p); err == nil && st.IsDir() {
 			r.trees = append(r.trees, abs(p))
 		}

@@ -212,6 +212,42 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("contrast", func(t *testing.T) {
+		// every highlighted token, against the code block's background, in
+		// light mode, in dark mode asked for by the system alone (no
+		// data-theme), and in dark mode chosen with the toggle
+		third := srv.URL + "/more/third/"
+		cases := []struct {
+			name, media, theme string
+		}{
+			{"light", "light", ""},
+			{"system dark", "dark", ""},
+			{"toggle dark", "light", "dark"},
+			{"toggle light on dark system", "dark", "light"},
+		}
+		for _, c := range cases {
+			if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: c.media}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			do(t, ctx, "load "+c.name, chromedp.Navigate(third), chromedp.WaitVisible(css(`figure.code pre span`)),
+				void(chromedp.Evaluate[any](fmt.Sprintf(`localStorage.removeItem('shipshape-theme'); %q ? document.documentElement.setAttribute('data-theme', %q) : document.documentElement.removeAttribute('data-theme')`, c.theme, c.theme))))
+			bad := eval[[]string](t, ctx, contrastJS)
+			n := eval[int](t, ctx, `document.querySelectorAll('figure.code pre span').length`)
+			if n < 100 {
+				t.Errorf("%s: only %d highlighted spans on the page", c.name, n)
+			}
+			if len(bad) > 0 {
+				t.Errorf("%s: %d token spans below 4.5:1 contrast:\n%s", c.name, len(bad), strings.Join(bad, "\n"))
+			}
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, "reset", void(chromedp.Evaluate[any](`localStorage.removeItem('shipshape-theme')`)))
+	})
+
 	t.Run("theme", func(t *testing.T) {
 		do(t, ctx, "load", chromedp.Navigate(first), chromedp.WaitVisible(css(`#theme-toggle`)))
 		before := eval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`)
@@ -262,8 +298,63 @@ func TestBrowser(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(artefacts(t), "search-phone.png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if w := eval[float64](t, ctx, `document.getElementById('search-input').getBoundingClientRect().width`); w < 250 {
+			t.Errorf("the search box is %.0fpx wide on a 390px phone, want at least 250", w)
+		}
+		// combobox semantics: expanded, a listbox of options, the active one
+		// named by aria-activedescendant, and a live region that counts
+		if got := eval[string](t, ctx, `const i = document.getElementById('search-input'); [i.getAttribute('role'), i.getAttribute('aria-expanded'), i.getAttribute('aria-controls'), document.getElementById('search-results').getAttribute('role'), document.querySelector('#search-results a').getAttribute('role')].join(' ')`); got != "combobox true search-results listbox option" {
+			t.Errorf("search semantics = %q, want combobox true search-results listbox option", got)
+		}
+		if st := eval[string](t, ctx, `document.getElementById('search-status').getAttribute('aria-live') + ' ' + document.getElementById('search-status').textContent`); !strings.HasPrefix(st, "polite ") || !strings.Contains(st, "result") {
+			t.Errorf("live region = %q, want polite and a count of results", st)
+		}
+		do(t, ctx, "arrow down", chromedp.KeyEvent(kb.ArrowDown))
+		if got := eval[string](t, ctx, `(() => { const id = document.getElementById('search-input').getAttribute('aria-activedescendant'); const o = id && document.getElementById(id); return o ? o.getAttribute('aria-selected') : 'none'; })()`); got != "true" {
+			t.Errorf("after ArrowDown the active option's aria-selected = %q, want true", got)
+		}
 		do(t, ctx, "close search", chromedp.KeyEvent(kb.Escape))
+		if got := eval[string](t, ctx, `document.getElementById('search-input').getAttribute('aria-expanded')`); got != "false" {
+			t.Errorf("after Escape aria-expanded = %q, want false", got)
+		}
 		do(t, ctx, "menu", chromedp.Click(css(`label.menu`)), chromedp.WaitVisible(css(`#sidebar`)))
+	})
+
+	t.Run("keyboard menu", func(t *testing.T) {
+		// at 760px and below the menu is reached with Tab and opened with Space
+		do(t, ctx, "narrow", chromedp.EmulateViewport(760, 900), chromedp.Navigate(first), chromedp.WaitVisible(css(`label.menu`)))
+		defer chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
+		found := false
+		for i := 0; i < 4 && !found; i++ {
+			do(t, ctx, "tab", chromedp.KeyEvent(kb.Tab))
+			found = eval[bool](t, ctx, `document.activeElement && document.activeElement.id === 'nav-toggle'`)
+		}
+		if !found {
+			t.Fatalf("the menu was not reached within 4 presses of Tab (focus on %s)", eval[string](t, ctx, `document.activeElement.outerHTML.slice(0, 80)`))
+		}
+		if visible(t, ctx, `#sidebar`) {
+			t.Errorf("the sidebar shows before the menu is opened")
+		}
+		do(t, ctx, "space", chromedp.KeyEvent(" "))
+		if !visible(t, ctx, `#sidebar`) {
+			t.Errorf("Space on the focused menu did not open the sidebar")
+		}
+		do(t, ctx, "wide", chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(css(`#theme-toggle`)))
+		if eval[bool](t, ctx, `getComputedStyle(document.getElementById('nav-toggle')).display !== 'none'`) {
+			t.Errorf("on a wide screen the menu checkbox is still in the tab order")
+		}
+	})
+
+	t.Run("toggle pressed", func(t *testing.T) {
+		do(t, ctx, "load", chromedp.Navigate(first), chromedp.WaitVisible(css(`#theme-toggle`)),
+			void(chromedp.Evaluate[any](`localStorage.removeItem('shipshape-theme')`)), chromedp.Reload(), chromedp.WaitVisible(css(`#theme-toggle`)))
+		before := eval[string](t, ctx, `document.getElementById('theme-toggle').getAttribute('aria-pressed')`)
+		do(t, ctx, "toggle", chromedp.Click(css(`#theme-toggle`)))
+		after := eval[string](t, ctx, `document.getElementById('theme-toggle').getAttribute('aria-pressed') + ' ' + document.documentElement.getAttribute('data-theme')`)
+		if before != "false" || after != "true dark" {
+			t.Errorf("aria-pressed before and after the toggle = %q, %q; want false, true dark", before, after)
+		}
+		do(t, ctx, "reset", void(chromedp.Evaluate[any](`localStorage.removeItem('shipshape-theme')`)))
 	})
 
 	t.Run("no console errors", func(t *testing.T) {
@@ -307,3 +398,19 @@ func visible(t *testing.T, ctx context.Context, sel string) bool {
 	}
 	return true
 }
+
+// contrastJS lists every text-bearing span in a code block whose colour has
+// less than 4.5:1 contrast with the first opaque background behind it.
+const contrastJS = `(() => {
+  const rgb = s => s.match(/[\d.]+/g).map(Number);
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bgOf = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
+  const out = [];
+  document.querySelectorAll('figure.code pre span').forEach(s => {
+    if (!s.textContent.trim() || s.children.length) return;
+    const fg = rgb(getComputedStyle(s).color), bg = bgOf(s);
+    const a = lum(fg), b = lum(bg), r = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (r < 4.5) out.push(s.className + ' ' + JSON.stringify(s.textContent) + ' ' + getComputedStyle(s).color + ' on rgb(' + bg.join(',') + ') = ' + r.toFixed(2));
+  });
+  return out;
+})()`

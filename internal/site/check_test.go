@@ -36,7 +36,7 @@ func TestStaticCheckMarks(t *testing.T) {
 	if len(figs) != 4 {
 		t.Fatalf("rendered %d code figures, want 4", len(figs))
 	}
-	for i, want := range []string{`data-status="checked"`, `data-status="not-run"`, `data-status="not-run"`, `data-status="checked"`} {
+	for i, want := range []string{`data-status="checked"`, `data-status="not-run"`, `data-status="not-code"`, `data-status="checked"`} {
 		if !strings.Contains(figs[i], want) {
 			t.Errorf("block %d: want %s in %.300s", i+1, want, figs[i])
 		}

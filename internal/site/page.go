@@ -40,9 +40,10 @@ type pageData struct {
 	Crumbs      []crumb
 	Prev, Next  *navLink
 	EditURL     string
-	Updated     string // date of the last commit, "2006-01-02"
-	Canonical   string // absolute URL, when base_url is set
-	Blocks      string // what happened to the page's code blocks: "14 code blocks: 6 ran, 5 checked, 3 not code"
+	Updated     string        // date of the last commit, "2006-01-02"
+	Canonical   string        // absolute URL, when base_url is set
+	Blocks      string        // what happened to the page's code blocks: "14 code blocks: 6 ran, 5 checked, 3 not code"
+	Legend      template.HTML // what the badges on the page mean; empty on pages without badges
 }
 
 type navLink struct {
@@ -65,6 +66,9 @@ type pageResult struct {
 // page renders pages[idx] (or its reloaded copy p).
 func (b *builder) page(p *content.Page, idx int) *pageResult {
 	r := &pageResult{file: strings.TrimPrefix(p.URL, "/") + "index.html"}
+	if b.tmpl == nil { // the site's own templates do not parse (reported once)
+		return r
+	}
 	doc := b.md.Parse(p.Body)
 	doc.AddMeta("\x00page", p)
 	sn, ok := b.opt.Snippets[p.File]
@@ -80,6 +84,8 @@ func (b *builder) page(p *content.Page, idx int) *pageResult {
 	doc.AddMeta("\x00snippets", byLine)
 	marks := map[string]int{} // filled by code() while rendering
 	doc.AddMeta("\x00marks", marks)
+	statuses := map[string]bool{} // data-status values of the page's badges
+	doc.AddMeta("\x00statuses", statuses)
 	for _, l := range markdown.Links(doc, p.Body) {
 		r.links++
 		pl, d := b.links.resolve(p, l)
@@ -117,6 +123,7 @@ func (b *builder) page(p *content.Page, idx int) *pageResult {
 		EditURL:     editURL(cfg, p),
 		Canonical:   absURL(cfg.BaseURL, p.URL),
 		Blocks:      blockSummary(marks),
+		Legend:      template.HTML(legend(statuses)),
 	}
 	if data.IsHome {
 		data.Title = cfg.Title
@@ -242,12 +249,12 @@ var themeFiles = sync.OnceValue(func() map[string][]byte {
 		}
 		return err
 	})
-	files["static/chroma.css"] = []byte(highlight.CSS(`[data-theme="dark"]`))
+	files["static/chroma.css"] = []byte(highlight.CSS())
 	return files
 })
 
 func (b *builder) assets(files map[string][]byte) {
-	for k, v := range themeFiles() {
+	for k, v := range b.themeFiles {
 		files[k] = v
 	}
 	files["nav.html"] = []byte(b.nav)
@@ -269,6 +276,9 @@ func (b *builder) extras(files map[string][]byte) {
 	}
 	sm.WriteString("</urlset>\n")
 	files["sitemap.xml"] = sm.Bytes()
+	if b.tmpl == nil {
+		return
+	}
 
 	rel := basePath(cfg.BaseURL)
 	nf := &content.Page{Title: "Page not found", URL: "/404.html", Path: "404.md"}

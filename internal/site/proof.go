@@ -55,6 +55,9 @@ func (b *builder) proofPage(files map[string][]byte) {
 			return
 		}
 	}
+	if b.tmpl == nil {
+		return
+	}
 	cfg := b.opt.Config
 	rel := "../"
 	counts := map[string]int{}
@@ -68,8 +71,8 @@ func (b *builder) proofPage(files map[string][]byte) {
 		}
 		sort.Slice(rows, func(i, j int) bool { return rows[i].line < rows[j].line })
 		href := rel + strings.TrimPrefix(p.URL, "/")
-		fmt.Fprintf(&body, "<h2><a href=\"%s\">%s</a></h2>\n<table class=\"proof\"><thead><tr><th>Line</th><th>Kind</th><th>Status</th><th>Image that ran</th></tr></thead><tbody>\n",
-			html.EscapeString(href), html.EscapeString(p.Title))
+		fmt.Fprintf(&body, "<h2 id=\"%s\"><a href=\"%s\">%s</a></h2>\n<table class=\"proof\"><thead><tr><th>Line</th><th>Kind</th><th>Status</th><th>Image that ran</th></tr></thead><tbody>\n",
+			proofID(p.Path), html.EscapeString(href), html.EscapeString(p.Title))
 		for _, r := range rows {
 			total++
 			counts[r.mark.Label]++
@@ -95,8 +98,8 @@ func (b *builder) proofPage(files map[string][]byte) {
 	for _, l := range labels {
 		sum = append(sum, fmt.Sprintf("%d %s", counts[l], l))
 	}
-	head := fmt.Sprintf("<h1>Every example</h1>\n<p>%d examples: %s. Each badge comes from <code>shipshape verify</code> in a real Docker engine and is tied to the exact code it proved.</p>\n",
-		total, html.EscapeString(strings.Join(sum, ", ")))
+	head := fmt.Sprintf("<h1>Every example</h1>\n<p>%d examples: %s. Each badge comes from <code>shipshape verify</code> in a real Docker engine and is tied to the exact code it proved.</p>\n%s\n",
+		total, html.EscapeString(strings.Join(sum, ", ")), legend(nil))
 	pg := &content.Page{Title: "Every example", URL: ProofURL, Path: "proof.md"}
 	data := pageData{
 		Site: cfg, Page: pg, Rel: rel, Generated: true,
@@ -110,4 +113,20 @@ func (b *builder) proofPage(files map[string][]byte) {
 		return
 	}
 	files["proof/index.html"] = out.Bytes()
+}
+
+// proofID is the id of a page's heading on the proof page, from its source
+// path: "05-security/secrets.md" -> "05-security-secrets".
+func proofID(p string) string {
+	p = strings.TrimSuffix(p, ".md")
+	var b strings.Builder
+	for _, r := range strings.ToLower(p) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
 }

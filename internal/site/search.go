@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -20,10 +21,15 @@ import (
 // It is split so that a query fetches only what it needs (Pagefind-style):
 //
 //	search/t/<key>.json  terms whose first three letters give key:
-//	                     {"n": sections, "t": {"term": ["body ids", "heading ids"]}}
+//	                     {"n": sections, "t": {"term": ["body ids", "heading ids", "code ids", "title ids", "aside ids"]}}
+//	                     (trailing empty lists left out)
 //	search/d/<k>.json    pages k*pagesPerChunk…: [[title, url, [[heading, anchor, snippet]…]]…]
 //
 // A section is a page's text up to its first h2/h3, or under one h2/h3.
+// A page's title counts for its first section; the text of its code blocks
+// (instructions, flags, keys, identifiers) is indexed apart, so that app.js
+// ranks a match in a title above one in a heading, body text and code, in
+// that order.
 // Its id is page*maxSections+section; id lists are sorted, delta-encoded
 // in base 36 and joined with ".". key is the three letters themselves when
 // they are [a-z0-9], else "x" and their UTF-8 bytes in hex.
@@ -39,26 +45,59 @@ type searchSection struct {
 	Heading string
 	Anchor  string
 	Text    string
+	Code    string // the text of the section's code blocks
 }
 
+// stopWords are left out of the index. Words a Docker reader types as
+// instructions or commands (from, run, add, copy, expose, on) are kept:
+// "COPY --from" must find multi-stage builds.
 var stopWords = map[string]bool{}
 
 func init() {
-	for _, w := range strings.Fields("an and are as at be but by for from has have if in into is it its of on or that the their then there these this to was were will with you your") {
+	for _, w := range strings.Fields("an and are as at be but by for has have if in into is it its of or that the their then there these this to was were will with you your") {
 		stopWords[w] = true
 	}
 }
 
 // tokens splits text into lower-case words of letters and digits; app.js
-// splits queries the same way. f gets a scratch buffer it must not keep.
+// splits queries the same way. A snake_case word is given whole and then in
+// its parts; a --flag is given whole (with its dashes) and then as its words.
+// Other punctuation, hyphens within words included, separates words. f gets
+// a scratch buffer it must not keep.
 func tokens(s string, f func([]byte)) {
 	var buf []byte
-	n := 0 // runes in buf
+	n := 0         // runes in buf
+	flag := false  // buf started with "--"
+	under := false // buf holds an inner "_"
 	emit := func() {
-		if n >= 2 && !stopWords[string(buf)] {
+		for n > 0 && buf[len(buf)-1] == '_' { // trailing underscores
+			buf, n = buf[:len(buf)-1], n-1
+		}
+		under = under && bytes.IndexByte(buf, '_') >= 0
+		word := buf
+		if flag {
+			word = buf[2:]
+		}
+		if (flag || under) && n >= 4 {
+			f(buf) // the whole --flag or snake_case key
+		}
+		if flag || under {
+			// and each word in it, as if it were prose
+			var part []byte
+			for _, c := range append(word, '_') {
+				if c == '_' || c == '-' {
+					if utf8.RuneCount(part) >= 2 && !stopWords[string(part)] {
+						f(part)
+					}
+					part = part[:0]
+					continue
+				}
+				part = append(part, c)
+			}
+		} else if n >= 2 && !stopWords[string(buf)] {
 			f(buf)
 		}
-		buf, n = buf[:0], 0
+		buf, n, flag, under = buf[:0], 0, false, false
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -69,6 +108,18 @@ func tokens(s string, f func([]byte)) {
 				n++
 			case c >= 'A' && c <= 'Z':
 				buf = append(buf, c+('a'-'A'))
+				n++
+			case c == '_' && n > 0:
+				buf = append(buf, c)
+				n++
+				under = true
+			case c == '-' && n == 0 && i+2 < len(s) && s[i+1] == '-' && isAlnum(s[i+2]) && (i == 0 || !isAlnum(s[i-1]) && s[i-1] != '-'):
+				buf = append(buf, '-', '-')
+				n, flag = 2, true
+				i += 2
+				continue
+			case c == '-' && flag && i+1 < len(s) && isAlnum(s[i+1]):
+				buf = append(buf, c) // --no-cache stays one flag
 				n++
 			default:
 				emit()
@@ -86,6 +137,10 @@ func tokens(s string, f func([]byte)) {
 		i += size
 	}
 	emit()
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 func termKey(t string) string {
@@ -110,10 +165,12 @@ func termKey(t string) string {
 // sections cuts a parsed page into searchable sections.
 func sections(p *content.Page, doc *ast.Document, src []byte) []searchSection {
 	out := []searchSection{{Heading: p.Title}}
-	var text strings.Builder
+	var text, code strings.Builder
 	flush := func() {
 		out[len(out)-1].Text = strings.Join(strings.Fields(text.String()), " ")
+		out[len(out)-1].Code = code.String()
 		text.Reset()
+		code.Reset()
 	}
 	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
 		if h, ok := n.(*ast.Heading); ok && (h.Level == 2 || h.Level == 3) && len(out) < maxSections {
@@ -131,9 +188,26 @@ func sections(p *content.Page, doc *ast.Document, src []byte) []searchSection {
 			continue
 		}
 		blockText(n, src, &text)
+		codeText(n, src, &code)
 	}
 	flush()
 	return out
+}
+
+// codeText collects the lines of the code blocks in n.
+func codeText(n ast.Node, src []byte, w *strings.Builder) {
+	if n.Kind() == ast.KindFencedCodeBlock || n.Kind() == ast.KindCodeBlock {
+		lines := n.Lines()
+		for i := 0; i < lines.Len(); i++ {
+			seg := lines.At(i)
+			w.Write(seg.Value(src))
+		}
+		w.WriteByte('\n')
+		return
+	}
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		codeText(c, src, w)
+	}
 }
 
 func blockText(n ast.Node, src []byte, w *strings.Builder) {
@@ -177,46 +251,68 @@ func snippetOf(s string) string {
 // searchIndex writes the index files for pages in order; secs[i] belongs to
 // pages[i].
 func searchIndex(pages []*content.Page, secs [][]searchSection, files map[string][]byte) {
+	// where a term was found; lists[k] holds the section ids, last[k] the
+	// last one added, to add each once
+	const (
+		inBody = iota
+		inHead
+		inCode
+		inTitle
+		inAside // anything in a "Check yourself" section
+	)
 	type post struct {
-		body, head         []int
-		lastBody, lastHead int // the last section added, to add each once
+		lists [5][]int
+		last  [5]int
 	}
 	terms := map[string]*post{}
 	total := 0
 	for pi := range pages {
 		for si, sec := range secs[pi] {
-			id := pi*maxSections + si + 1 // +1: 0 means "none yet" in last*
+			id := pi*maxSections + si + 1 // +1: 0 means "none yet" in last
 			total++
-			add := func(head bool) func([]byte) {
+			add := func(where int) func([]byte) {
 				return func(w []byte) {
 					p := terms[string(w)]
 					if p == nil {
 						p = &post{}
 						terms[string(w)] = p
 					}
-					if head && p.lastHead != id {
-						p.head, p.lastHead = append(p.head, id-1), id
-					} else if !head && p.lastBody != id {
-						p.body, p.lastBody = append(p.body, id-1), id
+					if p.last[where] != id {
+						p.lists[where], p.last[where] = append(p.lists[where], id-1), id
 					}
 				}
 			}
-			tokens(sec.Heading, add(true))
-			tokens(sec.Text, add(false))
+			switch {
+			case aside(sec.Heading):
+				tokens(sec.Heading, add(inAside))
+				tokens(sec.Text, add(inAside))
+				tokens(sec.Code, add(inAside))
+				continue
+			case si == 0:
+				tokens(sec.Heading, add(inTitle))
+			default:
+				tokens(sec.Heading, add(inHead))
+			}
+			tokens(sec.Text, add(inBody))
+			tokens(sec.Code, add(inCode))
 		}
 	}
-	shards := map[string]map[string][2]string{}
+	shards := map[string]map[string][]string{}
 	for t, p := range terms {
 		k := termKey(t)
 		if shards[k] == nil {
-			shards[k] = map[string][2]string{}
+			shards[k] = map[string][]string{}
 		}
-		shards[k][t] = [2]string{deltas(p.body), deltas(p.head)}
+		l := []string{deltas(p.lists[inBody]), deltas(p.lists[inHead]), deltas(p.lists[inCode]), deltas(p.lists[inTitle]), deltas(p.lists[inAside])}
+		for len(l) > 1 && l[len(l)-1] == "" {
+			l = l[:len(l)-1]
+		}
+		shards[k][t] = l
 	}
 	for k, m := range shards {
 		b, _ := json.Marshal(struct {
-			N int                  `json:"n"`
-			T map[string][2]string `json:"t"`
+			N int                 `json:"n"`
+			T map[string][]string `json:"t"`
 		}{total, m})
 		files["search/t/"+k+".json"] = b
 	}
@@ -232,6 +328,19 @@ func searchIndex(pages []*content.Page, secs [][]searchSection, files map[string
 		b, _ := json.Marshal(chunk)
 		files[fmt.Sprintf("search/d/%d.json", start/pagesPerChunk)] = b
 	}
+}
+
+// aside reports whether a section heading names a quiz or exercise: its
+// words repeat the page's, so it is indexed with the least weight and does
+// not crowd out the sections that teach.
+func aside(heading string) bool {
+	h := strings.ToLower(strings.TrimSpace(heading))
+	for _, w := range []string{"check yourself", "exercise", "quiz", "try it yourself"} {
+		if strings.HasPrefix(h, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func deltas(ids []int) string {

@@ -12,6 +12,13 @@ func TestTokens(t *testing.T) {
 		{"Привет, Мир! 日本語", "привет мир 日本語"},
 		{"a b c", ""},
 		{"ÉCOLE café", "école café"},
+		{"COPY --from=build /out", "copy --from from build out"},
+		{"depends_on: [db]", "depends_on depends on db"},
+		{"docker build --no-cache .", "docker build --no-cache no cache"},
+		{"multi-stage builds", "multi stage builds"},
+		{"a -- b --x --rm", "--rm rm"},
+		{"RUN, ADD, EXPOSE from here", "run add expose from here"},
+		{"__init__ x_", "init"},
 	}
 	for _, tt := range tests {
 		var got []string

@@ -332,7 +332,11 @@ func Build(s *content.Site, opt Options) (Stats, diag.List, error) {
 	o, ds := Render(s, opt)
 	st := o.Stats
 	if ds.Errors() > 0 {
-		return st, ds, fmt.Errorf("%d errors; %s left as it was", ds.Errors(), opt.Out)
+		word := "errors"
+		if ds.Errors() == 1 {
+			word = "error"
+		}
+		return st, ds, fmt.Errorf("%d %s; %s left as it was", ds.Errors(), word, opt.Out)
 	}
 	parent := filepath.Dir(filepath.Clean(opt.Out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -403,8 +407,11 @@ type builder struct {
 	tmpl  *template.Template
 	md    *markdown.Markdown
 	links *resolver
-	nav   string               // nav.html
-	dates map[string]time.Time // source Path -> last commit
+	nav   string // nav.html
+	// themeFiles are the theme's static files, the site's own overrides
+	// included, keyed by their path in the site ("static/style.css")
+	themeFiles map[string][]byte
+	dates      map[string]time.Time // source Path -> last commit
 
 	mu       sync.Mutex
 	diags    diag.List
@@ -418,7 +425,8 @@ var templates = sync.OnceValue(func() *template.Template {
 })
 
 func newBuilder(s *content.Site, opt Options) *builder {
-	b := &builder{site: s, opt: opt, marks: map[string]int{}, tmpl: templates()}
+	b := &builder{site: s, opt: opt, marks: map[string]int{}}
+	b.tmpl, b.themeFiles, b.diags = siteTheme(opt.Config)
 	b.md = markdown.New(markdown.Options{Code: b.code, Unsafe: true})
 	b.links = newResolver(s)
 	b.nav = navFragment(s.Tree)
@@ -481,7 +489,7 @@ func markFor(s snippet.Snippet, r results.Result, ok bool) mark {
 		if reason == "" {
 			reason = "marked {skip}"
 		}
-		return mark{results.BadgeSkipped, "not run", reason}
+		return mark{results.BadgeSkipped, "skipped", reason}
 	case runnable && !ok:
 		return mark{results.BadgeNotVerified, "not verified", "no result for this code: run shipshape verify"}
 	case !runnable && ok && r.Status == results.Passed:
@@ -489,6 +497,8 @@ func markFor(s snippet.Snippet, r results.Result, ok bool) mark {
 		return mark{results.BadgeChecked, "checked", fmt.Sprintf("checked in %s by shipshape verify", r.ImageRun)}
 	case !runnable && ok && r.Status == results.Failed:
 		return mark{results.BadgeFailed, "failed", r.Reason}
+	case !runnable && (s.Kind == snippet.Text || s.Kind == snippet.Output || s.Kind == snippet.Diagram):
+		return mark{results.BadgeNotCode, "not code", "text, output or a diagram: nothing to run"}
 	case !runnable:
 		return mark{results.BadgeNotRun, "not run", "this block is not run by shipshape verify"}
 	}
@@ -516,7 +526,7 @@ func markFor(s snippet.Snippet, r results.Result, ok bool) mark {
 	case results.ExpectedFail:
 		return mark{results.BadgeExpectedFail, "fails as intended", r.Reason + engine + when}
 	case results.Skipped:
-		return mark{results.BadgeSkipped, "not run", r.Reason}
+		return mark{results.BadgeSkipped, "skipped", r.Reason}
 	case results.Infra:
 		return mark{results.BadgeNotVerified, "not verified", r.Reason}
 	}
@@ -555,6 +565,9 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	if pm, ok := doc.Meta()["\x00marks"].(map[string]int); ok {
 		pm[pageMark(s, m.Status)]++
 	}
+	if st, ok := doc.Meta()["\x00statuses"].(map[string]bool); ok {
+		st[string(m.Status)] = true
+	}
 
 	lang := highlightLang(s)
 	b.record(p, s, m, r.Image, r.ImageRun, ok)
@@ -568,12 +581,15 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	}
 	fmt.Fprint(w, ">")
 	fmt.Fprintf(w, `<figcaption>`)
-	if t := s.Attrs["title"]; t != "" {
-		fmt.Fprintf(w, `<span class="title">%s</span>`, html.EscapeString(t))
-	} else if f := s.Attrs["file"]; f != "" {
-		fmt.Fprintf(w, `<span class="title">%s</span>`, html.EscapeString(f))
+	caption := s.Attrs["title"]
+	if caption == "" {
+		caption = s.Attrs["file"]
 	}
-	if name := langLabel(lang); name != "" {
+	if caption != "" {
+		fmt.Fprintf(w, `<span class="title">%s</span>`, html.EscapeString(caption))
+	}
+	// a block titled "Dockerfile" needs no language label saying it again
+	if name := langLabel(lang); name != "" && !strings.EqualFold(path.Base(caption), name) {
 		if s.Lang == "" {
 			fmt.Fprintf(w, `<span class="lang" data-guessed title="no language written: guessed from the content">%s?</span>`, name)
 		} else {
@@ -582,6 +598,9 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 	}
 	fmt.Fprintf(w, `<span class="badge" data-status="%s" title="%s">%s</span>`, m.Status, html.EscapeString(m.Title), m.Label)
 	fmt.Fprintf(w, `</figcaption>`)
+	if note := proofNote(s, r, ok, m, b.opt.Config); note != "" {
+		fmt.Fprintf(w, `<p class="proof-note">%s</p>`, note)
+	}
 	if err := b.opt.Cache.highlight(w, shown.Code, lang, s.Attrs["hl_lines"]); err != nil {
 		return err
 	}
@@ -589,7 +608,13 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 		writeFindings(w, findings)
 	}
 	if ok && r.Output != "" && s.Action != snippet.Skip {
-		fmt.Fprintf(w, `<details class="output"><summary>Output</summary><pre><code>%s</code></pre></details>`, html.EscapeString(r.Output))
+		// A block that shortens its output with "..." shows the real output
+		// open, so a reader sees what was elided.
+		if elides(shown.Code) {
+			fmt.Fprintf(w, `<details class="output" open><summary>Real output (the block above shortens it)</summary><pre><code>%s</code></pre></details>`, html.EscapeString(r.Output))
+		} else {
+			fmt.Fprintf(w, `<details class="output"><summary>Output</summary><pre><code>%s</code></pre></details>`, html.EscapeString(r.Output))
+		}
 	}
 	fmt.Fprint(w, "</figure>\n")
 	return nil
@@ -600,11 +625,9 @@ func pageMark(s snippet.Snippet, status results.Badge) string {
 	switch status {
 	case results.BadgeRan, results.BadgeBuilt, results.BadgeBuiltRan, results.BadgeExpectedFail:
 		return "ran"
+	case results.BadgeNotCode:
+		return "not code"
 	case results.BadgeNotRun:
-		switch s.Kind {
-		case snippet.Text, snippet.Output, snippet.Diagram:
-			return "not code"
-		}
 		return "not run"
 	}
 	return strings.ReplaceAll(string(status), "-", " ")
@@ -716,4 +739,116 @@ func copyText(s snippet.Snippet, lang string) string {
 		out = append(out, c.Text)
 	}
 	return strings.Join(out, "\n") + "\n"
+}
+
+// proofNote is the line of text under a block's caption that says what a
+// badge's tooltip alone would hide from touch and keyboard readers: why a
+// block was skipped, which local image stood in for the one named, and the
+// sandbox settings of the run when they decide its outcome. It is HTML.
+func proofNote(s snippet.Snippet, r results.Result, ok bool, m mark, cfg config.Config) string {
+	var parts []string
+	switch m.Status {
+	case "skipped":
+		return "Skipped: " + html.EscapeString(m.Title)
+	case "ran", "built", "built-ran", "expected-fail", "failed", "checked":
+	default:
+		return ""
+	}
+	if ok && r.ImageRun != "" && r.Image != "" && r.ImageRun != r.Image {
+		verb := "Ran"
+		switch m.Status {
+		case "built":
+			verb = "Built"
+		case "checked":
+			verb = "Checked"
+		}
+		parts = append(parts, fmt.Sprintf("%s on <code>%s</code>, standing in for <code>%s</code>.", verb, html.EscapeString(r.ImageRun), html.EscapeString(r.Image)))
+	}
+	if ok && decidedBySandbox(string(m.Status), r.Output+" "+r.Reason) {
+		parts = append(parts, "Run with "+html.EscapeString(runSettings(s, cfg))+".")
+	}
+	return strings.Join(parts, " ")
+}
+
+// sandboxSigns are messages that a run's outcome came from its sandbox (the
+// read-only root, the pids limit, no network) rather than from the code.
+var sandboxSigns = []string{"Read-only file system", "read-only", "Resource temporarily unavailable", "can't fork", "Cannot fork",
+	"fork: retry", "Network is unreachable", "bad address", "could not resolve", "Temporary failure in name resolution", "Out of memory", "Killed"}
+
+func decidedBySandbox(status, out string) bool {
+	if status != "expected-fail" && status != "failed" {
+		return false
+	}
+	for _, sign := range sandboxSigns {
+		if strings.Contains(out, sign) {
+			return true
+		}
+	}
+	return false
+}
+
+// runSettings are the effective settings of a block's run as a reader would
+// pass them to docker run.
+func runSettings(s snippet.Snippet, cfg config.Config) string {
+	var parts []string
+	if _, ok := s.Attrs["writable"]; !ok {
+		parts = append(parts, "a read-only root filesystem (--read-only, writable /tmp and /work)")
+	}
+	if n := s.Attrs["network"]; n != "" {
+		parts = append(parts, "network "+n)
+	} else {
+		parts = append(parts, "no network (--network none)")
+	}
+	if cfg.Verify.Pids > 0 {
+		parts = append(parts, fmt.Sprintf("--pids-limit %d", cfg.Verify.Pids))
+	}
+	if cfg.Verify.Memory != "" {
+		parts = append(parts, "--memory "+cfg.Verify.Memory)
+	}
+	parts = append(parts, "--cap-drop ALL")
+	return strings.Join(parts, ", ")
+}
+
+// elides reports whether a block shortens what it shows with a line of
+// "..." (or "…"), as console sessions do with long output.
+func elides(code string) bool {
+	for _, l := range strings.Split(code, "\n") {
+		switch strings.TrimSpace(l) {
+		case "...", "…", "[...]":
+			return true
+		}
+	}
+	return false
+}
+
+// legend explains the badges a page shows, in words a reader can reach
+// without hovering. statuses are data-status values.
+func legend(statuses map[string]bool) string {
+	entries := []struct{ status, label, text string }{
+		{"ran", "ran", "run in a real Docker engine; it exited as the page says"},
+		{"built", "built", "the Dockerfile was built"},
+		{"built-ran", "built and ran", "the Dockerfile was built and its image run"},
+		{"expected-fail", "fails as intended", "a deliberate mistake: it failed, as the text says it does"},
+		{"checked", "checked", "not run, but checked by its own tool (a parser, nginx -t, a compiler)"},
+		{"failed", "failed", "it did not do what the page says: please report it"},
+		{"not-verified", "not verified", "changed since it was last run: no proof yet"},
+		{"skipped", "skipped", "deliberately not run; the reason is written under it"},
+		{"not-run", "not run", "code shown for reading, not run"},
+		{"not-code", "not code", "text, output or a diagram"},
+	}
+	var b strings.Builder
+	b.WriteString(`<details class="legend"><summary>What the badges mean</summary><dl>`)
+	n := 0
+	for _, e := range entries {
+		if statuses != nil && !statuses[e.status] {
+			continue
+		}
+		n++
+		fmt.Fprintf(&b, `<div><dt><span class="badge" data-status="%s">%s</span></dt><dd>%s</dd></div>`, e.status, e.label, e.text)
+	}
+	b.WriteString(`</dl></details>`)
+	if n == 0 {
+		return ""
+	}
+	return b.String()
 }

@@ -13,10 +13,32 @@
     if (t) return t;
     return window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
   }
+  function pressed() { if (toggle) toggle.setAttribute("aria-pressed", effective() === "dark" ? "true" : "false"); }
+  pressed();
+  if (window.matchMedia) {
+    var mq = matchMedia("(prefers-color-scheme: dark)");
+    if (mq.addEventListener) mq.addEventListener("change", pressed);
+  }
   if (toggle) toggle.addEventListener("click", function () {
     var next = effective() === "dark" ? "light" : "dark";
     root.setAttribute("data-theme", next);
     try { localStorage.setItem("shipshape-theme", next); } catch (e) {}
+    pressed();
+  });
+
+  // --- inline code breaks at spaces only, never after a hyphen ---
+  document.querySelectorAll(".content :not(pre) > code").forEach(function (c) {
+    if (c.children.length || c.textContent.indexOf("-") < 0) return;
+    var parts = c.textContent.split(/( +)/);
+    c.textContent = "";
+    parts.forEach(function (p) {
+      if (!p) return;
+      if (/^ +$/.test(p)) { c.appendChild(document.createTextNode(p)); return; }
+      var s = document.createElement("span");
+      s.className = "nw";
+      s.textContent = p;
+      c.appendChild(s);
+    });
   });
 
   // --- navigation: swap the partial sidebar for the whole tree ---
@@ -65,26 +87,32 @@
     h.appendChild(a);
   });
 
-  // --- table of contents: mark the section being read ---
+  // --- table of contents: mark the section being read: the last heading
+  // above the top of the window (or, at the very bottom of the page, the
+  // last one on screen), recomputed on every scroll so that a long section
+  // keeps its own entry marked ---
   var tocLinks = document.querySelectorAll("aside.toc a");
-  if (tocLinks.length && window.IntersectionObserver) {
+  if (tocLinks.length) {
     var byID = {};
     tocLinks.forEach(function (a) { byID[decodeURIComponent(a.getAttribute("href").slice(1))] = a; });
-    var visibleIDs = {};
+    var heads = Array.prototype.filter.call(document.querySelectorAll(".content h2[id], .content h3[id]"), function (h) { return byID[h.id]; });
+    var pending = false;
     var markTOC = function () {
-      var first = null;
-      document.querySelectorAll(".content h2[id], .content h3[id]").forEach(function (h) {
-        if (!first && visibleIDs[h.id]) first = h.id;
+      pending = false;
+      var cur = null, edge = 110;
+      var bottom = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2;
+      heads.forEach(function (h) {
+        var top = h.getBoundingClientRect().top;
+        if (top <= edge || (bottom && top < window.innerHeight)) cur = h;
       });
-      if (!first) return;
-      tocLinks.forEach(function (a) { a.classList.remove("active"); });
-      if (byID[first]) byID[first].classList.add("active");
+      tocLinks.forEach(function (a) { a.classList.remove("active"); a.removeAttribute("aria-current"); });
+      if (cur) { byID[cur.id].classList.add("active"); byID[cur.id].setAttribute("aria-current", "location"); }
     };
-    var io = new IntersectionObserver(function (entries) {
-      entries.forEach(function (e) { visibleIDs[e.target.id] = e.isIntersecting; });
-      markTOC();
-    }, { rootMargin: "-60px 0px -40% 0px" });
-    document.querySelectorAll(".content h2[id], .content h3[id]").forEach(function (h) { io.observe(h); });
+    var schedule = function () { if (!pending) { pending = true; requestAnimationFrame(markTOC); } };
+    window.addEventListener("scroll", schedule, { passive: true });
+    window.addEventListener("resize", schedule);
+    window.addEventListener("hashchange", schedule);
+    markTOC();
   }
 
   // --- copy buttons: commands without prompts or output ---
@@ -131,16 +159,46 @@
   // --- search: fetch only the index chunks a query needs ---
   var input = document.getElementById("search-input");
   var box = document.getElementById("search-results");
+  var status = document.getElementById("search-status");
   if (!input || !box) return;
+  function show(open) {
+    box.hidden = !open;
+    input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) input.removeAttribute("aria-activedescendant");
+  }
+  function say(s) { if (status) status.textContent = s; }
+  // words() splits text exactly as tokens() in internal/site/search.go does
   var STOP = {};
-  "an and are as at be but by for from has have if in into is it its of on or that the their then there these this to was were will with you your".split(" ").forEach(function (w) { STOP[w] = true; });
+  "an and are as at be but by for has have if in into is it its of or that the their then there these this to was were will with you your".split(" ").forEach(function (w) { STOP[w] = true; });
   var cache = {};
   function getJSON(u) {
     if (!cache[u]) cache[u] = fetch(u).then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
     return cache[u];
   }
+  var AN = /^[\p{L}\p{N}]$/u, ASCII = /^[A-Za-z0-9]$/;
   function words(s) {
-    return (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).filter(function (w) { return Array.from(w).length >= 2 && !STOP[w]; });
+    var out = [], buf = "", flag = false, under = false, cs = Array.from(s);
+    function push(w) { if (out.indexOf(w) < 0) out.push(w); }
+    function emit() {
+      buf = buf.replace(/_+$/, "");
+      under = under && buf.indexOf("_") >= 0;
+      var n = Array.from(buf).length;
+      if (flag || under) {
+        if (n >= 4) push(buf);
+        (flag ? buf.slice(2) : buf).split(/[_-]/).forEach(function (p) { if (Array.from(p).length >= 2 && !STOP[p]) push(p); });
+      } else if (n >= 2 && !STOP[buf]) push(buf);
+      buf = ""; flag = under = false;
+    }
+    for (var i = 0; i < cs.length; i++) {
+      var c = cs[i];
+      if (AN.test(c)) buf += c.toLowerCase();
+      else if (c === "_" && buf) { buf += c; under = true; }
+      else if (c === "-" && !buf && cs[i + 1] === "-" && ASCII.test(cs[i + 2] || "") && !(ASCII.test(cs[i - 1] || "") || cs[i - 1] === "-")) { buf = "--"; flag = true; i++; }
+      else if (c === "-" && flag && ASCII.test(cs[i + 1] || "")) buf += c;
+      else emit();
+    }
+    emit();
+    return out;
   }
   function key(t) {
     var k = Array.from(t).slice(0, 3).join("");
@@ -153,6 +211,9 @@
     s.split(".").forEach(function (x) { p += parseInt(x, 36); out.push(p); });
     return out;
   }
+  // where a word was found, in the order of the index's lists: body,
+  // heading, code, title, "Check yourself" sections
+  var WEIGHT = [1, 3, 0.6, 6, 0.2];
   function score(w, last) {
     return getJSON(rel + "search/t/" + key(w) + ".json").then(function (sh) {
       var m = new Map();
@@ -160,10 +221,13 @@
       var terms = Object.keys(sh.t).filter(function (t) { return t === w || (last && t.indexOf(w) === 0); });
       terms.sort(function (a, b) { return a.length - b.length; });
       terms.slice(0, 40).forEach(function (t) {
-        var b = ids(sh.t[t][0]), h = ids(sh.t[t][1]);
-        var idf = Math.log(1 + sh.n / (b.length + h.length)) * (t === w ? 1 : 0.7);
-        b.forEach(function (id) { m.set(id, Math.max(m.get(id) || 0, idf)); });
-        h.forEach(function (id) { m.set(id, (m.get(id) || 0) + 3 * idf); });
+        var lists = sh.t[t].map(ids), df = 0, per = new Map();
+        lists.forEach(function (l) { df += l.length; });
+        var idf = Math.log(1 + sh.n / df) * (t === w ? 1 : 0.7);
+        lists.forEach(function (l, k) {
+          l.forEach(function (id) { per.set(id, (per.get(id) || 0) + WEIGHT[k] * idf); });
+        });
+        per.forEach(function (s, id) { m.set(id, Math.max(m.get(id) || 0, s)); });
       });
       return m;
     });
@@ -183,7 +247,14 @@
         scores.set(id, tot);
       });
       if (!scores.size) per.forEach(function (m) { m.forEach(function (s, id) { scores.set(id, (scores.get(id) || 0) + s); }); });
-      var top = Array.from(scores).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; }).slice(0, 10);
+      // at most two sections of one page, so that one page does not fill
+      // the list
+      var perPage = {}, top = [];
+      Array.from(scores).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; }).forEach(function (e) {
+        var pi = Math.floor(e[0] / 64);
+        perPage[pi] = (perPage[pi] || 0) + 1;
+        if (perPage[pi] <= 2 && top.length < 10) top.push(e);
+      });
       return Promise.all(top.map(function (e) {
         var pi = Math.floor(e[0] / 64), si = e[0] % 64;
         return getJSON(rel + "search/d/" + Math.floor(pi / 2) + ".json").then(function (ch) {
@@ -210,17 +281,20 @@
     var q = input.value, my = ++seq;
     search(q).then(function (r) {
       if (my !== seq) return;
-      if (!r) { box.hidden = true; box.innerHTML = ""; return; }
+      if (!r) { show(false); box.innerHTML = ""; say(""); return; }
       if (!r.results.length) {
-        box.innerHTML = '<div class="empty">No results for “' + esc(q) + '”</div>';
+        box.innerHTML = '<div class="empty" role="option" aria-disabled="true">No results for “' + esc(q) + '”</div>';
+        say("No results");
       } else {
-        box.innerHTML = r.results.map(function (x) {
+        say(r.results.length + (r.results.length === 1 ? " result" : " results") + ", use the arrow keys to choose");
+        box.innerHTML = r.results.map(function (x, i) {
           var u = rel + x.url + (x.anchor ? "#" + encodeURIComponent(x.anchor) : "");
           var head = x.head !== x.title ? '<div class="r-head">' + mark(x.head, r.words) + "</div>" : '<div class="r-head">' + mark(x.title, r.words) + "</div>";
-          return '<a href="' + esc(u) + '"><div class="r-page">' + esc(x.title) + "</div>" + head + '<div class="r-snip">' + mark(x.snip, r.words) + "</div></a>";
+          return '<a role="option" aria-selected="false" id="sr-' + i + '" href="' + esc(u) + '"><div class="r-page">' + esc(x.title) + "</div>" + head + '<div class="r-snip">' + mark(x.snip, r.words) + "</div></a>";
         }).join("");
       }
-      box.hidden = false;
+      box.setAttribute("data-query", q);
+      show(true);
     });
   }
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 100); });
@@ -229,14 +303,19 @@
     var i = links.indexOf(box.querySelector("a.active"));
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
-      if (i >= 0) links[i].classList.remove("active");
+      if (i >= 0) { links[i].classList.remove("active"); links[i].setAttribute("aria-selected", "false"); }
       i = e.key === "ArrowDown" ? Math.min(i + 1, links.length - 1) : Math.max(i - 1, 0);
-      if (links[i]) { links[i].classList.add("active"); links[i].scrollIntoView({ block: "nearest" }); }
+      if (links[i]) {
+        links[i].classList.add("active");
+        links[i].setAttribute("aria-selected", "true");
+        input.setAttribute("aria-activedescendant", links[i].id);
+        links[i].scrollIntoView({ block: "nearest" });
+      }
     } else if (e.key === "Enter") {
       var a = links[i] || links[0];
       if (a) { e.preventDefault(); location.href = a.href; }
     } else if (e.key === "Escape") {
-      box.hidden = true;
+      show(false);
       input.blur();
     }
   });
@@ -249,6 +328,6 @@
     input.select();
   });
   document.addEventListener("click", function (e) {
-    if (!box.contains(e.target) && e.target !== input) box.hidden = true;
+    if (!box.contains(e.target) && e.target !== input) show(false);
   });
 })();
