@@ -313,6 +313,9 @@ func TestAttackWayOut(t *testing.T) {
 	if !strings.Contains(string(out), `"Internal":true`) {
 		t.Errorf("internal:false: got %s, want the network internal (the block asked no egress)", out)
 	}
+	if !strings.Contains(string(out), `"com.docker.network.bridge.inhibit_ipv4":"true"`) {
+		t.Errorf("page network: got %s, want no host address on its bridge (inhibit_ipv4)", out)
+	}
 	id := e.create(`{"Image":"busybox:1.36","Cmd":["true"]}`)
 	for _, n := range []string{"bridge", "host"} {
 		code, out := e.do("POST", "/networks/"+n+"/connect", `{"Container":"`+id+`"}`)

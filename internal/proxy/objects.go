@@ -68,8 +68,13 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 	}
 	n.Driver, n.Options, n.Scope = "bridge", nil, ""
 	// Nothing made by an example reaches beyond the engine unless the
-	// block asked for the network.
+	// block asked for the network. An internal bridge would still carry
+	// a host address, through which its containers reach every address
+	// the host has; without one (inhibit_ipv4) the host is out of reach.
 	n.Internal = !p.pol.Egress
+	if n.Internal {
+		n.Options = map[string]string{"com.docker.network.bridge.inhibit_ipv4": "true"}
+	}
 	p.forwardJSON(w, r, &n)
 }
 

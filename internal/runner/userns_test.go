@@ -50,7 +50,10 @@ func TestVerifyUnderUsernsRemap(t *testing.T) {
 		"--pidfile", filepath.Join(dir, "docker.pid"), "-H", sock,
 		"--bridge=none", "--iptables=false", "--ip-masq=false")
 	d.Stdout, d.Stderr = &logBuf, &logBuf
-	d.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own network namespace: a dockerd started with --bridge=none
+	// deletes the interface docker0, which in a shared namespace is the
+	// host engine's default bridge.
+	d.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Cloneflags: syscall.CLONE_NEWNET}
 	if err := d.Start(); err != nil {
 		t.Fatal(err)
 	}
