@@ -1,9 +1,12 @@
 package site
 
 import (
+	"bytes"
 	"fmt"
+	"html"
 	"net/url"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/yuin/goldmark/ast"
@@ -160,6 +163,10 @@ func (r *resolver) closest(want string, image bool) string {
 }
 
 // checkFragment reports a fragment that names no id on the target page.
+// A fragment that differs from an id only in case, or in how another tool
+// would have made it from the same heading (hyphens collapsed or trimmed,
+// as MkDocs and Hugo do), works in some browsers and hosts and not in
+// others: that is a warning naming the id to write, not a broken link.
 func checkFragment(pl *pendingLink, ids map[string]bool) *diag.Diagnostic {
 	if pl.Frag == "" || pl.Target == nil || ids == nil || ids[pl.Frag] {
 		return nil
@@ -168,16 +175,44 @@ func checkFragment(pl *pendingLink, ids map[string]bool) *diag.Diagnostic {
 	if pl.Target != pl.From {
 		where = pl.Target.Path
 	}
-	d := diag.Errorf(pl.From.File, pl.Line, "broken link %q: no heading or anchor #%s in %s", pl.Dest, pl.Frag, where)
-	d.Rule = "link"
 	cands := make([]string, 0, len(ids))
 	for k := range ids {
 		cands = append(cands, k)
 	}
+	sort.Strings(cands)
+	for _, c := range cands {
+		if looseID(c) == looseID(pl.Frag) {
+			d := diag.Warnf(pl.From.File, pl.Line, "link %q: #%s is written #%s in %s", pl.Dest, pl.Frag, c, where)
+			d.Rule = "link-anchor"
+			d.Hint = fmt.Sprintf("write #%s", c)
+			return &d
+		}
+	}
+	d := diag.Errorf(pl.From.File, pl.Line, "broken link %q: no heading or anchor #%s in %s", pl.Dest, pl.Frag, where)
+	d.Rule = "link"
 	if c := closest(pl.Frag, cands); c != "" {
 		d.Hint = fmt.Sprintf("did you mean #%s?", c)
 	}
 	return &d
+}
+
+// looseID is an id with case and hyphen runs folded, so that ids made by
+// different slug rules from one heading compare equal.
+func looseID(id string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(id) {
+		if r == '-' {
+			hyphen = true
+			continue
+		}
+		if hyphen && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		hyphen = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func setDest(l markdown.Link, dest string) {
@@ -244,4 +279,80 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// anchors collects every place a fragment can land on in a rendered body:
+// the id of any element (headings, footnotes, <span id>) and the name of an
+// <a>, as written in raw HTML with double, single or no quotes. Only real
+// tags are read: code is escaped, so "<a name=x>" in a code block is text.
+func anchors(b []byte) map[string]bool {
+	ids := map[string]bool{}
+	for {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 {
+			return ids
+		}
+		b = b[i+1:]
+		n := 0
+		for n < len(b) && (b[n] >= 'a' && b[n] <= 'z' || b[n] >= 'A' && b[n] <= 'Z' || n > 0 && b[n] >= '0' && b[n] <= '9') {
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		tag := strings.ToLower(string(b[:n]))
+		b = b[n:]
+		for {
+			name, val, rest, ok := nextAttr(b)
+			b = rest
+			if !ok {
+				break
+			}
+			if name == "id" || name == "name" && tag == "a" {
+				if val != "" {
+					ids[html.UnescapeString(val)] = true
+				}
+			}
+		}
+	}
+}
+
+// nextAttr reads one attribute of a tag from b; ok is false at the tag's
+// end.
+func nextAttr(b []byte) (name, val string, rest []byte, ok bool) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r' || b[i] == '/') {
+		i++
+	}
+	if i >= len(b) || b[i] == '>' || b[i] == '<' {
+		return "", "", b[i:], false
+	}
+	j := i
+	for j < len(b) && !strings.ContainsRune(" \t\r\n=/><", rune(b[j])) {
+		j++
+	}
+	name = strings.ToLower(string(b[i:j]))
+	for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+		j++
+	}
+	if j >= len(b) || b[j] != '=' {
+		return name, "", b[j:], j > i
+	}
+	j++
+	for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+		j++
+	}
+	if j < len(b) && (b[j] == '"' || b[j] == '\'') {
+		q := b[j]
+		k := bytes.IndexByte(b[j+1:], q)
+		if k < 0 {
+			return name, "", nil, false
+		}
+		return name, string(b[j+1 : j+1+k]), b[j+2+k:], true
+	}
+	k := j
+	for k < len(b) && !strings.ContainsRune(" \t\r\n>", rune(b[k])) {
+		k++
+	}
+	return name, string(b[j:k]), b[k:], true
 }
