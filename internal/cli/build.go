@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/results"
@@ -50,6 +51,9 @@ func buildWith(e *env, src, out string, cfg configT, bo buildOptions) (site.Stat
 	s, err := content.Load(src, content.Options{Drafts: bo.Drafts, Name: cfg.Source})
 	if err != nil {
 		return site.Stats{}, err
+	}
+	if s.Title != "" && cfg.Title == config.Default().Title {
+		cfg.Title = s.Title // mkdocs.yml site_name
 	}
 	store, err := results.Load(resultsPath(cfg))
 	if err != nil {

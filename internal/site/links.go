@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark/ast"
 
@@ -29,10 +32,20 @@ type resolver struct {
 	bySource map[string]*content.Page // "basics/first.md"
 	byURL    map[string]*content.Page // "basics/first/" ("" for the home page)
 	static   map[string]bool          // "img/a.png"
+	root     string                   // the content folder on disk
+	repo     string                   // the folder around it images may come from, or ""
+
+	mu      sync.Mutex
+	outside map[string]string // site path -> file outside the content folder, copied into the site
 }
 
+// outsideDir is where images from outside the content folder are copied,
+// keeping their path from the repository's root.
+const outsideDir = "_repo/"
+
 func newResolver(s *content.Site) *resolver {
-	r := &resolver{bySource: map[string]*content.Page{}, byURL: map[string]*content.Page{}, static: map[string]bool{}}
+	r := &resolver{bySource: map[string]*content.Page{}, byURL: map[string]*content.Page{}, static: map[string]bool{},
+		root: s.Root, repo: s.Repo, outside: map[string]string{}}
 	for _, p := range s.Pages {
 		r.bySource[p.Path] = p
 		r.byURL[strings.TrimPrefix(p.URL, "/")] = p
@@ -122,6 +135,9 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 			return nil, nil
 		}
 	}
+	if srcPath == ".." || strings.HasPrefix(srcPath, "../") {
+		return r.outsideLink(p, l, line, srcPath, set)
+	}
 	kind := "page or file"
 	if l.Image {
 		kind = "image"
@@ -131,6 +147,37 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 	if c := r.closest(srcPath, l.Image); c != "" {
 		d.Hint = fmt.Sprintf("did you mean %q?", relPath(path.Dir(p.Path), c))
 	}
+	return nil, &d
+}
+
+// outsideLink handles a link that leaves the content folder ("../../README.md",
+// "../assets/logo.png"). An image that exists inside the repository is
+// copied into the site and the link rewritten to it; any other existing
+// file is reported as outside the site (a warning: it is there, but the
+// site cannot serve it); a file that does not exist is a broken link.
+func (r *resolver) outsideLink(p *content.Page, l markdown.Link, line int, srcPath string, set func(string, *content.Page)) (*pendingLink, *diag.Diagnostic) {
+	abs := filepath.Join(r.root, filepath.FromSlash(srcPath))
+	st, err := os.Stat(abs)
+	if err != nil {
+		d := diag.Errorf(p.File, line, "broken link %q: no file %s (outside the content folder)", l.Dest, filepath.ToSlash(abs))
+		d.Rule = "link"
+		return nil, &d
+	}
+	if r.repo != "" && l.Image && !st.IsDir() {
+		repo, _ := filepath.Abs(r.repo)
+		full, _ := filepath.Abs(abs)
+		if rel, err := filepath.Rel(repo, full); err == nil && !strings.HasPrefix(rel, "..") {
+			sitePath := outsideDir + filepath.ToSlash(rel)
+			r.mu.Lock()
+			r.outside[sitePath] = full
+			r.mu.Unlock()
+			set(sitePath, nil)
+			return nil, nil
+		}
+	}
+	d := diag.Warnf(p.File, line, "link %q leads outside the site: %s is not in the content folder", l.Dest, srcPath)
+	d.Rule = "link-outside"
+	d.Hint = "link to it by its address in the repository, or move it into the content folder"
 	return nil, &d
 }
 
