@@ -234,10 +234,10 @@ func Parse(file, rel string, b []byte) (*Page, diag.List) {
 		pg.BodyLine = fmLines + 1
 	}
 	if strings.EqualFold(path.Ext(rel), ".mdx") {
-		var dropped int
-		body, dropped = StripMDX(body)
+		var dropped, first int
+		body, dropped, first = StripMDX(body)
 		if dropped > 0 {
-			d := diag.Warnf(file, pg.BodyLine, "MDX: %d lines of import, export and JSX components left out; the rest is rendered as Markdown", dropped)
+			d := diag.Warnf(file, pg.BodyLine-1+first, "MDX: %d lines of import, export and JSX components left out; the rest is rendered as Markdown", dropped)
 			d.Rule = "mdx"
 			ds = append(ds, d)
 		}

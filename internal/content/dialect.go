@@ -36,10 +36,16 @@ var (
 // the end of their braces) and lines that hold only JSX component tags are
 // blanked, keeping every other line where it was so that messages keep
 // their line numbers. Text between component tags (a <TabItem>'s body)
-// stays. It returns how many lines it blanked. Code blocks are left alone.
-func StripMDX(body []byte) ([]byte, int) {
+// stays. It returns how many lines it blanked and the first of them
+// (1-based). Code blocks are left alone.
+func StripMDX(body []byte) (out []byte, dropped, first int) {
 	lines := strings.SplitAfter(string(body), "\n")
-	dropped := 0
+	drop := func(i int) {
+		if dropped == 0 {
+			first = i + 1
+		}
+		dropped++
+	}
 	fence := ""
 	depth := 0 // open braces and brackets of an export being skipped
 	inStmt := false
@@ -58,7 +64,7 @@ func StripMDX(body []byte) ([]byte, int) {
 		if inStmt {
 			depth += strings.Count(t, "{") + strings.Count(t, "(") + strings.Count(t, "[") - strings.Count(t, "}") - strings.Count(t, ")") - strings.Count(t, "]")
 			lines[i] = nl
-			dropped++
+			drop(i)
 			if depth <= 0 && (t == "" || !strings.HasSuffix(t, ",")) {
 				inStmt = false
 			}
@@ -73,18 +79,18 @@ func StripMDX(body []byte) ([]byte, int) {
 			depth = strings.Count(t, "{") + strings.Count(t, "(") + strings.Count(t, "[") - strings.Count(t, "}") - strings.Count(t, ")") - strings.Count(t, "]")
 			inStmt = depth > 0
 			lines[i] = nl
-			dropped++
+			drop(i)
 		case mdxTags.MatchString(t):
 			lines[i] = nl
-			dropped++
+			drop(i)
 		case mdxComment.MatchString(l):
 			lines[i] = mdxComment.ReplaceAllString(l, "")
 			if strings.TrimSpace(lines[i]) == "" {
-				dropped++
+				drop(i)
 			}
 		}
 	}
-	return []byte(strings.Join(lines, "")), dropped
+	return []byte(strings.Join(lines, "")), dropped, first
 }
 
 // fenceOpen is the fence a line opens ("```", "~~~~"), or "".

@@ -17,12 +17,15 @@ import (
 //   - MkDocs: a line "!!! note" or "!!! note "Title"" ("??? tip" and
 //     "???+ tip" for collapsible ones) followed by a body indented four
 //     spaces. The body is Markdown, not an indented code block.
+//   - MkDocs content tabs, '=== "Linux"' and an indented body, render as
+//     a titled box whose title carries the id MkDocs gives the tab.
 //   - Docusaurus and Starlight: ":::note", ":::note Title" or
 //     ":::note[Title]", a body at any indent, and a closing ":::". A longer
 //     run of colons nests containers: "::::" closes only "::::".
 
 var (
 	mkdocsOpen = regexp.MustCompile(`^(?:!!!|\?\?\?\+?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+[\w -]*?)?(?:[ \t]*"([^"]*)")?[ \t]*$`)
+	mkdocsTab  = regexp.MustCompile(`^===!?[ \t]+"([^"]*)"[ \t]*$`)
 	colonOpen  = regexp.MustCompile(`^(:{3,})[ \t]*([A-Za-z][\w-]*)[ \t]*(?:\[([^\]]*)\]|\{[^}]*\}|(.*?))[ \t]*$`)
 )
 
@@ -55,13 +58,18 @@ func newAdmonition(pc parser.Context, kind, title string) *ast.Blockquote {
 	q := ast.NewBlockquote()
 	q.SetAttributeString("class", []byte("alert alert-"+alert))
 	q.SetAttributeString("data-alert", []byte(alert))
-	titles, _ := pc.Get(titlesKey).(map[ast.Node]string)
-	if titles == nil {
-		titles = map[ast.Node]string{}
-		pc.Set(titlesKey, titles)
-	}
-	titles[q] = title
+	titles(pc)[q] = title
 	return q
+}
+
+// titles is the parse's map of admonition titles.
+func titles(pc parser.Context) map[ast.Node]string {
+	m, _ := pc.Get(titlesKey).(map[ast.Node]string)
+	if m == nil {
+		m = map[ast.Node]string{}
+		pc.Set(titlesKey, m)
+	}
+	return m
 }
 
 // admonitionTitles puts each admonition's title paragraph in once the
@@ -69,13 +77,26 @@ func newAdmonition(pc parser.Context, kind, title string) *ast.Blockquote {
 type admonitionTitle struct{}
 
 func (admonitionTitle) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
-	titles, _ := pc.Get(titlesKey).(map[ast.Node]string)
-	for q, title := range titles {
+	ts, _ := pc.Get(titlesKey).(map[ast.Node]string)
+	// in document order, so that tab ids number as MkDocs numbers them
+	var qs []ast.Node
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if _, ok := ts[n]; ok && entering {
+			qs = append(qs, n)
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, q := range qs {
+		title := ts[q]
 		if title == "\x00" {
 			continue
 		}
 		tp := ast.NewParagraph()
 		tp.SetAttributeString("class", []byte("alert-title"))
+		if c, _ := q.AttributeString("class"); string(c.([]byte)) == "tab" {
+			tp.SetAttributeString("class", []byte("tab-title"))
+			tp.SetAttributeString("id", pc.IDs().Generate([]byte(title), ast.KindParagraph))
+		}
 		tp.AppendChild(tp, ast.NewString([]byte(title)))
 		if q.FirstChild() == nil {
 			q.AppendChild(q, tp)
@@ -88,13 +109,20 @@ func (admonitionTitle) Transform(doc *ast.Document, reader text.Reader, pc parse
 // mkdocsParser parses MkDocs admonitions.
 type mkdocsParser struct{}
 
-func (mkdocsParser) Trigger() []byte { return []byte{'!', '?'} }
+func (mkdocsParser) Trigger() []byte { return []byte{'!', '?', '='} }
 
 func (mkdocsParser) Open(parent ast.Node, reader text.Reader, pc parser.Context) (ast.Node, parser.State) {
 	line, _ := reader.PeekLine()
 	w, pos := util.IndentWidth(line, reader.LineOffset())
 	if w > 3 {
 		return nil, parser.NoChildren
+	}
+	if t := mkdocsTab.FindSubmatch(bytes.TrimRight(line[pos:], "\r\n")); t != nil {
+		q := ast.NewBlockquote()
+		q.SetAttributeString("class", []byte("tab"))
+		titles(pc)[q] = string(t[1])
+		reader.AdvanceToEOL()
+		return q, parser.HasChildren
 	}
 	m := mkdocsOpen.FindSubmatch(bytes.TrimRight(line[pos:], "\r\n"))
 	if m == nil {
