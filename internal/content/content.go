@@ -62,7 +62,15 @@ type Site struct {
 	// Load was given when the content lives deeper in it. "" when unknown.
 	Repo string
 	// Title is the site's name when the tree says it (mkdocs.yml site_name).
-	Title  string
+	Title string
+	// Public is a folder on disk whose files the tree's own tool serves at
+	// the site's root (Docusaurus static/, Starlight public/), or "".
+	Public string
+	// Base is the URL path the tree's tool serves pages under ("docs/"), or "".
+	Base string
+	// Others maps URL paths the tree's tool serves other page folders
+	// under ("u/") to those folders on disk.
+	Others map[string]string
 	Pages  []*Page  // every page in reading order (sections depth first)
 	Static []string // slash paths of the other files, copied as they are
 	Tree   *Section
@@ -129,7 +137,10 @@ func Load(root string, opt Options) (*Site, error) {
 		if s.Repo == "" {
 			s.Repo = root
 		}
-		s.Title = tc.Title
+		s.Title, s.Base, s.Others = tc.Title, tc.Base, tc.Others
+		if tc.Public != "" {
+			s.Public = filepath.Join(root, filepath.FromSlash(tc.Public))
+		}
 		root = filepath.Join(root, filepath.FromSlash(tc.Root))
 		name0 = filepath.Join(name0, filepath.FromSlash(tc.Root))
 		s.Root = root

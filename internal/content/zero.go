@@ -4,6 +4,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -27,7 +28,21 @@ type treeConfig struct {
 	Nav   []navEntry
 	Tool  string // "mkdocs", "starlight", "docusaurus"
 	File  string // the configuration file, for messages
+	// Public is the folder, relative to the one given, whose files the
+	// tool serves at the site's root ("/img/a.png" is static/img/a.png).
+	Public string
+	// Base is the URL path the tool serves pages under, so that a link
+	// written "/docs/intro" means the page intro: "docs/" for Docusaurus.
+	Base string
+	// Others maps the URL paths of the tool's other page folders ("u/")
+	// to the folders on disk: their pages are not in this site, but a
+	// link to them is not broken.
+	Others map[string]string
 }
+
+// docusaurusPlugin finds the extra docs folders a Docusaurus configuration
+// declares: path: "unversioned", routeBasePath: "u".
+var docusaurusPlugin = regexp.MustCompile(`path:\s*["']([\w./-]+)["'],\s*routeBasePath:\s*["']/?([\w/-]+)["']`)
 
 // navEntry is one page of an mkdocs.yml nav, in reading order.
 type navEntry struct {
@@ -50,9 +65,18 @@ func detect(dir string) (*treeConfig, diag.List) {
 	}
 	switch {
 	case has("astro.config.*") && isDir("src/content/docs"):
-		return &treeConfig{Root: "src/content/docs", Tool: "starlight"}, nil
+		return &treeConfig{Root: "src/content/docs", Tool: "starlight", Public: "public"}, nil
 	case has("docusaurus.config.*") && isDir("docs"):
-		return &treeConfig{Root: "docs", Tool: "docusaurus"}, nil
+		tc := &treeConfig{Root: "docs", Tool: "docusaurus", Public: "static", Base: "docs/", Others: map[string]string{}}
+		m, _ := filepath.Glob(filepath.Join(dir, "docusaurus.config.*"))
+		if b, err := os.ReadFile(m[0]); err == nil {
+			for _, g := range docusaurusPlugin.FindAllStringSubmatch(string(b), -1) {
+				if g[1] != "docs" && isDir(g[1]) {
+					tc.Others[strings.Trim(g[2], "/")+"/"] = filepath.Join(dir, filepath.FromSlash(g[1]))
+				}
+			}
+		}
+		return tc, nil
 	}
 	return nil, nil
 }

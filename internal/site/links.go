@@ -33,6 +33,9 @@ type resolver struct {
 	byURL    map[string]*content.Page // "basics/first/" ("" for the home page)
 	static   map[string]bool          // "img/a.png"
 	root     string                   // the content folder on disk
+	public   string                   // a folder served at the site's root by the tree's own tool, or ""
+	base     string                   // the URL path its tool serves pages under ("docs/"), or ""
+	others   map[string]string        // URL paths of the tool's other page folders -> folder on disk
 	repo     string                   // the folder around it images may come from, or ""
 
 	mu      sync.Mutex
@@ -45,13 +48,30 @@ const outsideDir = "_repo/"
 
 func newResolver(s *content.Site) *resolver {
 	r := &resolver{bySource: map[string]*content.Page{}, byURL: map[string]*content.Page{}, static: map[string]bool{},
-		root: s.Root, repo: s.Repo, outside: map[string]string{}}
+		root: s.Root, repo: s.Repo, public: s.Public, base: s.Base, others: s.Others, outside: map[string]string{}}
 	for _, p := range s.Pages {
 		r.bySource[p.Path] = p
 		r.byURL[strings.TrimPrefix(p.URL, "/")] = p
 	}
 	for _, st := range s.Static {
 		r.static[st] = true
+	}
+	if s.Base != "" {
+		// Docusaurus names a page by its front matter too: "id" replaces
+		// the file's name, "slug" its whole path
+		for _, p := range s.Pages {
+			if id, ok := p.Params["id"].(string); ok && id != "" {
+				r.byURL[strings.TrimPrefix(path.Join(p.Section, id), "/")+"/"] = p
+			}
+			if sl, ok := p.Params["slug"].(string); ok && sl != "" {
+				if !strings.HasPrefix(sl, "/") {
+					sl = path.Join(p.Section, sl)
+				}
+				if sl = strings.Trim(path.Clean("/"+sl), "/"); sl != "" {
+					r.byURL[sl+"/"] = p
+				}
+			}
+		}
 	}
 	return r
 }
@@ -117,6 +137,47 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 		set(strings.TrimPrefix(t.URL, "/"), t)
 		return pl, nil
 	}
+	if strings.HasPrefix(u.Path, "/") {
+		// the tree's own tool serves pages under a base ("/docs/intro",
+		// "/docs/next/intro") and its public folder at the root ("/img/a.png")
+		if r.base != "" {
+			if rest, ok := strings.CutPrefix(srcPath+"/", r.base); ok {
+				rest = strings.TrimSuffix(strings.TrimPrefix(rest, "next/"), "/")
+				if t := r.page(rest); t != nil {
+					set(strings.TrimPrefix(t.URL, "/"), t)
+					return pl, nil
+				}
+				if t := r.page(strings.TrimSuffix(rest, path.Ext(rest))); t != nil && strings.HasPrefix(path.Ext(rest), ".md") {
+					set(strings.TrimPrefix(t.URL, "/"), t)
+					return pl, nil
+				}
+			}
+		}
+		for prefix, dir := range r.others {
+			rest, ok := strings.CutPrefix(srcPath+"/", prefix)
+			if !ok {
+				continue
+			}
+			rest = strings.TrimSuffix(rest, "/")
+			for _, try := range []string{rest, rest + ".md", rest + ".mdx", rest + "/index.md", rest + "/index.mdx"} {
+				if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(try))); err == nil && !st.IsDir() {
+					d := diag.Warnf(p.File, line, "link %q leads outside the site: %s is in %s, which this site does not build", dest, try, dir)
+					d.Rule = "link-outside"
+					return nil, &d
+				}
+			}
+		}
+		if r.public != "" && srcPath != "" {
+			full := filepath.Join(r.public, filepath.FromSlash(srcPath))
+			if st, err := os.Stat(full); err == nil && !st.IsDir() {
+				r.mu.Lock()
+				r.outside[srcPath] = full
+				r.mu.Unlock()
+				set(srcPath, nil)
+				return nil, nil
+			}
+		}
+	}
 	if r.static[srcPath] {
 		set(srcPath, nil)
 		return pl, nil
@@ -133,6 +194,13 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 		}
 		if r.static[urlPath] {
 			return nil, nil
+		}
+	}
+	if r.base != "" && !strings.HasPrefix(u.Path, "/") {
+		// Docusaurus also reads a relative link to a file from the content root
+		if t := r.bySource[path.Clean(u.Path)]; t != nil {
+			set(strings.TrimPrefix(t.URL, "/"), t)
+			return pl, nil
 		}
 	}
 	if srcPath == ".." || strings.HasPrefix(srcPath, "../") {
