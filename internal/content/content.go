@@ -133,7 +133,24 @@ func Load(root string, opt Options) (*Site, error) {
 	s := &Site{Root: root, Repo: gitRoot(root)}
 	tc, ds := detect(root)
 	s.Diags = append(s.Diags, ds...)
-	if tc != nil {
+	if tc == nil {
+		// pointed at the docs folder of a tree another tool builds: its
+		// configuration one folder up still says how links are served
+		parent := filepath.Dir(filepath.Clean(root))
+		if up, _ := detect(parent); up != nil && filepath.Join(parent, filepath.FromSlash(up.Root)) == filepath.Clean(root) {
+			s.Title, s.Base, s.Others = up.Title, up.Base, up.Others
+			if up.Public != "" {
+				s.Public = filepath.Join(parent, filepath.FromSlash(up.Public))
+			}
+			if s.Repo == "" {
+				s.Repo = parent
+			}
+			if len(up.Nav) > 0 {
+				tc = &treeConfig{Nav: up.Nav}
+			}
+		}
+	}
+	if tc != nil && tc.Tool != "" {
 		if s.Repo == "" {
 			s.Repo = root
 		}
