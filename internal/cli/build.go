@@ -60,6 +60,9 @@ func buildWith(e *env, out string, cfg configT, bo buildOptions) (site.Stats, er
 	if err != nil {
 		return site.Stats{}, err
 	}
+	if proj.Site.Title != "" && cfg.Title == config.Default().Title {
+		cfg.Title = proj.Site.Title // mkdocs.yml site_name
+	}
 	cache := site.NewCache()
 	cachePath := checkCachePath()
 	if cachePath != "" {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -144,6 +145,11 @@ func (e *env) loadConfig(source, out string) (config.Config, error) {
 	}
 	if source != "" {
 		cfg.Source = source
+	} else if _, err := os.Stat(cfg.Path(cfg.Source)); err != nil {
+		// zero configuration: a folder MkDocs builds is a content folder
+		if _, err := os.Stat(filepath.Join(e.dir, "mkdocs.yml")); err == nil {
+			cfg.Source = "."
+		}
 	}
 	if out != "" {
 		cfg.Out = out

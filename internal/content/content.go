@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -25,6 +26,7 @@ type Page struct {
 	URL         string // site path: "/basics/first/"
 	Section     string // slash path of the folder: "basics" ("" at the root)
 	Title       string
+	Label       string // the title in navigation when it differs: sidebar_label, an mkdocs.yml nav entry, a told-apart twin
 	Description string
 	Weight      int
 	Draft       bool
@@ -44,9 +46,31 @@ type Section struct {
 	Sections []*Section
 }
 
+// NavTitle is the page's name in navigation: its Label, else its Title.
+func (p *Page) NavTitle() string {
+	if p.Label != "" {
+		return p.Label
+	}
+	return p.Title
+}
+
 // Site is a loaded content folder.
 type Site struct {
-	Root   string
+	Root string
+	// Repo is the folder the site's files may reach outside Root (images in
+	// a repository's root): the git work tree holding Root, or the folder
+	// Load was given when the content lives deeper in it. "" when unknown.
+	Repo string
+	// Title is the site's name when the tree says it (mkdocs.yml site_name).
+	Title string
+	// Public is a folder on disk whose files the tree's own tool serves at
+	// the site's root (Docusaurus static/, Starlight public/), or "".
+	Public string
+	// Base is the URL path the tree's tool serves pages under ("docs/"), or "".
+	Base string
+	// Others maps URL paths the tree's tool serves other page folders
+	// under ("u/") to those folders on disk.
+	Others map[string]string
 	Pages  []*Page  // every page in reading order (sections depth first)
 	Static []string // slash paths of the other files, copied as they are
 	Tree   *Section
@@ -61,23 +85,91 @@ type Options struct {
 	Name string
 }
 
-// frontMatter is what a page may say about itself.
+// frontMatter is what a page may say about itself, in our keys and in those
+// of Docusaurus and Starlight (sidebar_position, sidebar_label) and Just the
+// Docs (nav_order).
 type frontMatter struct {
-	Title       string         `yaml:"title"`
-	Description string         `yaml:"description"`
-	Weight      int            `yaml:"weight"`
-	Draft       bool           `yaml:"draft"`
-	Params      map[string]any `yaml:",inline"`
+	Title           string         `yaml:"title"`
+	Description     string         `yaml:"description"`
+	Weight          int            `yaml:"weight"`
+	Draft           bool           `yaml:"draft"`
+	SidebarPosition any            `yaml:"sidebar_position"`
+	NavOrder        any            `yaml:"nav_order"`
+	SidebarLabel    any            `yaml:"sidebar_label"`
+	Params          map[string]any `yaml:",inline"`
+}
+
+// position turns a sidebar_position or nav_order into a weight: 0 stays
+// meaningful (it sorts first), fractions round up.
+func position(v any) int {
+	var f float64
+	switch n := v.(type) {
+	case int:
+		f = float64(n)
+	case float64:
+		f = n
+	case string:
+		if _, err := fmt.Sscanf(n, "%g", &f); err != nil {
+			return 0
+		}
+	default:
+		return 0
+	}
+	w := int(math.Ceil(f)) + 1
+	if w == 0 {
+		w = -1 // 0 would mean "not set"
+	}
+	return w
 }
 
 // Load reads every Markdown file under root. Problems in single files are
 // collected in Site.Diags and the file is left out; only an unreadable root
 // is an error.
 func Load(root string, opt Options) (*Site, error) {
-	s := &Site{Root: root}
 	name0 := opt.Name
 	if name0 == "" {
 		name0 = root
+	}
+	s := &Site{Root: root, Repo: gitRoot(root)}
+	tc, ds := detect(root)
+	s.Diags = append(s.Diags, ds...)
+	if tc == nil {
+		// pointed at the docs folder of a tree another tool builds: its
+		// configuration one folder up still says how links are served
+		parent := filepath.Dir(filepath.Clean(root))
+		if up, _ := detect(parent); up != nil && filepath.Join(parent, filepath.FromSlash(up.Root)) == filepath.Clean(root) {
+			s.Title, s.Base, s.Others = up.Title, up.Base, up.Others
+			if up.Public != "" {
+				s.Public = filepath.Join(parent, filepath.FromSlash(up.Public))
+			}
+			if s.Repo == "" {
+				s.Repo = parent
+			}
+			if len(up.Nav) > 0 {
+				tc = &treeConfig{Nav: up.Nav}
+			}
+		}
+	}
+	if tc != nil && tc.Tool != "" {
+		if s.Repo == "" {
+			s.Repo = root
+		}
+		s.Title, s.Base, s.Others = tc.Title, tc.Base, tc.Others
+		if tc.Public != "" {
+			s.Public = filepath.Join(root, filepath.FromSlash(tc.Public))
+		}
+		root = filepath.Join(root, filepath.FromSlash(tc.Root))
+		name0 = filepath.Join(name0, filepath.FromSlash(tc.Root))
+		s.Root = root
+		d := diag.Diagnostic{File: name0, Severity: diag.Info, Rule: "content-root",
+			Message: fmt.Sprintf("%s tree: pages are read from %s", tc.Tool, name0)}
+		if tc.File != "" {
+			d.File = filepath.Join(opt.Name, "mkdocs.yml")
+			if opt.Name == "" {
+				d.File = tc.File
+			}
+		}
+		s.Diags = append(s.Diags, d)
 	}
 	var pages []*Page
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -96,7 +188,7 @@ func Load(root string, opt Options) (*Site, error) {
 		if d.IsDir() {
 			return nil
 		}
-		if !strings.EqualFold(path.Ext(name), ".md") {
+		if ext := path.Ext(name); !strings.EqualFold(ext, ".md") && !strings.EqualFold(ext, ".mdx") {
 			s.Static = append(s.Static, rel)
 			return nil
 		}
@@ -116,7 +208,16 @@ func Load(root string, opt Options) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load content: %w", err)
 	}
+	if tc != nil && len(tc.Nav) > 0 {
+		applyNav(pages, tc.Nav)
+	}
 	s.Tree = tree(pages)
+	if tc != nil && len(tc.Nav) > 0 {
+		for _, c := range s.Tree.Sections {
+			sectionWeights(c)
+		}
+		sortSection(s.Tree)
+	}
 	s.Pages = order(s.Tree)
 	return s, nil
 }
@@ -149,7 +250,25 @@ func Parse(file, rel string, b []byte) (*Page, diag.List) {
 			return nil, ds
 		}
 		pg.Title, pg.Description, pg.Weight, pg.Draft, pg.Params = m.Title, m.Description, m.Weight, m.Draft, m.Params
+		if pg.Weight == 0 {
+			pg.Weight = position(m.SidebarPosition)
+		}
+		if pg.Weight == 0 {
+			pg.Weight = position(m.NavOrder)
+		}
+		if m.SidebarLabel != nil {
+			pg.Label = fmt.Sprint(m.SidebarLabel)
+		}
 		pg.BodyLine = fmLines + 1
+	}
+	if strings.EqualFold(path.Ext(rel), ".mdx") {
+		var dropped, first int
+		body, dropped, first = StripMDX(body)
+		if dropped > 0 {
+			d := diag.Warnf(file, pg.BodyLine-1+first, "MDX: %d lines of import, export and JSX components left out; the rest is rendered as Markdown", dropped)
+			d.Rule = "mdx"
+			ds = append(ds, d)
+		}
 	}
 	pg.Body = body
 	if pg.Title == "" {
@@ -256,7 +375,7 @@ func firstHeading(body []byte) string {
 			continue
 		}
 		if !inFence && strings.HasPrefix(t, "# ") {
-			return strings.TrimSpace(strings.Trim(strings.TrimSpace(t[2:]), "#"))
+			return CleanTitle(strings.TrimSpace(strings.Trim(strings.TrimSpace(t[2:]), "#")))
 		}
 	}
 	return ""
@@ -300,8 +419,49 @@ func tree(pages []*Page) *Section {
 		}
 		s.Pages = append(s.Pages, pg)
 	}
+	// A tree whose pages all live deep (src/content/docs/...) starts where
+	// they do: folders holding nothing but one folder are not steps of the
+	// navigation or the breadcrumbs.
+	for root.Index == nil && len(root.Pages) == 0 && len(root.Sections) == 1 {
+		only := root.Sections[0]
+		root.Pages, root.Sections, root.Index = only.Pages, only.Sections, only.Index
+	}
 	sortSection(root)
+	tellApart(root)
 	return root
+}
+
+// tellApart gives siblings that share a title different names in
+// navigation: the file or folder name is added, "Setup (linux)".
+func tellApart(s *Section) {
+	seen := map[string]int{}
+	items := s.Items()
+	name := func(it Item) string {
+		if it.Page != nil {
+			return strings.ToLower(it.Page.NavTitle())
+		}
+		return strings.ToLower(it.Section.Title)
+	}
+	for _, it := range items {
+		seen[name(it)]++
+	}
+	for _, it := range items {
+		if seen[name(it)] < 2 {
+			continue
+		}
+		if p := it.Page; p != nil {
+			base := strings.TrimSuffix(path.Base(p.Path), path.Ext(p.Path))
+			if p.IsIndex {
+				base = path.Base(p.Section)
+			}
+			p.Label = p.NavTitle() + " (" + base + ")"
+		} else {
+			it.Section.Title += " (" + path.Base(it.Section.Path) + ")"
+		}
+	}
+	for _, c := range s.Sections {
+		tellApart(c)
+	}
 }
 
 func less(wa int, ta string, wb int, tb string) bool {

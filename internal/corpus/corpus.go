@@ -139,7 +139,7 @@ func page(r *rand.Rand, c, p int, hasNext bool) string {
 			h = "🚀 " + h
 		}
 		fmt.Fprintf(&b, "## %s\n\n%s\n\n", h, para(r))
-		anchors = append(anchors, strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(h, "🚀 "), " ", "-")))
+		anchors = append(anchors, strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(h, "🚀"), " ", "-"))) // GitHub keeps the space after an emoji
 		if r.Intn(2) == 0 {
 			fmt.Fprintf(&b, "### %s\n\n%s\n\n", title(r), para(r))
 		}

@@ -44,7 +44,8 @@ type Markdown struct {
 }
 
 // New configures goldmark: CommonMark, GFM, footnotes, attributes on
-// headings, our heading IDs, GitHub alerts as callouts and the code hook.
+// headings, our heading IDs, GitHub alerts, MkDocs and Docusaurus
+// admonitions as callouts, and the code hook.
 func New(opt Options) *Markdown {
 	ropts := []renderer.Option{html.WithXHTML()}
 	if opt.Unsafe {
@@ -55,15 +56,17 @@ func New(opt Options) *Markdown {
 	}
 	md := goldmark.New(
 		goldmark.WithExtensions(extension.GFM, extension.Footnote),
-		goldmark.WithParserOptions(parser.WithAutoHeadingID(), parser.WithAttribute(),
-			parser.WithASTTransformers(util.Prioritized(alerts{}, 100))),
+		goldmark.WithParserOptions(parser.WithAttribute(),
+			parser.WithBlockParsers(util.Prioritized(mkdocsParser{}, 750), util.Prioritized(colonParser{}, 760)),
+			parser.WithASTTransformers(util.Prioritized(headingIDs{}, 50), util.Prioritized(admonitionTitle{}, 60), util.Prioritized(alerts{}, 100))),
 		goldmark.WithRendererOptions(ropts...),
 	)
 	return &Markdown{md: md}
 }
 
-// Parse parses src. Heading IDs are generated with Slug, numbered when
-// repeated, and explicit {#id} attributes are kept.
+// Parse parses src. Heading IDs are generated with Slug from the heading's
+// text (its inline HTML and images left out), numbered when repeated, and
+// explicit {#id} attributes are kept.
 func (m *Markdown) Parse(src []byte) *ast.Document {
 	ctx := parser.NewContext(parser.WithIDs(newIDs()))
 	return m.md.Parser().Parse(text.NewReader(src), parser.WithContext(ctx)).(*ast.Document)

@@ -49,7 +49,8 @@ func collectHeadings(n ast.Node, src []byte, lines *[]int, out *[]Heading) {
 	}
 }
 
-// PlainText is the text of an inline container without markup.
+// PlainText is the text of an inline container without markup, inline
+// HTML tags or images.
 func PlainText(n ast.Node, src []byte) string {
 	var b bytes.Buffer
 	var walk func(n ast.Node)
@@ -65,7 +66,8 @@ func PlainText(n ast.Node, src []byte) string {
 				b.Write(t.Value)
 			case *ast.CodeSpan:
 				walk(t)
-			case *ast.RawHTML:
+			case *ast.RawHTML, *ast.Image:
+				// tags and badges are not words of the heading
 			default:
 				walk(c)
 			}

@@ -6,46 +6,39 @@ import (
 	"unicode"
 
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
 )
 
-// Slug is the one heading-ID function: lower case, letters and digits of any
-// script kept, spaces and hyphens become single hyphens, emoji and other
-// symbols dropped (with their variation selectors and keycap marks), no
-// hyphen at either end. "🔰 Container Fundamentals" becomes
-// "container-fundamentals" and "1️⃣ The Shift" "1-the-shift".
+// Slug is the one heading-ID function, GitHub's: the heading's text in lower
+// case, each space a hyphen, letters, marks, digits, "_" and "-" of any
+// script kept and every other character dropped: punctuation, symbols and
+// emoji. Hyphens are neither collapsed nor trimmed, so "a -- b" becomes
+// "a----b" and "🔰 Fundamentals" "-fundamentals", as on GitHub. One
+// departure: the variation selectors, joiners and keycap marks that belong
+// to an emoji go with it, so "1️⃣ Step" is "1-step".
 func Slug(s string) string {
 	var b strings.Builder
-	hyphen := false
 	for _, r := range s {
 		switch {
-		case isVariation(r):
-			// emoji presentation selectors and joiners belong to the emoji
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) && b.Len() > 0:
-			if hyphen && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			hyphen = false
+		case isEmojiPart(r):
+		case r == ' ' || r == '-':
+			b.WriteByte('-')
+		case r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Nl, r) || unicode.IsMark(r):
 			b.WriteRune(unicode.ToLower(r))
-		case r == '_':
-			if hyphen && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			hyphen = false
-			b.WriteRune(r)
-		case unicode.IsSpace(r) || r == '-':
-			hyphen = true
 		}
 	}
 	return b.String()
 }
 
-// isVariation reports variation selectors and zero-width joiners, which
-// only shape the emoji next to them.
-func isVariation(r rune) bool {
-	return r >= 0xFE00 && r <= 0xFE0F || r >= 0xE0100 && r <= 0xE01EF || r == 0x200D || r == 0x200C
+// isEmojiPart reports variation selectors, zero-width joiners and the
+// combining keycap, which only shape the emoji next to them.
+func isEmojiPart(r rune) bool {
+	return r >= 0xFE00 && r <= 0xFE0F || r >= 0xE0100 && r <= 0xE01EF || r == 0x200D || r == 0x200C || r == 0x20E3
 }
 
-// ids generates heading IDs with Slug, numbering repeats "-1", "-2".
+// ids hands out heading IDs: Slug of the heading's text, numbered "-1",
+// "-2" when already taken, as GitHub does.
 type ids struct{ used map[string]bool }
 
 func newIDs() *ids { return &ids{used: map[string]bool{}} }
@@ -64,3 +57,35 @@ func (s *ids) Generate(value []byte, kind ast.NodeKind) []byte {
 }
 
 func (s *ids) Put(value []byte) { s.used[string(value)] = true }
+
+// headingIDs gives every heading without an explicit {#id} one made from
+// its text as the reader sees it: markup, inline HTML and images do not
+// leak into it. Explicit ids are reserved first, so a generated one never
+// takes them.
+type headingIDs struct{}
+
+func (headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+	src := reader.Source()
+	var hs []*ast.Heading
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering {
+			hs = append(hs, h)
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	gen := pc.IDs()
+	for _, h := range hs {
+		if v, ok := h.AttributeString("id"); ok {
+			if b, ok := v.([]byte); ok {
+				gen.Put(b)
+			}
+		}
+	}
+	for _, h := range hs {
+		if _, ok := h.AttributeString("id"); ok {
+			continue
+		}
+		h.SetAttributeString("id", gen.Generate([]byte(PlainText(h, src)), ast.KindHeading))
+	}
+}

@@ -1,10 +1,16 @@
 package site
 
 import (
+	"bytes"
 	"fmt"
+	"html"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark/ast"
 
@@ -26,16 +32,46 @@ type resolver struct {
 	bySource map[string]*content.Page // "basics/first.md"
 	byURL    map[string]*content.Page // "basics/first/" ("" for the home page)
 	static   map[string]bool          // "img/a.png"
+	root     string                   // the content folder on disk
+	public   string                   // a folder served at the site's root by the tree's own tool, or ""
+	base     string                   // the URL path its tool serves pages under ("docs/"), or ""
+	others   map[string]string        // URL paths of the tool's other page folders -> folder on disk
+	repo     string                   // the folder around it images may come from, or ""
+
+	mu      sync.Mutex
+	outside map[string]string // site path -> file outside the content folder, copied into the site
 }
 
+// outsideDir is where images from outside the content folder are copied,
+// keeping their path from the repository's root.
+const outsideDir = "_repo/"
+
 func newResolver(s *content.Site) *resolver {
-	r := &resolver{bySource: map[string]*content.Page{}, byURL: map[string]*content.Page{}, static: map[string]bool{}}
+	r := &resolver{bySource: map[string]*content.Page{}, byURL: map[string]*content.Page{}, static: map[string]bool{},
+		root: s.Root, repo: s.Repo, public: s.Public, base: s.Base, others: s.Others, outside: map[string]string{}}
 	for _, p := range s.Pages {
 		r.bySource[p.Path] = p
 		r.byURL[strings.TrimPrefix(p.URL, "/")] = p
 	}
 	for _, st := range s.Static {
 		r.static[st] = true
+	}
+	if s.Base != "" {
+		// Docusaurus names a page by its front matter too: "id" replaces
+		// the file's name, "slug" its whole path
+		for _, p := range s.Pages {
+			if id, ok := p.Params["id"].(string); ok && id != "" {
+				r.byURL[strings.TrimPrefix(path.Join(p.Section, id), "/")+"/"] = p
+			}
+			if sl, ok := p.Params["slug"].(string); ok && sl != "" {
+				if !strings.HasPrefix(sl, "/") {
+					sl = path.Join(p.Section, sl)
+				}
+				if sl = strings.Trim(path.Clean("/"+sl), "/"); sl != "" {
+					r.byURL[sl+"/"] = p
+				}
+			}
+		}
 	}
 	return r
 }
@@ -101,6 +137,47 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 		set(strings.TrimPrefix(t.URL, "/"), t)
 		return pl, nil
 	}
+	if strings.HasPrefix(u.Path, "/") {
+		// the tree's own tool serves pages under a base ("/docs/intro",
+		// "/docs/next/intro") and its public folder at the root ("/img/a.png")
+		if r.base != "" {
+			if rest, ok := strings.CutPrefix(srcPath+"/", r.base); ok {
+				rest = strings.TrimSuffix(strings.TrimPrefix(rest, "next/"), "/")
+				if t := r.page(rest); t != nil {
+					set(strings.TrimPrefix(t.URL, "/"), t)
+					return pl, nil
+				}
+				if t := r.page(strings.TrimSuffix(rest, path.Ext(rest))); t != nil && strings.HasPrefix(path.Ext(rest), ".md") {
+					set(strings.TrimPrefix(t.URL, "/"), t)
+					return pl, nil
+				}
+			}
+		}
+		for prefix, dir := range r.others {
+			rest, ok := strings.CutPrefix(srcPath+"/", prefix)
+			if !ok {
+				continue
+			}
+			rest = strings.TrimSuffix(rest, "/")
+			for _, try := range []string{rest, rest + ".md", rest + ".mdx", rest + "/index.md", rest + "/index.mdx"} {
+				if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(try))); err == nil && !st.IsDir() {
+					d := diag.Warnf(p.File, line, "link %q leads outside the site: %s is in %s, which this site does not build", dest, try, dir)
+					d.Rule = "link-outside"
+					return nil, &d
+				}
+			}
+		}
+		if r.public != "" && srcPath != "" {
+			full := filepath.Join(r.public, filepath.FromSlash(srcPath))
+			if st, err := os.Stat(full); err == nil && !st.IsDir() {
+				r.mu.Lock()
+				r.outside[srcPath] = full
+				r.mu.Unlock()
+				set(srcPath, nil)
+				return nil, nil
+			}
+		}
+	}
 	if r.static[srcPath] {
 		set(srcPath, nil)
 		return pl, nil
@@ -119,6 +196,16 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 			return nil, nil
 		}
 	}
+	if r.base != "" && !strings.HasPrefix(u.Path, "/") {
+		// Docusaurus also reads a relative link to a file from the content root
+		if t := r.bySource[path.Clean(u.Path)]; t != nil {
+			set(strings.TrimPrefix(t.URL, "/"), t)
+			return pl, nil
+		}
+	}
+	if srcPath == ".." || strings.HasPrefix(srcPath, "../") {
+		return r.outsideLink(p, l, line, srcPath, set)
+	}
 	kind := "page or file"
 	if l.Image {
 		kind = "image"
@@ -128,6 +215,37 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 	if c := r.closest(srcPath, l.Image); c != "" {
 		d.Hint = fmt.Sprintf("did you mean %q?", relPath(path.Dir(p.Path), c))
 	}
+	return nil, &d
+}
+
+// outsideLink handles a link that leaves the content folder ("../../README.md",
+// "../assets/logo.png"). An image that exists inside the repository is
+// copied into the site and the link rewritten to it; any other existing
+// file is reported as outside the site (a warning: it is there, but the
+// site cannot serve it); a file that does not exist is a broken link.
+func (r *resolver) outsideLink(p *content.Page, l markdown.Link, line int, srcPath string, set func(string, *content.Page)) (*pendingLink, *diag.Diagnostic) {
+	abs := filepath.Join(r.root, filepath.FromSlash(srcPath))
+	st, err := os.Stat(abs)
+	if err != nil {
+		d := diag.Errorf(p.File, line, "broken link %q: no file %s (outside the content folder)", l.Dest, filepath.ToSlash(abs))
+		d.Rule = "link"
+		return nil, &d
+	}
+	if r.repo != "" && l.Image && !st.IsDir() {
+		repo, _ := filepath.Abs(r.repo)
+		full, _ := filepath.Abs(abs)
+		if rel, err := filepath.Rel(repo, full); err == nil && !strings.HasPrefix(rel, "..") {
+			sitePath := outsideDir + filepath.ToSlash(rel)
+			r.mu.Lock()
+			r.outside[sitePath] = full
+			r.mu.Unlock()
+			set(sitePath, nil)
+			return nil, nil
+		}
+	}
+	d := diag.Warnf(p.File, line, "link %q leads outside the site: %s is not in the content folder", l.Dest, srcPath)
+	d.Rule = "link-outside"
+	d.Hint = "link to it by its address in the repository, or move it into the content folder"
 	return nil, &d
 }
 
@@ -160,6 +278,10 @@ func (r *resolver) closest(want string, image bool) string {
 }
 
 // checkFragment reports a fragment that names no id on the target page.
+// A fragment that differs from an id only in case, or in how another tool
+// would have made it from the same heading (hyphens collapsed or trimmed,
+// as MkDocs and Hugo do), works in some browsers and hosts and not in
+// others: that is a warning naming the id to write, not a broken link.
 func checkFragment(pl *pendingLink, ids map[string]bool) *diag.Diagnostic {
 	if pl.Frag == "" || pl.Target == nil || ids == nil || ids[pl.Frag] {
 		return nil
@@ -168,16 +290,44 @@ func checkFragment(pl *pendingLink, ids map[string]bool) *diag.Diagnostic {
 	if pl.Target != pl.From {
 		where = pl.Target.Path
 	}
-	d := diag.Errorf(pl.From.File, pl.Line, "broken link %q: no heading or anchor #%s in %s", pl.Dest, pl.Frag, where)
-	d.Rule = "link"
 	cands := make([]string, 0, len(ids))
 	for k := range ids {
 		cands = append(cands, k)
 	}
+	sort.Strings(cands)
+	for _, c := range cands {
+		if looseID(c) == looseID(pl.Frag) {
+			d := diag.Warnf(pl.From.File, pl.Line, "link %q: #%s is written #%s in %s", pl.Dest, pl.Frag, c, where)
+			d.Rule = "link-anchor"
+			d.Hint = fmt.Sprintf("write #%s", c)
+			return &d
+		}
+	}
+	d := diag.Errorf(pl.From.File, pl.Line, "broken link %q: no heading or anchor #%s in %s", pl.Dest, pl.Frag, where)
+	d.Rule = "link"
 	if c := closest(pl.Frag, cands); c != "" {
 		d.Hint = fmt.Sprintf("did you mean #%s?", c)
 	}
 	return &d
+}
+
+// looseID is an id with case and hyphen runs folded, so that ids made by
+// different slug rules from one heading compare equal.
+func looseID(id string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(id) {
+		if r == '-' {
+			hyphen = true
+			continue
+		}
+		if hyphen && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		hyphen = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func setDest(l markdown.Link, dest string) {
@@ -244,4 +394,80 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// anchors collects every place a fragment can land on in a rendered body:
+// the id of any element (headings, footnotes, <span id>) and the name of an
+// <a>, as written in raw HTML with double, single or no quotes. Only real
+// tags are read: code is escaped, so "<a name=x>" in a code block is text.
+func anchors(b []byte) map[string]bool {
+	ids := map[string]bool{}
+	for {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 {
+			return ids
+		}
+		b = b[i+1:]
+		n := 0
+		for n < len(b) && (b[n] >= 'a' && b[n] <= 'z' || b[n] >= 'A' && b[n] <= 'Z' || n > 0 && b[n] >= '0' && b[n] <= '9') {
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		tag := strings.ToLower(string(b[:n]))
+		b = b[n:]
+		for {
+			name, val, rest, ok := nextAttr(b)
+			b = rest
+			if !ok {
+				break
+			}
+			if name == "id" || name == "name" && tag == "a" {
+				if val != "" {
+					ids[html.UnescapeString(val)] = true
+				}
+			}
+		}
+	}
+}
+
+// nextAttr reads one attribute of a tag from b; ok is false at the tag's
+// end.
+func nextAttr(b []byte) (name, val string, rest []byte, ok bool) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r' || b[i] == '/') {
+		i++
+	}
+	if i >= len(b) || b[i] == '>' || b[i] == '<' {
+		return "", "", b[i:], false
+	}
+	j := i
+	for j < len(b) && !strings.ContainsRune(" \t\r\n=/><", rune(b[j])) {
+		j++
+	}
+	name = strings.ToLower(string(b[i:j]))
+	for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+		j++
+	}
+	if j >= len(b) || b[j] != '=' {
+		return name, "", b[j:], j > i
+	}
+	j++
+	for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+		j++
+	}
+	if j < len(b) && (b[j] == '"' || b[j] == '\'') {
+		q := b[j]
+		k := bytes.IndexByte(b[j+1:], q)
+		if k < 0 {
+			return name, "", nil, false
+		}
+		return name, string(b[j+1 : j+1+k]), b[j+2+k:], true
+	}
+	k := j
+	for k < len(b) && !strings.ContainsRune(" \t\r\n>", rune(b[k])) {
+		k++
+	}
+	return name, string(b[j:k]), b[k:], true
 }

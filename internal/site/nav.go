@@ -56,7 +56,7 @@ func sidebar(t *content.Section, cur *content.Page, rel string) string {
 			w.WriteString(` aria-current="page"`)
 		}
 		w.WriteByte('>')
-		w.WriteString(html.EscapeString(p.Title))
+		w.WriteString(html.EscapeString(p.NavTitle()))
 		w.WriteString("</a></li>")
 	}
 	var walk func(s *content.Section)
@@ -113,7 +113,7 @@ func navFragment(t *content.Section) string {
 		w.WriteString(`<li><a href="`)
 		w.WriteString(strings.TrimPrefix(p.URL, "/"))
 		w.WriteString(`">`)
-		w.WriteString(html.EscapeString(p.Title))
+		w.WriteString(html.EscapeString(p.NavTitle()))
 		w.WriteString("</a></li>")
 	}
 	var walk func(s *content.Section)

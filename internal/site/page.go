@@ -109,7 +109,7 @@ func (b *builder) page(p *content.Page, idx int) *pageResult {
 		r.diags = append(r.diags, diag.Errorf(p.File, 0, "render: %v", err))
 		return r
 	}
-	r.ids = idsIn(body.Bytes())
+	r.ids = anchors(body.Bytes())
 	rel := relRoot(p.URL)
 	cfg := b.opt.Config
 	data := pageData{
@@ -149,25 +149,6 @@ func (b *builder) page(p *content.Page, idx int) *pageResult {
 	}
 	r.html = out.Bytes()
 	return r
-}
-
-// idsIn collects every id="…" a rendered body carries: headings, footnotes
-// and anchors written in raw HTML alike.
-func idsIn(b []byte) map[string]bool {
-	ids := map[string]bool{}
-	for {
-		i := bytes.Index(b, []byte(` id="`))
-		if i < 0 {
-			return ids
-		}
-		b = b[i+5:]
-		j := bytes.IndexByte(b, '"')
-		if j < 0 {
-			return ids
-		}
-		ids[html.UnescapeString(string(b[:j]))] = true
-		b = b[j:]
-	}
 }
 
 // editURL points at the page's source in the configured repository:

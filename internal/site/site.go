@@ -169,6 +169,9 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 	for _, rel := range s.Static {
 		o.Static[rel] = filepath.Join(s.Root, filepath.FromSlash(rel))
 	}
+	for rel, src := range b.links.outside {
+		o.Static[rel] = src
+	}
 	o.Stats.Snippets, o.Stats.Marks = b.snippets, b.marks
 	for i := range ds {
 		if ds[i].Rule == "link" {

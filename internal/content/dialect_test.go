@@ -1,0 +1,101 @@
+package content
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCleanTitle(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "Getting started", "Getting started"},
+		{"code span", "The `docker run` command", "The docker run command"},
+		{"badge image", "My tool ![build](https://img.example/b.svg)", "My tool"},
+		{"linked badge", "[![ci](b.svg)](https://ci.example) Tool", "Tool"},
+		{"link text kept", "About [Compose](compose.md)", "About Compose"},
+		{"html anchor", `<a name="top"></a>Overview`, "Overview"},
+		{"strong", "**Step 1**: build", "Step 1: build"},
+		{"only a badge", "![x](y.png)", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CleanTitle(tt.in); got != tt.want {
+				t.Errorf("CleanTitle(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStripMDX(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		dropped, first int
+	}{
+		{"imports", "import A from 'a';\nimport {B} from \"b\";\n\n# T\n", "\n\n\n# T\n", 2, 1},
+		{"multi-line export", "# T\n\nexport const meta = {\n  a: 1,\n};\n\ntext\n", "# T\n\n\n\n\n\ntext\n", 3, 3},
+		{"component lines, body kept", "<Tabs>\n<TabItem value=\"a\" label=\"A\">\n\nbody\n\n</TabItem>\n</Tabs>\n", "\n\n\nbody\n\n\n\n", 4, 1},
+		{"self-closing and fragments", "<DocCardList />\n<>\n</>\n", "\n\n\n", 3, 1},
+		{"comment", "{/* hidden */}\ntext {/* x */} here\n", "\ntext  here\n", 1, 0},
+		{"html stays", "<div>\n<a name=\"x\"></a>\n", "<div>\n<a name=\"x\"></a>\n", 0, 0},
+		{"code untouched", "```js\nimport x from 'y'\n<Tabs>\n```\n", "```js\nimport x from 'y'\n<Tabs>\n```\n", 0, 0},
+		{"import word in prose", "Important: imports matter\n", "Important: imports matter\n", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, n, first := StripMDX([]byte(tt.in))
+			if string(got) != tt.want || n != tt.dropped || (tt.first != 0 && first != tt.first) {
+				t.Errorf("StripMDX(%q) = %q, %d dropped from line %d; want %q, %d from line %d", tt.in, got, n, first, tt.want, tt.dropped, tt.first)
+			}
+			if strings.Count(string(got), "\n") != strings.Count(tt.in, "\n") {
+				t.Errorf("StripMDX(%q) changed the number of lines", tt.in)
+			}
+		})
+	}
+}
+
+// TestTreeDialects loads a tree with other tools' front matter: positions
+// order pages (0 first), labels name them, twins are told apart, an H1 with
+// markup gives a plain title, and folders holding only a folder are not
+// navigation steps.
+func TestTreeDialects(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"src/content/docs/guide/b.md":         "---\nsidebar_position: 0\n---\n# `b` first\n",
+		"src/content/docs/guide/a.md":         "---\nnav_order: 2\nsidebar_label: Short A\n---\n# A long title\n",
+		"src/content/docs/guide/c.mdx":        "import X from 'x';\n\n# C ![badge](b.svg)\n",
+		"src/content/docs/linux/setup.md":     "# Setup\n",
+		"src/content/docs/windows/setup.md":   "# Setup\n",
+		"src/content/docs/windows/install.md": "# Setup\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Load(dir, Options{Name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var walk func(sec *Section, depth int)
+	walk = func(sec *Section, depth int) {
+		for _, it := range sec.Items() {
+			if it.Page != nil {
+				got = append(got, strings.Repeat(" ", depth)+it.Page.NavTitle())
+			} else {
+				got = append(got, strings.Repeat(" ", depth)+it.Section.Title+"/")
+				walk(it.Section, depth+1)
+			}
+		}
+	}
+	walk(s.Tree, 0)
+	want := []string{"Guide/", " b first", " Short A", " C", "Linux/", " Setup", "Windows/", " Setup (install)", " Setup (setup)"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("navigation:\n got %q\nwant %q", got, want)
+	}
+}

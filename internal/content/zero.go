@@ -1,0 +1,209 @@
+package content
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/shipshape/shipshape/internal/diag"
+)
+
+// Zero configuration: a folder that another documentation tool builds says
+// where its pages are and how they are ordered. Load reads that instead of
+// asking for a configuration file.
+//
+//   - mkdocs.yml: docs_dir (default "docs") is the content root, site_name
+//     the site's title, and nav the order and names of pages.
+//   - Starlight (astro.config.*) keeps pages in src/content/docs;
+//     Docusaurus (docusaurus.config.*) in docs.
+
+// tree is what a folder's own tool configuration says about it.
+type treeConfig struct {
+	Root  string // content root, a folder inside the one given
+	Title string
+	Nav   []navEntry
+	Tool  string // "mkdocs", "starlight", "docusaurus"
+	File  string // the configuration file, for messages
+	// Public is the folder, relative to the one given, whose files the
+	// tool serves at the site's root ("/img/a.png" is static/img/a.png).
+	Public string
+	// Base is the URL path the tool serves pages under, so that a link
+	// written "/docs/intro" means the page intro: "docs/" for Docusaurus.
+	Base string
+	// Others maps the URL paths of the tool's other page folders ("u/")
+	// to the folders on disk: their pages are not in this site, but a
+	// link to them is not broken.
+	Others map[string]string
+}
+
+// docusaurusPlugin finds the extra docs folders a Docusaurus configuration
+// declares: path: "unversioned", routeBasePath: "u".
+var docusaurusPlugin = regexp.MustCompile(`path:\s*["']([\w./-]+)["'],\s*routeBasePath:\s*["']/?([\w/-]+)["']`)
+
+// navEntry is one page of an mkdocs.yml nav, in reading order.
+type navEntry struct {
+	Path  string // relative to the docs folder: "guide/install.md"
+	Title string // "" when the nav gives the file alone
+}
+
+// detect looks for another tool's configuration in dir.
+func detect(dir string) (*treeConfig, diag.List) {
+	if b, err := os.ReadFile(filepath.Join(dir, "mkdocs.yml")); err == nil {
+		return mkdocs(filepath.Join(dir, "mkdocs.yml"), b)
+	}
+	has := func(glob string) bool {
+		m, _ := filepath.Glob(filepath.Join(dir, glob))
+		return len(m) > 0
+	}
+	isDir := func(p string) bool {
+		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p)))
+		return err == nil && st.IsDir()
+	}
+	switch {
+	case has("astro.config.*") && isDir("src/content/docs"):
+		return &treeConfig{Root: "src/content/docs", Tool: "starlight", Public: "public"}, nil
+	case has("docusaurus.config.*") && isDir("docs"):
+		tc := &treeConfig{Root: "docs", Tool: "docusaurus", Public: "static", Base: "docs/", Others: map[string]string{}}
+		m, _ := filepath.Glob(filepath.Join(dir, "docusaurus.config.*"))
+		if b, err := os.ReadFile(m[0]); err == nil {
+			for _, g := range docusaurusPlugin.FindAllStringSubmatch(string(b), -1) {
+				if g[1] != "docs" && isDir(g[1]) {
+					tc.Others[strings.Trim(g[2], "/")+"/"] = filepath.Join(dir, filepath.FromSlash(g[1]))
+				}
+			}
+		}
+		return tc, nil
+	}
+	return nil, nil
+}
+
+// mkdocs reads the keys of an mkdocs.yml that shape a site. The file is read
+// as a YAML tree, not into a struct: MkDocs files carry Python tags
+// (!!python/name:...) that only matter to MkDocs.
+func mkdocs(file string, b []byte) (*treeConfig, diag.List) {
+	tc := &treeConfig{Root: "docs", Tool: "mkdocs", File: file}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		d := yamlError(file, err)
+		d.Line-- // no front matter fence above it
+		d.Severity = diag.Warning
+		d.Message = "mkdocs.yml: " + strings.TrimPrefix(d.Message, "front matter: ") + "; using docs/"
+		return tc, diag.List{d}
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return tc, nil
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i].Value, m.Content[i+1]
+		switch k {
+		case "docs_dir":
+			if v.Kind == yaml.ScalarNode && v.Value != "" {
+				tc.Root = path.Clean(filepath.ToSlash(v.Value))
+			}
+		case "site_name":
+			if v.Kind == yaml.ScalarNode {
+				tc.Title = v.Value
+			}
+		case "nav":
+			tc.Nav = navEntries(v, nil)
+		}
+	}
+	return tc, nil
+}
+
+// navEntries flattens an mkdocs nav: a list whose items are "file.md",
+// {Title: file.md} or {Section: [items]}. Links to other sites are left out.
+func navEntries(n *yaml.Node, out []navEntry) []navEntry {
+	if n.Kind != yaml.SequenceNode {
+		return out
+	}
+	for _, it := range n.Content {
+		switch it.Kind {
+		case yaml.ScalarNode:
+			out = appendNav(out, it.Value, "")
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(it.Content); i += 2 {
+				title, v := it.Content[i].Value, it.Content[i+1]
+				if v.Kind == yaml.ScalarNode {
+					out = appendNav(out, v.Value, title)
+				} else {
+					out = navEntries(v, out)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func appendNav(out []navEntry, p, title string) []navEntry {
+	if p == "" || strings.Contains(p, "://") {
+		return out
+	}
+	return append(out, navEntry{Path: path.Clean(strings.TrimPrefix(p, "/")), Title: title})
+}
+
+// applyNav orders pages as the nav lists them and names them as it does.
+// Pages the nav leaves out keep their own order after the listed ones.
+func applyNav(pages []*Page, nav []navEntry) {
+	at := map[string]int{}
+	for i, e := range nav {
+		if _, ok := at[e.Path]; !ok {
+			at[e.Path] = i
+		}
+	}
+	for _, p := range pages {
+		i, ok := at[p.Path]
+		if !ok {
+			continue
+		}
+		p.Weight = i + 1
+		if t := nav[i].Title; t != "" && t != p.Title {
+			p.Label = t
+		}
+	}
+}
+
+// sectionWeights gives a folder without an index page of its own the
+// weight of its first page, so that an ordered nav keeps folders in place.
+func sectionWeights(s *Section) int {
+	first := 0
+	consider := func(w int) {
+		if w != 0 && (first == 0 || w < first) {
+			first = w
+		}
+	}
+	for _, p := range s.Pages {
+		consider(p.Weight)
+	}
+	for _, c := range s.Sections {
+		consider(sectionWeights(c))
+	}
+	if s.Index != nil {
+		consider(s.Index.Weight)
+	}
+	if s.Weight == 0 {
+		s.Weight = first
+	}
+	return s.Weight
+}
+
+// gitRoot is the work tree holding dir, or "".
+func gitRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}

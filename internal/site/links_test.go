@@ -1,0 +1,91 @@
+package site
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/results"
+)
+
+func TestAnchors(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+	}{
+		{"heading id", `<h2 id="ports">Ports</h2>`, []string{"ports"}},
+		{"a name", `<p><a name="task1"></a></p>`, []string{"task1"}},
+		{"single quotes", `<a id='step-2'>`, []string{"step-2"}},
+		{"no quotes", `<a name=task3></a>`, []string{"task3"}},
+		{"span id among attributes", `<span class="x" id="here" data-x=1>`, []string{"here"}},
+		{"upper case tag", `<A NAME="Old">`, []string{"Old"}},
+		{"name only on a", `<input name="q">`, nil},
+		{"escaped code is text", `<code>&lt;a name="x"&gt;</code>`, nil},
+		{"entity in id", `<a id="a&amp;b">`, []string{"a&b"}},
+		{"unterminated", `<a id="open`, nil},
+		{"lone bracket", `a < b <`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for k := range anchors([]byte(tt.in)) {
+				got = append(got, k)
+			}
+			sort.Strings(got)
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("anchors(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFragments renders a small site and checks what each kind of fragment
+// link gives: raw HTML anchors and GitHub slugs resolve, case and hyphen
+// variants warn naming the right id, a missing one is a broken link.
+func TestFragments(t *testing.T) {
+	dir := t.TempDir()
+	target := "# Target\n\n<a name=\"task1\"></a>\n\n## <a id=\"hd\"></a>Host driver\n\n## Build & Ship\n\nText <span id='inline'>here</span>.\n"
+	links := []string{
+		"[a](target.md#task1)",
+		"[b](target.md#hd)",
+		"[c](target.md#host-driver)",
+		"[d](target.md#build--ship)",
+		"[e](target.md#inline)",
+		"[f](target.md#Host-Driver)",
+		"[g](target.md#build-ship)",
+		"[h](target.md#nowhere)",
+	}
+	from := "# From\n\n" + strings.Join(links, "\n\n") + "\n"
+	for name, body := range map[string]string{"target.md": target, "from.md": from} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := content.Load(dir, content.Options{Name: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _ := results.Load(filepath.Join(dir, "none.json"))
+	out, ds := Render(s, Options{Config: config.Default(), Results: store})
+	var got []string
+	for _, d := range ds {
+		if strings.HasPrefix(d.Rule, "link") {
+			got = append(got, d.Error())
+		}
+	}
+	want := []string{
+		`c/from.md:13: warning: link "target.md#Host-Driver": #Host-Driver is written #host-driver in target.md [link-anchor] (write #host-driver)`,
+		`c/from.md:15: warning: link "target.md#build-ship": #build-ship is written #build--ship in target.md [link-anchor] (write #build--ship)`,
+		`c/from.md:17: error: broken link "target.md#nowhere": no heading or anchor #nowhere in target.md [link] (did you mean #hd?)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if out.Stats.Broken != 1 {
+		t.Errorf("broken = %d, want 1", out.Stats.Broken)
+	}
+}
