@@ -262,6 +262,7 @@ func (e *env) inspect(id string) (cfg struct {
 		SecurityOpt  []string
 	}
 	Config struct{ Labels map[string]string }
+	Mounts []struct{ Name, Destination string }
 }) {
 	e.t.Helper()
 	code, out := e.engine("GET", "/containers/"+id+"/json", nil)

@@ -405,6 +405,30 @@ func TestAttackExhaust(t *testing.T) {
 	}
 }
 
+// Attack 11: leave things behind. An anonymous volume carries no label of
+// ours, so it must go with its container even when the page removes that
+// without -v.
+func TestAttackAnonymousVolumeLeftBehind(t *testing.T) {
+	e := newEnv(t)
+	id := e.create(`{"Image":"busybox:1.36","Cmd":["true"],"Volumes":{"/data":{}}}`)
+	var vol string
+	for _, m := range e.inspect(id).Mounts {
+		if m.Destination == "/data" {
+			vol = m.Name
+		}
+	}
+	if vol == "" {
+		t.Fatalf("container %s has no anonymous volume at /data", id)
+	}
+	if code, out := e.do("DELETE", "/containers/"+id, nil); code != http.StatusNoContent {
+		t.Fatalf("docker rm: got %d %s", code, out)
+	}
+	if code, _ := e.engine("GET", "/volumes/"+vol, nil); code != http.StatusNotFound {
+		t.Errorf("anonymous volume %s: got %d after docker rm, want it removed with its container (404)", vol, code)
+		e.engine("DELETE", "/volumes/"+vol, nil)
+	}
+}
+
 // Attack 10: see and touch the rest of the engine.
 func TestAttackScopedReads(t *testing.T) {
 	e := newEnv(t)

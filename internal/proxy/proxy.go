@@ -208,7 +208,7 @@ var routes = []route{
 	{"POST", "/containers/{id}/attach", ownContainer},
 	{"POST", "/containers/{id}/resize", ownContainer},
 	{"POST", "/containers/{id}/rename", (*Proxy).rename},
-	{"DELETE", "/containers/{id}", ownContainer},
+	{"DELETE", "/containers/{id}", removeContainer},
 	{"POST", "/containers/{id}/exec", (*Proxy).execCreate},
 	{"POST", "/containers/{id}/update", (*Proxy).update},
 
@@ -441,6 +441,20 @@ func ownContainer(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
 	if p.checkOwn(w, r, "containers", a.id) {
 		forward(p, w, r, a)
 	}
+}
+
+// removeContainer removes an own container with its anonymous volumes
+// (docker rm -v), whether the page asked for them or not: the engine
+// creates those volumes without our labels, so nothing could sweep them
+// once their container is gone.
+func removeContainer(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
+	if !p.checkOwn(w, r, "containers", a.id) {
+		return
+	}
+	q := r.URL.Query()
+	q.Set("v", "1")
+	r.URL.RawQuery = q.Encode()
+	forward(p, w, r, a)
 }
 
 func ownNetwork(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
