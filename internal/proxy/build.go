@@ -101,7 +101,7 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		return
 	}
 	body, err := rewriteContext(r.Body, name, func(df string) (string, error) {
-		if err := CheckRemoteAdd(r.Context(), df); err != nil {
+		if err := CheckRemoteAdd(r.Context(), df, p.pol.Egress); err != nil {
 			return "", err
 		}
 		if p.pol.Dockerfile != nil {
@@ -202,25 +202,25 @@ func rewriteContext(body io.Reader, name string, fix func(string) (string, error
 // Redirects are followed by the engine, so a public URL could still lead
 // elsewhere; runs that must not fetch at all should not give builds a
 // network (the proxy sets networkmode none, which the fetch ignores).
-func CheckRemoteAdd(ctx context.Context, dockerfile string) error {
+func CheckRemoteAdd(ctx context.Context, dockerfile string, egress bool) error {
 	res, err := parser.Parse(strings.NewReader(dockerfile))
 	if err != nil {
 		return fmt.Errorf("parse Dockerfile: %w", err)
 	}
 	for _, n := range res.AST.Children {
-		if err := checkAdd(ctx, n, n.StartLine); err != nil {
+		if err := checkAdd(ctx, n, n.StartLine, egress); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func checkAdd(ctx context.Context, n *parser.Node, line int) error {
+func checkAdd(ctx context.Context, n *parser.Node, line int, egress bool) error {
 	switch strings.ToLower(n.Value) {
 	case "onbuild":
 		if n.Next != nil {
 			for _, c := range n.Next.Children {
-				if err := checkAdd(ctx, c, line); err != nil {
+				if err := checkAdd(ctx, c, line, egress); err != nil {
 					return err
 				}
 			}
@@ -235,7 +235,7 @@ func checkAdd(ctx context.Context, n *parser.Node, line int) error {
 			if i == len(args)-1 && len(args) > 1 {
 				break
 			}
-			if err := checkSource(ctx, src); err != nil {
+			if err := checkSource(ctx, src, egress); err != nil {
 				return fmt.Errorf("Dockerfile line %d: ADD %s: %w", line, src, err)
 			}
 		}
@@ -244,7 +244,7 @@ func checkAdd(ctx context.Context, n *parser.Node, line int) error {
 }
 
 // checkSource judges one ADD source.
-func checkSource(ctx context.Context, src string) error {
+func checkSource(ctx context.Context, src string, egress bool) error {
 	// A source can only be a URL if it starts with one; one starting with
 	// a variable may expand to one.
 	if strings.Contains(src, "$") && !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, ".") {
@@ -253,6 +253,11 @@ func checkSource(ctx context.Context, src string) error {
 	l := strings.ToLower(src)
 	if !strings.HasPrefix(l, "http://") && !strings.HasPrefix(l, "https://") {
 		return nil
+	}
+	if !egress {
+		// The download is the engine's, made from the host's network,
+		// whatever the build's own network is.
+		return fmt.Errorf("%w: the engine would download it although the example has no network; add network=bridge, or COPY a file of the page", ErrPolicy)
 	}
 	u, err := url.Parse(src)
 	if err != nil {

@@ -123,36 +123,39 @@ func TestCheckRemoteAdd(t *testing.T) {
 	cases := []struct {
 		name, dockerfile string
 		err              string // "" when allowed
+		noEgress         bool   // the example asked for no network
 	}{
-		{"no add", "FROM x\nCOPY a /a\n", ""},
-		{"add local", "FROM x\nADD app.tar.gz /app/\n", ""},
-		{"add local variable path", "FROM x\nARG D=app\nADD ./$D /app/\n", ""},
-		{"public address", "FROM x\nADD http://93.184.216.34/x /x\n", ""},
-		{"loopback", "FROM x\nADD http://127.0.0.1:2375/version /v\n", "line 2"},
-		{"loopback v6", "FROM x\nADD http://[::1]/ /v\n", "ADD"},
-		{"mapped v6", "FROM x\nADD http://[::ffff:127.0.0.1]/ /v\n", "ADD"},
-		{"link local", "FROM x\n\nADD http://169.254.169.254/latest /v\n", "line 3"},
-		{"private", "FROM x\nADD https://10.1.2.3/ /v\n", "ADD"},
-		{"cgnat", "FROM x\nADD https://100.64.0.1/ /v\n", "ADD"},
-		{"unspecified", "FROM x\nADD http://0.0.0.0:2375/ /v\n", "ADD"},
-		{"upper-case scheme", "FROM x\nADD HTTP://127.0.0.1/ /v\n", "ADD"},
-		{"decimal host", "FROM x\nADD http://2130706433/ /v\n", "can be judged"},
-		{"hex host", "FROM x\nADD http://0x7f.1/ /v\n", "can be judged"},
-		{"localhost", "FROM x\nADD http://localhost:2375/ /v\n", "can be judged"},
-		{"sub localhost", "FROM x\nADD http://a.localhost/ /v\n", "can be judged"},
-		{"json form", "FROM x\nADD [\"http://127.0.0.1/\", \"/v\"]\n", "ADD"},
-		{"flags", "FROM x\nADD --chown=1:1 http://127.0.0.1/ /v\n", "ADD"},
-		{"continuation", "FROM x\nADD \\\n  http://127.0.0.1/ \\\n  /v\n", "line 2"},
-		{"lower-case instruction", "FROM x\nadd http://127.0.0.1/ /v\n", "ADD"},
-		{"onbuild", "FROM x\nONBUILD ADD http://127.0.0.1/ /v\n", "line 2"},
-		{"variable url", "FROM x\nARG U=http://127.0.0.1/\nADD $U /v\n", "variables"},
-		{"variable scheme", "FROM x\nARG S=http\nADD ${S}://127.0.0.1/ /v\n", "variables"},
-		{"variable inside", "FROM x\nARG S=ttp://127.0.0.1/\nADD h$S /v\n", "variables"},
-		{"escape directive", "# escape=`\nFROM x\nADD `\n http://127.0.0.1/ /v\n", "ADD"},
+		{"public address without network", "FROM x\nADD http://93.184.216.34/x /x\n", "no network", true},
+		{"local add without network", "FROM x\nADD app.tar.gz /app/\n", "", true},
+		{"no add", "FROM x\nCOPY a /a\n", "", false},
+		{"add local", "FROM x\nADD app.tar.gz /app/\n", "", false},
+		{"add local variable path", "FROM x\nARG D=app\nADD ./$D /app/\n", "", false},
+		{"public address", "FROM x\nADD http://93.184.216.34/x /x\n", "", false},
+		{"loopback", "FROM x\nADD http://127.0.0.1:2375/version /v\n", "line 2", false},
+		{"loopback v6", "FROM x\nADD http://[::1]/ /v\n", "ADD", false},
+		{"mapped v6", "FROM x\nADD http://[::ffff:127.0.0.1]/ /v\n", "ADD", false},
+		{"link local", "FROM x\n\nADD http://169.254.169.254/latest /v\n", "line 3", false},
+		{"private", "FROM x\nADD https://10.1.2.3/ /v\n", "ADD", false},
+		{"cgnat", "FROM x\nADD https://100.64.0.1/ /v\n", "ADD", false},
+		{"unspecified", "FROM x\nADD http://0.0.0.0:2375/ /v\n", "ADD", false},
+		{"upper-case scheme", "FROM x\nADD HTTP://127.0.0.1/ /v\n", "ADD", false},
+		{"decimal host", "FROM x\nADD http://2130706433/ /v\n", "can be judged", false},
+		{"hex host", "FROM x\nADD http://0x7f.1/ /v\n", "can be judged", false},
+		{"localhost", "FROM x\nADD http://localhost:2375/ /v\n", "can be judged", false},
+		{"sub localhost", "FROM x\nADD http://a.localhost/ /v\n", "can be judged", false},
+		{"json form", "FROM x\nADD [\"http://127.0.0.1/\", \"/v\"]\n", "ADD", false},
+		{"flags", "FROM x\nADD --chown=1:1 http://127.0.0.1/ /v\n", "ADD", false},
+		{"continuation", "FROM x\nADD \\\n  http://127.0.0.1/ \\\n  /v\n", "line 2", false},
+		{"lower-case instruction", "FROM x\nadd http://127.0.0.1/ /v\n", "ADD", false},
+		{"onbuild", "FROM x\nONBUILD ADD http://127.0.0.1/ /v\n", "line 2", false},
+		{"variable url", "FROM x\nARG U=http://127.0.0.1/\nADD $U /v\n", "variables", false},
+		{"variable scheme", "FROM x\nARG S=http\nADD ${S}://127.0.0.1/ /v\n", "variables", false},
+		{"variable inside", "FROM x\nARG S=ttp://127.0.0.1/\nADD h$S /v\n", "variables", false},
+		{"escape directive", "# escape=`\nFROM x\nADD `\n http://127.0.0.1/ /v\n", "ADD", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := CheckRemoteAdd(context.Background(), c.dockerfile)
+			err := CheckRemoteAdd(context.Background(), c.dockerfile, !c.noEgress)
 			switch {
 			case c.err == "" && err != nil:
 				t.Errorf("%q: got %v, want it allowed", c.dockerfile, err)

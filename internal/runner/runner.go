@@ -483,6 +483,13 @@ type BuildOutcome struct {
 // labelled with the run id.
 func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error) {
 	var out BuildOutcome
+	// The engine fetches ADD URLs itself, from the host's network, while
+	// a one-off build has none: such a Dockerfile must not make the engine
+	// download for it (the same rule as for sessions without egress).
+	if err := proxy.CheckRemoteAdd(ctx, string(spec.Dockerfile), false); err != nil {
+		out.Failed, out.Message, out.Log = true, err.Error(), []byte(err.Error()+"\n")
+		return out, nil
+	}
 	tarball, err := contextTar(spec.Dockerfile, spec.Files)
 	if err != nil {
 		return out, err

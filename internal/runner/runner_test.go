@@ -163,6 +163,12 @@ func TestBuild(t *testing.T) {
 	}
 	e.RemoveImage(ok.ImageID)
 
+	// The engine would fetch this from the host's own loopback.
+	loop, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nADD http://127.0.0.1:9/secret /s\n")})
+	if err != nil || !loop.Failed || !strings.Contains(loop.Message, "line 2") {
+		t.Errorf("ADD from the host's loopback: got %v failed=%v %q, want a refusal naming line 2", err, loop.Failed, loop.Message)
+	}
+
 	bad, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nRUN exit 3\n")})
 	if err != nil {
 		t.Fatal(err)
