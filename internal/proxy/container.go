@@ -45,10 +45,11 @@ var safeCaps = map[string]bool{
 	"SETUID": true, "SETPCAP": true, "NET_BIND_SERVICE": true, "SYS_CHROOT": true, "KILL": true,
 }
 
-// dropCaps are the engine's defaults that session containers lose: raw
-// sockets (spoofing on the session's network), device nodes, audit
-// writes, file capabilities.
-var dropCaps = []string{"NET_RAW", "MKNOD", "AUDIT_WRITE", "SETFCAP"}
+// dropCaps are the engine's defaults that session containers lose: device
+// nodes, audit writes, file capabilities. NET_RAW stays, as readers have
+// it, for ping: the session's networks hold only its own containers, and
+// its bridge delivers nothing to the host.
+var dropCaps = []string{"MKNOD", "AUDIT_WRITE", "SETFCAP"}
 
 func capName(c string) string { return strings.TrimPrefix(strings.ToUpper(c), "CAP_") }
 
@@ -162,8 +163,11 @@ func (p *Proxy) container(ctx context.Context, req *container.CreateRequest) err
 	return nil
 }
 
+// maxLogFiles is how many rotated log files a page's container may keep.
+const maxLogFiles = 3
+
 // logs keeps the container's log on disk and bounded: json-file, at most
-// our max-size, one file.
+// our max-size per file, at most maxLogFiles files (one unless asked).
 func (p *Proxy) logs(lc *container.LogConfig) error {
 	if lc.Type != "" && lc.Type != "json-file" {
 		return fmt.Errorf("--log-driver %s is %w (logs stay in the engine, bounded)", lc.Type, ErrPolicy)
@@ -172,7 +176,7 @@ func (p *Proxy) logs(lc *container.LogConfig) error {
 	if err != nil {
 		return fmt.Errorf("log max-size %q: %w", p.pol.LogMaxSize, err)
 	}
-	size := p.pol.LogMaxSize
+	size, files := p.pol.LogMaxSize, "1"
 	for k, v := range lc.Config {
 		switch k {
 		case "max-size":
@@ -183,12 +187,20 @@ func (p *Proxy) logs(lc *container.LogConfig) error {
 			if n < limit {
 				size = v
 			}
-		case "max-file", "compress":
+		case "max-file":
+			// Rotation as readers write it (max-file=3), with the disk a
+			// container's log takes bounded by maxLogFiles × our max-size.
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > maxLogFiles {
+				return fmt.Errorf("--log-opt max-file=%s: at most %d files here", v, maxLogFiles)
+			}
+			files = v
+		case "compress":
 		default:
 			return fmt.Errorf("--log-opt %s is %w", k, ErrPolicy)
 		}
 	}
-	*lc = container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": size, "max-file": "1"}}
+	*lc = container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": size, "max-file": files}}
 	return nil
 }
 

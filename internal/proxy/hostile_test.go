@@ -377,6 +377,7 @@ func TestAttackExhaust(t *testing.T) {
 		"storage opt":            `{"StorageOpt":{"size":"100G"}}`,
 		"ulimits":                `{"Ulimits":[{"Name":"nofile","Soft":1048576,"Hard":1048576}]}`,
 		"cpu quota":              `{"CpuQuota":10000000,"CpuPeriod":100000}`,
+		"many log files":         `{"LogConfig":{"Type":"json-file","Config":{"max-file":"50"}}}`,
 	} {
 		code, out := e.do("POST", "/containers/create", `{"Image":"busybox:1.36","HostConfig":`+hc+`}`)
 		refused(t, name, code, out)
@@ -433,7 +434,7 @@ func TestAttackAnonymousVolumeLeftBehind(t *testing.T) {
 func TestAttackScopedReads(t *testing.T) {
 	e := newEnv(t)
 	f := e.foreign()
-	for _, p := range []string{"/system/df", "/networks/bridge", "/images/get?names=" + url.QueryEscape(baseImage),
+	for _, p := range []string{"/networks/bridge", "/images/get?names=" + url.QueryEscape(baseImage),
 		"/images/" + baseImage + "/get", "/swarm", "/plugins", "/secrets", "/images/search?term=x", "/distribution/busybox/json",
 		"/v1.41/containers/../../info", "/containers/" + f + "%2fjson"} {
 		code, out := e.do("GET", p, nil)
@@ -446,6 +447,11 @@ func TestAttackScopedReads(t *testing.T) {
 		if code/100 == 2 {
 			t.Errorf("POST %s: got %d %.200s, want it refused", p, code, out)
 		}
+	}
+	own := e.create(`{"Image":"busybox:1.36","Cmd":["true"]}`)
+	code, df := e.do("GET", "/system/df", nil)
+	if code != http.StatusOK || bytes.Contains(df, []byte(f)) || bytes.Contains(df, []byte(`"RepoTags":["`+baseImage)) || !bytes.Contains(df, []byte(own)) {
+		t.Errorf("docker system df: got %d %.300s, want the page's own container %s only", code, df, own)
 	}
 	_, out := e.do("GET", "/containers/json?all=1", nil)
 	if bytes.Contains(out, []byte(f)) {
@@ -475,7 +481,7 @@ func TestAttackScopedReads(t *testing.T) {
 	if bytes.Contains(out, []byte("DockerRootDir")) || bytes.Contains(out, []byte("RegistryConfig")) {
 		t.Errorf("info not scrubbed: %.300s", out)
 	}
-	code, out := e.do("POST", "/containers/prune", nil)
+	code, out = e.do("POST", "/containers/prune", nil)
 	if code != http.StatusOK {
 		t.Errorf("prune: %d %s", code, out)
 	}

@@ -186,6 +186,7 @@ var routes = []route{
 	{"GET HEAD", "/_ping", forward},
 	{"GET", "/version", forward},
 	{"GET", "/info", (*Proxy).info},
+	{"GET", "/system/df", (*Proxy).systemDF},
 	{"GET", "/events", scoped},
 
 	{"GET", "/containers/json", scoped},
@@ -559,6 +560,38 @@ func (p *Proxy) info(w http.ResponseWriter, r *http.Request, _ args) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(keep)
+}
+
+// systemDF answers docker system df with the session's own images,
+// containers and volumes only, and no build cache (the engine's is shared).
+// LayersSize becomes the sum of the kept images' sizes.
+func (p *Proxy) systemDF(w http.ResponseWriter, r *http.Request, _ args) {
+	var m map[string]any
+	if !p.get(w, r, r.URL.Path, &m) {
+		return
+	}
+	owner := p.ownerValue()
+	var layers float64
+	for _, k := range []string{"Images", "Containers", "Volumes"} {
+		list, _ := m[k].([]any)
+		kept := []any{}
+		for _, it := range list {
+			o, _ := it.(map[string]any)
+			l, _ := o["Labels"].(map[string]any)
+			if owner == "" || l[p.pol.OwnerLabel] != owner {
+				continue
+			}
+			kept = append(kept, o)
+			if size, ok := o["Size"].(float64); ok && k == "Images" {
+				layers += size
+			}
+		}
+		m[k] = kept
+	}
+	m["BuildCache"], m["BuilderSize"] = []any{}, 0
+	m["LayersSize"] = layers
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(m)
 }
 
 // get fetches a JSON answer from the engine; on failure it has answered.
