@@ -4,6 +4,7 @@ package markdown
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"sort"
 
@@ -51,6 +52,7 @@ func New(opt Options) *Markdown {
 	if opt.Unsafe {
 		ropts = append(ropts, html.WithUnsafe())
 	}
+	ropts = append(ropts, renderer.WithNodeRenderers(util.Prioritized(headingRenderer{}, 100)))
 	if opt.Code != nil {
 		ropts = append(ropts, renderer.WithNodeRenderers(util.Prioritized(&codeRenderer{fn: opt.Code}, 100)))
 	}
@@ -208,4 +210,31 @@ func cachedLines(doc *ast.Document, src []byte) []int {
 	ls := lineStarts(src)
 	doc.AddMeta("\x00lines", ls)
 	return ls
+}
+
+// headingRenderer renders headings as goldmark does, plus an empty anchor
+// carrying the heading's second id where it has one (see headingIDs).
+type headingRenderer struct{}
+
+func (headingRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindHeading, renderHeading)
+}
+
+func renderHeading(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	n := node.(*ast.Heading)
+	if !entering {
+		_, _ = fmt.Fprintf(w, "</h%d>\n", n.Level)
+		return ast.WalkContinue, nil
+	}
+	_, _ = fmt.Fprintf(w, "<h%d", n.Level)
+	if n.Attributes() != nil {
+		html.RenderAttributes(w, node, html.HeadingAttributeFilter)
+	}
+	_ = w.WriteByte('>')
+	if v, ok := n.AttributeString(aliasAttr); ok {
+		if b, ok := v.([]byte); ok {
+			_, _ = fmt.Fprintf(w, `<a id="%s"></a>`, util.EscapeHTML(b))
+		}
+	}
+	return ast.WalkContinue, nil
 }

@@ -88,4 +88,29 @@ func (headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.Con
 		}
 		h.SetAttributeString("id", gen.Generate([]byte(PlainText(h, src)), ast.KindHeading))
 	}
+	// A heading that starts with an emoji gets GitHub's id, with its
+	// leading hyphen, and also answers to the id most other tools give it
+	// (no hyphen), which tables of contents written by hand often use.
+	taken := map[string]bool{}
+	for _, h := range hs {
+		if v, ok := h.AttributeString("id"); ok {
+			if b, ok := v.([]byte); ok {
+				taken[string(b)] = true
+			}
+		}
+	}
+	for _, h := range hs {
+		v, _ := h.AttributeString("id")
+		id, _ := v.([]byte)
+		alias := strings.TrimLeft(string(id), "-")
+		if len(alias) == len(id) || alias == "" || taken[alias] {
+			continue
+		}
+		taken[alias] = true
+		h.SetAttributeString(aliasAttr, []byte(alias))
+	}
 }
+
+// aliasAttr holds a heading's second id; it is not an HTML attribute (the
+// heading renderer writes it as an empty anchor inside the heading).
+const aliasAttr = "shipshape-alias"

@@ -359,14 +359,15 @@ func relPath(dir, target string) string {
 // closest picks the candidate nearest to want by edit distance, with a bonus
 // for one containing the other; "" when nothing is near enough to help.
 func closest(want string, cands []string) string {
-	best, bestD := "", -1
+	best, bestD, bestRaw := "", -1, 0
 	for _, c := range cands {
-		d := levenshtein(want, c)
+		raw := levenshtein(want, c)
+		d := raw
 		if strings.Contains(c, want) || strings.Contains(want, c) {
 			d /= 4
 		}
-		if bestD < 0 || d < bestD || d == bestD && c < best {
-			best, bestD = c, d
+		if bestD < 0 || d < bestD || d == bestD && (raw < bestRaw || raw == bestRaw && c < best) {
+			best, bestD, bestRaw = c, d, raw
 		}
 	}
 	if bestD < 0 || bestD > (len(want)+1)/2+2 {
