@@ -52,9 +52,14 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 	}
 	// Every image the page's commands reach through the image map is
 	// recorded, so that its results go stale when one of those images does.
+	// Names the map leaves alone are not: the proxy also asks about names
+	// the page builds and tags itself, which are gone after the session and
+	// would make every later run stale.
 	mapImage := func(ref string) string {
 		m := cfg.MapImage(ref)
-		p.use(m)
+		if m != ref {
+			p.use(m)
+		}
 		return m
 	}
 	p.s, p.err = ss.StartSession(ctx, runner.SessionSpec{
