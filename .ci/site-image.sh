@@ -31,7 +31,9 @@ fi
 echo "site-image: build context with vendored modules" >&2
 mkdir "$work/ctx"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -c) | tar -x -C "$work/ctx"
-(cd "$work/ctx" && GOFLAGS=-mod=mod GOPROXY=off go mod vendor)
+# Modules come from the module cache, or the Go module proxy for those no
+# build on this machine needed yet (Windows-only ones such as go-winio).
+(cd "$work/ctx" && GOFLAGS=-mod=mod go mod vendor)
 
 docker build --build-arg GO_IMAGE="$goimg" -t "$tag" "$work/ctx"
 # the build stage is no ancestor of the final image: prune its images now
