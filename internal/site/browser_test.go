@@ -19,6 +19,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/testenv"
 )
 
@@ -414,3 +416,27 @@ const contrastJS = `(() => {
   });
   return out;
 })()`
+
+// renderCourse renders the course in content/ with the repository's
+// configuration, with its committed results when withResults is set (the
+// badges people see) or with none (the site a new author starts from).
+func renderCourse(t *testing.T, withResults bool) *Output {
+	t.Helper()
+	root := filepath.Join("..", "..")
+	cfg, err := config.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := content.Load(filepath.Join(root, "content"), content.Options{Name: "content"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := results.New()
+	if withResults {
+		if store, err = results.Load(filepath.Join(root, "content", ".shipshape-results.json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, _ := Render(s, Options{Config: cfg, Results: store})
+	return o
+}

@@ -10,10 +10,6 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
-
-	"github.com/shipshape/shipshape/internal/config"
-	"github.com/shipshape/shipshape/internal/content"
-	"github.com/shipshape/shipshape/internal/results"
 )
 
 // TestScreenshots renders the course with its recorded results and takes
@@ -30,20 +26,7 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	root := filepath.Join("..", "..")
-	cfg, err := config.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := content.Load(filepath.Join(root, "content"), content.Options{Name: "content"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := results.Load(filepath.Join(root, "content", ".shipshape-results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, _ := Render(s, Options{Config: cfg, Results: store})
+	o := renderCourse(t, true)
 	srv := serve(t, o)
 	ctx, consoleErrors := newBrowser(t)
 	shots := []struct{ name, path, query string }{

@@ -2,16 +2,11 @@ package site
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/chromedp/chromedp"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/shipshape/shipshape/internal/config"
-	"github.com/shipshape/shipshape/internal/content"
-	"github.com/shipshape/shipshape/internal/results"
+	"github.com/chromedp/chromedp"
 )
 
 // courseQueries are what Docker readers type, each with the page of the
@@ -63,16 +58,7 @@ var courseQueries = []struct{ q, page string }{
 // three results, and that no "Check yourself" section ranks above a section
 // that teaches.
 func TestCourseSearch(t *testing.T) {
-	root := filepath.Join("..", "..")
-	cfg, err := config.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := content.Load(filepath.Join(root, "content"), content.Options{Name: "content"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, _ := Render(s, Options{Config: cfg, Results: results.New()})
+	o := renderCourse(t, false)
 	srv := serve(t, o)
 	ctx, _ := newBrowser(t)
 	do(t, ctx, "load", nav(srv.URL+"/"), waitVisible(`#search-input`))
