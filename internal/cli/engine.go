@@ -31,43 +31,56 @@ func connect(ctx context.Context, log io.Writer) (*runner.Engine, func(), error)
 	return eng, release, nil
 }
 
-// imageIDs inspects local images for results.Fresh, each reference once.
-// It connects on first use, so a site with no stored results never asks an
-// engine; without one it answers "unknown" (image IDs not re-checked) and
-// says so in one line.
-func imageIDs(ctx context.Context, log io.Writer) (results.ImageIDs, func()) {
+// images inspects local images for results.Fresh. It connects on first
+// use, so a site with no stored results never asks an engine; without one
+// its checkers answer "unknown" (image IDs not re-checked) and it says so
+// in one line, once, however many checkers it hands out.
+type images struct {
+	ctx  context.Context
+	log  io.Writer
+	mu   sync.Mutex
+	eng  *runner.Engine
+	said bool
+}
+
+// ids returns a checker that inspects each distinct reference once. build
+// takes one for its render; serve takes a new one for every full render, so
+// an image rebuilt while the preview runs is seen by the next render. A
+// failed connection is tried again by the next checker.
+func (im *images) ids() results.ImageIDs {
 	var (
-		mu    sync.Mutex
 		tried bool
-		eng   *runner.Engine
 		seen  = map[string]string{}
 	)
-	ids := func(ref string) (string, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !tried {
+	return func(ref string) (string, bool) {
+		im.mu.Lock()
+		defer im.mu.Unlock()
+		if !tried && im.eng == nil {
 			tried = true
 			var err error
-			if eng, err = runner.Connect(ctx); err != nil {
-				fmt.Fprintln(log, noEngineNote)
+			if im.eng, err = runner.Connect(im.ctx); err != nil && !im.said {
+				im.said = true
+				fmt.Fprintln(im.log, noEngineNote)
 			}
 		}
-		if eng == nil {
+		if im.eng == nil {
 			return "", false
 		}
 		if id, ok := seen[ref]; ok {
 			return id, true
 		}
-		id, _ := eng.ImageID(ctx, ref)
+		id, _ := im.eng.ImageID(im.ctx, ref)
 		seen[ref] = id
 		return id, true
 	}
-	return ids, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if eng != nil {
-			eng.Close()
-		}
+}
+
+// close releases the connection, if one was made.
+func (im *images) close() {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if im.eng != nil {
+		im.eng.Close()
 	}
 }
 

@@ -58,7 +58,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "serving %s at %s\n", dir, url)
 		run = func(ctx context.Context) error { return st.Run(ctx, ln) }
 	} else {
-		opt := server.Options{Dir: e.dir, Source: *source, Results: project.ResultsPath, Log: e.stderr}
+		im := &images{ctx: ctx, log: e.stderr}
+		defer im.close()
+		opt := server.Options{Dir: e.dir, Source: *source, Results: project.ResultsPath, Log: e.stderr, Images: im.ids}
 		var bg *background
 		if *verifyFlag {
 			bg = &background{e: e, source: *source, poke: make(chan struct{}, 1)}
