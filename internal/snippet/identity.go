@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
-	"strings"
 )
 
 // RunImage is the image reference, as written, that a block runs or is
@@ -64,46 +62,4 @@ func Seal(page []Snippet, images ImageMapper, env string) {
 			files = append(files, name+"\x00"+s.Code)
 		}
 	}
-}
-
-var (
-	fromRe   = regexp.MustCompile(`(?im)^(\s*FROM\s+(?:--\S+\s+)*)(\S+)(.*)$`)
-	syntaxRe = regexp.MustCompile(`(?im)^#\s*syntax\s*=.*$`)
-)
-
-// RewriteFrom is the one FROM scanner: it maps every FROM image of a
-// Dockerfile through mapImage (stage names, scratch and ${ARG} images are
-// left alone) and drops "# syntax=" lines, which would make the engine
-// contact a registry. It returns the new Dockerfile and the mapped images,
-// in order.
-func RewriteFrom(df string, mapImage func(string) string) (string, []string) {
-	stages := map[string]bool{}
-	var bases []string
-	df = syntaxRe.ReplaceAllString(df, "")
-	df = fromRe.ReplaceAllStringFunc(df, func(line string) string {
-		m := fromRe.FindStringSubmatch(line)
-		img, rest := m[2], m[3]
-		if f := strings.Fields(rest); len(f) >= 2 && strings.EqualFold(f[0], "as") {
-			defer func() { stages[strings.ToLower(f[1])] = true }()
-		}
-		if stages[strings.ToLower(img)] || strings.EqualFold(img, "scratch") || strings.Contains(img, "$") {
-			return line
-		}
-		mapped := img
-		if mapImage != nil {
-			mapped = mapImage(img)
-		}
-		bases = append(bases, mapped)
-		return m[1] + mapped + rest
-	})
-	return df, bases
-}
-
-// FirstFrom is the first FROM image of a Dockerfile as written, or "".
-func FirstFrom(df string) string {
-	m := fromRe.FindStringSubmatch(df)
-	if m == nil {
-		return ""
-	}
-	return m[2]
 }

@@ -75,7 +75,7 @@ func Classify(label, code string) (k Kind, guessed bool) {
 		return YAML, k != YAML
 	case Dockerfile:
 		switch {
-		case hasFrom(code):
+		case StartsWithFrom(code):
 			return Dockerfile, false
 		case !looksDockerfile(code) && (looksConsole(code) || looksShell(code)):
 			// ```dockerfile over the commands that build it
@@ -90,7 +90,7 @@ func Classify(label, code string) (k Kind, guessed bool) {
 		case looksConsole(code):
 			return Console, true
 		case looksDockerfile(code): // ```bash over a Dockerfile
-			if hasFrom(code) {
+			if StartsWithFrom(code) {
 				return Dockerfile, true
 			}
 			return DockerfileFragment, true
@@ -160,7 +160,7 @@ func guess(code string) Kind {
 	case looksDiagram(code):
 		return Diagram
 	case looksDockerfile(code):
-		if hasFrom(code) {
+		if StartsWithFrom(code) {
 			return Dockerfile
 		}
 		return DockerfileFragment
@@ -201,16 +201,6 @@ var instructions = map[string]bool{
 	"ADD": true, "COPY": true, "ENTRYPOINT": true, "VOLUME": true, "USER": true,
 	"WORKDIR": true, "ARG": true, "ONBUILD": true, "STOPSIGNAL": true,
 	"HEALTHCHECK": true, "SHELL": true, "MAINTAINER": true,
-}
-
-func hasFrom(code string) bool {
-	for _, l := range lines(code) {
-		if strings.HasPrefix(l, "#") || strings.EqualFold(firstWord(l), "ARG") {
-			continue // global ARGs come before the first FROM
-		}
-		return strings.EqualFold(firstWord(l), "FROM")
-	}
-	return false
 }
 
 func firstWord(l string) string {
