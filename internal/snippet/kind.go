@@ -38,12 +38,15 @@ var Kinds = []Kind{Dockerfile, DockerfileFragment, Shell, Console, Compose, YAML
 
 // Label is the fence label (internal/lang) that names a kind, so that the
 // site highlights a block as what it was classified as, not as its label.
-// Every kind is a label of its own but two: a fragment is drawn as a
-// Dockerfile, and code in a language shipshape does not check as text.
+// Every kind is a label of its own but three: a fragment is drawn as a
+// Dockerfile, a Compose file is named as the YAML it is, and code in a
+// language shipshape does not check is drawn as text.
 func (k Kind) Label() string {
 	switch k {
 	case DockerfileFragment:
 		return string(Dockerfile)
+	case Compose:
+		return string(YAML)
 	case Code:
 		return string(Text)
 	}

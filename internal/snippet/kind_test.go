@@ -96,6 +96,8 @@ func TestLabelFollowsKind(t *testing.T) {
 		switch k {
 		case DockerfileFragment:
 			want = Dockerfile
+		case Compose:
+			want = YAML
 		case Code:
 			want = Text
 		}
