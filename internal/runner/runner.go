@@ -27,6 +27,7 @@ import (
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
+	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/proxy"
 )
 
@@ -107,12 +108,9 @@ type Limits struct {
 	// under a read-only root; for a writable root, the size of its layer,
 	// set by the storage driver where it can (overlay2 over xfs with
 	// pquota) and otherwise enforced by a watchdog that kills the container
-	// once its layer is larger. 0 means DefaultDisk.
+	// once its layer is larger. 0 means config.Disk.
 	Disk int64
 }
-
-// DefaultDisk is the default bound on what one container writes.
-const DefaultDisk = 64 << 20
 
 // ErrNetwork means a one-off container asked for a network other than none
 // or the default bridge.
@@ -287,7 +285,7 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	host.CapAdd = spec.CapAdd
 	disk := lim.Disk
 	if disk <= 0 {
-		disk = DefaultDisk
+		disk = config.Disk
 	}
 	if lim.ReadOnly {
 		// Every writable path is a tmpfs of bounded size (its pages also
@@ -336,7 +334,7 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 
 	timeout := lim.Timeout
 	if timeout <= 0 {
-		timeout = 60 * time.Second
+		timeout = config.Timeout
 	}
 	// Wait is registered before start so a fast exit is never missed.
 	wctx, wcancel := context.WithCancel(ctx)
@@ -496,7 +494,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	}
 	timeout := spec.Timeout
 	if timeout <= 0 {
-		timeout = 5 * time.Minute
+		timeout = config.BuildTimeout
 	}
 	bctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

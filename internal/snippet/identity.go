@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+
+	"github.com/shipshape/shipshape/internal/config"
 )
 
 // RunImage is the image reference, as written, that a block runs or is
@@ -12,7 +14,7 @@ import (
 func (s Snippet) RunImage() string {
 	switch {
 	case s.Action == Run && s.Kind == Python && s.Attrs["image"] == "":
-		return "python:3"
+		return config.PythonImage
 	case s.Action == Run:
 		return s.Image
 	case s.Action == None && (s.Kind == Python || s.Kind == Nginx):
@@ -20,9 +22,9 @@ func (s Snippet) RunImage() string {
 			return img
 		}
 		if s.Kind == Nginx {
-			return "nginx"
+			return config.NginxImage
 		}
-		return "python:3"
+		return config.PythonImage
 	}
 	return ""
 }

@@ -429,7 +429,7 @@ func diskFull(r *results.Result, out runner.Outcome, lim runner.Limits) {
 	if out.DiskFull && r.Status == results.Failed {
 		d := lim.Disk
 		if d <= 0 {
-			d = runner.DefaultDisk
+			d = config.Disk
 		}
 		r.Reason = fmt.Sprintf("killed for writing more than %d MB to its file system", d>>20)
 	}
