@@ -29,16 +29,27 @@ func (s Snippet) RunImage() string {
 	return ""
 }
 
+// Env is what blocks see of the configuration, as the caller digests it.
+type Env struct {
+	// Session is what every page session sees: the image map and the
+	// session image, through which its commands reach any image.
+	Session string
+	// Limits are the sandbox limits every run, build and check gets
+	// (timeouts, memory, processes, CPUs, output, the Docker socket); ""
+	// for the defaults, so that a site that sets none keeps its hashes.
+	Limits string
+}
+
 // Seal gives every block of one page (in order) its final hash: Hash, and
 // for a block whose outcome depends on its page, what it reads there. A
 // build sees the page's earlier {file=} blocks; a session block sees every
-// earlier file and session block and the environment (env: the image map
-// and session image, as the caller digests them). Included project files
-// are in a block's Code by now, so they are covered too.
-func Seal(page []Snippet, images ImageMapper, env string) {
+// earlier file and session block and env.Session; every block that runs
+// sees env.Limits. Included project files are in a block's Code by now, so
+// they are covered too.
+func Seal(page []Snippet, images ImageMapper, env Env) {
 	var files []string      // "name\x00code" of earlier {file=} blocks
 	session := sha256.New() // every file and session block so far
-	fmt.Fprintf(session, "env=%s\n", env)
+	fmt.Fprintf(session, "env=%s\n", env.Session)
 	for i := range page {
 		s := &page[i]
 		s.Hash = Hash(*s, images)
@@ -62,6 +73,10 @@ func Seal(page []Snippet, images ImageMapper, env string) {
 		}
 		if name != "" && s.Action == Build {
 			files = append(files, name+"\x00"+s.Code)
+		}
+		if env.Limits != "" && (s.Action == Build || s.InSession() || s.RunImage() != "") {
+			sum := sha256.Sum256([]byte(s.Hash + "\x00limits=" + env.Limits))
+			s.Hash = hex.EncodeToString(sum[:])[:20]
 		}
 	}
 }

@@ -91,7 +91,8 @@ func TestSeal(t *testing.T) {
 		"```dockerfile {build}\nFROM alpine\nCOPY b.txt /\n```\n\n" + // 5
 		"```sh {run}\ndocker images\n```\n" // 6
 	images := map[string]string{"busybox": "local/busybox", "alpine": "local/alpine"}
-	hashes := func(body, env string, images map[string]string) []string {
+	env1 := Env{Session: "env1"}
+	hashes := func(body string, env Env, images map[string]string) []string {
 		b := []byte(body)
 		mapper := func(ref string) string {
 			if v, ok := images[ref]; ok {
@@ -107,28 +108,29 @@ func TestSeal(t *testing.T) {
 		}
 		return hs
 	}
-	base := hashes(page, "env1", images)
+	base := hashes(page, env1, images)
 	if len(base) != 7 {
 		t.Fatalf("got %d blocks, want 7", len(base))
 	}
-	if again := hashes(page, "env1", images); !reflect.DeepEqual(again, base) {
+	if again := hashes(page, env1, images); !reflect.DeepEqual(again, base) {
 		t.Fatalf("Seal is not deterministic: %v then %v", base, again)
 	}
 	for _, c := range []struct {
 		name    string
 		body    string
-		env     string
+		env     Env
 		images  map[string]string
 		changed []int
 	}{
-		{"first file block", strings.Replace(page, "A\n", "A2\n", 1), "env1", images, []int{0, 2, 3, 5, 6}},
-		{"plain run block", strings.Replace(page, "echo plain", "echo other", 1), "env1", images, []int{1}},
-		{"later file block", strings.Replace(page, "B\n", "B2\n", 1), "env1", images, []int{4, 5, 6}},
-		{"the console block", strings.Replace(page, "docker ps", "docker ps -a", 1), "env1", images, []int{3, 6}},
-		{"session environment", page, "env2", images, []int{3, 6}},
-		{"alpine's map entry", page, "env1", map[string]string{"busybox": "local/busybox", "alpine": "other/alpine"}, []int{5}},
-		{"busybox's map entry", page, "env1", map[string]string{"busybox": "other/busybox", "alpine": "local/alpine"}, []int{1, 2, 3, 6}}, // the sessions read the Dockerfile
-		{"title only", strings.Replace(page, "{run image=busybox}", `{run image=busybox title="x"}`, 1), "env1", images, nil},
+		{"first file block", strings.Replace(page, "A\n", "A2\n", 1), env1, images, []int{0, 2, 3, 5, 6}},
+		{"plain run block", strings.Replace(page, "echo plain", "echo other", 1), env1, images, []int{1}},
+		{"later file block", strings.Replace(page, "B\n", "B2\n", 1), env1, images, []int{4, 5, 6}},
+		{"the console block", strings.Replace(page, "docker ps", "docker ps -a", 1), env1, images, []int{3, 6}},
+		{"session environment", page, Env{Session: "env2"}, images, []int{3, 6}},
+		{"sandbox limits", page, Env{Session: "env1", Limits: "memory=1g"}, images, []int{1, 2, 3, 5, 6}}, // every block that runs
+		{"alpine's map entry", page, env1, map[string]string{"busybox": "local/busybox", "alpine": "other/alpine"}, []int{5}},
+		{"busybox's map entry", page, env1, map[string]string{"busybox": "other/busybox", "alpine": "local/alpine"}, []int{1, 2, 3, 6}}, // the sessions read the Dockerfile
+		{"title only", strings.Replace(page, "{run image=busybox}", `{run image=busybox title="x"}`, 1), env1, images, nil},
 	} {
 		got := hashes(c.body, c.env, c.images)
 		var changed []int

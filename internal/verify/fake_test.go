@@ -66,7 +66,7 @@ func extractPage(t *testing.T, cfg config.Config, md string) []snippet.Snippet {
 	if len(ds) > 0 {
 		t.Fatalf("extract: %v", ds)
 	}
-	snippet.Seal(sn, cfg.MapImage, "")
+	snippet.Seal(sn, cfg.MapImage, snippet.Env{})
 	return sn
 }
 

@@ -29,7 +29,7 @@ func page(t *testing.T, cfg config.Config, file, md string) []snippet.Snippet {
 	if len(ds) > 0 {
 		t.Fatalf("extract %s: %v", file, ds)
 	}
-	snippet.Seal(sn, cfg.MapImage, project.Env(cfg))
+	snippet.Seal(sn, cfg.MapImage, snippet.Env{Session: project.Env(cfg), Limits: project.Limits(cfg)})
 	return sn
 }
 
