@@ -169,7 +169,7 @@ func (b *background) once(ctx context.Context) error {
 		fmt.Fprintf(b.e.stderr, "verifying %s in the background\n", plural(stale, "changed example"))
 	}
 	opt := verify.Options{Config: cfg, Jobs: cfg.Verify.Jobs, Pull: cfg.Verify.Pull,
-		Engine: b.eng, EngineVersion: b.eng.Version}
+		Engine: b.eng}
 	// Also with nothing stale by hash: an image may have changed.
 	rep := verify.Run(ctx, pages, store, opt)
 	if ctx.Err() != nil {

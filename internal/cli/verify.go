@@ -105,7 +105,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 				eng.Close()
 			}
 		}()
-		opt.Engine, opt.EngineVersion = eng, eng.Version
+		opt.Engine = eng
 	case verify.Stale(pages, store, *force) > 0:
 		return err
 	default:

@@ -43,9 +43,12 @@ const Label = "org.shipshape.run"
 // Engine is a connection to one Docker engine for one verify run.
 type Engine struct {
 	c       *client.Client
-	Version string // the engine's version, recorded in every result
 	RunID   string
 	lock    *os.File
+	version struct {
+		once sync.Once
+		v    string
+	}
 	// noStorageOpt records that the storage driver cannot size a
 	// container's writable layer.
 	noStorageOpt atomic.Bool
@@ -60,7 +63,10 @@ func Connect(ctx context.Context) (*Engine, error) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	v, err := c.ServerVersion(pctx, client.ServerVersionOptions{})
+	// A ping, not /version: dockerd answers /version by running runc and
+	// docker-init for their versions, which a warm verify that runs
+	// nothing would wait for (see Version).
+	_, err = c.Ping(pctx, client.PingOptions{NegotiateAPIVersion: true})
 	if err != nil {
 		c.Close()
 		host := os.Getenv("DOCKER_HOST")
@@ -70,7 +76,20 @@ func Connect(ctx context.Context) (*Engine, error) {
 		return nil, fmt.Errorf("%w at %s: %v\n  start one (for example `sudo dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine", ErrNoEngine, host, err)
 	}
 	id := newID()
-	return &Engine{c: c, Version: v.Version, RunID: id, lock: holdLock(id)}, nil
+	return &Engine{c: c, RunID: id, lock: holdLock(id)}, nil
+}
+
+// Version is the engine's version, recorded in every new result. It is
+// asked once, when first wanted; "" if the engine does not say.
+func (e *Engine) Version(ctx context.Context) string {
+	e.version.once.Do(func() {
+		vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if v, err := e.c.ServerVersion(vctx, client.ServerVersionOptions{}); err == nil {
+			e.version.v = v.Version
+		}
+	})
+	return e.version.v
 }
 
 // Close releases the client and the run's liveness lock.

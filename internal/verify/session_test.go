@@ -50,7 +50,7 @@ func TestSessionPage(t *testing.T) {
 	cfg := testConfig()
 	pg := page(t, cfg, "tutorial.md", tutorial)
 	store := results.New()
-	opt := verify.Options{Config: cfg, Engine: e, EngineVersion: e.Version, Jobs: 1}
+	opt := verify.Options{Config: cfg, Engine: e, Jobs: 1}
 	rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, opt)
 	want := []results.Status{results.Passed, results.Passed, results.Failed, results.ExpectedFail}
 	if len(rep.Items) != len(want) {
