@@ -394,15 +394,21 @@ func TestQuickStart(t *testing.T) {
 	}
 }
 
-// TestPreviewBadges: when verify writes the results file, open pages get
-// the new badges without an edit to the page.
-func TestPreviewBadges(t *testing.T) {
+// runnable is the small site whose guide/first page has one runnable
+// block, and its files.
+func runnable(t *testing.T) (string, map[string]string) {
 	files := map[string]string{}
 	for k, v := range small {
 		files[k] = v
 	}
 	files["content/guide/first.md"] = "---\ntitle: First steps\n---\nRun:\n\n```sh {run image=busybox}\necho hello\n```\n"
-	dir := project(t, files)
+	return project(t, files), files
+}
+
+// TestPreviewBadges: when verify writes the results file, open pages get
+// the new badges without an edit to the page.
+func TestPreviewBadges(t *testing.T) {
+	dir, files := runnable(t)
 	edits := make(chan bool, 10)
 	_, base := runningWith(t, Options{Dir: dir, Edited: func() { edits <- true }})
 	_, body := get(t, base+"guide/first/")
@@ -434,12 +440,7 @@ func TestPreviewBadges(t *testing.T) {
 // result whose image is no longer the image it ran on loses its badge at
 // the next full render, and each render asks for one checker.
 func TestPreviewImageChanged(t *testing.T) {
-	files := map[string]string{}
-	for k, v := range small {
-		files[k] = v
-	}
-	files["content/guide/first.md"] = "---\ntitle: First steps\n---\nRun:\n\n```sh {run image=busybox}\necho hello\n```\n"
-	dir := project(t, files)
+	dir, _ := runnable(t)
 	var (
 		mu      sync.Mutex
 		current = "sha256:old"
