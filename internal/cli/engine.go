@@ -36,30 +36,25 @@ func connect(ctx context.Context, log io.Writer) (*runner.Engine, func(), error)
 // its checkers answer "unknown" (image IDs not re-checked) and it says so
 // in one line, once, however many checkers it hands out.
 type images struct {
-	ctx  context.Context
-	log  io.Writer
-	mu   sync.Mutex
-	eng  *runner.Engine
-	said bool
+	ctx   context.Context
+	log   io.Writer
+	mu    sync.Mutex
+	eng   *runner.Engine
+	tried bool // connecting was tried (once: an unreachable remote engine costs seconds)
 }
 
 // ids returns a checker that inspects each distinct reference once. build
 // takes one for its render; serve takes a new one for every full render, so
-// an image rebuilt while the preview runs is seen by the next render. A
-// failed connection is tried again by the next checker.
+// an image rebuilt while the preview runs is seen by the next render.
 func (im *images) ids() results.ImageIDs {
-	var (
-		tried bool
-		seen  = map[string]string{}
-	)
+	seen := map[string]string{}
 	return func(ref string) (string, bool) {
 		im.mu.Lock()
 		defer im.mu.Unlock()
-		if !tried && im.eng == nil {
-			tried = true
+		if !im.tried {
+			im.tried = true
 			var err error
-			if im.eng, err = runner.Connect(im.ctx); err != nil && !im.said {
-				im.said = true
+			if im.eng, err = runner.Connect(im.ctx); err != nil {
 				fmt.Fprintln(im.log, noEngineNote)
 			}
 		}
