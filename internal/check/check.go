@@ -87,7 +87,7 @@ func Block(s snippet.Snippet) Result {
 	switch {
 	case elided:
 		b.found = soften(b.found, "the block elides part of its content")
-	case s.Guess && textLabel[strings.ToLower(s.Lang)]:
+	case s.Guess && textLabel(s.Lang):
 		b.found = softenAll(b.found, "the block is labelled "+s.Lang+"; its kind was guessed")
 	case s.Guess && s.Lang == "" && r.Kind != snippet.Dockerfile && r.Kind != snippet.Compose:
 		// A FROM line or a services key is strong evidence; the other

@@ -15,6 +15,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/snippet"
 )
 
 // fragmentBase is the FROM line put before a fragment so that buildkit
@@ -38,7 +39,7 @@ var _ llb.ImageMetaResolver = offlineResolver{}
 // synthetic FROM first, whose line is then taken away again.
 func checkDockerfile(b *block) string {
 	code := fillIn(b.s.Code, "placeholder")
-	fragment := !startsWithFrom(code)
+	fragment := !snippet.StartsWithFrom(code)
 	offset := 0
 	src := code
 	if fragment {
@@ -130,28 +131,6 @@ func backtickContinued(code string) bool {
 	return false
 }
 
-// startsWithFrom: the first instruction is FROM, after any global ARGs
-// (which belong before the first FROM and must stay there).
-func startsWithFrom(code string) bool {
-	cont := false
-	for _, l := range strings.Split(code, "\n") {
-		t := strings.TrimSpace(l)
-		was := cont
-		cont = strings.HasSuffix(t, "\\")
-		if t == "" || was || strings.HasPrefix(t, "#") {
-			continue
-		}
-		switch strings.ToUpper(firstField(t)) {
-		case "FROM":
-			return true
-		case "ARG":
-			continue
-		}
-		return false
-	}
-	return false
-}
-
 func firstField(s string) string {
 	if f := strings.Fields(s); len(f) > 0 {
 		return f[0]
@@ -179,7 +158,7 @@ func ownRules(b *block, code string, partial bool) {
 	if err != nil || res.AST == nil {
 		return
 	}
-	stages := map[string]bool{}
+	froms := snippet.Froms(code) // the same parser: one per FROM node, in order
 	user := ""
 	sawFrom, runs := false, false
 	for _, n := range res.AST.Children {
@@ -188,17 +167,10 @@ func ownRules(b *block, code string, partial bool) {
 		case "from":
 			sawFrom, runs = true, false
 			user = ""
-			img := ""
-			for _, a := range args {
-				if !strings.HasPrefix(a, "--") {
-					img = a
-					break
-				}
+			if len(froms) > 0 {
+				baseImage(b, froms[0])
+				froms = froms[1:]
 			}
-			if len(args) >= 3 && strings.EqualFold(args[len(args)-2], "as") {
-				defer func(name string) { stages[name] = true }(strings.ToLower(args[len(args)-1]))
-			}
-			baseImage(b, n.StartLine, img, stages)
 		case "cmd", "entrypoint":
 			runs = true
 		case "user":
@@ -235,8 +207,9 @@ func nodeArgs(n *parser.Node) []string {
 	return out
 }
 
-func baseImage(b *block, line int, img string, stages map[string]bool) {
-	if img == "" || strings.Contains(img, "$") || img == "scratch" || stages[strings.ToLower(img)] {
+func baseImage(b *block, f snippet.From) {
+	img, line := f.Image, f.Line
+	if !f.Base {
 		return
 	}
 	if strings.Contains(img, "@sha256:") {

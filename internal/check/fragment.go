@@ -6,6 +6,7 @@ import (
 
 	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/lang"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
 
@@ -173,9 +174,12 @@ func instructionLines(code string) bool {
 	return n*2 >= total
 }
 
-// textLabel are labels that say a block is not code: what it was guessed
-// to be can raise warnings, never errors.
-var textLabel = map[string]bool{"text": true, "txt": true, "plaintext": true, "plain": true, "output": true, "log": true}
+// textLabel reports whether a label says a block is not code (text or
+// output): what it was guessed to be can raise warnings, never errors.
+func textLabel(label string) bool {
+	e, ok := lang.Lookup(label)
+	return ok && (snippet.Kind(e.Kind) == snippet.Text || snippet.Kind(e.Kind) == snippet.Output)
+}
 
 // softenAll lowers every error to a warning.
 func softenAll(ds diag.List, why string) diag.List {

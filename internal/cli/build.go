@@ -33,9 +33,9 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "warning: %s sets no base_url: sitemap.xml has relative addresses (invalid) and pages have no canonical link\n", config.FileName)
 	}
 	start := time.Now()
-	ids, done := imageIDs(ctx, e.stderr)
-	defer done()
-	_, err = buildWith(e, cfg.Path(cfg.Out), cfg, buildOptions{Drafts: *drafts, LinkWarnings: *noLinkErrors, GitDates: true, Images: ids})
+	im := &images{ctx: ctx, log: e.stderr}
+	defer im.close()
+	_, err = buildWith(e, cfg.Path(cfg.Out), cfg, buildOptions{Drafts: *drafts, LinkWarnings: *noLinkErrors, GitDates: true, Images: im.ids()})
 	if err != nil {
 		return err
 	}

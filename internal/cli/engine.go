@@ -31,43 +31,51 @@ func connect(ctx context.Context, log io.Writer) (*runner.Engine, func(), error)
 	return eng, release, nil
 }
 
-// imageIDs inspects local images for results.Fresh, each reference once.
-// It connects on first use, so a site with no stored results never asks an
-// engine; without one it answers "unknown" (image IDs not re-checked) and
-// says so in one line.
-func imageIDs(ctx context.Context, log io.Writer) (results.ImageIDs, func()) {
-	var (
-		mu    sync.Mutex
-		tried bool
-		eng   *runner.Engine
-		seen  = map[string]string{}
-	)
-	ids := func(ref string) (string, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !tried {
-			tried = true
+// images inspects local images for results.Fresh. It connects on first
+// use, so a site with no stored results never asks an engine; without one
+// its checkers answer "unknown" (image IDs not re-checked) and it says so
+// in one line, once, however many checkers it hands out.
+type images struct {
+	ctx   context.Context
+	log   io.Writer
+	mu    sync.Mutex
+	eng   *runner.Engine
+	tried bool // connecting was tried (once: an unreachable remote engine costs seconds)
+}
+
+// ids returns a checker that inspects each distinct reference once. build
+// takes one for its render; serve takes a new one for every full render, so
+// an image rebuilt while the preview runs is seen by the next render.
+func (im *images) ids() results.ImageIDs {
+	seen := map[string]string{}
+	return func(ref string) (string, bool) {
+		im.mu.Lock()
+		defer im.mu.Unlock()
+		if !im.tried {
+			im.tried = true
 			var err error
-			if eng, err = runner.Connect(ctx); err != nil {
-				fmt.Fprintln(log, noEngineNote)
+			if im.eng, err = runner.Connect(im.ctx); err != nil {
+				fmt.Fprintln(im.log, noEngineNote)
 			}
 		}
-		if eng == nil {
+		if im.eng == nil {
 			return "", false
 		}
 		if id, ok := seen[ref]; ok {
 			return id, true
 		}
-		id, _ := eng.ImageID(ctx, ref)
+		id, _ := im.eng.ImageID(im.ctx, ref)
 		seen[ref] = id
 		return id, true
 	}
-	return ids, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if eng != nil {
-			eng.Close()
-		}
+}
+
+// close releases the connection, if one was made.
+func (im *images) close() {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if im.eng != nil {
+		im.eng.Close()
 	}
 }
 

@@ -19,7 +19,8 @@ import (
 // checks that build drops exactly the dependent block's badge to "not
 // verified" and that the next verify re-runs it, while the untouched block
 // stays proven and cached: the block itself, an earlier {file=} block, an
-// included project file, the image map, and the image behind a tag.
+// included project file, the image map, the image behind a tag, and the
+// sandbox limits of [verify], which every block that runs depends on.
 func TestBadgesCannotLie(t *testing.T) {
 	eng := testenv.Docker(t)
 	testenv.Image(t, eng, "shipshape/busybox:latest")
@@ -57,6 +58,9 @@ func TestBadgesCannotLie(t *testing.T) {
 	}
 	toml := func(tiny string) string {
 		return "title = \"T\"\n[images]\n\"busybox:*\" = \"shipshape/busybox:latest\"\n\"tiny:*\" = \"" + tiny + "\"\n"
+	}
+	limited := func(tiny string) string {
+		return strings.Replace(toml(tiny), "[images]", "[verify]\nmemory = \"256m\"\n[images]", 1)
 	}
 	page := func(sample, tinyCode string) string {
 		return "# P\n\n" +
@@ -122,19 +126,24 @@ func TestBadgesCannotLie(t *testing.T) {
 	edits := []struct {
 		name string
 		edit func()
-		dep  int // the block whose result the edit invalidates
+		deps []int // the blocks whose results the edit invalidates
 	}{
-		{"the block", func() { write("content/index.md", page("one", "echo tiny again")) }, tiny},
-		{"an earlier {file=} block", func() { write("content/index.md", page("two", "echo tiny again")) }, dockerfile},
-		{"an included project file", func() { write("examples/greet.txt", "hello again\n") }, dockerfile},
-		{"the image map", func() { write("shipshape.toml", toml(tag+":b")) }, tiny},
-		{"the image behind a tag", func() { build(tag+":b", "b") }, tiny},
+		{"the block", func() { write("content/index.md", page("one", "echo tiny again")) }, []int{tiny}},
+		{"an earlier {file=} block", func() { write("content/index.md", page("two", "echo tiny again")) }, []int{dockerfile}},
+		{"an included project file", func() { write("examples/greet.txt", "hello again\n") }, []int{dockerfile}},
+		{"the image map", func() { write("shipshape.toml", toml(tag+":b")) }, []int{tiny}},
+		{"the image behind a tag", func() { build(tag+":b", "b") }, []int{tiny}},
+		{"the sandbox limits", func() { write("shipshape.toml", limited(tag+":b")) }, []int{untouched, dockerfile, tiny}},
 	}
 	for _, ed := range edits {
 		ed.edit()
+		dep := map[int]bool{}
+		for _, l := range ed.deps {
+			dep[l] = true
+		}
 		got := badges()
 		for line, w := range want {
-			if line == ed.dep {
+			if dep[line] {
 				w = "not-verified"
 			}
 			if got[line] != w {
@@ -143,12 +152,15 @@ func TestBadgesCannotLie(t *testing.T) {
 		}
 		log := run("verify")
 		for line := range want {
-			if c := cached(log, line); c == (line == ed.dep) {
-				t.Errorf("edit %s: verify line %d cached=%v, want %v:\n%s", ed.name, line, c, line != ed.dep, log)
+			if c := cached(log, line); c == dep[line] {
+				t.Errorf("edit %s: verify line %d cached=%v, want %v:\n%s", ed.name, line, c, !dep[line], log)
 			}
 		}
-		if got := badges(); got[ed.dep] != want[ed.dep] {
-			t.Errorf("edit %s: after verify, line %d shows %q, want %q", ed.name, ed.dep, got[ed.dep], want[ed.dep])
+		got = badges()
+		for _, l := range ed.deps {
+			if got[l] != want[l] {
+				t.Errorf("edit %s: after verify, line %d shows %q, want %q", ed.name, l, got[l], want[l])
+			}
 		}
 	}
 }

@@ -58,7 +58,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "serving %s at %s\n", dir, url)
 		run = func(ctx context.Context) error { return st.Run(ctx, ln) }
 	} else {
-		opt := server.Options{Dir: e.dir, Source: *source, Results: project.ResultsPath, Log: e.stderr}
+		im := &images{ctx: ctx, log: e.stderr}
+		defer im.close()
+		opt := server.Options{Dir: e.dir, Source: *source, Results: project.ResultsPath, Log: e.stderr, Images: im.ids}
 		var bg *background
 		if *verifyFlag {
 			bg = &background{e: e, source: *source, poke: make(chan struct{}, 1)}
@@ -167,7 +169,7 @@ func (b *background) once(ctx context.Context) error {
 		fmt.Fprintf(b.e.stderr, "verifying %s in the background\n", plural(stale, "changed example"))
 	}
 	opt := verify.Options{Config: cfg, Jobs: cfg.Verify.Jobs, Pull: cfg.Verify.Pull,
-		Engine: b.eng, EngineVersion: b.eng.Version}
+		Engine: b.eng}
 	// Also with nothing stale by hash: an image may have changed.
 	rep := verify.Run(ctx, pages, store, opt)
 	if ctx.Err() != nil {

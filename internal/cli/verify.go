@@ -14,6 +14,7 @@ import (
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/snippet"
 	"github.com/shipshape/shipshape/internal/verify"
 )
@@ -61,8 +62,25 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --pull=%s: want never, missing or always", errUsage, cfg.Verify.Pull)
 	}
 	start := time.Now()
+	// The engine is asked even when every result matches by hash: it tells
+	// whether the images they ran on are still the same. Connecting and
+	// sweeping wait on the engine, loading on the CPU: they overlap.
+	type connection struct {
+		eng     *runner.Engine
+		release func()
+		err     error
+	}
+	conn := make(chan connection, 1)
+	go func() {
+		eng, release, err := connect(ctx, e.stderr)
+		conn <- connection{eng, release, err}
+	}()
 	proj, err := project.Load(cfg, project.Options{Drafts: true})
+	cn := <-conn
 	if err != nil {
+		if cn.err == nil {
+			cn.release()
+		}
 		return err
 	}
 	all, ds := proj.Snippets, proj.Diags
@@ -74,10 +92,9 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		log = newProgress(e.stderr, countRunnable(pages))
 	}
 	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: log, Pull: cfg.Verify.Pull}
-	// The engine is asked even when every result matches by hash: it tells
-	// whether the images they ran on are still the same. Only then may it
-	// be missing, and the output says that image IDs were not re-checked.
-	eng, release, err := connect(ctx, e.stderr)
+	// The engine may be missing only when every result matches by hash;
+	// then the output says that image IDs were not re-checked.
+	eng, release, err := cn.eng, cn.release, cn.err
 	ran := true // whether anything of this run may be left to sweep
 	switch {
 	case err == nil:
@@ -88,7 +105,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 				eng.Close()
 			}
 		}()
-		opt.Engine, opt.EngineVersion = eng, eng.Version
+		opt.Engine = eng
 	case verify.Stale(pages, store, *force) > 0:
 		return err
 	default:

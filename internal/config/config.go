@@ -75,6 +75,21 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText writes the duration as a Go duration string.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// Defaults that code outside a loaded Config falls back on: a runner given
+// zero limits, a block that names no image for its kind.
+const (
+	// Timeout bounds one run of an example ([verify] timeout).
+	Timeout = 60 * time.Second
+	// BuildTimeout bounds one {build} block's image build ([verify] build_timeout).
+	BuildTimeout = 5 * time.Minute
+	// Disk bounds what one container writes to its layer.
+	Disk = 64 << 20
+	// PythonImage runs and compiles Python blocks that name no image.
+	PythonImage = "python:3"
+	// NginxImage tests nginx blocks that name no image.
+	NginxImage = "nginx"
+)
+
 // Default returns the configuration used when no file says otherwise.
 func Default() Config {
 	return Config{
@@ -87,8 +102,8 @@ func Default() Config {
 		Root:       ".",
 		Verify: Verify{
 			Image:        "busybox",
-			Timeout:      Duration{60 * time.Second},
-			BuildTimeout: Duration{5 * time.Minute},
+			Timeout:      Duration{Timeout},
+			BuildTimeout: Duration{BuildTimeout},
 			Memory:       "512m",
 			Pids:         512,
 			CPUs:         1,

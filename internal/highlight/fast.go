@@ -16,15 +16,14 @@ import (
 // other language goes to chroma. Invariant: the tokens' values concatenate
 // to the input.
 
-// fastLexers maps a lexer name (after aliases) to its scanner.
+// fastLexers maps a lexer name (lang.Lexer) to its scanner.
 var fastLexers = map[string]func(string) []chroma.Token{
-	"bash":       lexShell,
-	"console":    lexConsole,
-	"docker":     lexDockerfile,
-	"dockerfile": lexDockerfile,
-	"yaml":       lexYAML,
-	"json":       lexJSON,
-	"python":     lexPython,
+	"bash":    lexShell,
+	"console": lexConsole,
+	"docker":  lexDockerfile,
+	"yaml":    lexYAML,
+	"json":    lexJSON,
+	"python":  lexPython,
 }
 
 type tokens []chroma.Token

@@ -15,58 +15,37 @@ import (
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
-)
 
-// aliases maps the language names Docker docs use to chroma's lexer names.
-var aliases = map[string]string{
-	"dockerfile":    "docker",
-	"containerfile": "docker",
-	"shell":         "bash",
-	"sh":            "bash",
-	"zsh":           "bash",
-	"console":       "console",
-	"shell-session": "console",
-	"compose":       "yaml",
-	"yml":           "yaml",
-	"conf":          "ini",
-	"env":           "bash",
-	"text":          "",
-	"plaintext":     "",
-	"txt":           "",
-	"output":        "",
-	"diagram":       "",
-}
+	"github.com/shipshape/shipshape/internal/lang"
+)
 
 var (
 	mu    sync.RWMutex
 	cache = map[string]chroma.Lexer{}
 )
 
-// Lexer finds the lexer for a language name; unknown names give nil. Results
+// Lexer finds the lexer for a fence label (internal/lang); unknown names give nil. Results
 // are cached: chroma's own lookup of an unknown name costs milliseconds.
-func Lexer(lang string) chroma.Lexer {
-	lang = strings.ToLower(strings.TrimSpace(lang))
-	if a, ok := aliases[lang]; ok {
-		lang = a
-	}
-	if lang == "" {
+func Lexer(label string) chroma.Lexer {
+	name := lang.Lexer(label)
+	if name == "" {
 		return nil
 	}
 	mu.RLock()
-	l, ok := cache[lang]
+	l, ok := cache[name]
 	mu.RUnlock()
 	if ok {
 		return l
 	}
-	l = lexers.Get(lang)
-	if l == nil && (lang == "dockerignore" || lang == "gitignore") {
+	l = lexers.Get(name)
+	if l == nil && name == ignoreLexer.Config().Name {
 		l = ignoreLexer
 	}
 	if l != nil {
 		l = chroma.Coalesce(l)
 	}
 	mu.Lock()
-	cache[lang] = l
+	cache[name] = l
 	mu.Unlock()
 	return l
 }
@@ -98,11 +77,11 @@ func formatter(o Options) *chromahtml.Formatter {
 
 // Write writes code as highlighted HTML (a <pre class="chroma">). Code with
 // no known lexer is escaped as plain text in the same markup.
-func Write(w io.Writer, code, lang string, o Options) error {
-	if fast := fastLexers[lexerName(lang)]; fast != nil {
+func Write(w io.Writer, code, label string, o Options) error {
+	if fast := fastLexers[lang.Lexer(label)]; fast != nil {
 		return formatter(o).Format(w, style, chroma.Literator(fast(ensureNL(code))...))
 	}
-	l := Lexer(lang)
+	l := Lexer(label)
 	if l == nil {
 		l = plain
 	}
@@ -125,15 +104,6 @@ var ignoreLexer = chroma.MustNewLexer(&chroma.Config{Name: "dockerignore", Alias
 		{Pattern: `\n`, Type: chroma.Text},
 	}}
 })
-
-// lexerName is a language name after our aliases, lower case.
-func lexerName(lang string) string {
-	lang = strings.ToLower(strings.TrimSpace(lang))
-	if a, ok := aliases[lang]; ok {
-		return a
-	}
-	return lang
-}
 
 // ensureNL ends code with a newline, as chroma's lexers do.
 func ensureNL(code string) string {

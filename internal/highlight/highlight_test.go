@@ -4,6 +4,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/shipshape/shipshape/internal/lang"
 )
 
 var samples = map[string]string{
@@ -200,6 +202,16 @@ func TestContrast(t *testing.T) {
 	for _, tt := range tests {
 		if got := Contrast(tt.a, tt.b); got < tt.want-0.01 || got > tt.want+0.01 {
 			t.Errorf("Contrast(%s, %s) = %.2f, want %.2f", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// TestEveryLabelDraws: each label of the language table that names a lexer
+// finds one, so no block the table knows falls back to plain text.
+func TestEveryLabelDraws(t *testing.T) {
+	for _, l := range lang.Labels() {
+		if lang.Lexer(l) != "" && Lexer(l) == nil && fastLexers[lang.Lexer(l)] == nil {
+			t.Errorf("label %q: lexer %q not found", l, lang.Lexer(l))
 		}
 	}
 }

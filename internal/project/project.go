@@ -80,8 +80,21 @@ func Page(cfg config.Config, p *content.Page, doc ast.Node) ([]snippet.Snippet, 
 	for i := range sn {
 		ds = append(ds, snippet.Include(&sn[i], cfg.ReadFile, cfg.MapImage)...)
 	}
-	snippet.Seal(sn, cfg.MapImage, Env(cfg))
+	snippet.Seal(sn, cfg.MapImage, snippet.Env{Session: Env(cfg), Limits: Limits(cfg)})
 	return sn, ds
+}
+
+// Limits digests the sandbox limits of [verify] that change what a run,
+// build or check may do; "" while they are the defaults, so that the
+// hashes of a site that sets none do not depend on this list.
+func Limits(cfg config.Config) string {
+	v, d := cfg.Verify, config.Default().Verify
+	if v.Timeout == d.Timeout && v.BuildTimeout == d.BuildTimeout && v.Memory == d.Memory && v.Pids == d.Pids &&
+		v.CPUs == d.CPUs && v.OutputLimit == d.OutputLimit && v.AllowSocket == d.AllowSocket {
+		return ""
+	}
+	return fmt.Sprintf("timeout=%s build_timeout=%s memory=%s pids=%d cpus=%g output_limit=%d allow_docker_socket=%t",
+		v.Timeout, v.BuildTimeout, v.Memory, v.Pids, v.CPUs, v.OutputLimit, v.AllowSocket)
 }
 
 // Env digests what every page session sees of the configuration: the

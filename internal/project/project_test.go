@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/shipshape/shipshape/internal/config"
 )
@@ -55,5 +56,32 @@ func TestLoad(t *testing.T) {
 	}
 	if after[2].Hash != sn[2].Hash {
 		t.Errorf("an unrelated block's hash changed")
+	}
+}
+
+// TestLimits: the sandbox limits enter the hashes only when they differ
+// from the defaults, so a site that restates a default keeps its results.
+func TestLimits(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		edit  func(*config.Verify)
+		empty bool
+	}{
+		{"defaults", func(*config.Verify) {}, true},
+		{"a default restated", func(v *config.Verify) { v.Timeout = config.Duration{Duration: config.Timeout} }, true},
+		{"jobs do not matter", func(v *config.Verify) { v.Jobs = 7 }, true},
+		{"timeout", func(v *config.Verify) { v.Timeout = config.Duration{Duration: 2 * time.Second} }, false},
+		{"build timeout", func(v *config.Verify) { v.BuildTimeout = config.Duration{Duration: time.Hour} }, false},
+		{"memory", func(v *config.Verify) { v.Memory = "1g" }, false},
+		{"pids", func(v *config.Verify) { v.Pids = 10 }, false},
+		{"cpus", func(v *config.Verify) { v.CPUs = 0.5 }, false},
+		{"output limit", func(v *config.Verify) { v.OutputLimit = 10 }, false},
+		{"docker socket", func(v *config.Verify) { v.AllowSocket = true }, false},
+	} {
+		cfg := config.Default()
+		c.edit(&cfg.Verify)
+		if got := Limits(cfg); (got == "") != c.empty {
+			t.Errorf("%s: Limits = %q, want empty %v", c.name, got, c.empty)
+		}
 	}
 }

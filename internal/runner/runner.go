@@ -27,6 +27,7 @@ import (
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
+	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/proxy"
 )
 
@@ -42,9 +43,12 @@ const Label = "org.shipshape.run"
 // Engine is a connection to one Docker engine for one verify run.
 type Engine struct {
 	c       *client.Client
-	Version string // the engine's version, recorded in every result
 	RunID   string
 	lock    *os.File
+	version struct {
+		once sync.Once
+		v    string
+	}
 	// noStorageOpt records that the storage driver cannot size a
 	// container's writable layer.
 	noStorageOpt atomic.Bool
@@ -59,7 +63,10 @@ func Connect(ctx context.Context) (*Engine, error) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	v, err := c.ServerVersion(pctx, client.ServerVersionOptions{})
+	// A ping, not /version: dockerd answers /version by running runc and
+	// docker-init for their versions, which a warm verify that runs
+	// nothing would wait for (see Version).
+	_, err = c.Ping(pctx, client.PingOptions{NegotiateAPIVersion: true})
 	if err != nil {
 		c.Close()
 		host := os.Getenv("DOCKER_HOST")
@@ -69,7 +76,20 @@ func Connect(ctx context.Context) (*Engine, error) {
 		return nil, fmt.Errorf("%w at %s: %v\n  start one (for example `sudo dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine", ErrNoEngine, host, err)
 	}
 	id := newID()
-	return &Engine{c: c, Version: v.Version, RunID: id, lock: holdLock(id)}, nil
+	return &Engine{c: c, RunID: id, lock: holdLock(id)}, nil
+}
+
+// Version is the engine's version, recorded in every new result. It is
+// asked once, when first wanted; "" if the engine does not say.
+func (e *Engine) Version(ctx context.Context) string {
+	e.version.once.Do(func() {
+		vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if v, err := e.c.ServerVersion(vctx, client.ServerVersionOptions{}); err == nil {
+			e.version.v = v.Version
+		}
+	})
+	return e.version.v
 }
 
 // Close releases the client and the run's liveness lock.
@@ -107,12 +127,9 @@ type Limits struct {
 	// under a read-only root; for a writable root, the size of its layer,
 	// set by the storage driver where it can (overlay2 over xfs with
 	// pquota) and otherwise enforced by a watchdog that kills the container
-	// once its layer is larger. 0 means DefaultDisk.
+	// once its layer is larger. 0 means config.Disk.
 	Disk int64
 }
-
-// DefaultDisk is the default bound on what one container writes.
-const DefaultDisk = 64 << 20
 
 // ErrNetwork means a one-off container asked for a network other than none
 // or the default bridge.
@@ -287,7 +304,7 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	host.CapAdd = spec.CapAdd
 	disk := lim.Disk
 	if disk <= 0 {
-		disk = DefaultDisk
+		disk = config.Disk
 	}
 	if lim.ReadOnly {
 		// Every writable path is a tmpfs of bounded size (its pages also
@@ -336,7 +353,7 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 
 	timeout := lim.Timeout
 	if timeout <= 0 {
-		timeout = 60 * time.Second
+		timeout = config.Timeout
 	}
 	// Wait is registered before start so a fast exit is never missed.
 	wctx, wcancel := context.WithCancel(ctx)
@@ -496,7 +513,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	}
 	timeout := spec.Timeout
 	if timeout <= 0 {
-		timeout = 5 * time.Minute
+		timeout = config.BuildTimeout
 	}
 	bctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/proxy"
 )
 
@@ -213,7 +214,7 @@ func (s *Session) Exec(ctx context.Context, script string, timeout time.Duration
 		return out, dead
 	}
 	if timeout <= 0 {
-		timeout = 60 * time.Second
+		timeout = config.Timeout
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	ex, err := s.e.c.ExecCreate(cctx, s.cid, client.ExecCreateOptions{

@@ -22,6 +22,7 @@ import (
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/site"
 )
 
@@ -36,6 +37,11 @@ type Options struct {
 	Source string
 	// Results is the verify results file; "" uses the configured one.
 	Results func(config.Config) string
+	// Images, when set, is called once per full render for the answers of
+	// results.Fresh: each distinct image is inspected once per render, so a
+	// result whose image changed loses its badge as it does in build. Nil
+	// means image IDs are not re-checked (the caller says so).
+	Images func() results.ImageIDs
 	// Log receives one line per rebuild and every diagnostic.
 	Log io.Writer
 	// Edited, when set, is called for each batch of changes to the sources

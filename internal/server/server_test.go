@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -393,15 +394,21 @@ func TestQuickStart(t *testing.T) {
 	}
 }
 
-// TestPreviewBadges: when verify writes the results file, open pages get
-// the new badges without an edit to the page.
-func TestPreviewBadges(t *testing.T) {
+// runnable is the small site whose guide/first page has one runnable
+// block, and its files.
+func runnable(t *testing.T) (string, map[string]string) {
 	files := map[string]string{}
 	for k, v := range small {
 		files[k] = v
 	}
 	files["content/guide/first.md"] = "---\ntitle: First steps\n---\nRun:\n\n```sh {run image=busybox}\necho hello\n```\n"
-	dir := project(t, files)
+	return project(t, files), files
+}
+
+// TestPreviewBadges: when verify writes the results file, open pages get
+// the new badges without an edit to the page.
+func TestPreviewBadges(t *testing.T) {
+	dir, files := runnable(t)
 	edits := make(chan bool, 10)
 	_, base := runningWith(t, Options{Dir: dir, Edited: func() { edits <- true }})
 	_, body := get(t, base+"guide/first/")
@@ -426,6 +433,63 @@ func TestPreviewBadges(t *testing.T) {
 	es.next()
 	if len(edits) != 1 {
 		t.Errorf("an edit called Edited %d times, want 1", len(edits))
+	}
+}
+
+// TestPreviewImageChanged: the preview applies build's freshness rule. A
+// result whose image is no longer the image it ran on loses its badge at
+// the next full render, and each render asks for one checker.
+func TestPreviewImageChanged(t *testing.T) {
+	dir, _ := runnable(t)
+	var (
+		mu      sync.Mutex
+		current = "sha256:old"
+		renders int
+	)
+	ids := func() results.ImageIDs {
+		mu.Lock()
+		renders++
+		id := current
+		mu.Unlock()
+		return func(ref string) (string, bool) {
+			if ref != "shipshape/busybox:latest" {
+				return "", true
+			}
+			return id, true
+		}
+	}
+	_, base := runningWith(t, Options{Dir: dir, Images: ids})
+	_, body := get(t, base+"guide/first/")
+	m := regexp.MustCompile(`data-status="not-verified"[^>]*data-hash="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no unverified runnable block on the page:\n%s", body)
+	}
+	es := follow(t, base)
+	save := func() {
+		store := results.New()
+		store.Results[m[1]] = results.Result{Status: results.Passed, Proof: "ran", File: "content/guide/first.md", Line: 6,
+			ImageRun: "shipshape/busybox:latest", ImageID: "sha256:old", At: "2026-01-02T03:04:05Z"}
+		if err := store.Save(filepath.Join(dir, "content", ".shipshape-results.json")); err != nil {
+			t.Fatal(err)
+		}
+		es.next()
+	}
+	save()
+	if _, body := get(t, base+"guide/first/"); !strings.Contains(body, `data-status="ran"`) {
+		t.Errorf("result on the same image: badge is not \"ran\":\n%s", body)
+	}
+	mu.Lock()
+	current = "sha256:new"
+	before := renders
+	mu.Unlock()
+	save()
+	if _, body := get(t, base+"guide/first/"); !strings.Contains(body, `data-status="not-verified"`) {
+		t.Errorf("image behind the tag changed: badge is not \"not-verified\":\n%s", body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if renders == before {
+		t.Errorf("the render after the results changed asked for no image checker")
 	}
 }
 

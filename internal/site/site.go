@@ -24,6 +24,7 @@ import (
 	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/lang"
 	"github.com/shipshape/shipshape/internal/markdown"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/snippet"
@@ -682,13 +683,13 @@ func writeFindings(w io.Writer, ds diag.List) {
 	}
 }
 
-// highlightLang is the lexer name for a snippet: the written language, or
-// the one its classified kind implies.
+// highlightLang is the label a snippet is highlighted as: the written one,
+// or the one its classified kind implies when that draws more than text.
 func highlightLang(s snippet.Snippet) string {
 	if s.Lang != "" && !s.Guess {
 		return s.Lang
 	}
-	if l := s.Kind.Lexer(); l != "text" {
+	if l := s.Kind.Label(); lang.Lexer(l) != "" {
 		return l
 	}
 	return s.Lang
@@ -696,22 +697,7 @@ func highlightLang(s snippet.Snippet) string {
 
 // langLabel is how a block's language is named in its caption; "" for
 // plain text.
-func langLabel(lang string) string {
-	switch l := strings.ToLower(lang); l {
-	case "", "text", "plaintext", "txt", "output":
-		return ""
-	case "console", "shell-session":
-		return "terminal"
-	case "sh", "bash", "shell", "zsh":
-		return "shell"
-	case "dockerfile", "docker", "containerfile":
-		return "Dockerfile"
-	case "yml":
-		return "yaml"
-	default:
-		return html.EscapeString(l)
-	}
-}
+func langLabel(label string) string { return html.EscapeString(lang.Caption(label)) }
 
 // parseLines reads "2-4,7" into line numbers.
 func parseLines(s string) []int {

@@ -4,8 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
-	"strings"
+
+	"github.com/shipshape/shipshape/internal/config"
 )
 
 // RunImage is the image reference, as written, that a block runs or is
@@ -14,7 +14,7 @@ import (
 func (s Snippet) RunImage() string {
 	switch {
 	case s.Action == Run && s.Kind == Python && s.Attrs["image"] == "":
-		return "python:3"
+		return config.PythonImage
 	case s.Action == Run:
 		return s.Image
 	case s.Action == None && (s.Kind == Python || s.Kind == Nginx):
@@ -22,23 +22,34 @@ func (s Snippet) RunImage() string {
 			return img
 		}
 		if s.Kind == Nginx {
-			return "nginx"
+			return config.NginxImage
 		}
-		return "python:3"
+		return config.PythonImage
 	}
 	return ""
+}
+
+// Env is what blocks see of the configuration, as the caller digests it.
+type Env struct {
+	// Session is what every page session sees: the image map and the
+	// session image, through which its commands reach any image.
+	Session string
+	// Limits are the sandbox limits every run, build and check gets
+	// (timeouts, memory, processes, CPUs, output, the Docker socket); ""
+	// for the defaults, so that a site that sets none keeps its hashes.
+	Limits string
 }
 
 // Seal gives every block of one page (in order) its final hash: Hash, and
 // for a block whose outcome depends on its page, what it reads there. A
 // build sees the page's earlier {file=} blocks; a session block sees every
-// earlier file and session block and the environment (env: the image map
-// and session image, as the caller digests them). Included project files
-// are in a block's Code by now, so they are covered too.
-func Seal(page []Snippet, images ImageMapper, env string) {
+// earlier file and session block and env.Session; every block that runs
+// sees env.Limits. Included project files are in a block's Code by now, so
+// they are covered too.
+func Seal(page []Snippet, images ImageMapper, env Env) {
 	var files []string      // "name\x00code" of earlier {file=} blocks
 	session := sha256.New() // every file and session block so far
-	fmt.Fprintf(session, "env=%s\n", env)
+	fmt.Fprintf(session, "env=%s\n", env.Session)
 	for i := range page {
 		s := &page[i]
 		s.Hash = Hash(*s, images)
@@ -63,47 +74,9 @@ func Seal(page []Snippet, images ImageMapper, env string) {
 		if name != "" && s.Action == Build {
 			files = append(files, name+"\x00"+s.Code)
 		}
+		if env.Limits != "" && (s.Action == Build || s.InSession() || s.RunImage() != "") {
+			sum := sha256.Sum256([]byte(s.Hash + "\x00limits=" + env.Limits))
+			s.Hash = hex.EncodeToString(sum[:])[:20]
+		}
 	}
-}
-
-var (
-	fromRe   = regexp.MustCompile(`(?im)^(\s*FROM\s+(?:--\S+\s+)*)(\S+)(.*)$`)
-	syntaxRe = regexp.MustCompile(`(?im)^#\s*syntax\s*=.*$`)
-)
-
-// RewriteFrom is the one FROM scanner: it maps every FROM image of a
-// Dockerfile through mapImage (stage names, scratch and ${ARG} images are
-// left alone) and drops "# syntax=" lines, which would make the engine
-// contact a registry. It returns the new Dockerfile and the mapped images,
-// in order.
-func RewriteFrom(df string, mapImage func(string) string) (string, []string) {
-	stages := map[string]bool{}
-	var bases []string
-	df = syntaxRe.ReplaceAllString(df, "")
-	df = fromRe.ReplaceAllStringFunc(df, func(line string) string {
-		m := fromRe.FindStringSubmatch(line)
-		img, rest := m[2], m[3]
-		if f := strings.Fields(rest); len(f) >= 2 && strings.EqualFold(f[0], "as") {
-			defer func() { stages[strings.ToLower(f[1])] = true }()
-		}
-		if stages[strings.ToLower(img)] || strings.EqualFold(img, "scratch") || strings.Contains(img, "$") {
-			return line
-		}
-		mapped := img
-		if mapImage != nil {
-			mapped = mapImage(img)
-		}
-		bases = append(bases, mapped)
-		return m[1] + mapped + rest
-	})
-	return df, bases
-}
-
-// FirstFrom is the first FROM image of a Dockerfile as written, or "".
-func FirstFrom(df string) string {
-	m := fromRe.FindStringSubmatch(df)
-	if m == nil {
-		return ""
-	}
-	return m[2]
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shipshape/shipshape/internal/console"
+	"github.com/shipshape/shipshape/internal/lang"
 )
 
 // Kind is what a block is, whatever its fence says.
@@ -35,67 +36,41 @@ const (
 var Kinds = []Kind{Dockerfile, DockerfileFragment, Shell, Console, Compose, YAML, JSON,
 	Python, Nginx, Dockerignore, INI, TOML, Output, Diagram, Code, Text}
 
-// Lexer is the highlighting language for a kind, so that the site
-// highlights a block as what it was classified as, not as its label.
-func (k Kind) Lexer() string {
+// Label is the fence label (internal/lang) that names a kind, so that the
+// site highlights a block as what it was classified as, not as its label.
+// Every kind is a label of its own but three: a fragment is drawn as a
+// Dockerfile, a Compose file is named as the YAML it is, and code in a
+// language shipshape does not check is drawn as text.
+func (k Kind) Label() string {
 	switch k {
-	case Dockerfile, DockerfileFragment:
-		return "dockerfile"
-	case Shell:
-		return "bash"
-	case Console:
-		return "console"
-	case Compose, YAML:
-		return "yaml"
-	case JSON, Python, Nginx, INI, TOML:
-		return string(k)
-	case Dockerignore:
-		return "dockerignore" // internal/highlight adds the lexer chroma lacks
+	case DockerfileFragment:
+		return string(Dockerfile)
+	case Compose:
+		return string(YAML)
+	case Code:
+		return string(Text)
 	}
-	return "text"
-}
-
-// langKinds maps written languages to kinds; some are refined by content.
-var langKinds = map[string]Kind{
-	"dockerfile": Dockerfile, "docker": Dockerfile, "containerfile": Dockerfile,
-	"bash": Shell, "sh": Shell, "shell": Shell, "zsh": Shell,
-	"console": Console, "shell-session": Console, "terminal": Console, "shellsession": Console,
-	"yaml": YAML, "yml": YAML, "compose": Compose, "docker-compose": Compose,
-	"json": JSON, "jsonc": JSON, "python": Python, "py": Python, "python3": Python,
-	"nginx": Nginx, "dockerignore": Dockerignore, "gitignore": Dockerignore,
-	"ini": INI, "conf": INI, "cfg": INI, "toml": TOML, "env": INI, "dotenv": INI, "properties": INI,
-	"text": Text, "txt": Text, "plaintext": Text, "plain": Text, "output": Output, "log": Output,
-	"diagram": Diagram, "mermaid": Diagram, "ascii": Diagram,
-}
-
-// programming are labels of programming languages whose blocks are code
-// shipshape does not check, whatever commands they mention.
-var programming = map[string]bool{
-	"go": true, "golang": true, "c": true, "cpp": true, "c++": true, "java": true, "javascript": true, "js": true,
-	"typescript": true, "ts": true, "rust": true, "rs": true, "ruby": true, "rb": true, "php": true, "csharp": true,
-	"cs": true, "kotlin": true, "swift": true, "scala": true, "perl": true, "lua": true, "groovy": true, "hcl": true,
-	"terraform": true, "sql": true, "html": true, "xml": true, "css": true, "jsx": true, "tsx": true,
+	return string(k)
 }
 
 // Classify decides a block's kind from its language and its content. guessed
 // is true when the content, not the language, decided; the site then
-// highlights by kind (Kind.Lexer) instead of by the label.
-func Classify(lang, code string) (k Kind, guessed bool) {
-	l := strings.ToLower(lang)
-	k, ok := langKinds[l]
+// highlights by kind (Kind.Label) instead of by the label.
+func Classify(label, code string) (k Kind, guessed bool) {
+	e, ok := lang.Lookup(label)
 	if !ok {
 		// A language we have no kind for: trust the label unless the
-		// content is plainly one of ours. A programming language's label
-		// is trusted: Go or C code is not a shell script.
-		if programming[l] {
-			return Code, false
-		}
-		if g := guess(code); g != Text || l == "" {
+		// content is plainly one of ours.
+		if g := guess(code); g != Text || strings.TrimSpace(label) == "" {
 			return g, true
 		}
 		return Code, false
 	}
-	switch k {
+	switch k = Kind(e.Kind); k {
+	case Code:
+		// A programming language's label is trusted: Go or C code is not
+		// a shell script, whatever commands it mentions.
+		return Code, false
 	case YAML, Compose:
 		if looksCompose(code) {
 			return Compose, k != Compose
@@ -103,7 +78,7 @@ func Classify(lang, code string) (k Kind, guessed bool) {
 		return YAML, k != YAML
 	case Dockerfile:
 		switch {
-		case hasFrom(code):
+		case StartsWithFrom(code):
 			return Dockerfile, false
 		case !looksDockerfile(code) && (looksConsole(code) || looksShell(code)):
 			// ```dockerfile over the commands that build it
@@ -118,7 +93,7 @@ func Classify(lang, code string) (k Kind, guessed bool) {
 		case looksConsole(code):
 			return Console, true
 		case looksDockerfile(code): // ```bash over a Dockerfile
-			if hasFrom(code) {
+			if StartsWithFrom(code) {
 				return Dockerfile, true
 			}
 			return DockerfileFragment, true
@@ -188,7 +163,7 @@ func guess(code string) Kind {
 	case looksDiagram(code):
 		return Diagram
 	case looksDockerfile(code):
-		if hasFrom(code) {
+		if StartsWithFrom(code) {
 			return Dockerfile
 		}
 		return DockerfileFragment
@@ -229,16 +204,6 @@ var instructions = map[string]bool{
 	"ADD": true, "COPY": true, "ENTRYPOINT": true, "VOLUME": true, "USER": true,
 	"WORKDIR": true, "ARG": true, "ONBUILD": true, "STOPSIGNAL": true,
 	"HEALTHCHECK": true, "SHELL": true, "MAINTAINER": true,
-}
-
-func hasFrom(code string) bool {
-	for _, l := range lines(code) {
-		if strings.HasPrefix(l, "#") || strings.EqualFold(firstWord(l), "ARG") {
-			continue // global ARGs come before the first FROM
-		}
-		return strings.EqualFold(firstWord(l), "FROM")
-	}
-	return false
 }
 
 func firstWord(l string) string {

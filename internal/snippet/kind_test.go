@@ -1,6 +1,10 @@
 package snippet
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/shipshape/shipshape/internal/lang"
+)
 
 func TestClassify(t *testing.T) {
 	tests := []struct {
@@ -84,13 +88,25 @@ func TestKindForFile(t *testing.T) {
 	}
 }
 
-func TestLexerFollowsKind(t *testing.T) {
+// TestLabelFollowsKind: each kind's label is one the language table maps
+// back to that kind, so a guessed block is highlighted as its kind.
+func TestLabelFollowsKind(t *testing.T) {
 	for _, k := range Kinds {
-		if k.Lexer() == "" {
-			t.Errorf("Kind(%s).Lexer() is empty", k)
+		want := k
+		switch k {
+		case DockerfileFragment:
+			want = Dockerfile
+		case Compose:
+			want = YAML
+		case Code:
+			want = Text
+		}
+		e, ok := lang.Lookup(k.Label())
+		if !ok || Kind(e.Kind) != want {
+			t.Errorf("Kind(%s).Label() = %q, which the language table maps to %q (known %v), want %q", k, k.Label(), e.Kind, ok, want)
 		}
 	}
-	if got := Kind(Console).Lexer(); got != "console" {
-		t.Errorf("Console.Lexer() = %q, want console", got)
+	if got := Console.Label(); got != "console" {
+		t.Errorf("Console.Label() = %q, want console", got)
 	}
 }

@@ -51,7 +51,7 @@ func upstreamHosts(conf string) []string {
 // check compiles a Python block or tests an nginx block inside a container
 // of its image, with the block's line numbers mapped to the page.
 func check(ctx context.Context, s snippet.Snippet, images *imageCache, opt Options) results.Result {
-	r := base(s, opt)
+	r := base(ctx, s, opt)
 	r.Image = s.RunImage()
 	r.ImageRun = opt.Config.MapImage(r.Image)
 	if opt.Engine == nil {

@@ -53,6 +53,8 @@ func (f *fakeEngine) ImageID(_ context.Context, ref string) (string, error) {
 
 func (f *fakeEngine) RemoveImage(string) {}
 
+func (f *fakeEngine) Version(context.Context) string { return "fake" }
+
 func fakeConfig() config.Config {
 	cfg := config.Default()
 	cfg.Images = map[string]string{"busybox:*": "local/busybox", "alpine:*": "local/alpine"}
@@ -66,7 +68,7 @@ func extractPage(t *testing.T, cfg config.Config, md string) []snippet.Snippet {
 	if len(ds) > 0 {
 		t.Fatalf("extract: %v", ds)
 	}
-	snippet.Seal(sn, cfg.MapImage, "")
+	snippet.Seal(sn, cfg.MapImage, snippet.Env{})
 	return sn
 }
 

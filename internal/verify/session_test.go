@@ -29,7 +29,7 @@ func page(t *testing.T, cfg config.Config, file, md string) []snippet.Snippet {
 	if len(ds) > 0 {
 		t.Fatalf("extract %s: %v", file, ds)
 	}
-	snippet.Seal(sn, cfg.MapImage, project.Env(cfg))
+	snippet.Seal(sn, cfg.MapImage, snippet.Env{Session: project.Env(cfg), Limits: project.Limits(cfg)})
 	return sn
 }
 
@@ -50,7 +50,7 @@ func TestSessionPage(t *testing.T) {
 	cfg := testConfig()
 	pg := page(t, cfg, "tutorial.md", tutorial)
 	store := results.New()
-	opt := verify.Options{Config: cfg, Engine: e, EngineVersion: e.Version, Jobs: 1}
+	opt := verify.Options{Config: cfg, Engine: e, Jobs: 1}
 	rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, store, opt)
 	want := []results.Status{results.Passed, results.Passed, results.Failed, results.ExpectedFail}
 	if len(rep.Items) != len(want) {

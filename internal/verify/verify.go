@@ -26,6 +26,8 @@ type Engine interface {
 	Build(ctx context.Context, spec runner.BuildSpec) (runner.BuildOutcome, error)
 	ImageID(ctx context.Context, ref string) (string, error)
 	RemoveImage(id string)
+	// Version is the engine's version, recorded in every new result.
+	Version(ctx context.Context) string
 }
 
 var _ Engine = (*runner.Engine)(nil)
@@ -38,14 +40,13 @@ var ErrInfra = errors.New("examples could not be run")
 
 // Options steer a verify run.
 type Options struct {
-	Config        config.Config
-	Engine        Engine
-	EngineVersion string
-	Force         bool      // run even where a stored result matches
-	Pull          string    // never, missing or always: whether sessions may pull images
-	Jobs          int       // pages verified at once
-	Log           io.Writer // one line per example; nil for none
-	Now           func() time.Time
+	Config config.Config
+	Engine Engine
+	Force  bool      // run even where a stored result matches
+	Pull   string    // never, missing or always: whether sessions may pull images
+	Jobs   int       // pages verified at once
+	Log    io.Writer // one line per example; nil for none
+	Now    func() time.Time
 }
 
 // Item is one snippet's outcome in a report.
@@ -239,7 +240,7 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		var r results.Result
 		switch {
 		case inSession:
-			r = base(s, opt)
+			r = base(ctx, s, opt)
 			if opt.Engine == nil {
 				r = infra(r, runner.ErrNoEngine)
 			} else {
@@ -290,9 +291,12 @@ func addBuildFile(files map[string][]byte, s snippet.Snippet) {
 	}
 }
 
-func base(s snippet.Snippet, opt Options) results.Result {
-	return results.Result{Kind: string(s.Kind), File: s.File, Line: s.Line, Engine: opt.EngineVersion,
-		At: opt.Now().UTC().Format(time.RFC3339)}
+func base(ctx context.Context, s snippet.Snippet, opt Options) results.Result {
+	r := results.Result{Kind: string(s.Kind), File: s.File, Line: s.Line, At: opt.Now().UTC().Format(time.RFC3339)}
+	if opt.Engine != nil {
+		r.Engine = opt.Engine.Version(ctx)
+	}
+	return r
 }
 
 func logf(w io.Writer, s snippet.Snippet, r results.Result, cached bool) {
@@ -313,7 +317,7 @@ func logf(w io.Writer, s snippet.Snippet, r results.Result, cached bool) {
 // one verifies a single snippet.
 func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images *imageCache, opt Options) results.Result {
 	cfg := opt.Config
-	r := base(s, opt)
+	r := base(ctx, s, opt)
 	if s.Action == snippet.Skip {
 		r.Status = results.Skipped
 		r.Reason = s.Attrs["skip"]
@@ -429,7 +433,7 @@ func diskFull(r *results.Result, out runner.Outcome, lim runner.Limits) {
 	if out.DiskFull && r.Status == results.Failed {
 		d := lim.Disk
 		if d <= 0 {
-			d = runner.DefaultDisk
+			d = config.Disk
 		}
 		r.Reason = fmt.Sprintf("killed for writing more than %d MB to its file system", d>>20)
 	}

@@ -34,7 +34,7 @@ func extractAll(b *testing.B, cfg config.Config, src [][]byte) [][]snippet.Snipp
 	var pages [][]snippet.Snippet
 	for i, body := range src {
 		sn, _ := snippet.Extract(fmt.Sprintf("p%d.md", i), md.Parse(body), body, 1, cfg.MapImage, cfg.Verify.Image)
-		snippet.Seal(sn, cfg.MapImage, "")
+		snippet.Seal(sn, cfg.MapImage, snippet.Env{})
 		pages = append(pages, sn)
 	}
 	return pages
