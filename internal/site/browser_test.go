@@ -186,6 +186,20 @@ func TestBrowser(t *testing.T) {
 		if !eval[bool](t, ctx, `document.activeElement.id === 'search-input'`) {
 			t.Fatalf("pressing / did not focus the search box")
 		}
+		// Every prefix typed on the way is a query; none may ask for an
+		// index file that does not exist (a 404 in the console).
+		for _, q := range []string{"ma", "zq", "qzx"} {
+			js := fmt.Sprintf(`(async () => {
+  const i = document.getElementById('search-input'), box = document.getElementById('search-results');
+  i.value = %q; i.dispatchEvent(new Event('input'));
+  for (let n = 0; n < 200 && box.getAttribute('data-query') !== %q; n++) await new Promise(r => setTimeout(r, 25));
+  return box.getAttribute('data-query');
+})()`, q, q)
+			if got := evalAwait[string](t, ctx, js); got != q {
+				t.Fatalf("query %q never answered (data-query %q)", q, got)
+			}
+		}
+		do(t, ctx, "clear", void(chromedp.Evaluate[any](`document.getElementById('search-input').value = ''`)))
 		do(t, ctx, "type", chromedp.SendKeys(css(`#search-input`), "marsup"), chromedp.WaitVisible(css(`#search-results a`)))
 		results := get(t, ctx, "results", chromedp.Text(css(`#search-results`)))
 		if !strings.Contains(results, "Second steps") || !strings.Contains(results, "Quokka section") || !strings.Contains(results, "marsupial") {

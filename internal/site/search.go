@@ -23,6 +23,8 @@ import (
 //	search/t/<key>.json  terms whose first three letters give key:
 //	                     {"n": sections, "t": {"term": ["body ids", "heading ids", "code ids", "title ids", "aside ids"]}}
 //	                     (trailing empty lists left out)
+//	search/keys.json     the keys that have a file under search/t/, so that a
+//	                     query never asks for one that does not exist
 //	search/d/<k>.json    pages k*pagesPerChunk…: [[title, url, [[heading, anchor, snippet]…]]…]
 //
 // A section is a page's text up to its first h2/h3, or under one h2/h3.
@@ -309,13 +311,17 @@ func searchIndex(pages []*content.Page, secs [][]searchSection, files map[string
 		}
 		shards[k][t] = l
 	}
+	keys := make([]string, 0, len(shards))
 	for k, m := range shards {
+		keys = append(keys, k)
 		b, _ := json.Marshal(struct {
 			N int                 `json:"n"`
 			T map[string][]string `json:"t"`
 		}{total, m})
 		files["search/t/"+k+".json"] = b
 	}
+	sort.Strings(keys)
+	files["search/keys.json"], _ = json.Marshal(keys)
 	for start := 0; start < len(pages); start += pagesPerChunk {
 		var chunk []any
 		for pi := start; pi < len(pages) && pi < start+pagesPerChunk; pi++ {

@@ -1,8 +1,11 @@
 package site
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/shipshape/shipshape/internal/config"
 )
 
 func TestTokens(t *testing.T) {
@@ -41,5 +44,29 @@ func TestTermKey(t *testing.T) {
 func TestDeltas(t *testing.T) {
 	if got := deltas([]int{130, 5, 6, 42}); got != "5.1.10.2g" {
 		t.Errorf("deltas = %q, want 5.1.10.2g", got)
+	}
+}
+
+// TestSearchKeys: search/keys.json lists exactly the term files written, so
+// that app.js never fetches a file that is not there.
+func TestSearchKeys(t *testing.T) {
+	o, _ := Render(load(t, "testdata/browser.txtar"), Options{Config: config.Default()})
+	var keys []string
+	if err := json.Unmarshal(o.Files["search/keys.json"], &keys); err != nil {
+		t.Fatalf("search/keys.json: %v", err)
+	}
+	want := map[string]bool{}
+	for f := range o.Files {
+		if k, ok := strings.CutPrefix(f, "search/t/"); ok {
+			want[strings.TrimSuffix(k, ".json")] = true
+		}
+	}
+	if len(want) == 0 || len(keys) != len(want) {
+		t.Fatalf("keys.json has %d keys, %d term files were written", len(keys), len(want))
+	}
+	for _, k := range keys {
+		if !want[k] {
+			t.Errorf("keys.json lists %q, which has no file", k)
+		}
 	}
 }

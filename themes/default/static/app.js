@@ -214,8 +214,13 @@
   // where a word was found, in the order of the index's lists: body,
   // heading, code, title, "Check yourself" sections
   var WEIGHT = [1, 3, 0.6, 6, 0.2];
+  function shard(k) {
+    return getJSON(rel + "search/keys.json").then(function (keys) {
+      return keys && keys.indexOf(k) < 0 ? null : getJSON(rel + "search/t/" + k + ".json");
+    });
+  }
   function score(w, last) {
-    return getJSON(rel + "search/t/" + key(w) + ".json").then(function (sh) {
+    return shard(key(w)).then(function (sh) {
       var m = new Map();
       if (!sh) return m;
       var terms = Object.keys(sh.t).filter(function (t) { return t === w || (last && t.indexOf(w) === 0); });
