@@ -84,6 +84,9 @@ func Block(s snippet.Snippet) Result {
 	b.s.Code = code
 	r.Checked = b.run(c)
 	labelLooksWrong(b)
+	if r.Kind == snippet.Console || r.Kind == snippet.Shell {
+		shownRejected(b)
+	}
 	switch {
 	case elided:
 		b.found = soften(b.found, "the block elides part of its content")

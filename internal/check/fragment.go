@@ -190,7 +190,10 @@ func softenAll(ds diag.List, why string) diag.List {
 
 // placeholderLine: a line with a placeholder a Dockerfile or shell parser
 // cannot read past: <image>, [:<tag>], <sandbox|insecure>, ImageName.
-var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|\[[:@=]?<|\[[A-Za-z]+=|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b`)
+// A usage line names its parameters in lower case ("STOPSIGNAL signal")
+// and brackets its optional fields ("--device=name,[required]").
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
+	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
 // softenPlaceholderLines lowers the syntax errors found on lines of code
 // that hold placeholders to warnings: the parser fails on the placeholder,
@@ -238,4 +241,36 @@ func instruction(w string) bool {
 		}
 	}
 	return false
+}
+
+// rejected is what docker prints when it refuses a command line.
+var rejected = regexp.MustCompile(`(?i)unknown (?:shorthand )?flag|flag provided but not defined|is not a docker command|unknown command|requires (?:at least |exactly )?\d+ arguments?|accepts (?:at most )?\d+ arguments?`)
+
+// shownRejected lowers to info the command-line errors of a session that
+// shows docker rejecting that very command in the output under it: the
+// author demonstrates the failure.
+func shownRejected(b *block) {
+	ls := strings.Split(b.s.Code, "\n")
+	for i, d := range b.found {
+		if d.Severity != diag.Error || !strings.HasPrefix(d.Rule, "docker-") {
+			continue
+		}
+		n := d.Line - b.s.Line
+		if !b.s.Fenced {
+			n++
+		}
+		if n < 1 || n > len(ls) {
+			continue
+		}
+		for j := n; j < len(ls); j++ { // ls[n] is the line after the command
+			if j > n-1 && console.Prompt(ls[j]) > 0 && !console.Continues(ls[j-1]) {
+				break
+			}
+			if rejected.MatchString(ls[j]) {
+				b.found[i].Severity = diag.Info
+				b.found[i].Message += " (the block shows docker rejecting it)"
+				break
+			}
+		}
+	}
 }
