@@ -84,14 +84,26 @@ func Block(s snippet.Snippet) Result {
 	b.s.Code = code
 	r.Checked = b.run(c)
 	labelLooksWrong(b)
-	if r.Kind == snippet.Console || r.Kind == snippet.Shell {
+	switch r.Kind {
+	case snippet.Console:
 		shownRejected(b)
+	case snippet.Shell:
+		shownRejected(b)
+		softenOutputLines(b)
+	case snippet.JSON, snippet.YAML, snippet.Compose:
+		softenPlaceholderLines(b, b.s.Code)
 	}
 	switch {
 	case elided:
 		b.found = soften(b.found, "the block elides part of its content")
 	case s.Guess && textLabel[strings.ToLower(s.Lang)]:
 		b.found = softenAll(b.found, "the block is labelled "+s.Lang+"; its kind was guessed")
+	case s.Guess && s.Lang != "" && !snippet.KnownLang(s.Lang):
+		// A label shipshape does not know names another language
+		// (sieve, hcl): what the content looked like is only a guess.
+		b.found = softenAll(b.found, "the block is labelled "+s.Lang+"; its kind was guessed")
+	case showsMarkdown(s):
+		b.found = softenAll(b.found, "the block shows Markdown source")
 	case s.Guess && s.Lang == "" && r.Kind != snippet.Dockerfile && r.Kind != snippet.Compose:
 		// A FROM line or a services key is strong evidence; the other
 		// guesses may be wrong.

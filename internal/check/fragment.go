@@ -11,13 +11,13 @@ import (
 
 // elisionLine is a line that stands for omitted content: "...", "…",
 // "# ...", "// ...", "[...]", "<...>".
-var elisionLine = regexp.MustCompile(`^[ \t]*(?:(?:#|//)[ \t]*)?(?:\.\.\.|…|\[(?:\.\.\.|…)\]|<(?:\.\.\.|…)>)[ \t]*(?:(?:#|//).*)?$`)
+var elisionLine = regexp.MustCompile(`^[ \t]*(?:(?:#|//)[ \t]*)?(?:\.\.\.|\. \. \.|…|\[(?:\.\.\.|…)\]|<(?:\.\.\.|…)>)[ \t]*(?:(?:#|//).*)?$`)
 
 // elide blanks the elision lines of code, keeping line numbers, and says
 // whether there were any: such a block is a fragment, checked for what it
 // shows and never failed for what it leaves out.
 func elide(code string) (string, bool) {
-	if !strings.Contains(code, "...") && !strings.Contains(code, "…") {
+	if !strings.Contains(code, "...") && !strings.Contains(code, "…") && !strings.Contains(code, ". . .") {
 		return code, false
 	}
 	ls := strings.Split(code, "\n")
@@ -190,9 +190,10 @@ func softenAll(ds diag.List, why string) diag.List {
 
 // placeholderLine: a line with a placeholder a Dockerfile or shell parser
 // cannot read past: <image>, [:<tag>], <sandbox|insecure>, ImageName.
+// Alternatives are written "(error|info)" and optional keys "[key: ...]".
 // A usage line names its parameters in lower case ("STOPSIGNAL signal")
 // and brackets its optional fields ("--device=name,[required]").
-var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
 	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
 // softenPlaceholderLines lowers the syntax errors found on lines of code
@@ -273,4 +274,37 @@ func shownRejected(b *block) {
 			}
 		}
 	}
+}
+
+// outputLine is a line a program prints rather than a command: a log line
+// (INFO[0000] ...), a rule of dashes or a box-drawing table.
+var outputLine = regexp.MustCompile(`^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)`)
+
+// softenOutputLines lowers the syntax errors of a shell block found on a
+// line that reads as output to warnings: a transcript without prompts.
+func softenOutputLines(b *block) {
+	ls := strings.Split(b.s.Code, "\n")
+	for i, d := range b.found {
+		if d.Severity != diag.Error || d.Rule != "shell-syntax" {
+			continue
+		}
+		n := d.Line - b.s.Line
+		if !b.s.Fenced {
+			n++
+		}
+		if n >= 2 && n <= len(ls) && outputLine.MatchString(ls[n-1]) {
+			b.found[i].Severity = diag.Warning
+			b.found[i].Message += " (the line reads as output: a transcript without prompts?)"
+		}
+	}
+}
+
+// showsMarkdown: an indented block whose first line opens a fence shows
+// Markdown source, whatever the code inside looks like.
+func showsMarkdown(s snippet.Snippet) bool {
+	if s.Fenced {
+		return false
+	}
+	t := strings.TrimSpace(s.Code)
+	return strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~")
 }

@@ -68,6 +68,13 @@ var langKinds = map[string]Kind{
 	"diagram": Diagram, "mermaid": Diagram, "ascii": Diagram,
 }
 
+// KnownLang reports whether a fence label names a language shipshape has
+// a kind for; any other label names a language it does not check.
+func KnownLang(lang string) bool {
+	_, ok := langKinds[strings.ToLower(lang)]
+	return ok
+}
+
 // programming are labels of programming languages whose blocks are code
 // shipshape does not check, whatever commands they mention.
 var programming = map[string]bool{
