@@ -324,7 +324,13 @@ func looksShell(code string) bool {
 			cmd++
 		}
 	}
-	return total > 0 && cmd*2 > total
+	if total > 0 && cmd*2 > total {
+		return true
+	}
+	// A command and the output it prints: the first line is a command
+	// most blocks of other kinds could not start with.
+	w := firstWord(ls[0])
+	return console.IsCommand(w) && (w == "docker" || w == "sudo" || w == "kubectl" || strings.Contains(ls[0], " -"))
 }
 
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=[^=]`)
@@ -355,8 +361,20 @@ func looksCompose(code string) bool {
 
 func looksJSON(code string) bool {
 	t := strings.TrimSpace(code)
-	return (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && json.Valid([]byte(t))
+	if !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
+		return false
+	}
+	if json.Valid([]byte(t)) {
+		return true
+	}
+	// JSON as docs show it: with an elision, a trailing comma or a
+	// comment, still braces around "key": value members.
+	end := strings.TrimRight(t, ",; \t")
+	return (strings.HasSuffix(end, "}") || strings.HasSuffix(end, "]")) && jsonMember.MatchString(t)
 }
+
+// jsonMember is a line of a JSON object: "key": value.
+var jsonMember = regexp.MustCompile(`(?m)^[ \t]*"[^"\n]+"[ \t]*:[ \t]*\S`)
 
 var nginxLine = regexp.MustCompile(`^(server|location|upstream|http|events)\b[^{]*\{$|^(listen|server_name|proxy_pass|root|try_files|worker_processes|include)\s+[^;]+;$`)
 
@@ -400,9 +418,17 @@ func looksOutput(code string) bool {
 
 var yamlKey = regexp.MustCompile(`^(- )?[\w.-]+:(\s|$)`)
 
-// looksYAML: several lines of "key: value" or "- item" and none of prose.
+// yamlLone is a block of one "key: value" line as reference docs show a
+// single setting: a lower-case key and a value that is not a sentence.
+var yamlLone = regexp.MustCompile(`^[a-z][a-z0-9_.-]*:(?:[ \t]+[^ \t].*[^.!?:]|[ \t]+[^ \t])?$`)
+
+// looksYAML: lines of "key: value" or "- item" and none of prose; one such
+// line alone when it reads as a setting.
 func looksYAML(code string) bool {
 	ls := lines(code)
+	if len(ls) == 1 {
+		return yamlLone.MatchString(ls[0]) && !strings.Contains(ls[0], "://")
+	}
 	if len(ls) < 2 {
 		return false
 	}
@@ -417,7 +443,7 @@ func looksYAML(code string) bool {
 			return false
 		}
 	}
-	return keys >= 2
+	return keys >= 2 || keys == 1 && yamlKey.MatchString(ls[0]) && !strings.HasPrefix(ls[0], "- ")
 }
 
 // looksDiagram: box drawing, arrows, tree branches or a pipe table.
