@@ -148,9 +148,20 @@ func plausible(k snippet.Kind, code string) bool {
 		return false
 	case snippet.DockerfileFragment, snippet.Dockerfile:
 		return instructionLines(code)
+	case snippet.YAML, snippet.Compose:
+		// A table or drawing, or an expression with no key, list item or
+		// document marker, is not YAML whatever the label says.
+		if snippet.Guess(code) == snippet.Diagram {
+			return false
+		}
+		return yamlShape.MatchString(code)
 	}
 	return true
 }
+
+// yamlShape is a line only YAML has: "key:", "- item", "---", or a flow
+// collection.
+var yamlShape = regexp.MustCompile(`(?m)^[ \t]*(?:-[ \t]|-$|---|[\[{]|[^\s#:"'][^:\n]*:(?:[ \t]|$)|["'][^"'\n]+["'][ \t]*:(?:[ \t]|$))`)
 
 // instructionLines: at least half the lines that start something (not
 // comments, not continuations) start with a Dockerfile instruction, in
@@ -190,10 +201,12 @@ func softenAll(ds diag.List, why string) diag.List {
 
 // placeholderLine: a line with a placeholder a Dockerfile or shell parser
 // cannot read past: <image>, [:<tag>], <sandbox|insecure>, ImageName.
-// Alternatives are written "(error|info)" and optional keys "[key: ...]".
+// Alternatives are written "(error|info)" and optional keys "[key: ...]";
+// a line may end in "..." for the arguments it leaves out, and templates
+// fill in $$name$$.
 // A usage line names its parameters in lower case ("STOPSIGNAL signal")
 // and brackets its optional fields ("--device=name,[required]").
-var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
 	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
 // softenPlaceholderLines lowers the syntax errors found on lines of code
@@ -299,12 +312,14 @@ func softenOutputLines(b *block) {
 	}
 }
 
-// showsMarkdown: an indented block whose first line opens a fence shows
-// Markdown source, whatever the code inside looks like.
+// showsMarkdown: a block with a fence line of its own (an indented block,
+// or a longer fence around a shorter one) shows Markdown source, whatever
+// the code inside looks like.
 func showsMarkdown(s snippet.Snippet) bool {
-	if s.Fenced {
-		return false
+	for _, l := range strings.Split(s.Code, "\n") {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			return true
+		}
 	}
-	t := strings.TrimSpace(s.Code)
-	return strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~")
+	return false
 }

@@ -108,6 +108,18 @@ var patternTable = []blockCase{
 		want: []string{"5 warning yaml-syntax"}},
 	{name: "indented block showing markdown source", page: "Text.\n\n    ```yaml title=x\n    services:\n      app:\n        image: nginx\n    ```\n", kind: snippet.Compose, status: Warned,
 		want: []string{"3 warning yaml-syntax"}},
+	{name: "dockerfile line ending in an elision", page: "```dockerfile\nCOPY --from=tools:1.0 ...\n```\n", kind: snippet.DockerfileFragment, status: Warned,
+		want: []string{"2 warning dockerfile-syntax"}},
+	{name: "template variable in a FROM line", page: "```dockerfile\nFROM python:\\$\\$pyTag\\$\\$\n```\n", kind: snippet.Dockerfile, status: Warned,
+		want: []string{"2 warning InvalidDefaultArgInFrom", "2 warning dockerfile-syntax"}},
+	{name: "a table labelled yaml", page: "```yaml\n┌────┬──────┐\n│ ID │ why: x │\n└────┴──────┘\n```\n", kind: snippet.YAML, status: Warned,
+		want: []string{"3 warning label-looks-wrong"}},
+	{name: "an expression labelled yaml", page: "```yaml\n\"a/b\" in Lookup(\"x\").Items()\n```\n", kind: snippet.YAML, status: Warned,
+		want: []string{"1 warning label-looks-wrong"}},
+	{name: "broken yaml still fails", page: "```yaml\nname: x\nformat |\n  text\n```\n", kind: snippet.YAML, status: Failed,
+		want: []string{"3 error yaml-syntax"}},
+	{name: "a longer fence around markdown", page: "````yaml\nintro: x\n  ```yaml\n  a: b\n  ```\n````\n", kind: snippet.YAML, status: Warned,
+		want: []string{"4 warning yaml-syntax"}},
 }
 
 func TestPatterns(t *testing.T) {

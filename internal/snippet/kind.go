@@ -351,8 +351,16 @@ func looksOptions(code string) bool {
 }
 
 func looksCompose(code string) bool {
-	for _, l := range strings.Split(code, "\n") {
+	ls := strings.Split(code, "\n")
+	for i, l := range ls {
 		if strings.HasPrefix(l, "services:") {
+			// Compose's services are a mapping; a list under the key is
+			// another tool's file.
+			for _, next := range ls[i+1:] {
+				if t := strings.TrimSpace(next); t != "" && !strings.HasPrefix(t, "#") {
+					return !strings.HasPrefix(t, "- ")
+				}
+			}
 			return true
 		}
 	}

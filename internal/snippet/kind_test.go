@@ -47,6 +47,7 @@ func TestClassify(t *testing.T) {
 		{"prose", "", "How do I run a container?\n", Text, true},
 		{"list of words", "", "nginx container\napp container\n", Text, true},
 		{"one setting", "", "restart: always\n", YAML, true},
+		{"another tool's list of services", "yaml", "title: Lab\nservices:\n  - id: ide\n    url: http://x\n", YAML, false},
 		{"one key and its list", "", "cap_add:\n  - ALL\n", YAML, true},
 		{"a sentence after a colon", "", "Note: read this first.\n", Text, true},
 		{"json with a trailing comma", "", "{\n  \"a\": 1,\n}\n", JSON, true},
