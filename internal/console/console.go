@@ -48,8 +48,15 @@ func Prompt(l string) int {
 	if m := psRe.FindStringIndex(l); m != nil {
 		return m[1]
 	}
+	if m := glyphRe.FindStringIndex(l); m != nil && strings.TrimSpace(l[m[1]:]) != "" {
+		return m[1]
+	}
 	return 0
 }
+
+// glyphRe matches the prompts of themed shells (starship, oh-my-zsh,
+// powerlevel): "❯ ", "➜ ", "▶ ".
+var glyphRe = regexp.MustCompile(`^[ \t]*[❯➜▶][ \t]+`)
 
 // IsPowerShell reports whether line l starts with a PowerShell or cmd.exe
 // prompt, whose commands continue with a backtick instead of a backslash.

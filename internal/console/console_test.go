@@ -26,6 +26,8 @@ func TestPrompt(t *testing.T) {
 		{"currency", "US$ 5 per month", "-"},
 		{"output", "CONTAINER ID   IMAGE", "-"},
 		{"crlf", "$ docker ps\r", "docker ps"},
+		{"themed shell", "❯ docker ps", "docker ps"},
+		{"arrow in prose", "▶", "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -192,6 +192,12 @@ func guess(code string) Kind {
 	switch {
 	case strings.TrimSpace(code) == "":
 		return Text
+	case commandFirst(code):
+		// A command and its output, which may be a table.
+		if looksConsole(code) {
+			return Console
+		}
+		return Shell
 	case looksDiagram(code):
 		return Diagram
 	case looksDockerfile(code):
@@ -320,7 +326,7 @@ func looksShell(code string) bool {
 		total++
 		w := firstWord(l)
 		if console.IsCommand(w) || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
-			assignment.MatchString(w) {
+			assignment.MatchString(w) || commandShape(l) {
 			cmd++
 		}
 	}
@@ -332,6 +338,55 @@ func looksShell(code string) bool {
 	w := firstWord(ls[0])
 	return console.IsCommand(w) && (w == "docker" || w == "sudo" || w == "kubectl" || strings.Contains(ls[0], " -"))
 }
+
+// commandFirst: the first line is a command behind a prompt, or a known
+// or command-shaped program with options.
+func commandFirst(code string) bool {
+	ls := lines(code)
+	if len(ls) == 0 {
+		return false
+	}
+	if console.Prompt(ls[0]) > 0 && !strings.HasPrefix(ls[0], "#") {
+		return true
+	}
+	w := firstWord(ls[0])
+	return (console.IsCommand(w) || program.MatchString(w)) && commandShape(ls[0]) && hasOption(ls[0])
+}
+
+func hasOption(l string) bool {
+	for _, a := range strings.Fields(l)[1:] {
+		if optionWord.MatchString(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// commandShape: a line that reads as a command of a program we do not
+// know by name: a lower-case program, then words in lower case of which
+// one is an option (-i, --name) or has the punctuation of an argument
+// (my_list, a/b, x.y, k=v, <id>), and no sentence punctuation.
+func commandShape(l string) bool {
+	f := strings.Fields(l)
+	if len(f) < 2 || len(f) > 40 || !program.MatchString(f[0]) || !lowerWord.MatchString(f[1]) {
+		return false
+	}
+	if strings.HasSuffix(l, ".") || strings.HasSuffix(l, ":") || strings.Contains(l, ", ") {
+		return false
+	}
+	for _, a := range f[1:] {
+		if optionWord.MatchString(a) || strings.ContainsAny(a, "_/=<") || strings.Contains(strings.Trim(a, "."), ".") {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	program    = regexp.MustCompile(`^[a-z][a-z0-9_.-]*$`)
+	lowerWord  = regexp.MustCompile(`^(?:[a-z0-9][a-z0-9_./:=-]*|-{1,2}[a-zA-Z][\w-]*(?:=\S*)?|['"<$].*)$`)
+	optionWord = regexp.MustCompile(`^-{1,2}[a-zA-Z][\w-]*(?:=\S*)?$`)
+)
 
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=[^=]`)
 
@@ -369,6 +424,9 @@ func looksCompose(code string) bool {
 
 func looksJSON(code string) bool {
 	t := strings.TrimSpace(code)
+	if first, _, _ := strings.Cut(t, "\n"); strings.HasPrefix(t, `"`) && jsonMember.MatchString(first) {
+		return true // a member shown out of its object
+	}
 	if !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
 		return false
 	}
@@ -430,29 +488,53 @@ var yamlKey = regexp.MustCompile(`^(- )?[\w.-]+:(\s|$)`)
 // single setting: a lower-case key and a value that is not a sentence.
 var yamlLone = regexp.MustCompile(`^[a-z][a-z0-9_.-]*:(?:[ \t]+[^ \t].*[^.!?:]|[ \t]+[^ \t])?$`)
 
-// looksYAML: lines of "key: value" or "- item" and none of prose; one such
-// line alone when it reads as a setting.
+// looksYAML: lines of "key: value" or "- item" (the text of a block
+// scalar under "key: |" aside) and hardly any others; one such line alone
+// when it reads as a setting.
 func looksYAML(code string) bool {
-	ls := lines(code)
-	if len(ls) == 1 {
-		return yamlLone.MatchString(ls[0]) && !strings.Contains(ls[0], "://")
-	}
-	if len(ls) < 2 {
-		return false
-	}
-	keys := 0
-	for _, l := range ls {
+	keys, items, other, n := 0, 0, 0, 0
+	scalar := -1 // indent of the key whose block scalar is being read
+	first := ""
+	for _, l := range strings.Split(code, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		indent := len(l) - len(strings.TrimLeft(l, " \t"))
+		if scalar >= 0 && indent > scalar {
+			continue
+		}
+		scalar = -1
+		n++
+		if first == "" {
+			first = t
+		}
 		switch {
-		case strings.HasPrefix(l, "#"):
-		case yamlKey.MatchString(l):
+		case strings.HasPrefix(t, "#"), t == "---", t == "...":
+		case yamlKey.MatchString(t):
 			keys++
-		case strings.HasPrefix(l, "- "):
+		case strings.HasPrefix(t, "- ") || t == "-":
+			items++
 		default:
-			return false
+			other++
+		}
+		if blockScalar.MatchString(t) {
+			scalar = indent
 		}
 	}
-	return keys >= 2 || keys == 1 && yamlKey.MatchString(ls[0]) && !strings.HasPrefix(ls[0], "- ")
+	switch {
+	case n == 1:
+		return yamlLone.MatchString(first)
+	case keys == 0 && items < 2, keys+items == 0:
+		return false
+	case !yamlKey.MatchString(first) && !strings.HasPrefix(first, "-") && !strings.HasPrefix(first, "#"):
+		return false
+	}
+	return other*5 <= n
 }
+
+// blockScalar ends a line whose value goes on, more indented, below.
+var blockScalar = regexp.MustCompile(`:[ \t]*[|>][-+]?[0-9]?[ \t]*(?:#.*)?$`)
 
 // looksDiagram: box drawing, arrows, tree branches or a pipe table.
 func looksDiagram(code string) bool {
