@@ -313,8 +313,14 @@ func looksShell(code string) bool {
 	if strings.HasPrefix(ls[0], "#!") {
 		return true
 	}
-	cmd, total, cont := 0, 0, false
+	cmd, total, cont, heredoc := 0, 0, false, ""
 	for _, l := range ls {
+		if heredoc != "" {
+			if l == heredoc {
+				heredoc = ""
+			}
+			continue
+		}
 		if cont {
 			cont = strings.HasSuffix(l, "\\")
 			continue
@@ -323,7 +329,11 @@ func looksShell(code string) bool {
 		if strings.HasPrefix(l, "#") {
 			continue
 		}
+		if m := hereDoc.FindStringSubmatch(l); m != nil {
+			heredoc = m[1]
+		}
 		total++
+		l = strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(l, "! "), "> "), "( ")
 		w := firstWord(l)
 		if console.IsCommand(w) || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
 			assignment.MatchString(w) || commandShape(l) {
@@ -350,7 +360,7 @@ func commandFirst(code string) bool {
 		return true
 	}
 	w := firstWord(ls[0])
-	return (console.IsCommand(w) || program.MatchString(w)) && commandShape(ls[0]) && hasOption(ls[0])
+	return (console.IsCommand(w) || program.MatchString(w)) && commandShape(ls[0]) && (hasOption(ls[0]) || console.IsCommand(w))
 }
 
 func hasOption(l string) bool {
@@ -361,6 +371,8 @@ func hasOption(l string) bool {
 	}
 	return false
 }
+
+var hereDoc = regexp.MustCompile(`<<-?[ \t]*['"]?([A-Za-z_]\w*)['"]?`)
 
 // commandShape: a line that reads as a command of a program we do not
 // know by name: a lower-case program, then words in lower case of which
@@ -374,12 +386,24 @@ func commandShape(l string) bool {
 	if strings.HasSuffix(l, ".") || strings.HasSuffix(l, ":") || strings.Contains(l, ", ") {
 		return false
 	}
-	for _, a := range f[1:] {
+	for i, a := range f[1:] {
 		if optionWord.MatchString(a) || strings.ContainsAny(a, "_/=<") || strings.Contains(strings.Trim(a, "."), ".") {
 			return true
 		}
+		if i < 3 && verbs[a] && len(f) <= 6 {
+			return true // tool noun verb: "acmectl users list"
+		}
 	}
 	return false
+}
+
+// verbs are the subcommands command-line tools share.
+var verbs = map[string]bool{
+	"list": true, "ls": true, "add": true, "install": true, "uninstall": true, "inspect": true, "test": true,
+	"run": true, "delete": true, "rm": true, "remove": true, "create": true, "show": true, "get": true,
+	"start": true, "stop": true, "restart": true, "status": true, "update": true, "upgrade": true,
+	"enable": true, "disable": true, "init": true, "login": true, "logout": true, "build": true, "push": true,
+	"pull": true, "exec": true, "logs": true, "version": true, "describe": true, "apply": true, "reload": true,
 }
 
 var (
@@ -549,6 +573,9 @@ func looksDiagram(code string) bool {
 	ls := lines(code)
 	pipes := 0
 	for _, l := range ls {
+		if i := strings.Index(l, " # "); i > 0 {
+			l = l[:i] // a comment's arrow points at the line: "x: 1 # <-- this"
+		}
 		if strings.HasPrefix(l, "|--") || strings.HasPrefix(l, "+--") || strings.HasPrefix(l, "`--") ||
 			strings.Contains(l, "-->") || strings.Contains(l, "<--") || strings.Contains(l, "==>") {
 			return true
