@@ -289,14 +289,31 @@ func shownRejected(b *block) {
 	}
 }
 
-// outputLine is a line a program prints rather than a command: a log line
-// (INFO[0000] ...), a rule of dashes or a box-drawing table.
-var outputLine = regexp.MustCompile(`^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)`)
+// outputLine is a line a program prints rather than a command: "key: value"
+// (no command is named "key:"), a log line (INFO[0000] ...), a rule of
+// dashes or a box-drawing table.
+var outputLine = regexp.MustCompile(`^[ \t]*(?:-[ \t]+)?[\w.-]+:[ \t]|^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)`)
 
 // softenOutputLines lowers the syntax errors of a shell block found on a
 // line that reads as output to warnings: a transcript without prompts.
 func softenOutputLines(b *block) {
 	ls := strings.Split(b.s.Code, "\n")
+	// A transcript: the line after the first command is output, so what
+	// follows is output until proven otherwise.
+	after := 0
+	for j, l := range ls {
+		if strings.TrimSpace(l) == "" || strings.HasPrefix(strings.TrimSpace(l), "#") {
+			continue
+		}
+		k := j
+		for k < len(ls)-1 && console.Continues(ls[k]) {
+			k++
+		}
+		if k+1 < len(ls) && outputLine.MatchString(ls[k+1]) {
+			after = k + 2 // 1-based line of the first output line
+		}
+		break
+	}
 	for i, d := range b.found {
 		if d.Severity != diag.Error || d.Rule != "shell-syntax" {
 			continue
@@ -305,7 +322,7 @@ func softenOutputLines(b *block) {
 		if !b.s.Fenced {
 			n++
 		}
-		if n >= 2 && n <= len(ls) && outputLine.MatchString(ls[n-1]) {
+		if n >= 2 && n <= len(ls) && (outputLine.MatchString(ls[n-1]) || after > 0 && n >= after) {
 			b.found[i].Severity = diag.Warning
 			b.found[i].Message += " (the line reads as output: a transcript without prompts?)"
 		}
