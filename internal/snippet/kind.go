@@ -383,8 +383,8 @@ func commandShape(l string) bool {
 	if len(f) < 2 || len(f) > 40 || !program.MatchString(f[0]) || !lowerWord.MatchString(f[1]) {
 		return false
 	}
-	if strings.HasSuffix(l, ".") || strings.HasSuffix(l, ":") || strings.Contains(l, ", ") {
-		return false
+	if strings.HasSuffix(l, ".") || strings.HasSuffix(l, ":") || strings.Contains(l, ", ") || modulePath.MatchString(f[1]) {
+		return false // a sentence; a directive naming a module (go.mod's "module example.com/app")
 	}
 	for i, a := range f[1:] {
 		if optionWord.MatchString(a) || strings.ContainsAny(a, "_/=<") || strings.Contains(strings.Trim(a, "."), ".") {
@@ -409,6 +409,7 @@ var verbs = map[string]bool{
 var (
 	program    = regexp.MustCompile(`^[a-z][a-z0-9_.-]*$`)
 	lowerWord  = regexp.MustCompile(`^(?:[a-z0-9][a-z0-9_./:=-]*|-{1,2}[a-zA-Z][\w-]*(?:=\S*)?|['"<$].*)$`)
+	modulePath = regexp.MustCompile(`^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/`)
 	optionWord = regexp.MustCompile(`^-{1,2}[a-zA-Z][\w-]*(?:=\S*)?$`)
 )
 

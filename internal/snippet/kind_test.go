@@ -49,6 +49,7 @@ func TestClassify(t *testing.T) {
 		{"one setting", "", "restart: always\n", YAML, true},
 		{"a program we do not know by name", "", "acmectl users add my_user --admin\n", Shell, true},
 		{"a tool, a noun and a verb", "", "acmectl users list\n", Shell, true},
+		{"a go.mod labelled text", "text", "module example.com/hello\n\ngo 1.22\n", Text, false},
 		{"an arrow in a yaml comment", "", "hosts:\n  - host: a\n    port: 80 # <-- the port\n", YAML, true},
 		{"sudo over a table", "", "sudo acmectl users list\n+----+------+\n| id | name |\n+----+------+\n", Shell, true},
 		{"a negated test", "", "! test -f .env && echo missing\n", Shell, true},
