@@ -280,7 +280,7 @@ var pluginName = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
 
 // standIn is a flag name docs use for "some flag": --foo, --some-option,
 // --my-flag. An unknown flag so named illustrates syntax.
-var standIn = regexp.MustCompile(`^(?:(?:some|my|your|example|custom|other)-[a-z-]+|foo|bar|baz|qux|option|flag|opt|xxx|name|value)$`)
+var standIn = regexp.MustCompile(`^(?:(?:some|my|your|example|custom|other)-[a-z-]+|foo|bar|baz|qux|option|flag|opt|xxx)$`)
 
 func commandNames(c *Command) []string {
 	var out []string
