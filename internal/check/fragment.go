@@ -309,7 +309,7 @@ func softenOutputLines(b *block) {
 		for k < len(ls)-1 && console.Continues(ls[k]) {
 			k++
 		}
-		if k+1 < len(ls) && outputLine.MatchString(ls[k+1]) {
+		if k+1 < len(ls) && outputLine.MatchString(ls[k+1]) && !strings.Contains(ls[k], "<<") {
 			after = k + 2 // 1-based line of the first output line
 		}
 		break

@@ -100,6 +100,8 @@ var patternTable = []blockCase{
 		want: []string{"4 warning shell-syntax"}},
 	{name: "output of a transcript without prompts", page: "```bash\nsudo tool inspect a/b\ntype: parser\nused by:\n - (Parser) a/b:\n```\n", kind: snippet.Shell, status: Warned,
 		want: []string{"5 warning shell-syntax"}},
+	{name: "a here-document is no transcript", page: "```bash\ncat <<EOF > app.yaml\nname: app\nEOF\necho 'unclosed\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"5 error shell-syntax"}},
 	{name: "a broken command line still fails", page: "```bash\necho 'unclosed\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"2 error shell-syntax"}},
 	{name: "another language's label guessed as shell", page: "```sieve\n# tag it\nif envelope :detail \"to\" \"x\" {\n  set \"tag\" \"X\";\n```\n", kind: snippet.Shell, status: Warned,
