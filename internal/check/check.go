@@ -6,6 +6,7 @@ package check
 import (
 	"fmt"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -84,11 +85,26 @@ func Block(s snippet.Snippet) Result {
 	b.s.Code = code
 	r.Checked = b.run(c)
 	labelLooksWrong(b)
+	switch r.Kind {
+	case snippet.Console:
+		shownRejected(b)
+	case snippet.Shell:
+		shownRejected(b)
+		softenOutputLines(b)
+	case snippet.JSON, snippet.YAML, snippet.Compose:
+		softenPlaceholderLines(b, b.s.Code)
+	}
 	switch {
 	case elided:
 		b.found = soften(b.found, "the block elides part of its content")
 	case s.Guess && textLabel(s.Lang):
 		b.found = softenAll(b.found, "the block is labelled "+s.Lang+"; its kind was guessed")
+	case s.Guess && s.Lang != "" && !snippet.KnownLang(s.Lang):
+		// A label shipshape does not know names another language
+		// (sieve, hcl): what the content looked like is only a guess.
+		b.found = softenAll(b.found, "the block is labelled "+s.Lang+"; its kind was guessed")
+	case showsMarkdown(s):
+		b.found = softenAll(b.found, "the block shows Markdown source")
 	case s.Guess && s.Lang == "" && r.Kind != snippet.Dockerfile && r.Kind != snippet.Compose:
 		// A FROM line or a services key is strong evidence; the other
 		// guesses may be wrong.
@@ -122,6 +138,21 @@ func kindList() string {
 // All checks every snippet, on every CPU, and keeps their order.
 func All(snips []snippet.Snippet) []Result {
 	out := make([]Result, len(snips))
+	// Docs repeat blocks (versioned copies, a spec concatenated from its
+	// chapters): each distinct block is checked once and its findings
+	// moved to the others' file and line.
+	first := make([]int, len(snips))
+	seen := make(map[string]int, len(snips))
+	var todo []int
+	for i, s := range snips {
+		k := sameKey(s)
+		if j, ok := seen[k]; ok {
+			first[i] = j
+			continue
+		}
+		seen[k], first[i] = i, i
+		todo = append(todo, i)
+	}
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -134,12 +165,46 @@ func All(snips []snippet.Snippet) []Result {
 			}
 		}()
 	}
-	for i := range snips {
+	for _, i := range todo {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
+	for i, j := range first {
+		if i != j {
+			out[i] = moved(out[j], snips[i])
+		}
+	}
 	return out
+}
+
+// sameKey is what a block's result depends on, all but its place.
+func sameKey(s snippet.Snippet) string {
+	keys := make([]string, 0, len(s.Attrs))
+	for k, v := range s.Attrs {
+		keys = append(keys, k+"="+v)
+	}
+	sort.Strings(keys)
+	return fmt.Sprintf("%s\x00%s\x00%t\x00%t\x00%v\x00%s\x00%s\x00%q\x00%s", s.Kind, s.Lang, s.Guess, s.Fenced, s.Action, s.Image, s.Ignore, keys, s.Code)
+}
+
+// moved is r, the result of an identical block, for s at its own place.
+func moved(r Result, s snippet.Snippet) Result {
+	shift := s.Line - r.Snippet.Line
+	from := r.Snippet.File
+	r.Snippet = s
+	if r.Findings != nil {
+		fs := make(diag.List, len(r.Findings))
+		for i, d := range r.Findings {
+			if d.File == from {
+				d.File = s.File
+				d.Line += shift
+			}
+			fs[i] = d
+		}
+		r.Findings = fs
+	}
+	return r
 }
 
 func status(ds diag.List) Status {

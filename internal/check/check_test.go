@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -308,5 +309,26 @@ func TestSnippetIsBlockFindings(t *testing.T) {
 	sn := blocks(t, "```bash\ndocker scan app\n```\n")[0]
 	if got := Snippet(sn); len(got) != 1 || got[0].Rule != "docker-removed" || got[0].File != "page.md" || got[0].Line != 2 {
 		t.Errorf("Snippet(docker scan) = %v, want one docker-removed at page.md:2", got)
+	}
+}
+
+// All checks a repeated block once; every copy still gets the findings of
+// its own file and line, exactly as Block gives them.
+func TestAllRepeatedBlocks(t *testing.T) {
+	a := blocks(t, "Intro.\n\n```bash\ndocker run --bogus alpine:3.20\n```\n")[0]
+	b := a
+	b.File, b.Line = "other.md", 40
+	c := a
+	c.Ignore = "docker-unknown-flag" // not the same block: silenced
+	snips := []snippet.Snippet{a, b, c}
+	got := All(snips)
+	for i, s := range snips {
+		want := Block(s)
+		if !reflect.DeepEqual(got[i].Findings, want.Findings) || got[i].Status != want.Status || got[i].Snippet.File != s.File {
+			t.Errorf("block %d: All gives %s %v, Block gives %s %v", i, got[i].Status, got[i].Findings, want.Status, want.Findings)
+		}
+	}
+	if got[1].Findings[0].Line != 41 || got[1].Findings[0].File != "other.md" {
+		t.Errorf("copy's finding at %s:%d, want other.md:41", got[1].Findings[0].File, got[1].Findings[0].Line)
 	}
 }

@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -10,10 +11,12 @@ import (
 	"sync/atomic"
 
 	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/schema"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/sirupsen/logrus"
 	"gopkg.in/yaml.v3"
 
+	"github.com/shipshape/shipshape/internal/check/dockercli"
 	"github.com/shipshape/shipshape/internal/diag"
 )
 
@@ -129,11 +132,16 @@ func composeError(b *block, top *yaml.Node, msg string) {
 		}
 	}
 	hint := ""
+	sev := undefinedSeverity(top, msg)
 	if m := falseSchema.FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("unknown key %q in %s", m[2], m[1])
 		hint = "check the spelling against the Compose specification"
+		if illustration(top, m[1], m[2]) {
+			sev = diag.Warning
+			msg += " (the service has no key Compose knows: an illustration of syntax?)"
+		}
 	}
-	b.add(line, undefinedSeverity(top, msg), "compose-schema", hint, msg)
+	b.add(line, sev, "compose-schema", hint, msg)
 }
 
 // undefinedSeverity: a reference to a network, volume, secret or config
@@ -165,6 +173,69 @@ func undefinedSeverity(top *yaml.Node, msg string) diag.Severity {
 	}
 	return diag.Warning
 }
+
+// illustration says whether the service at path ("services.foo") is made
+// only of keys Compose does not know, none of them a slip of a real key in
+// lower case: such a service shows syntax (merge rules with key1, key2),
+// it does not configure anything.
+func illustration(top *yaml.Node, path, key string) bool {
+	parts := strings.Split(path, ".")
+	if len(parts) != 2 || parts[0] != "services" {
+		return false
+	}
+	_, v := lookupPath(top, parts)
+	if v = mapping(v); v == nil {
+		return false
+	}
+	known := serviceKeys()
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k := v.Content[i].Value
+		if k == "image" && v.Content[i+1].Value == fillImage {
+			continue // added to check a fragment
+		}
+		if known[k] {
+			return false
+		}
+	}
+	names := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+	}
+	return key != strings.ToLower(key) || dockercli.Suggest(key, names) == ""
+}
+
+// serviceKeys are the keys of a service in the Compose schema that
+// compose-go validates against.
+var serviceKeys = sync.OnceValue(func() map[string]bool {
+	type def struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		AllOf      []struct {
+			Ref string `json:"$ref"`
+		} `json:"allOf"`
+	}
+	var s struct {
+		Defs map[string]def `json:"$defs"`
+	}
+	keys := map[string]bool{}
+	if err := json.Unmarshal([]byte(schema.Schema), &s); err != nil {
+		return keys
+	}
+	var add func(name string, depth int)
+	add = func(name string, depth int) {
+		d, ok := s.Defs[name]
+		if !ok || depth > 3 {
+			return
+		}
+		for k := range d.Properties {
+			keys[k] = true
+		}
+		for _, a := range d.AllOf {
+			add(strings.TrimPrefix(a.Ref, "#/$defs/"), depth+1)
+		}
+	}
+	add("service", 0)
+	return keys
+})
 
 // legacyLinks flags `links:`, Compose's form of the legacy --link; service
 // names resolve on the project network without it.

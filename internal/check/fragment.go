@@ -12,13 +12,13 @@ import (
 
 // elisionLine is a line that stands for omitted content: "...", "…",
 // "# ...", "// ...", "[...]", "<...>".
-var elisionLine = regexp.MustCompile(`^[ \t]*(?:(?:#|//)[ \t]*)?(?:\.\.\.|…|\[(?:\.\.\.|…)\]|<(?:\.\.\.|…)>)[ \t]*(?:(?:#|//).*)?$`)
+var elisionLine = regexp.MustCompile(`^[ \t]*(?:(?:#|//)[ \t]*)?(?:\.\.\.|\. \. \.|…|\[(?:\.\.\.|…)\]|<(?:\.\.\.|…)>)[ \t]*(?:(?:#|//).*)?$`)
 
 // elide blanks the elision lines of code, keeping line numbers, and says
 // whether there were any: such a block is a fragment, checked for what it
 // shows and never failed for what it leaves out.
 func elide(code string) (string, bool) {
-	if !strings.Contains(code, "...") && !strings.Contains(code, "…") {
+	if !strings.Contains(code, "...") && !strings.Contains(code, "…") && !strings.Contains(code, ". . .") {
 		return code, false
 	}
 	ls := strings.Split(code, "\n")
@@ -149,9 +149,20 @@ func plausible(k snippet.Kind, code string) bool {
 		return false
 	case snippet.DockerfileFragment, snippet.Dockerfile:
 		return instructionLines(code)
+	case snippet.YAML, snippet.Compose:
+		// A table or drawing, or an expression with no key, list item or
+		// document marker, is not YAML whatever the label says.
+		if snippet.Guess(code) == snippet.Diagram {
+			return false
+		}
+		return yamlShape.MatchString(code)
 	}
 	return true
 }
+
+// yamlShape is a line only YAML has: "key:", "- item", "---", or a flow
+// collection.
+var yamlShape = regexp.MustCompile(`(?m)^[ \t]*(?:-[ \t]|-$|---|[\[{]|[^\s#:"'][^:\n]*:(?:[ \t]|$)|["'][^"'\n]+["'][ \t]*:(?:[ \t]|$))`)
 
 // instructionLines: at least half the lines that start something (not
 // comments, not continuations) start with a Dockerfile instruction, in
@@ -194,7 +205,13 @@ func softenAll(ds diag.List, why string) diag.List {
 
 // placeholderLine: a line with a placeholder a Dockerfile or shell parser
 // cannot read past: <image>, [:<tag>], <sandbox|insecure>, ImageName.
-var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|\[[:@=]?<|\[[A-Za-z]+=|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b`)
+// Alternatives are written "(error|info)" and optional keys "[key: ...]";
+// a line may end in "..." for the arguments it leaves out, and templates
+// fill in $$name$$.
+// A usage line names its parameters in lower case ("STOPSIGNAL signal")
+// and brackets its optional fields ("--device=name,[required]").
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
+	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
 // softenPlaceholderLines lowers the syntax errors found on lines of code
 // that hold placeholders to warnings: the parser fails on the placeholder,
@@ -239,6 +256,90 @@ func instruction(w string) bool {
 			if diff <= 1 {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// rejected is what docker prints when it refuses a command line.
+var rejected = regexp.MustCompile(`(?i)unknown (?:shorthand )?flag|flag provided but not defined|is not a docker command|unknown command|requires (?:at least |exactly )?\d+ arguments?|accepts (?:at most )?\d+ arguments?`)
+
+// shownRejected lowers to info the command-line errors of a session that
+// shows docker rejecting that very command in the output under it: the
+// author demonstrates the failure.
+func shownRejected(b *block) {
+	ls := strings.Split(b.s.Code, "\n")
+	for i, d := range b.found {
+		if d.Severity != diag.Error || !strings.HasPrefix(d.Rule, "docker-") {
+			continue
+		}
+		n := d.Line - b.s.Line
+		if !b.s.Fenced {
+			n++
+		}
+		if n < 1 || n > len(ls) {
+			continue
+		}
+		for j := n; j < len(ls); j++ { // ls[n] is the line after the command
+			if j > n-1 && console.Prompt(ls[j]) > 0 && !console.Continues(ls[j-1]) {
+				break
+			}
+			if rejected.MatchString(ls[j]) {
+				b.found[i].Severity = diag.Info
+				b.found[i].Message += " (the block shows docker rejecting it)"
+				break
+			}
+		}
+	}
+}
+
+// outputLine is a line a program prints rather than a command: "key: value"
+// (no command is named "key:"), a log line (INFO[0000] ...), a rule of
+// dashes or a box-drawing table.
+var outputLine = regexp.MustCompile(`^[ \t]*(?:-[ \t]+)?[\w.-]+:[ \t]|^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)`)
+
+// softenOutputLines lowers the syntax errors of a shell block found on a
+// line that reads as output to warnings: a transcript without prompts.
+func softenOutputLines(b *block) {
+	ls := strings.Split(b.s.Code, "\n")
+	// A transcript: the line after the first command is output, so what
+	// follows is output until proven otherwise.
+	after := 0
+	for j, l := range ls {
+		if strings.TrimSpace(l) == "" || strings.HasPrefix(strings.TrimSpace(l), "#") {
+			continue
+		}
+		k := j
+		for k < len(ls)-1 && console.Continues(ls[k]) {
+			k++
+		}
+		if k+1 < len(ls) && outputLine.MatchString(ls[k+1]) && !strings.Contains(ls[k], "<<") {
+			after = k + 2 // 1-based line of the first output line
+		}
+		break
+	}
+	for i, d := range b.found {
+		if d.Severity != diag.Error || d.Rule != "shell-syntax" {
+			continue
+		}
+		n := d.Line - b.s.Line
+		if !b.s.Fenced {
+			n++
+		}
+		if n >= 2 && n <= len(ls) && (outputLine.MatchString(ls[n-1]) || after > 0 && n >= after) {
+			b.found[i].Severity = diag.Warning
+			b.found[i].Message += " (the line reads as output: a transcript without prompts?)"
+		}
+	}
+}
+
+// showsMarkdown: a block with a fence line of its own (an indented block,
+// or a longer fence around a shorter one) shows Markdown source, whatever
+// the code inside looks like.
+func showsMarkdown(s snippet.Snippet) bool {
+	for _, l := range strings.Split(s.Code, "\n") {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			return true
 		}
 	}
 	return false

@@ -17,6 +17,15 @@ var promptRe = regexp.MustCompile(`^[ \t]*(?:\([\w.-]+\)[ \t]*)?(\[[^\]\n]{1,60}
 // psRe matches PowerShell and cmd.exe prompts: "PS C:\> ", "PS> ", "C:\app> ".
 var psRe = regexp.MustCompile(`^[ \t]*(?:PS(?:[ \t]+[A-Za-z]:[^>\n]*)?|[A-Za-z]:\\[^>\n]*)>(?:[ \t]|$)`)
 
+// headerRe matches the first line of a two-line prompt, such as the one
+// Play with Docker shows above each "$ ": "[node1] (local) root@10.0.0.5 ~/app",
+// sometimes copied with the "$ " of the line before it.
+var headerRe = regexp.MustCompile(`^[ \t]*(?:\$[ \t]+)?\[[\w.-]+\][ \t]+\([\w.-]+\)[ \t]+[\w.-]+@[\w.:-]+(?:[ \t]+[~/][^ \t]*)?[ \t]*$`)
+
+// Header reports whether line l is the first line of a two-line prompt: it
+// is neither a command nor output.
+func Header(l string) bool { return headerRe.MatchString(strings.TrimSuffix(l, "\r")) }
+
 // Prompt returns the length of the prompt that starts line l, leading
 // blanks included, or 0 when l is not a command line. A bare "# " or "% "
 // (root, zsh) counts only before a known command, so that a comment is not
@@ -39,8 +48,15 @@ func Prompt(l string) int {
 	if m := psRe.FindStringIndex(l); m != nil {
 		return m[1]
 	}
+	if m := glyphRe.FindStringIndex(l); m != nil && strings.TrimSpace(l[m[1]:]) != "" {
+		return m[1]
+	}
 	return 0
 }
+
+// glyphRe matches the prompts of themed shells (starship, oh-my-zsh,
+// powerlevel): "❯ ", "➜ ", "▶ ".
+var glyphRe = regexp.MustCompile(`^[ \t]*[❯➜▶][ \t]+`)
 
 // IsPowerShell reports whether line l starts with a PowerShell or cmd.exe
 // prompt, whose commands continue with a backtick instead of a backslash.
@@ -81,6 +97,9 @@ func Parse(code string) []Command {
 	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(code, "\r\n", "\n"), "\n"), "\n")
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
+		if Header(l) {
+			continue
+		}
 		n := Prompt(l)
 		if n == 0 {
 			if len(cmds) > 0 {

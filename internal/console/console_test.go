@@ -26,6 +26,8 @@ func TestPrompt(t *testing.T) {
 		{"currency", "US$ 5 per month", "-"},
 		{"output", "CONTAINER ID   IMAGE", "-"},
 		{"crlf", "$ docker ps\r", "docker ps"},
+		{"themed shell", "❯ docker ps", "docker ps"},
+		{"arrow in prose", "▶", "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,6 +61,9 @@ func TestParse(t *testing.T) {
 		{"crlf", "$ docker run \\\r\n  --rm alpine\r\n", []Command{{Line: 1, Lines: 2, Text: "docker run \\\n  --rm alpine"}}},
 		{"here-document", "$ cat <<EOF > f\nx\n$ y\nEOF\nout\n", []Command{{Line: 1, Lines: 4, Text: "cat <<EOF > f\nx\n$ y\nEOF", Output: []string{"out"}}}},
 		{"before the first prompt", "intro\n$ ls\n", []Command{{Line: 2, Lines: 1, Text: "ls"}}},
+		{"two-line prompt", "[node1] (local) root@10.0.0.5 ~/app\n$ ls\nout\n[node1] (local) root@10.0.0.5 ~/app\n$ ps\n",
+			[]Command{{Line: 2, Lines: 1, Text: "ls", Output: []string{"out"}}, {Line: 5, Lines: 1, Text: "ps"}}},
+		{"two-line prompt after a dollar", "$ [node1] (local) root@10.0.0.5 ~\n$ ls\n", []Command{{Line: 2, Lines: 1, Text: "ls"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -188,6 +188,11 @@ func Load(root string, opt Options) (*Site, error) {
 		if d.IsDir() {
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 && !inside(root, p) {
+			s.Diags = append(s.Diags, diag.Warnf(filepath.Join(name0, filepath.FromSlash(rel)), 0,
+				"symbolic link to a folder, to nothing or out of the content folder: not published"))
+			return nil
+		}
 		if ext := path.Ext(name); !strings.EqualFold(ext, ".md") && !strings.EqualFold(ext, ".mdx") {
 			s.Static = append(s.Static, rel)
 			return nil
@@ -220,6 +225,26 @@ func Load(root string, opt Options) (*Site, error) {
 	}
 	s.Pages = order(s.Tree)
 	return s, nil
+}
+
+// inside reports whether the symbolic link at p names a file (not a
+// folder) inside root: only such a link is read, so that docs from
+// strangers cannot publish a file of the machine that builds them.
+func inside(root, p string) bool {
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(target)
+	if err != nil || fi.IsDir() {
+		return false
+	}
+	r, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(r, target)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
 // Parse turns one file's bytes into a page. It returns nil and the reasons

@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/yuin/goldmark/ast"
 
@@ -60,9 +62,27 @@ func FromSite(cfg config.Config, s *content.Site) *Project {
 	p := &Project{Config: cfg, Site: s, Results: results.New(), Snippets: make([][]snippet.Snippet, len(s.Pages))}
 	p.Diags = append(p.Diags, s.Diags...)
 	md := markdown.New(markdown.Options{})
-	for i, pg := range s.Pages {
-		sn, ds := Page(cfg, pg, md.Parse(pg.Body))
-		p.Snippets[i] = sn
+	// Pages are parsed in parallel (the parser keeps no state between
+	// calls); their findings are kept in page order.
+	diags := make([]diag.List, len(s.Pages))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				pg := s.Pages[i]
+				p.Snippets[i], diags[i] = Page(cfg, pg, md.Parse(pg.Body))
+			}
+		}()
+	}
+	for i := range s.Pages {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, ds := range diags {
 		p.Diags = append(p.Diags, ds...)
 	}
 	return p

@@ -53,6 +53,13 @@ func (k Kind) Label() string {
 	return string(k)
 }
 
+// KnownLang reports whether a fence label names a language shipshape has
+// a kind for; any other label names a language it does not check.
+func KnownLang(label string) bool {
+	e, ok := lang.Lookup(label)
+	return ok && e.Kind != string(Code)
+}
+
 // Classify decides a block's kind from its language and its content. guessed
 // is true when the content, not the language, decided; the site then
 // highlights by kind (Kind.Label) instead of by the label.
@@ -160,6 +167,12 @@ func guess(code string) Kind {
 	switch {
 	case strings.TrimSpace(code) == "":
 		return Text
+	case commandFirst(code):
+		// A command and its output, which may be a table.
+		if looksConsole(code) {
+			return Console
+		}
+		return Shell
 	case looksDiagram(code):
 		return Diagram
 	case looksDockerfile(code):
@@ -265,8 +278,14 @@ func looksShell(code string) bool {
 	if strings.HasPrefix(ls[0], "#!") {
 		return true
 	}
-	cmd, total, cont := 0, 0, false
+	cmd, total, cont, heredoc := 0, 0, false, ""
 	for _, l := range ls {
+		if heredoc != "" {
+			if l == heredoc {
+				heredoc = ""
+			}
+			continue
+		}
 		if cont {
 			cont = strings.HasSuffix(l, "\\")
 			continue
@@ -275,15 +294,89 @@ func looksShell(code string) bool {
 		if strings.HasPrefix(l, "#") {
 			continue
 		}
+		if m := hereDoc.FindStringSubmatch(l); m != nil {
+			heredoc = m[1]
+		}
 		total++
+		l = strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(l, "! "), "> "), "( ")
 		w := firstWord(l)
 		if console.IsCommand(w) || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
-			assignment.MatchString(w) {
+			assignment.MatchString(w) || commandShape(l) {
 			cmd++
 		}
 	}
-	return total > 0 && cmd*2 > total
+	if total > 0 && cmd*2 > total {
+		return true
+	}
+	// A command and the output it prints: the first line is a command
+	// most blocks of other kinds could not start with.
+	w := firstWord(ls[0])
+	return console.IsCommand(w) && (w == "docker" || w == "sudo" || w == "kubectl" || strings.Contains(ls[0], " -"))
 }
+
+// commandFirst: the first line is a command behind a prompt, or a known
+// or command-shaped program with options.
+func commandFirst(code string) bool {
+	ls := lines(code)
+	if len(ls) == 0 {
+		return false
+	}
+	if console.Prompt(ls[0]) > 0 && !strings.HasPrefix(ls[0], "#") {
+		return true
+	}
+	w := firstWord(ls[0])
+	return (console.IsCommand(w) || program.MatchString(w)) && commandShape(ls[0]) && (hasOption(ls[0]) || console.IsCommand(w))
+}
+
+func hasOption(l string) bool {
+	for _, a := range strings.Fields(l)[1:] {
+		if optionWord.MatchString(a) {
+			return true
+		}
+	}
+	return false
+}
+
+var hereDoc = regexp.MustCompile(`<<-?[ \t]*['"]?([A-Za-z_]\w*)['"]?`)
+
+// commandShape: a line that reads as a command of a program we do not
+// know by name: a lower-case program, then words in lower case of which
+// one is an option (-i, --name) or has the punctuation of an argument
+// (my_list, a/b, x.y, k=v, <id>), and no sentence punctuation.
+func commandShape(l string) bool {
+	f := strings.Fields(l)
+	if len(f) < 2 || len(f) > 40 || !program.MatchString(f[0]) || !lowerWord.MatchString(f[1]) {
+		return false
+	}
+	if strings.HasSuffix(l, ".") || strings.HasSuffix(l, ":") || strings.Contains(l, ", ") || modulePath.MatchString(f[1]) {
+		return false // a sentence; a directive naming a module (go.mod's "module example.com/app")
+	}
+	for i, a := range f[1:] {
+		if optionWord.MatchString(a) || strings.ContainsAny(a, "_/=<") || strings.Contains(strings.Trim(a, "."), ".") {
+			return true
+		}
+		if i < 3 && verbs[a] && len(f) <= 6 {
+			return true // tool noun verb: "acmectl users list"
+		}
+	}
+	return false
+}
+
+// verbs are the subcommands command-line tools share.
+var verbs = map[string]bool{
+	"list": true, "ls": true, "add": true, "install": true, "uninstall": true, "inspect": true, "test": true,
+	"run": true, "delete": true, "rm": true, "remove": true, "create": true, "show": true, "get": true,
+	"start": true, "stop": true, "restart": true, "status": true, "update": true, "upgrade": true,
+	"enable": true, "disable": true, "init": true, "login": true, "logout": true, "build": true, "push": true,
+	"pull": true, "exec": true, "logs": true, "version": true, "describe": true, "apply": true, "reload": true,
+}
+
+var (
+	program    = regexp.MustCompile(`^[a-z][a-z0-9_.-]*$`)
+	lowerWord  = regexp.MustCompile(`^(?:[a-z0-9][a-z0-9_./:=-]*|-{1,2}[a-zA-Z][\w-]*(?:=\S*)?|['"<$].*)$`)
+	modulePath = regexp.MustCompile(`^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/`)
+	optionWord = regexp.MustCompile(`^-{1,2}[a-zA-Z][\w-]*(?:=\S*)?$`)
+)
 
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=[^=]`)
 
@@ -303,8 +396,16 @@ func looksOptions(code string) bool {
 }
 
 func looksCompose(code string) bool {
-	for _, l := range strings.Split(code, "\n") {
+	ls := strings.Split(code, "\n")
+	for i, l := range ls {
 		if strings.HasPrefix(l, "services:") {
+			// Compose's services are a mapping; a list under the key is
+			// another tool's file.
+			for _, next := range ls[i+1:] {
+				if t := strings.TrimSpace(next); t != "" && !strings.HasPrefix(t, "#") {
+					return !strings.HasPrefix(t, "- ")
+				}
+			}
 			return true
 		}
 	}
@@ -313,8 +414,23 @@ func looksCompose(code string) bool {
 
 func looksJSON(code string) bool {
 	t := strings.TrimSpace(code)
-	return (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && json.Valid([]byte(t))
+	if first, _, _ := strings.Cut(t, "\n"); strings.HasPrefix(t, `"`) && jsonMember.MatchString(first) {
+		return true // a member shown out of its object
+	}
+	if !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
+		return false
+	}
+	if json.Valid([]byte(t)) {
+		return true
+	}
+	// JSON as docs show it: with an elision, a trailing comma or a
+	// comment, still braces around "key": value members.
+	end := strings.TrimRight(t, ",; \t")
+	return (strings.HasSuffix(end, "}") || strings.HasSuffix(end, "]")) && jsonMember.MatchString(t)
 }
+
+// jsonMember is a line of a JSON object: "key": value.
+var jsonMember = regexp.MustCompile(`(?m)^[ \t]*"[^"\n]+"[ \t]*:[ \t]*\S`)
 
 var nginxLine = regexp.MustCompile(`^(server|location|upstream|http|events)\b[^{]*\{$|^(listen|server_name|proxy_pass|root|try_files|worker_processes|include)\s+[^;]+;$`)
 
@@ -358,25 +474,57 @@ func looksOutput(code string) bool {
 
 var yamlKey = regexp.MustCompile(`^(- )?[\w.-]+:(\s|$)`)
 
-// looksYAML: several lines of "key: value" or "- item" and none of prose.
+// yamlLone is a block of one "key: value" line as reference docs show a
+// single setting: a lower-case key and a value that is not a sentence.
+var yamlLone = regexp.MustCompile(`^[a-z][a-z0-9_.-]*:(?:[ \t]+[^ \t].*[^.!?:]|[ \t]+[^ \t])?$`)
+
+// looksYAML: lines of "key: value" or "- item" (the text of a block
+// scalar under "key: |" aside) and hardly any others; one such line alone
+// when it reads as a setting.
 func looksYAML(code string) bool {
-	ls := lines(code)
-	if len(ls) < 2 {
-		return false
-	}
-	keys := 0
-	for _, l := range ls {
+	keys, items, other, n := 0, 0, 0, 0
+	scalar := -1 // indent of the key whose block scalar is being read
+	first := ""
+	for _, l := range strings.Split(code, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		indent := len(l) - len(strings.TrimLeft(l, " \t"))
+		if scalar >= 0 && indent > scalar {
+			continue
+		}
+		scalar = -1
+		n++
+		if first == "" {
+			first = t
+		}
 		switch {
-		case strings.HasPrefix(l, "#"):
-		case yamlKey.MatchString(l):
+		case strings.HasPrefix(t, "#"), t == "---", t == "...":
+		case yamlKey.MatchString(t):
 			keys++
-		case strings.HasPrefix(l, "- "):
+		case strings.HasPrefix(t, "- ") || t == "-":
+			items++
 		default:
-			return false
+			other++
+		}
+		if blockScalar.MatchString(t) {
+			scalar = indent
 		}
 	}
-	return keys >= 2
+	switch {
+	case n == 1:
+		return yamlLone.MatchString(first)
+	case keys == 0 && items < 2, keys+items == 0:
+		return false
+	case !yamlKey.MatchString(first) && !strings.HasPrefix(first, "-") && !strings.HasPrefix(first, "#"):
+		return false
+	}
+	return other*5 <= n
 }
+
+// blockScalar ends a line whose value goes on, more indented, below.
+var blockScalar = regexp.MustCompile(`:[ \t]*[|>][-+]?[0-9]?[ \t]*(?:#.*)?$`)
 
 // looksDiagram: box drawing, arrows, tree branches or a pipe table.
 func looksDiagram(code string) bool {
@@ -391,6 +539,9 @@ func looksDiagram(code string) bool {
 	ls := lines(code)
 	pipes := 0
 	for _, l := range ls {
+		if i := strings.Index(l, " # "); i > 0 {
+			l = l[:i] // a comment's arrow points at the line: "x: 1 # <-- this"
+		}
 		if strings.HasPrefix(l, "|--") || strings.HasPrefix(l, "+--") || strings.HasPrefix(l, "`--") ||
 			strings.Contains(l, "-->") || strings.Contains(l, "<--") || strings.Contains(l, "==>") {
 			return true

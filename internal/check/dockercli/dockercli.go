@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -259,9 +260,27 @@ func (v *validator) unknownCommand(c *Command, i int) {
 	hint := ""
 	if s := suggest(name, commandNames(c)); s != "" {
 		hint = fmt.Sprintf("did you mean `%s %s`?", where, s)
+	} else if c.parent == nil {
+		// Not a slip of a known command: any CLI plugin installed as
+		// docker-NAME adds a top-level command, and a word that cannot
+		// name one is likely output (ls listing a file called docker).
+		if pluginName.MatchString(name) {
+			v.add("docker-unknown-command", Warning, i, "install the plugin that provides it, or fix the name",
+				"docker %s is not a built-in command; only a CLI plugin named docker-%s would provide it", name, name)
+		} else {
+			v.add("docker-unknown-command", Warning, i, "", "docker %s is not a command; the line may be output", name)
+		}
+		return
 	}
 	v.add("docker-unknown-command", Error, i, hint, "unknown command: %s %s", where, name)
 }
+
+// pluginName is the form the docker CLI requires of a plugin's name.
+var pluginName = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+
+// standIn is a flag name docs use for "some flag": --foo, --some-option,
+// --my-flag. An unknown flag so named illustrates syntax.
+var standIn = regexp.MustCompile(`^(?:(?:some|my|your|example|custom|other)-[a-z-]+|foo|bar|baz|qux|option|flag|opt|xxx)$`)
 
 func commandNames(c *Command) []string {
 	var out []string
@@ -399,6 +418,10 @@ func (v *validator) flag(c *Command, i int) (int, bool) {
 			hint := ""
 			if s := suggest(name, v.flagNames(c)); s != "" {
 				hint = fmt.Sprintf("did you mean --%s?", s)
+			}
+			if standIn.MatchString(name) {
+				v.add("docker-unknown-flag", Warning, i, hint, "unknown flag for %q: --%s (a stand-in name?)", v.pathString(), name)
+				return 1, false
 			}
 			v.add("docker-unknown-flag", v.unknownFlagSeverity(), i, hint, "unknown flag for %q: --%s", v.pathString(), name)
 			return 1, false
@@ -630,6 +653,10 @@ func (v *validator) flagNames(c *Command) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Suggest picks the closest of names to typed, as the docker CLI does for
+// its commands and flags; "" when none is close.
+func Suggest(typed string, names []string) string { return suggest(typed, names) }
 
 // suggest picks the closest name within an edit distance of 2, or one that
 // the typed word is a prefix of, as cobra's SuggestFor does.
