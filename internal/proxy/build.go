@@ -364,3 +364,59 @@ func (p *Proxy) waitSession(ctx context.Context, id string) bool {
 		}
 	}
 }
+
+// BaseImages lists the images a Dockerfile reads from the engine, as
+// written: FROM images, COPY/ADD --from= and RUN --mount from= sources,
+// leaving out its own stages, scratch, stage numbers and names made of
+// build arguments (known only in the build).
+func BaseImages(dockerfile string) ([]string, error) {
+	res, err := parser.Parse(strings.NewReader(dockerfile))
+	if err != nil {
+		return nil, fmt.Errorf("parse Dockerfile: %w", err)
+	}
+	stages := map[string]bool{}
+	seen := map[string]bool{}
+	var out []string
+	add := func(ref string) {
+		l := strings.ToLower(ref)
+		if ref == "" || stages[l] || l == "scratch" || strings.Contains(ref, "$") || seen[ref] {
+			return
+		}
+		if _, err := strconv.Atoi(ref); err == nil {
+			return
+		}
+		seen[ref] = true
+		out = append(out, ref)
+	}
+	for _, n := range res.AST.Children {
+		switch strings.ToLower(n.Value) {
+		case "from":
+			if n.Next == nil {
+				continue
+			}
+			add(n.Next.Value)
+			if as := n.Next.Next; as != nil && strings.EqualFold(as.Value, "as") && as.Next != nil {
+				stages[strings.ToLower(as.Next.Value)] = true
+			}
+		case "copy", "add":
+			for _, f := range n.Flags {
+				if v, ok := strings.CutPrefix(f, "--from="); ok {
+					add(v)
+				}
+			}
+		case "run":
+			for _, f := range n.Flags {
+				v, ok := strings.CutPrefix(f, "--mount=")
+				if !ok {
+					continue
+				}
+				for _, kv := range strings.Split(v, ",") {
+					if s, ok := strings.CutPrefix(strings.TrimSpace(kv), "from="); ok {
+						add(s)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
