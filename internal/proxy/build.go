@@ -73,10 +73,6 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 			refuse(w, "docker build: a BuildKit build must read its files from its client session (remote=client-session)")
 			return
 		}
-		if !p.waitSession(r.Context(), q.Get("session")) {
-			refuse(w, "docker build: BuildKit session %q was not opened through this page's proxy", q.Get("session"))
-			return
-		}
 		for k := range q {
 			if k != "buildargs" {
 				continue
@@ -95,6 +91,10 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		}
 	default:
 		refuse(w, "docker build: builder version %q is not one the engine knows", v)
+		return
+	}
+	if buildkit && !p.waitSession(r.Context(), q.Get("session")) {
+		refuse(w, "docker build: BuildKit session %q was not opened through this page's proxy", q.Get("session"))
 		return
 	}
 	for _, t := range q["t"] {

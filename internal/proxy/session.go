@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -340,13 +339,13 @@ func (d *dockerfileCheck) feed(f *frame) ([]*frame, error) {
 		data = append(data, h.Data...)
 	}
 	delete(d.held, pk.ID)
-	if !strings.HasSuffix(path.Base(st.Path), ".dockerignore") {
-		df, err := d.p.checkBuildKitDockerfile(d.ctx, string(data))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", st.Path, err)
-		}
-		data = []byte(df)
+	// Every file of this stream is judged as a Dockerfile, whatever its
+	// name: a link named Dockerfile could point at any of them.
+	df, err := d.p.checkBuildKitDockerfile(d.ctx, string(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", st.Path, err)
 	}
+	data = []byte(df)
 	var out []*frame
 	if len(data) > 0 {
 		b, err := proto.Marshal(&types.Packet{Type: types.Packet_PACKET_DATA, ID: pk.ID, Data: data})
