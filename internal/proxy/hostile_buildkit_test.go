@@ -65,13 +65,21 @@ func TestAttackBuildKitBuilds(t *testing.T) {
 		{"ADD through a variable", "FROM " + baseImage + "\nARG U=http://127.0.0.1:9/x\nADD ${U} /x\n", "", []string{"not allowed for examples", "variables"}, false},
 		{"ADD hidden after the syntax line", "#   syntax = evil/frontend\nFROM " + baseImage + "\nADD http://10.0.0.1/x /x\n", "", []string{"not allowed for examples"}, false},
 		{"steps on the host network", "FROM " + baseImage + "\nRUN echo nets: $(ls /sys/class/net)\n", "--network=host --no-cache", []string{"nets: lo\n"}, true},
+		{"a step asking for the host network", "FROM " + baseImage + "\nRUN --network=host echo ran-on-host\n", "--no-cache", nil, false},
+		{"a step asking for insecure mode", "FROM " + baseImage + "\nRUN --security=insecure echo ran-insecure\n", "--no-cache", nil, false},
 		{"host entries", "FROM " + baseImage + "\n", "--add-host db:127.0.0.1", []string{"extrahosts is not allowed for examples"}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			os.WriteFile(filepath.Join(e.work, "Dockerfile"), []byte(c.dockerfile), 0o644)
 			out, err := sessionCLI(t, e, "docker build --progress=plain "+c.args+" -t attack-"+e.session+" . 2>&1")
+			if testing.Verbose() {
+				t.Log(out)
+			}
 			if (err == nil) != c.ok {
 				t.Errorf("build: got err %v, want ok=%v\n%s", err, c.ok, out)
+			}
+			if !c.ok && (strings.Contains(out, "ran-on-host") || strings.Contains(out, "ran-insecure")) {
+				t.Errorf("the step ran:\n%s", out)
 			}
 			for _, w := range c.want {
 				if !strings.Contains(out, w) {
