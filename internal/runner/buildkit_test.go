@@ -93,3 +93,72 @@ echo "base: $(docker image inspect -f '{{json .RootFS.Layers}}' `+name+`)"
 		t.Errorf("after Close: the mapped image %s is gone: %v", busybox, err)
 	}
 }
+
+// TestStandIn: a stand-in is shared by the sessions that hold it and goes
+// with the last; a real image under a mapped name is used, never replaced;
+// the holds of a run that died are dropped by the next sweep.
+func TestStandIn(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	nonce := fmt.Sprint(time.Now().UnixNano())
+	want, _ := e.ImageID(ctx, busybox)
+	name := "busybox:shared-" + nonce
+	idOf := func(ref string) string {
+		id, err := e.ImageID(ctx, ref)
+		if err != nil && !errors.Is(err, runner.ErrNoImage) {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if real, err := e.StandIn(ctx, name, busybox, "aaaaaaaaaaaa"); err != nil || real {
+		t.Fatalf("first hold: real=%v err=%v, want a stand-in", real, err)
+	}
+	if real, err := e.StandIn(ctx, name, busybox, "bbbbbbbbbbbb"); err != nil || real {
+		t.Fatalf("second hold: real=%v err=%v, want the same stand-in", real, err)
+	}
+	e.ReleaseStandIns("aaaaaaaaaaaa")
+	if got := idOf(name); got != want {
+		t.Errorf("after the first of two holders left: %s is %q, want %s still", name, got, want)
+	}
+	e.ReleaseStandIns("bbbbbbbbbbbb")
+	if got := idOf(name); got != "" {
+		t.Errorf("after the last holder left: %s is still %q", name, got)
+	}
+
+	// A real image under a name the site maps.
+	realName := "busybox:real-" + nonce
+	b, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nLABEL real=yes\n"), Tag: realName})
+	if err != nil || b.Failed {
+		t.Fatalf("build the real image: %v %s", err, b.Log)
+	}
+	defer e.RemoveImage(b.ImageID)
+	defer e.RemoveImage(realName)
+	if real, err := e.StandIn(ctx, realName, busybox, "cccccccccccc"); err != nil || !real {
+		t.Errorf("hold of an existing image: real=%v err=%v, want real", real, err)
+	}
+	e.ReleaseStandIns("cccccccccccc")
+	if got := idOf(realName); got != b.ImageID {
+		t.Errorf("the real image %s: got %q after the session, want it untouched (%s)", realName, got, b.ImageID)
+	}
+
+	// A run that dies holding a stand-in.
+	dead, err := runner.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadName := "busybox:dead-" + nonce
+	if _, err := dead.StandIn(ctx, deadName, busybox, "dddddddddddd"); err != nil {
+		t.Fatal(err)
+	}
+	dead.Close() // its lock goes as with a SIGKILL; its holds stay
+	if got := idOf(deadName); got != want {
+		t.Fatalf("the dead run's stand-in: got %q, want %s before the sweep", got, want)
+	}
+	if _, err := e.Sweep(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := idOf(deadName); got != "" {
+		t.Errorf("after the sweep: the dead run's stand-in %s is still %q", deadName, got)
+	}
+}
