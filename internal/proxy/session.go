@@ -299,8 +299,13 @@ type dockerfileCheck struct {
 	size  map[uint32]int
 }
 
-// maxDockerfile is the largest Dockerfile a session build may send.
-const maxDockerfile = 1 << 20
+// maxDockerfile is the largest Dockerfile a session build may send, and
+// maxDockerfileFiles the most files its stream may list (the CLI sends the
+// Dockerfile and perhaps its ignore file).
+const (
+	maxDockerfile      = 1 << 20
+	maxDockerfileFiles = 64
+)
 
 func (d *dockerfileCheck) feed(f *frame) ([]*frame, error) {
 	var pk types.Packet
@@ -310,6 +315,9 @@ func (d *dockerfileCheck) feed(f *frame) ([]*frame, error) {
 	switch pk.Type {
 	case types.Packet_PACKET_STAT:
 		if pk.Stat != nil {
+			if len(d.stats) >= maxDockerfileFiles {
+				return nil, fmt.Errorf("the Dockerfile's folder sends more than %d files", maxDockerfileFiles)
+			}
 			d.stats[d.next] = pk.Stat
 			d.next++
 		}
