@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -202,9 +203,14 @@ func (p *Proxy) serveSession(ctx context.Context, engine, cli net.Conn) {
 	}
 	defer cc.Close()
 	cc.Connect()
-	srv := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(func(_ any, ss grpc.ServerStream) error {
-		return p.forwardCall(ctx, cc, ss)
-	}))
+	// The engine's client pings as it likes (the CLI's own server, plain
+	// HTTP/2, never polices pings); a gRPC server's default policy would
+	// end a long build's session with "too many pings".
+	srv := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Nanosecond, PermitWithoutStream: true}),
+		grpc.UnknownServiceHandler(func(_ any, ss grpc.ServerStream) error {
+			return p.forwardCall(ctx, cc, ss)
+		}))
 	_ = srv.Serve(ln)
 	srv.Stop()
 }
