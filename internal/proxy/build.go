@@ -27,14 +27,14 @@ import (
 var buildQuery = map[string]bool{
 	"t": true, "dockerfile": true, "q": true, "nocache": true, "pull": true, "buildargs": true,
 	"target": true, "platform": true, "cachefrom": true, "shmsize": true, "cpushares": true, "cpusetcpus": true,
-	"version": true, "labels": false, "networkmode": false, "rm": false, "forcerm": false, "memory": false, "memswap": false,
+	"version": true, "session": true, "remote": true, "buildid": true, "labels": false, "networkmode": false, "rm": false, "forcerm": false, "memory": false, "memswap": false,
 }
 
 // buildDefaults are options older clients always send; they pass only
 // at their default value (and are dropped).
 var buildDefaults = map[string]bool{
 	"cpuquota": true, "cpuperiod": true, "cpusetmems": true, "ulimits": true, "extrahosts": true,
-	"isolation": true, "squash": true, "buildid": true, "outputs": true, "session": true, "remote": true, "cgroupparent": true,
+	"isolation": true, "squash": true, "outputs": true, "cgroupparent": true,
 }
 
 // build checks a classic build: its query against the allowlist, its tags
@@ -56,8 +56,45 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		refuse(w, "docker build: the option %s is %v", k, ErrPolicy)
 		return
 	}
-	if v := q.Get("version"); v != "" && v != "1" {
-		refuse(w, "docker build: BuildKit (version %s) is not available to examples; builds use the engine's classic builder", v)
+	buildkit := false
+	switch v := q.Get("version"); v {
+	case "", "1":
+		for _, k := range []string{"session", "remote", "buildid"} {
+			if q.Get(k) != "" {
+				refuse(w, "docker build: the option %s is for BuildKit builds only", k)
+				return
+			}
+		}
+	case "2":
+		// BuildKit: the context and the Dockerfile come through a session
+		// this proxy opened (see session.go), never from a URL or a body.
+		buildkit = true
+		if q.Get("remote") != "client-session" {
+			refuse(w, "docker build: a BuildKit build must read its files from its client session (remote=client-session)")
+			return
+		}
+		for k := range q {
+			if k != "buildargs" {
+				continue
+			}
+			args := map[string]*string{}
+			if err := decode([]byte(q.Get(k)), &args); err != nil {
+				deny(w, http.StatusBadRequest, "shipshape: docker build --build-arg: %v", err)
+				return
+			}
+			for a := range args {
+				if strings.EqualFold(a, "BUILDKIT_SYNTAX") {
+					refuse(w, "docker build --build-arg %s is %v: builds use the engine's own Dockerfile frontend", a, ErrPolicy)
+					return
+				}
+			}
+		}
+	default:
+		refuse(w, "docker build: builder version %q is not one the engine knows", v)
+		return
+	}
+	if buildkit && !p.waitSession(r.Context(), q.Get("session")) {
+		refuse(w, "docker build: BuildKit session %q was not opened through this page's proxy", q.Get("session"))
 		return
 	}
 	for _, t := range q["t"] {
@@ -90,6 +127,12 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		q.Set("memswap", strconv.FormatInt(p.pol.Memory, 10))
 	}
 	r.URL.RawQuery = q.Encode()
+	if buildkit {
+		// Nothing to rewrite: the Dockerfile is judged as it passes
+		// through the session.
+		forward(p, w, r, args{})
+		return
+	}
 	name := q.Get("dockerfile")
 	if name == "" {
 		name = "Dockerfile"
@@ -297,4 +340,83 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 func public(a netip.Addr) bool {
 	a = a.Unmap()
 	return a.IsValid() && a.IsGlobalUnicast() && !a.IsPrivate() && !cgnat.Contains(a) && !a.Is4In6()
+}
+
+// waitSession reports whether the build session id is open through this
+// proxy, waiting a while for it: the CLI opens the session and posts the
+// build at the same time.
+func (p *Proxy) waitSession(ctx context.Context, id string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		p.mu.Lock()
+		open := p.sessions[id]
+		p.mu.Unlock()
+		if open {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+}
+
+// BaseImages lists the images a Dockerfile reads from the engine, as
+// written: FROM images, COPY/ADD --from= and RUN --mount from= sources,
+// leaving out its own stages, scratch, stage numbers and names made of
+// build arguments (known only in the build).
+func BaseImages(dockerfile string) ([]string, error) {
+	res, err := parser.Parse(strings.NewReader(dockerfile))
+	if err != nil {
+		return nil, fmt.Errorf("parse Dockerfile: %w", err)
+	}
+	stages := map[string]bool{}
+	seen := map[string]bool{}
+	var out []string
+	add := func(ref string) {
+		l := strings.ToLower(ref)
+		if ref == "" || stages[l] || l == "scratch" || strings.Contains(ref, "$") || seen[ref] {
+			return
+		}
+		if _, err := strconv.Atoi(ref); err == nil {
+			return
+		}
+		seen[ref] = true
+		out = append(out, ref)
+	}
+	for _, n := range res.AST.Children {
+		switch strings.ToLower(n.Value) {
+		case "from":
+			if n.Next == nil {
+				continue
+			}
+			add(n.Next.Value)
+			if as := n.Next.Next; as != nil && strings.EqualFold(as.Value, "as") && as.Next != nil {
+				stages[strings.ToLower(as.Next.Value)] = true
+			}
+		case "copy", "add":
+			for _, f := range n.Flags {
+				if v, ok := strings.CutPrefix(f, "--from="); ok {
+					add(v)
+				}
+			}
+		case "run":
+			for _, f := range n.Flags {
+				v, ok := strings.CutPrefix(f, "--mount=")
+				if !ok {
+					continue
+				}
+				for _, kv := range strings.Split(v, ",") {
+					if s, ok := strings.CutPrefix(strings.TrimSpace(kv), "from="); ok {
+						add(s)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
 }

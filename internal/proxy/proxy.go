@@ -41,8 +41,13 @@ type Policy struct {
 	NanoCPUs   int64             // most CPU a container may have
 	MapImage   func(string) string
 	Dockerfile func(string) string // rewrites a build's Dockerfile (FROM mapping)
-	DenyPull   bool                // refuse pulls of images that are not mapped to a local one
-	Egress     bool                // networks the page creates may reach beyond the engine
+	// BuildKitDockerfile sees the Dockerfile of a BuildKit build before the
+	// engine does (it cannot be rewritten there): the runner makes the
+	// names it builds from resolve to the mapped local images. An error
+	// refuses the build.
+	BuildKitDockerfile func(ctx context.Context, dockerfile string) error
+	DenyPull           bool // refuse pulls of images that are not mapped to a local one
+	Egress             bool // networks the page creates may reach beyond the engine
 	// Workspace maps the session's work dir (Inside, as the page's commands
 	// see it) to the host folder behind it (Host): binds under it are the
 	// page's own files and are allowed; other host paths are not.
@@ -72,6 +77,9 @@ type Proxy struct {
 	tags   []string        // names the session put on images with docker tag (its builds carry its label)
 	layers []string        // step images of the session's builds, oldest first
 	execs  map[string]bool // exec instances the session created
+	// sessions are the BuildKit build sessions open through this proxy;
+	// a build may only use one of them.
+	sessions map[string]bool
 }
 
 // Start listens on socket and forwards allowed requests to the engine at
@@ -104,7 +112,7 @@ func newProxy(host string, pol Policy) (*Proxy, error) {
 	if pol.LogMaxSize == "" {
 		pol.LogMaxSize = DefaultLogMaxSize
 	}
-	p := &Proxy{pol: pol, execs: map[string]bool{}}
+	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}}
 	var d net.Dialer
 	switch u.Scheme {
 	case "unix":
@@ -242,6 +250,7 @@ var routes = []route{
 	{"DELETE", "/images/{ref}", ownImage},
 
 	{"POST", "/build", (*Proxy).build},
+	{"POST", "/session", (*Proxy).session},
 }
 
 // match reports whether path fits pattern, and its named parts.

@@ -832,6 +832,7 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 	if runID == "" {
 		n += sweepSessionDirs(e.RunID)
 		n += sweepRules(e.RunID)
+		n += e.sweepStandIns(e.RunID)
 	}
 	return n, nil
 }

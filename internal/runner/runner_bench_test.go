@@ -3,8 +3,10 @@ package runner_test
 import (
 	"context"
 	osexec "os/exec"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -113,5 +115,48 @@ func BenchmarkBareStart(b *testing.B) {
 		if _, err := c.ContainerRemove(ctx, cr.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSessionBuild times `docker build` of a small Dockerfile in a page
+// session, through the proxy, with the classic builder and with BuildKit
+// (stand-in tag included): warm (every step cached) and with --no-cache.
+func BenchmarkSessionBuild(b *testing.B) {
+	e := testenv.Docker(b)
+	testenv.Image(b, e, cli)
+	testenv.Image(b, e, busybox)
+	ctx := context.Background()
+	mapImage := func(ref string) string {
+		if ref == "busybox:1.36" {
+			return busybox
+		}
+		return ref
+	}
+	s, err := e.StartSession(ctx, runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapImage,
+		Dockerfile: func(df string) string { return strings.ReplaceAll(df, "FROM busybox:1.36", "FROM "+busybox) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.WriteFiles(ctx, map[string][]byte{
+		"Dockerfile": []byte("FROM busybox:1.36\nCOPY hello.txt /hello.txt\nRUN wc -c /hello.txt\nCMD [\"cat\", \"/hello.txt\"]\n"),
+		"hello.txt":  []byte("hello\n"),
+	}); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, cmd string }{
+		{"classic/warm", "DOCKER_BUILDKIT=0 docker build -q -t bench-classic . >/dev/null"},
+		{"buildkit/warm", "DOCKER_BUILDKIT=1 docker build -q -t bench-buildkit . >/dev/null"},
+		{"classic/no-cache", "DOCKER_BUILDKIT=0 docker build -q --no-cache -t bench-classic . >/dev/null"},
+		{"buildkit/no-cache", "DOCKER_BUILDKIT=1 docker build -q --no-cache -t bench-buildkit . >/dev/null"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				out, err := s.Exec(ctx, c.cmd, 60*time.Second, 64<<10)
+				if err != nil || out.ExitCode != 0 {
+					b.Fatalf("%s: %v %d %s", c.cmd, err, out.ExitCode, out.Output)
+				}
+			}
+		})
 	}
 }

@@ -26,10 +26,14 @@ const SessionLabel = "org.shipshape.session"
 // SessionSpec describes a page session: a long-lived container holding a
 // docker CLI whose engine is a filtering proxy in front of this one.
 type SessionSpec struct {
-	Image      string              // an image with a shell and a docker CLI
-	WorkDir    string              // where the page's files are; default /work
-	Limits     Limits              // for the session container and for every container it creates
-	MapImage   func(string) string // docs references to local images
+	Image    string              // an image with a shell and a docker CLI
+	WorkDir  string              // where the page's files are; default /work
+	Limits   Limits              // for the session container and for every container it creates
+	MapImage func(string) string // docs references to local images
+	// Used hears of an image a BuildKit build used under the name the docs
+	// wrote, because that name is a real image of the engine's (so not
+	// the one MapImage gave).
+	Used       func(ref string)
 	Dockerfile func(string) string // FROM rewriting for builds
 	DenyPull   bool
 	// Network lets the page's containers reach beyond the engine; by
@@ -142,6 +146,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		ImageExists: func(ctx context.Context, ref string) bool { _, err := e.ImageID(ctx, ref); return err == nil },
 	}
 	pol.Workspace.Inside, pol.Workspace.Host = spec.WorkDir, s.work
+	pol.BuildKitDockerfile = s.standIns
 	s.px, err = proxy.Start(filepath.Join(sock, "docker.sock"), e.c.DaemonHost(), pol)
 	if err != nil {
 		return nil, err
@@ -152,7 +157,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Cmd:        []string{"sleep", "infinity"},
 		WorkingDir: spec.WorkDir,
 		Labels:     e.labels(),
-		Env:        []string{"DOCKER_HOST=unix:///run/shipshape/docker.sock", "DOCKER_BUILDKIT=0", "HOME=/root", "TERM=dumb", "COLUMNS=200"},
+		Env:        []string{"DOCKER_HOST=unix:///run/shipshape/docker.sock", "DOCKER_BUILDKIT=1", "HOME=/root", "TERM=dumb", "COLUMNS=200"},
 	}
 	host := &container.HostConfig{
 		NetworkMode: container.NetworkMode(s.network),
@@ -179,6 +184,29 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	}
 	ok = true
 	return s, nil
+}
+
+// standIns makes the mapped names a BuildKit build reads resolve to their
+// local images (see StandIn), before the engine parses the Dockerfile.
+func (s *Session) standIns(ctx context.Context, dockerfile string) error {
+	refs, err := proxy.BaseImages(dockerfile)
+	if err != nil || s.spec.MapImage == nil {
+		return err
+	}
+	for _, ref := range refs {
+		m := s.spec.MapImage(ref)
+		if m == ref || m == "" {
+			continue
+		}
+		real, err := s.e.StandIn(ctx, ref, m, s.id)
+		if err != nil {
+			return err
+		}
+		if real && s.spec.Used != nil {
+			s.spec.Used(ref)
+		}
+	}
+	return nil
 }
 
 // ID is the session's id, the value of SessionLabel on what it created.
@@ -335,6 +363,7 @@ func (s *Session) Close() {
 	if s.rules {
 		unblockHost(s.e.RunID, s.id)
 	}
+	s.e.ReleaseStandIns(s.id)
 	if s.px != nil {
 		for _, t := range s.px.Tags() {
 			if !strings.Contains(t, "@") {

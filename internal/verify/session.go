@@ -72,6 +72,7 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 			return out
 		},
 		DenyPull: p.opt.Pull == "never",
+		Used:     p.use,
 	})
 }
 

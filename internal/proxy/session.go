@@ -1,0 +1,478 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/tonistiigi/fsutil/types"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// A BuildKit build (docker build with DOCKER_BUILDKIT=1) opens a session:
+// POST /session, upgraded to HTTP/2, on which the engine is the gRPC client
+// and the docker CLI the server that hands out the build's files, secrets
+// and credentials. The proxy does not splice that connection blindly: it
+// serves the engine's calls itself and forwards each one to the CLI as
+// opaque messages, methods on an allowlist only, and reads the one stream
+// that carries the Dockerfile, which the engine would otherwise receive
+// unseen. That is where remote ADDs are judged, frontend selection is
+// removed and Policy.BuildKitDockerfile sees what the build will resolve.
+
+// sessionMethods are the calls the engine may make to a page's CLI.
+var sessionMethods = map[string]bool{
+	diffCopy:                                        true,
+	"/moby.filesync.v1.Auth/Credentials":            true,
+	"/moby.filesync.v1.Auth/FetchToken":             true,
+	"/moby.filesync.v1.Auth/GetTokenAuthority":      true,
+	"/moby.filesync.v1.Auth/VerifyTokenAuthority":   true,
+	"/moby.buildkit.secrets.v1.Secrets/GetSecret":   true,
+	"/moby.sshforward.v1.SSH/CheckAgent":            true,
+	"/moby.sshforward.v1.SSH/ForwardAgent":          true,
+	"/grpc.health.v1.Health/Check":                  true,
+	"/moby.buildkit.v1.frontend.LLBBridge/Ping":     false, // named to document: never the CLI's to serve
+	"/moby.filesync.v1.FileSend/DiffCopy":           false, // build outputs to the client: not offered
+	"/moby.upload.v1.Upload/Pull":                   false,
+	"/moby.filesync.v1.FileSync/TarStream":          false,
+	"/moby.buildkit.v1.frontend.LLBBridge/Solve":    false,
+	"/moby.buildkit.v1.frontend.LLBBridge/ReadFile": false,
+}
+
+const diffCopy = "/moby.filesync.v1.FileSync/DiffCopy"
+
+// dockerfileDir is the name BuildKit's Dockerfile frontend gives the local
+// source it reads the Dockerfile from.
+const dockerfileDir = "dockerfile"
+
+// sessionIDRe is what a session id looks like (the CLI makes a random one).
+var sessionIDRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// session serves POST /session: the hijacked HTTP/2 connection a BuildKit
+// build uses for its files.
+func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
+	if r.ContentLength != 0 || len(r.URL.RawQuery) > 0 {
+		refuse(w, "POST /session takes no body and no query")
+		return
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "h2c") {
+		deny(w, http.StatusBadRequest, "shipshape: POST /session must upgrade to h2c")
+		return
+	}
+	id := r.Header.Get("X-Docker-Expose-Session-Uuid")
+	if !sessionIDRe.MatchString(id) {
+		refuse(w, "docker build session id %q is not one the CLI makes", id)
+		return
+	}
+	hdr := http.Header{}
+	hdr.Set("Upgrade", "h2c")
+	hdr.Set("Connection", "Upgrade")
+	hdr.Set("X-Docker-Expose-Session-Uuid", id)
+	for _, k := range []string{"X-Docker-Expose-Session-Name", "X-Docker-Expose-Session-Sharedkey"} {
+		if v := r.Header.Values(k); len(v) > 1 || len(strings.Join(v, "")) > 256 {
+			refuse(w, "header %s: one short value only", k)
+			return
+		} else if len(v) == 1 {
+			hdr.Set(k, v[0])
+		}
+	}
+	// The engine learns only the methods the proxy forwards.
+	for _, m := range r.Header.Values("X-Docker-Expose-Session-Grpc-Method") {
+		for _, m := range strings.Split(m, ",") {
+			if m = strings.TrimSpace(m); sessionMethods[m] {
+				hdr.Add("X-Docker-Expose-Session-Grpc-Method", m)
+			}
+		}
+	}
+	p.mu.Lock()
+	if p.sessions[id] {
+		p.mu.Unlock()
+		refuse(w, "docker build session %s is open already", id)
+		return
+	}
+	p.sessions[id] = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.sessions, id)
+		p.mu.Unlock()
+	}()
+
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	engine, err := p.upgrade(ctx, hdr)
+	cancel()
+	if err != nil {
+		deny(w, http.StatusBadGateway, "shipshape proxy: open a build session on the engine: %v", err)
+		return
+	}
+	defer engine.Close()
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		deny(w, http.StatusInternalServerError, "shipshape proxy: cannot hijack")
+		return
+	}
+	cli, rw, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer cli.Close()
+	if _, err := io.WriteString(cli, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"); err != nil {
+		return
+	}
+	p.serveSession(context.WithoutCancel(r.Context()), engine, &bufConn{Conn: cli, r: rw.Reader})
+}
+
+// upgrade opens POST /session on the engine and returns the raw connection
+// once the engine switched protocols.
+func (p *Proxy) upgrade(ctx context.Context, hdr http.Header) (net.Conn, error) {
+	c, err := p.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://docker/session", nil)
+	req.Header = hdr
+	if err := req.Write(c); err != nil {
+		c.Close()
+		return nil, err
+	}
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, req)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if res.StatusCode != http.StatusSwitchingProtocols {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+		c.Close()
+		return nil, fmt.Errorf("engine answered %s: %s", res.Status, strings.TrimSpace(string(b)))
+	}
+	_ = c.SetDeadline(time.Time{})
+	return &bufConn{Conn: c, r: br}, nil
+}
+
+// bufConn is a connection whose first bytes were read into a buffer.
+type bufConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufConn) Read(b []byte) (int, error) { return c.r.Read(b) }
+
+// serveSession is the gRPC server toward the engine and the gRPC client
+// toward the CLI, until either connection ends.
+func (p *Proxy) serveSession(ctx context.Context, engine, cli net.Conn) {
+	ln := &oneConn{c: engine, done: make(chan struct{})}
+	// Whichever side ends first ends the other: the CLI closes its
+	// connection when the build is over, and the engine must then drop
+	// the session rather than wait for a health check to fail.
+	cli = &onClose{Conn: cli, f: func() { ln.Close(); engine.Close() }}
+	used := false
+	var mu sync.Mutex
+	cc, err := grpc.NewClient("passthrough:///session",
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(func(context.Context, string) (net.Conn, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if used {
+				return nil, errors.New("the build session's connection is gone")
+			}
+			used = true
+			return cli, nil
+		}),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})),
+	)
+	if err != nil {
+		return
+	}
+	defer cc.Close()
+	cc.Connect()
+	// The engine's client pings as it likes (the CLI's own server, plain
+	// HTTP/2, never polices pings); a gRPC server's default policy would
+	// end a long build's session with "too many pings".
+	srv := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Nanosecond, PermitWithoutStream: true}),
+		grpc.UnknownServiceHandler(func(_ any, ss grpc.ServerStream) error {
+			return p.forwardCall(ctx, cc, ss)
+		}))
+	_ = srv.Serve(ln)
+	srv.Stop()
+}
+
+// onClose runs f once when the connection is closed.
+type onClose struct {
+	net.Conn
+	once sync.Once
+	f    func()
+}
+
+func (c *onClose) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.f)
+	return err
+}
+
+// forwardCall passes one call of the engine's to the CLI and the answers back.
+func (p *Proxy) forwardCall(ctx context.Context, cc *grpc.ClientConn, ss grpc.ServerStream) error {
+	method, _ := grpc.MethodFromServerStream(ss)
+	if !sessionMethods[method] {
+		return status.Errorf(codes.PermissionDenied, "shipshape: the build session call %s is not available to examples", method)
+	}
+	in, _ := metadata.FromIncomingContext(ss.Context())
+	out := metadata.MD{}
+	for k, v := range in {
+		if strings.HasPrefix(k, ":") || strings.HasPrefix(k, "grpc-") || k == "content-type" || k == "user-agent" || k == "te" {
+			continue
+		}
+		out[k] = v
+	}
+	cctx, cancel := context.WithCancel(metadata.NewOutgoingContext(ss.Context(), out))
+	defer cancel()
+	cs, err := cc.NewStream(cctx, &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, method)
+	if err != nil {
+		return err
+	}
+	var check *dockerfileCheck
+	if method == diffCopy && len(in.Get("dir-name")) == 1 && in.Get("dir-name")[0] == dockerfileDir {
+		check = &dockerfileCheck{p: p, ctx: ctx, stats: map[uint32]*types.Stat{}, held: map[uint32][]*types.Packet{}}
+	}
+	go func() {
+		for {
+			f := &frame{}
+			if err := ss.RecvMsg(f); err != nil {
+				if err == io.EOF {
+					_ = cs.CloseSend()
+				} else {
+					cancel()
+				}
+				return
+			}
+			if err := cs.SendMsg(f); err != nil {
+				return
+			}
+		}
+	}()
+	if md, err := cs.Header(); err == nil && len(md) > 0 {
+		_ = ss.SendHeader(md)
+	}
+	for {
+		f := &frame{}
+		if err := cs.RecvMsg(f); err != nil {
+			ss.SetTrailer(cs.Trailer())
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		fs := []*frame{f}
+		if check != nil {
+			if fs, err = check.feed(f); err != nil {
+				return status.Error(codes.PermissionDenied, "shipshape: "+err.Error())
+			}
+		}
+		for _, f := range fs {
+			if err := ss.SendMsg(f); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// dockerfileCheck reads the file-sync packets that carry the Dockerfile,
+// holding each file's data until it is whole and judged.
+type dockerfileCheck struct {
+	p     *Proxy
+	ctx   context.Context
+	next  uint32 // the id the next stat packet gets
+	stats map[uint32]*types.Stat
+	held  map[uint32][]*types.Packet
+	size  map[uint32]int
+}
+
+// maxDockerfile is the largest Dockerfile a session build may send, and
+// maxDockerfileFiles the most files its stream may list (the CLI sends the
+// Dockerfile and perhaps its ignore file).
+const (
+	maxDockerfile      = 1 << 20
+	maxDockerfileFiles = 64
+)
+
+func (d *dockerfileCheck) feed(f *frame) ([]*frame, error) {
+	var pk types.Packet
+	if err := proto.Unmarshal(f.b, &pk); err != nil {
+		return nil, fmt.Errorf("read the build's Dockerfile: %w", err)
+	}
+	switch pk.Type {
+	case types.Packet_PACKET_STAT:
+		if pk.Stat != nil {
+			if len(d.stats) >= maxDockerfileFiles {
+				return nil, fmt.Errorf("the Dockerfile's folder sends more than %d files", maxDockerfileFiles)
+			}
+			d.stats[d.next] = pk.Stat
+			d.next++
+		}
+		return []*frame{f}, nil
+	case types.Packet_PACKET_DATA:
+	default:
+		return []*frame{f}, nil
+	}
+	st, ok := d.stats[pk.ID]
+	if !ok {
+		return nil, fmt.Errorf("the build session sent data for a file it did not list")
+	}
+	if len(pk.Data) > 0 {
+		if d.size == nil {
+			d.size = map[uint32]int{}
+		}
+		d.size[pk.ID] += len(pk.Data)
+		if d.size[pk.ID] > maxDockerfile {
+			return nil, fmt.Errorf("the Dockerfile %s is larger than %d bytes", st.Path, maxDockerfile)
+		}
+		d.held[pk.ID] = append(d.held[pk.ID], &pk)
+		return nil, nil
+	}
+	// An empty data packet ends the file.
+	var data []byte
+	for _, h := range d.held[pk.ID] {
+		data = append(data, h.Data...)
+	}
+	delete(d.held, pk.ID)
+	// Every file of this stream is judged as a Dockerfile, whatever its
+	// name: a link named Dockerfile could point at any of them.
+	df, err := d.p.checkBuildKitDockerfile(d.ctx, string(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", st.Path, err)
+	}
+	data = []byte(df)
+	var out []*frame
+	if len(data) > 0 {
+		b, err := proto.Marshal(&types.Packet{Type: types.Packet_PACKET_DATA, ID: pk.ID, Data: data})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &frame{b: b})
+	}
+	return append(out, f), nil
+}
+
+// syntaxLineRe finds comment lines that could be a frontend directive.
+var syntaxLineRe = regexp.MustCompile(`(?i)syntax`)
+
+// checkBuildKitDockerfile judges a Dockerfile that BuildKit is about to
+// read: ADD of URLs as for classic builds; a "# syntax=" line, which would
+// make the engine run another frontend (an image that can ask for anything,
+// where this proxy sees nothing), is blanked to a comment of the same
+// length, as the site's own rewrite drops it for classic builds; then the
+// policy's hook prepares the names it builds from. The result has the
+// length of df, since the engine was told the file's size already.
+func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, df string) (string, error) {
+	lines := strings.SplitAfter(df, "\n")
+	for i, l := range lines {
+		t := strings.TrimSpace(strings.TrimPrefix(l, "\ufeff"))
+		if t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "//") && !strings.HasPrefix(t, "{") {
+			break
+		}
+		if syntaxLineRe.MatchString(t) {
+			body := strings.TrimRight(l, "\r\n")
+			lines[i] = "#" + strings.Repeat(" ", len(body)-1) + l[len(body):]
+		}
+	}
+	out := strings.Join(lines, "")
+	if _, _, _, ok := parser.DetectSyntax([]byte(out)); ok {
+		return "", fmt.Errorf("a frontend directive is %w: builds use the engine's own Dockerfile frontend", ErrPolicy)
+	}
+	if err := CheckRemoteAdd(ctx, out, p.pol.Egress); err != nil {
+		return "", err
+	}
+	if p.pol.BuildKitDockerfile != nil {
+		if err := p.pol.BuildKitDockerfile(ctx, out); err != nil {
+			return "", err
+		}
+	}
+	return out, nil
+}
+
+// frame is one gRPC message, passed on as it came.
+type frame struct{ b []byte }
+
+// rawCodec moves frames without decoding them.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) {
+	f, ok := v.(*frame)
+	if !ok {
+		return nil, fmt.Errorf("raw codec: cannot marshal %T", v)
+	}
+	return f.b, nil
+}
+
+func (rawCodec) Unmarshal(data []byte, v any) error {
+	f, ok := v.(*frame)
+	if !ok {
+		return fmt.Errorf("raw codec: cannot unmarshal into %T", v)
+	}
+	f.b = append([]byte(nil), data...)
+	return nil
+}
+
+func (rawCodec) Name() string { return "proto" }
+
+// oneConn is a listener that yields one connection, then blocks until closed.
+type oneConn struct {
+	mu   sync.Mutex
+	c    net.Conn
+	done chan struct{}
+	shut bool
+}
+
+func (l *oneConn) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	c := l.c
+	l.c = nil
+	l.mu.Unlock()
+	if c != nil {
+		return &closeNotify{Conn: c, l: l}, nil
+	}
+	<-l.done
+	return nil, net.ErrClosed
+}
+
+func (l *oneConn) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.shut {
+		l.shut = true
+		close(l.done)
+	}
+	return nil
+}
+
+func (l *oneConn) Addr() net.Addr { return &net.UnixAddr{Name: "session", Net: "unix"} }
+
+// closeNotify closes its listener with it, so that Serve returns when the
+// engine's side of the session ends.
+type closeNotify struct {
+	net.Conn
+	l *oneConn
+}
+
+func (c *closeNotify) Close() error {
+	c.l.Close()
+	return c.Conn.Close()
+}

@@ -1,0 +1,164 @@
+package runner_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shipshape/shipshape/internal/runner"
+	"github.com/shipshape/shipshape/internal/testenv"
+)
+
+// TestSessionBuildKit builds in a session as readers do, with BuildKit: the
+// transcript is BuildKit's, FROM busybox:1.36 runs the mapped local image
+// through a stand-in tag that is gone after the session, and a cache mount
+// works.
+func TestSessionBuildKit(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	name := fmt.Sprintf("busybox:standin-%d", time.Now().UnixNano())
+	if _, err := e.ImageID(ctx, name); !errors.Is(err, runner.ErrNoImage) {
+		t.Fatalf("%s exists before the test: %v", name, err)
+	}
+	var mu sync.Mutex
+	mapped := map[string]bool{}
+	s, err := e.StartSession(ctx, runner.SessionSpec{Image: cli, Limits: strict(), MapImage: func(ref string) string {
+		if strings.HasPrefix(ref, "busybox") {
+			mu.Lock()
+			mapped[ref] = true
+			mu.Unlock()
+			return busybox
+		}
+		return ref
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	nonce := fmt.Sprint(time.Now().UnixNano())
+	err = s.WriteFiles(ctx, map[string][]byte{
+		"Dockerfile": []byte("FROM " + name + " AS base\nRUN --mount=type=cache,target=/cache echo " + nonce + " > /cache/n && cat /cache/n\n" +
+			"FROM base\nCOPY --from=" + name + " /bin/busybox /copied\nRUN echo built-on-$(cat /etc/hostname >/dev/null; echo busybox)\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := exec(t, s, `set -e
+docker build --progress=plain -t bk-session-test . 2>&1
+echo "built: $(docker image inspect -f '{{json .RootFS.Layers}}' bk-session-test)"
+echo "base: $(docker image inspect -f '{{json .RootFS.Layers}}' `+name+`)"
+`)
+	got := string(out.Output)
+	if out.ExitCode != 0 {
+		t.Fatalf("session build: exit %d\n%s", out.ExitCode, got)
+	}
+	for _, want := range []string{"[internal] load build definition from Dockerfile", "FROM docker.io/library/" + name, "RUN --mount=type=cache", nonce, "naming to docker.io/library/bk-session-test"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("session build output lacks %q:\n%s", want, got)
+		}
+	}
+	var built, base string
+	for _, l := range strings.Split(got, "\n") {
+		if v, ok := strings.CutPrefix(l, "built: "); ok {
+			built = v
+		}
+		if v, ok := strings.CutPrefix(l, "base: "); ok {
+			base = v
+		}
+	}
+	if base == "" || !strings.HasPrefix(built, strings.TrimSuffix(base, "]")) {
+		t.Errorf("built image layers %s do not start with the mapped image's %s", built, base)
+	}
+	id, err := e.ImageID(ctx, name)
+	want, _ := e.ImageID(ctx, busybox)
+	if err != nil || id != want {
+		t.Errorf("during the session %s is %q (%v), want the mapped image %s", name, id, err, want)
+	}
+	mu.Lock()
+	if !mapped[name] {
+		t.Errorf("MapImage was not asked about %s (got %v), so the result could not record the image that ran", name, mapped)
+	}
+	mu.Unlock()
+	s.Close()
+	if _, err := e.ImageID(ctx, name); !errors.Is(err, runner.ErrNoImage) {
+		t.Errorf("after Close: stand-in %s still there (%v)", name, err)
+	}
+	if _, err := e.ImageID(ctx, busybox); err != nil {
+		t.Errorf("after Close: the mapped image %s is gone: %v", busybox, err)
+	}
+}
+
+// TestStandIn: a stand-in is shared by the sessions that hold it and goes
+// with the last; a real image under a mapped name is used, never replaced;
+// the holds of a run that died are dropped by the next sweep.
+func TestStandIn(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	nonce := fmt.Sprint(time.Now().UnixNano())
+	want, _ := e.ImageID(ctx, busybox)
+	name := "busybox:shared-" + nonce
+	idOf := func(ref string) string {
+		id, err := e.ImageID(ctx, ref)
+		if err != nil && !errors.Is(err, runner.ErrNoImage) {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if real, err := e.StandIn(ctx, name, busybox, "aaaaaaaaaaaa"); err != nil || real {
+		t.Fatalf("first hold: real=%v err=%v, want a stand-in", real, err)
+	}
+	if real, err := e.StandIn(ctx, name, busybox, "bbbbbbbbbbbb"); err != nil || real {
+		t.Fatalf("second hold: real=%v err=%v, want the same stand-in", real, err)
+	}
+	e.ReleaseStandIns("aaaaaaaaaaaa")
+	if got := idOf(name); got != want {
+		t.Errorf("after the first of two holders left: %s is %q, want %s still", name, got, want)
+	}
+	e.ReleaseStandIns("bbbbbbbbbbbb")
+	if got := idOf(name); got != "" {
+		t.Errorf("after the last holder left: %s is still %q", name, got)
+	}
+
+	// A real image under a name the site maps.
+	realName := "busybox:real-" + nonce
+	b, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nLABEL real=yes\n"), Tag: realName})
+	if err != nil || b.Failed {
+		t.Fatalf("build the real image: %v %s", err, b.Log)
+	}
+	defer e.RemoveImage(b.ImageID)
+	defer e.RemoveImage(realName)
+	if real, err := e.StandIn(ctx, realName, busybox, "cccccccccccc"); err != nil || !real {
+		t.Errorf("hold of an existing image: real=%v err=%v, want real", real, err)
+	}
+	e.ReleaseStandIns("cccccccccccc")
+	if got := idOf(realName); got != b.ImageID {
+		t.Errorf("the real image %s: got %q after the session, want it untouched (%s)", realName, got, b.ImageID)
+	}
+
+	// A run that dies holding a stand-in.
+	dead, err := runner.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadName := "busybox:dead-" + nonce
+	if _, err := dead.StandIn(ctx, deadName, busybox, "dddddddddddd"); err != nil {
+		t.Fatal(err)
+	}
+	dead.Close() // its lock goes as with a SIGKILL; its holds stay
+	if got := idOf(deadName); got != want {
+		t.Fatalf("the dead run's stand-in: got %q, want %s before the sweep", got, want)
+	}
+	if _, err := e.Sweep(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := idOf(deadName); got != "" {
+		t.Errorf("after the sweep: the dead run's stand-in %s is still %q", deadName, got)
+	}
+}
