@@ -62,6 +62,10 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	}
 	for _, t := range q["t"] {
 		if err := p.writableName(r.Context(), t); err != nil {
+			if errors.Is(err, ErrConflict) {
+				denyClaim(w, err)
+				return
+			}
 			refuse(w, "docker build -t: %v", err)
 			return
 		}
@@ -103,6 +107,9 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	body, err := rewriteContext(r.Body, name, func(df string) (string, error) {
 		if err := CheckRemoteAdd(r.Context(), df, p.pol.Egress); err != nil {
 			return "", err
+		}
+		for _, ref := range fromRefs(df) {
+			p.seeImage(ref)
 		}
 		if p.pol.Dockerfile != nil {
 			df = p.pol.Dockerfile(df)

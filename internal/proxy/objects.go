@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -64,6 +65,10 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 	}()
 	if err != nil {
 		refuse(w, "docker network create: %v", err)
+		return
+	}
+	if err := p.claim("network", n.Name); err != nil {
+		denyClaim(w, err)
 		return
 	}
 	n.Driver, n.Options, n.Scope = "bridge", nil, ""
@@ -161,6 +166,10 @@ func (p *Proxy) volumeCreate(w http.ResponseWriter, r *http.Request, _ args) {
 		refuse(w, "docker volume create: %v", err)
 		return
 	}
+	if err := p.claim("volume", v.Name); err != nil {
+		denyClaim(w, err)
+		return
+	}
 	v.Driver = "local"
 	p.forwardJSON(w, r, &v)
 }
@@ -168,6 +177,7 @@ func (p *Proxy) volumeCreate(w http.ResponseWriter, r *http.Request, _ args) {
 // mapImage maps a reference written in the docs to the local image, unless
 // the reference itself exists (an image the page built).
 func (p *Proxy) mapImage(ctx context.Context, ref string) string {
+	p.seeImage(ref)
 	if p.pol.MapImage == nil || ref == "" {
 		return ref
 	}
@@ -196,6 +206,7 @@ func (p *Proxy) mapped(ref string) bool {
 // ownsImage reports whether the page wrote the name (tag, build -t) or
 // built the image (it carries the session's label).
 func (p *Proxy) ownsImage(ctx context.Context, ref string) bool {
+	p.seeImage(ref)
 	norm := normalize(ref)
 	p.mu.Lock()
 	for _, t := range p.tags {
@@ -262,6 +273,9 @@ func (p *Proxy) writableName(ctx context.Context, name string) error {
 	if p.mapped(name) || p.mapped(reference.FamiliarString(reference.TagNameOnly(n))) {
 		return fmt.Errorf("image name %s is %w: the site maps it to a base image", name, ErrPolicy)
 	}
+	if err := p.claim("image", normalize(name)); err != nil {
+		return err
+	}
 	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, name) && !p.ownsImage(ctx, name) {
 		return fmt.Errorf("image name %s is %w: that image exists and was not built or tagged by this page", name, ErrPolicy)
 	}
@@ -276,6 +290,10 @@ func (p *Proxy) tag(w http.ResponseWriter, r *http.Request, a args) {
 		t += ":" + tg
 	}
 	if err := p.writableName(r.Context(), t); err != nil {
+		if errors.Is(err, ErrConflict) {
+			denyClaim(w, err)
+			return
+		}
 		refuse(w, "docker tag: %v", err)
 		return
 	}
