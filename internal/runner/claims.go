@@ -54,7 +54,7 @@ func (c *claims) claim(kind, name string) error {
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
-			return fmt.Errorf("%w: %s %s is in use by another page's session", proxy.ErrConflict, kind, name)
+			return fmt.Errorf("%s %s: %w", kind, name, proxy.ErrConflict)
 		}
 		// The holder before us removes the file before it unlocks: a lock
 		// won on a removed file is no claim, so try again on the new one.
