@@ -237,11 +237,60 @@ func ownImage(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
 }
 
 // imageRead inspects an image, mapping names from the docs to local ones.
+// Another live session's image is not there, as for a run alone, and
+// names other sessions put on a shared image (a base they tagged) are
+// left out of what the engine says of it.
 func (p *Proxy) imageRead(w http.ResponseWriter, r *http.Request, a args) {
+	if p.pol.Held != nil && !strings.HasPrefix(a.ref, "sha256:") && p.pol.Held("image", normalize(a.ref)) {
+		p.seeImage(a.ref)
+		deny(w, http.StatusNotFound, "No such image: %s", a.ref)
+		return
+	}
 	if m := p.mapImage(r.Context(), a.ref); m != a.ref {
 		r.URL.Path = strings.Replace(r.URL.Path, "/"+a.ref+"/", "/"+m+"/", 1)
 	}
-	forward(p, w, r, a)
+	if p.pol.Held == nil {
+		forward(p, w, r, a)
+		return
+	}
+	var v any
+	if !p.get(w, r, r.URL.RequestURI(), &v) {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(p.dropHeldTags(v))
+}
+
+// dropHeldTags removes, from an image inspect (RepoTags) or history
+// (Tags of each entry), the names other live sessions hold.
+func (p *Proxy) dropHeldTags(v any) any {
+	keep := func(tags any) any {
+		list, ok := tags.([]any)
+		if !ok {
+			return tags
+		}
+		out := []any{}
+		for _, t := range list {
+			if s, ok := t.(string); ok && p.pol.Held("image", normalize(s)) {
+				continue
+			}
+			out = append(out, t)
+		}
+		return out
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if t, ok := x["RepoTags"]; ok {
+			x["RepoTags"] = keep(t)
+		}
+	case []any:
+		for _, e := range x {
+			if m, ok := e.(map[string]any); ok && m["Tags"] != nil {
+				m["Tags"] = keep(m["Tags"])
+			}
+		}
+	}
+	return v
 }
 
 // saveImages lets `docker save` export the page's own images only.
