@@ -86,7 +86,6 @@ func TestScheduleClose(t *testing.T) {
 	}
 }
 
-
 // TestRunLongestFirst: with one worker, pages run by recorded duration,
 // longest first, and the report is still in file order.
 func TestRunLongestFirst(t *testing.T) {
