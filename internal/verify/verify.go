@@ -155,11 +155,7 @@ func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, op
 				again = append(again, j)
 				continue
 			}
-			for i := range items {
-				if InSession(items[i].Snippet) && !items[i].Cached {
-					items[i].Result = infra(items[i].Result, fmt.Errorf("another page's session on this engine held a name this page uses: %s", conflicts[0]))
-				}
-			}
+			items = heldOut(j.page, items, opt, conflicts[0])
 		}
 		mu.Lock()
 		commit(store, items)
@@ -174,6 +170,29 @@ func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, op
 		return a.Line < b.Line
 	})
 	return report
+}
+
+// heldOut reports a page that met another verify run's session on every
+// try: each block that did not run to the end, or ran in the session, is
+// an infrastructure error, which the next run tries again.
+func heldOut(page []snippet.Snippet, items []Item, opt Options, conflict string) []Item {
+	ran := map[int]Item{}
+	for _, it := range items {
+		ran[it.Snippet.Line] = it
+	}
+	err := fmt.Errorf("another verify run's session on this engine held what this page uses: %s", conflict)
+	var out []Item
+	for _, s := range page {
+		if !Runnable(s) {
+			continue
+		}
+		it, ok := ran[s.Line]
+		if !ok || (InSession(s) && !it.Cached) {
+			it = Item{Snippet: s, Result: infra(base(s, opt), err)}
+		}
+		out = append(out, it)
+	}
+	return out
 }
 
 // maxTries is how often a page whose session met another's is run again.
