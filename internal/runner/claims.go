@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/shipshape/shipshape/internal/proxy"
 )
@@ -47,13 +48,19 @@ func (c *claims) claim(kind, name string) error {
 	if err := os.MkdirAll(claimDir(), 0o777); err != nil {
 		return fmt.Errorf("claim %s %s: %w", kind, name, err)
 	}
-	for {
+	for busy := 0; ; {
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o666)
 		if err != nil {
 			return fmt.Errorf("claim %s %s: %w", kind, name, err)
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
+			// held's probe holds a shared lock for an instant; a holder
+			// holds it for its whole session.
+			if busy++; busy < 5 {
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
 			return fmt.Errorf("%s %s: %w", kind, name, proxy.ErrConflict)
 		}
 		// The holder before us removes the file before it unlocks: a lock
