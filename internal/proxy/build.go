@@ -109,7 +109,9 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 			return "", err
 		}
 		for _, ref := range fromRefs(df) {
-			p.seeImage(ref)
+			if p.seeImage(ref) {
+				return "", &policyError{fmt.Errorf("FROM %s: %w", ref, ErrConflict)}
+			}
 		}
 		if p.pol.Dockerfile != nil {
 			df = p.pol.Dockerfile(df)

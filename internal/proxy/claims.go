@@ -43,14 +43,16 @@ func (p *Proxy) Conflicts() []string {
 
 // seeImage records a conflict when the page reads, runs or builds from an
 // image name that another live session wrote: run alone, the page would not
-// have found it.
-func (p *Proxy) seeImage(ref string) {
+// have found it. True means the page must not get it either.
+func (p *Proxy) seeImage(ref string) bool {
 	if p.pol.Held == nil || ref == "" || strings.HasPrefix(ref, "sha256:") {
-		return
+		return false
 	}
 	if n := normalize(ref); p.pol.Held("image", n) {
 		p.conflict("image %s: %v", n, ErrConflict)
+		return true
 	}
+	return false
 }
 
 // otherSession records a conflict when labels mark an object as another

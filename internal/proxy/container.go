@@ -92,8 +92,10 @@ func (p *Proxy) container(ctx context.Context, req *container.CreateRequest) err
 		return fmt.Errorf("%s %w (only the fields the course needs are)", strings.Join(extra, ", "), ErrPolicy)
 	}
 	c, h := req.Config, req.HostConfig
+	if p.seeImage(c.Image) {
+		return fmt.Errorf("No such image: %s (%w)", c.Image, ErrConflict)
+	}
 	c.Image = p.mapImage(ctx, c.Image)
-	p.seeImage(c.Image)
 	var err error
 	if c.Labels, err = p.ourLabels(c.Labels); err != nil {
 		return err
