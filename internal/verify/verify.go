@@ -118,8 +118,11 @@ func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, op
 	keep := func(j *job, items []Item, conflicts []string) {
 		mu.Lock()
 		defer mu.Unlock()
-		if len(conflicts) > 0 && ctx.Err() == nil {
-			again = append(again, j)
+		if len(conflicts) > 0 {
+			// Never stored: after a cancel the page is simply not done.
+			if ctx.Err() == nil {
+				again = append(again, j)
+			}
 			return
 		}
 		commit(store, items)
