@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -64,6 +65,13 @@ func (p *Proxy) otherSession(kind, id string, l map[string]string) bool {
 	}
 	p.conflict("%s %s: %v", kind, id, ErrConflict)
 	return true
+}
+
+// foreign reports (and records) whether an object of that name exists and
+// is another session's.
+func (p *Proxy) foreign(ctx context.Context, kind, name string) bool {
+	l, ok, err := p.labels(ctx, kind, name)
+	return err == nil && ok && l[p.pol.OwnerLabel] != "" && l[p.pol.OwnerLabel] != p.ownerValue()
 }
 
 // denyClaim answers a request whose name another session holds as the

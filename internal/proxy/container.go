@@ -76,6 +76,12 @@ func (p *Proxy) createContainer(w http.ResponseWriter, r *http.Request, _ args) 
 		denyClaim(w, err)
 		return
 	}
+	// A process that claims nothing (an older shipshape) may hold the name
+	// all the same: its object carries another session's label.
+	if name != "" && p.foreign(r.Context(), "containers", name) {
+		denyClaim(w, fmt.Errorf("container %s: %w", name, ErrConflict))
+		return
+	}
 	p.forwardJSON(w, r, &req)
 }
 

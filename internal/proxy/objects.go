@@ -71,6 +71,10 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 		denyClaim(w, err)
 		return
 	}
+	if p.foreign(r.Context(), "networks", n.Name) {
+		denyClaim(w, fmt.Errorf("network %s: %w", n.Name, ErrConflict))
+		return
+	}
 	n.Driver, n.Options, n.Scope = "bridge", nil, ""
 	// Nothing made by an example reaches beyond the engine unless the
 	// block asked for the network. An internal bridge would still carry
