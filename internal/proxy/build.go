@@ -99,6 +99,10 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	}
 	for _, t := range q["t"] {
 		if err := p.writableName(r.Context(), t); err != nil {
+			if errors.Is(err, ErrConflict) {
+				denyClaim(w, err)
+				return
+			}
 			refuse(w, "docker build -t: %v", err)
 			return
 		}
@@ -146,6 +150,11 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	body, err := rewriteContext(r.Body, name, func(df string) (string, error) {
 		if err := CheckRemoteAdd(r.Context(), df, p.pol.Egress); err != nil {
 			return "", err
+		}
+		for _, ref := range fromRefs(df) {
+			if p.seeImage(ref) {
+				return "", &policyError{fmt.Errorf("FROM %s: %w", ref, ErrConflict)}
+			}
 		}
 		if p.pol.Dockerfile != nil {
 			df = p.pol.Dockerfile(df)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,7 +55,8 @@ var dropCaps = []string{"MKNOD", "AUDIT_WRITE", "SETFCAP"}
 func capName(c string) string { return strings.TrimPrefix(strings.ToUpper(c), "CAP_") }
 
 func (p *Proxy) createContainer(w http.ResponseWriter, r *http.Request, _ args) {
-	if err := checkName(r.URL.Query().Get("name")); err != nil {
+	name := strings.TrimPrefix(r.URL.Query().Get("name"), "/")
+	if err := checkName(name); err != nil {
 		refuse(w, "%v", err)
 		return
 	}
@@ -63,7 +65,21 @@ func (p *Proxy) createContainer(w http.ResponseWriter, r *http.Request, _ args) 
 		return
 	}
 	if err := p.container(r.Context(), &req); err != nil {
+		if errors.Is(err, ErrConflict) {
+			denyClaim(w, err)
+			return
+		}
 		refuse(w, "docker run/create: %v", err)
+		return
+	}
+	if err := p.claim("container", name); err != nil {
+		denyClaim(w, err)
+		return
+	}
+	// A process that claims nothing (an older shipshape) may hold the name
+	// all the same: its object carries another session's label.
+	if name != "" && p.foreign(r.Context(), "containers", name) {
+		denyClaim(w, fmt.Errorf("container %s: %w", name, ErrConflict))
 		return
 	}
 	p.forwardJSON(w, r, &req)
@@ -82,6 +98,9 @@ func (p *Proxy) container(ctx context.Context, req *container.CreateRequest) err
 		return fmt.Errorf("%s %w (only the fields the course needs are)", strings.Join(extra, ", "), ErrPolicy)
 	}
 	c, h := req.Config, req.HostConfig
+	if p.seeImage(c.Image) {
+		return fmt.Errorf("No such image: %s (%w)", c.Image, ErrConflict)
+	}
 	c.Image = p.mapImage(ctx, c.Image)
 	var err error
 	if c.Labels, err = p.ourLabels(c.Labels); err != nil {
@@ -155,6 +174,15 @@ func (p *Proxy) container(ctx context.Context, req *container.CreateRequest) err
 	}
 	if err := ports(h); err != nil {
 		return err
+	}
+	for port, bs := range h.PortBindings {
+		for _, b := range bs {
+			if b.HostPort != "" && b.HostPort != "0" {
+				if err := p.claim("port", b.HostIP.String()+":"+b.HostPort+"/"+string(port.Proto())); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	p.limits(&h.Resources)
 	if h.MemoryReservation > h.Memory {
@@ -454,6 +482,9 @@ func (p *Proxy) ensureVolume(ctx context.Context, name string) error {
 			return fmt.Errorf("volume %s: %w: it was not created by this page", name, ErrPolicy)
 		}
 		return nil
+	}
+	if err := p.claim("volume", name); err != nil {
+		return err
 	}
 	b, _ := json.Marshal(map[string]any{"Name": name, "Labels": p.pol.Labels})
 	_, err = p.post(ctx, "/volumes/create", b)

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -64,6 +65,14 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 	}()
 	if err != nil {
 		refuse(w, "docker network create: %v", err)
+		return
+	}
+	if err := p.claim("network", n.Name); err != nil {
+		denyClaim(w, err)
+		return
+	}
+	if p.foreign(r.Context(), "networks", n.Name) {
+		denyClaim(w, fmt.Errorf("network %s: %w", n.Name, ErrConflict))
 		return
 	}
 	n.Driver, n.Options, n.Scope = "bridge", nil, ""
@@ -161,6 +170,10 @@ func (p *Proxy) volumeCreate(w http.ResponseWriter, r *http.Request, _ args) {
 		refuse(w, "docker volume create: %v", err)
 		return
 	}
+	if err := p.claim("volume", v.Name); err != nil {
+		denyClaim(w, err)
+		return
+	}
 	v.Driver = "local"
 	p.forwardJSON(w, r, &v)
 }
@@ -168,6 +181,7 @@ func (p *Proxy) volumeCreate(w http.ResponseWriter, r *http.Request, _ args) {
 // mapImage maps a reference written in the docs to the local image, unless
 // the reference itself exists (an image the page built).
 func (p *Proxy) mapImage(ctx context.Context, ref string) string {
+	p.seeImage(ref)
 	if p.pol.MapImage == nil || ref == "" {
 		return ref
 	}
@@ -196,6 +210,7 @@ func (p *Proxy) mapped(ref string) bool {
 // ownsImage reports whether the page wrote the name (tag, build -t) or
 // built the image (it carries the session's label).
 func (p *Proxy) ownsImage(ctx context.Context, ref string) bool {
+	p.seeImage(ref)
 	norm := normalize(ref)
 	p.mu.Lock()
 	for _, t := range p.tags {
@@ -226,11 +241,60 @@ func ownImage(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
 }
 
 // imageRead inspects an image, mapping names from the docs to local ones.
+// Another live session's image is not there, as for a run alone, and
+// names other sessions put on a shared image (a base they tagged) are
+// left out of what the engine says of it.
 func (p *Proxy) imageRead(w http.ResponseWriter, r *http.Request, a args) {
+	if p.pol.Held != nil && !strings.HasPrefix(a.ref, "sha256:") && p.pol.Held("image", normalize(a.ref)) {
+		p.seeImage(a.ref)
+		deny(w, http.StatusNotFound, "No such image: %s", a.ref)
+		return
+	}
 	if m := p.mapImage(r.Context(), a.ref); m != a.ref {
 		r.URL.Path = strings.Replace(r.URL.Path, "/"+a.ref+"/", "/"+m+"/", 1)
 	}
-	forward(p, w, r, a)
+	if p.pol.Held == nil {
+		forward(p, w, r, a)
+		return
+	}
+	var v any
+	if !p.get(w, r, r.URL.RequestURI(), &v) {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(p.dropHeldTags(v))
+}
+
+// dropHeldTags removes, from an image inspect (RepoTags) or history
+// (Tags of each entry), the names other live sessions hold.
+func (p *Proxy) dropHeldTags(v any) any {
+	keep := func(tags any) any {
+		list, ok := tags.([]any)
+		if !ok {
+			return tags
+		}
+		out := []any{}
+		for _, t := range list {
+			if s, ok := t.(string); ok && p.pol.Held("image", normalize(s)) {
+				continue
+			}
+			out = append(out, t)
+		}
+		return out
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if t, ok := x["RepoTags"]; ok {
+			x["RepoTags"] = keep(t)
+		}
+	case []any:
+		for _, e := range x {
+			if m, ok := e.(map[string]any); ok && m["Tags"] != nil {
+				m["Tags"] = keep(m["Tags"])
+			}
+		}
+	}
+	return v
 }
 
 // saveImages lets `docker save` export the page's own images only.
@@ -262,6 +326,9 @@ func (p *Proxy) writableName(ctx context.Context, name string) error {
 	if p.mapped(name) || p.mapped(reference.FamiliarString(reference.TagNameOnly(n))) {
 		return fmt.Errorf("image name %s is %w: the site maps it to a base image", name, ErrPolicy)
 	}
+	if err := p.claim("image", normalize(name)); err != nil {
+		return err
+	}
 	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, name) && !p.ownsImage(ctx, name) {
 		return fmt.Errorf("image name %s is %w: that image exists and was not built or tagged by this page", name, ErrPolicy)
 	}
@@ -276,6 +343,10 @@ func (p *Proxy) tag(w http.ResponseWriter, r *http.Request, a args) {
 		t += ":" + tg
 	}
 	if err := p.writableName(r.Context(), t); err != nil {
+		if errors.Is(err, ErrConflict) {
+			denyClaim(w, err)
+			return
+		}
 		refuse(w, "docker tag: %v", err)
 		return
 	}

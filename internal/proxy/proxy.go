@@ -56,6 +56,12 @@ type Policy struct {
 	// LogMaxSize is the json-file max-size of session containers' logs
 	// (default DefaultLogMaxSize); a request may ask for less.
 	LogMaxSize string
+	// Claim takes a name (kind container, network, volume, image or
+	// port) for the session before the engine writes it, or returns an
+	// error wrapping ErrConflict when another live session holds it; Held
+	// reports whether another session holds it. Both nil: a session alone.
+	Claim func(kind, name string) error
+	Held  func(kind, name string) bool
 }
 
 // DefaultLogMaxSize caps the on-disk log of a session container.
@@ -80,6 +86,8 @@ type Proxy struct {
 	// sessions are the BuildKit build sessions open through this proxy;
 	// a build may only use one of them.
 	sessions map[string]bool
+	// conflicts are what the page met of other sessions (see Conflicts).
+	conflicts []string
 }
 
 // Start listens on socket and forwards allowed requests to the engine at
@@ -418,6 +426,7 @@ func (p *Proxy) labels(ctx context.Context, kind, id string) (map[string]string,
 	if v.Labels == nil {
 		v.Labels = v.Config.Labels
 	}
+	p.otherSession(kindNames[kind], id, v.Labels)
 	return v.Labels, true, nil
 }
 
@@ -437,7 +446,9 @@ func (p *Proxy) checkOwn(w http.ResponseWriter, r *http.Request, kind, id string
 	case err != nil:
 		deny(w, http.StatusBadGateway, "shipshape proxy: %v", err)
 		return false
-	case !ok:
+	case !ok, p.pol.OwnerLabel != "" && l[p.pol.OwnerLabel] != "" && l[p.pol.OwnerLabel] != p.ownerValue():
+		// Another session's object (a conflict, recorded by labels) is
+		// answered as a run alone would have: it is not there.
 		deny(w, http.StatusNotFound, "No such %s: %s", kindNames[kind], id)
 		return false
 	case p.ownerValue() == "" || l[p.pol.OwnerLabel] != p.ownerValue():
@@ -492,8 +503,13 @@ func ownExec(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
 
 // rename keeps the session's objects from taking our reserved names.
 func (p *Proxy) rename(w http.ResponseWriter, r *http.Request, a args) {
-	if err := checkName(r.URL.Query().Get("name")); err != nil {
+	name := strings.TrimPrefix(r.URL.Query().Get("name"), "/")
+	if err := checkName(name); err != nil {
 		refuse(w, "%v", err)
+		return
+	}
+	if err := p.claim("container", name); err != nil {
+		denyClaim(w, err)
 		return
 	}
 	ownContainer(p, w, r, a)

@@ -160,3 +160,30 @@ func TestRefusedEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildKitHeldBase: a BuildKit Dockerfile that builds FROM an image
+// name another live session holds is refused and recorded as a conflict,
+// as a classic build's FROM is.
+func TestBuildKitHeldBase(t *testing.T) {
+	held := func(kind, name string) bool { return kind == "image" && name == "docker.io/library/theirs:latest" }
+	p, err := newProxy("unix:///nonexistent/docker.sock", Policy{Labels: map[string]string{"session": "s1"}, OwnerLabel: "session", Held: held})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		df       string
+		conflict bool
+	}{
+		{"FROM busybox\nRUN true\n", false},
+		{"FROM theirs AS build\nRUN true\n", true},
+		{"FROM busybox AS theirs\nFROM theirs\n", false}, // its own stage, not the image
+	} {
+		_, err := p.checkBuildKitDockerfile(context.Background(), tc.df)
+		if got := errors.Is(err, ErrConflict); got != tc.conflict {
+			t.Errorf("%q: conflict = %v (%v), want %v", tc.df, got, err, tc.conflict)
+		}
+	}
+	if n := len(p.Conflicts()); n != 1 {
+		t.Errorf("recorded %d conflicts, want 1: %q", n, p.Conflicts())
+	}
+}

@@ -400,6 +400,15 @@ func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, df string) (string,
 	if err := CheckRemoteAdd(ctx, out, p.pol.Egress); err != nil {
 		return "", err
 	}
+	// As for classic builds: an image another live session holds is not
+	// built from; the meeting is recorded and the page runs again alone.
+	if refs, err := BaseImages(out); err == nil {
+		for _, ref := range refs {
+			if p.seeImage(ref) {
+				return "", fmt.Errorf("image %s: %w", ref, ErrConflict)
+			}
+		}
+	}
 	if p.pol.BuildKitDockerfile != nil {
 		if err := p.pol.BuildKitDockerfile(ctx, out); err != nil {
 			return "", err

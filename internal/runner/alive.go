@@ -1,12 +1,10 @@
 package runner
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"syscall"
-	"time"
 )
 
 // idRe is the form of every run and session id newID makes. Anything else
@@ -113,28 +111,4 @@ func sweepSessionDirs(self string) int {
 		}
 	}
 	return n
-}
-
-// lockSessions waits for the machine-wide session lock: container names and
-// image tags that pages use ("web", "myapp") share the engine's one
-// namespace, so page sessions run one at a time on a machine.
-func lockSessions(ctx context.Context) (*os.File, error) {
-	if err := os.MkdirAll(lockDir(), 0o777); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(lockDir(), "sessions.lock"), os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-			return f, nil
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }

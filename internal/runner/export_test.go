@@ -9,3 +9,7 @@ func (e *Engine) Client() *client.Client { return e.c }
 // LockDir is the folder of run locks and session folders, for tests that
 // check what a sweep touches there.
 var LockDir = lockDir
+
+// Socket is the session's proxy socket on the host, for tests that speak
+// raw HTTP to it as a page could.
+func (s *Session) Socket() string { return s.dir + "/sock/docker.sock" }

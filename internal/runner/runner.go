@@ -52,6 +52,12 @@ type Engine struct {
 	// noStorageOpt records that the storage driver cannot size a
 	// container's writable layer.
 	noStorageOpt atomic.Bool
+	// sessions counts live page sessions; the step images a session's
+	// builds left wait in layers until none is live, since a build of
+	// another session may be sitting on one of them as its cache.
+	mu       sync.Mutex
+	sessions int
+	layers   []string
 }
 
 // Connect reaches the engine the Docker client would use (DOCKER_HOST,

@@ -53,7 +53,8 @@ type Session struct {
 	network string
 	dir     string
 	work    string
-	lock    *os.File
+	claims  claims
+	counted bool
 	px      *proxy.Proxy
 	spec    SessionSpec
 	rules   bool
@@ -76,11 +77,13 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		return nil, err
 	}
 	_ = imgID
+	// Sessions run at the same time: each claims the names it writes (see
+	// claims.go) and reports meeting another's as a conflict.
 	s := &Session{e: e, id: newID(), spec: spec}
-	s.lock, err = lockSessions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("wait for the session lock: %w", err)
-	}
+	e.mu.Lock()
+	e.sessions++
+	e.mu.Unlock()
+	s.counted = true
 	labels := map[string]string{Label: e.RunID, SessionLabel: s.id}
 	ok := false
 	defer func() {
@@ -144,6 +147,8 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
 		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull, Egress: spec.Network,
 		ImageExists: func(ctx context.Context, ref string) bool { _, err := e.ImageID(ctx, ref); return err == nil },
+		Claim:       s.claims.claim,
+		Held:        s.claims.held,
 	}
 	pol.Workspace.Inside, pol.Workspace.Host = spec.WorkDir, s.work
 	pol.BuildKitDockerfile = s.standIns
@@ -211,6 +216,17 @@ func (s *Session) standIns(ctx context.Context, dockerfile string) error {
 
 // ID is the session's id, the value of SessionLabel on what it created.
 func (s *Session) ID() string { return s.id }
+
+// Conflicts lists what the page met of other sessions running at the same
+// time (names they hold, objects they made). While it is empty, the
+// page's answers are those of a run alone; otherwise they must be
+// discarded and the page run again.
+func (s *Session) Conflicts() []string {
+	if s.px == nil {
+		return nil
+	}
+	return s.px.Conflicts()
+}
 
 // WriteFiles puts files into the session's work dir.
 func (s *Session) WriteFiles(ctx context.Context, files map[string][]byte) error {
@@ -376,14 +392,25 @@ func (s *Session) Close() {
 			_, _ = s.e.c.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
 		}
 	}
+	var layers []string
 	if s.px != nil {
-		s.e.removeUntagged(ctx, s.px.Layers())
+		layers = s.px.Layers()
 	}
+	if s.counted {
+		s.counted = false
+		s.e.mu.Lock()
+		s.e.sessions--
+		s.e.layers = append(s.e.layers, layers...)
+		layers = nil
+		if s.e.sessions == 0 {
+			layers, s.e.layers = s.e.layers, nil
+		}
+		s.e.mu.Unlock()
+	}
+	s.e.removeUntagged(ctx, layers)
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
 	}
-	if s.lock != nil {
-		s.lock.Close()
-		s.lock = nil
-	}
+	// The names go back last, once the objects that bore them are gone.
+	s.claims.release()
 }

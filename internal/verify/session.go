@@ -105,6 +105,14 @@ func (p *pageSession) usedImages(ctx context.Context) map[string]string {
 	return out
 }
 
+// conflicts lists what the page's session met of other sessions.
+func (p *pageSession) conflicts() []string {
+	if p.s == nil {
+		return nil
+	}
+	return p.s.Conflicts()
+}
+
 func (p *pageSession) close() {
 	if p.s != nil {
 		p.s.Close()

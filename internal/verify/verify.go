@@ -101,29 +101,71 @@ func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, op
 		mu     sync.Mutex
 		report Report
 		wg     sync.WaitGroup
-		work   = make(chan []snippet.Snippet)
 		images = &imageCache{ids: map[string]imageAnswer{}, pull: opt.Pull}
+		jbs    []*job
 	)
+	for _, p := range pages {
+		mu.Lock()
+		cost := pageCost(p, store)
+		mu.Unlock()
+		jbs = append(jbs, &job{page: p, names: sessionNames(p), cost: cost})
+	}
+	sched := newSchedule(jbs)
+	stop := context.AfterFunc(ctx, sched.close)
+	defer stop()
+	// A page whose session met another's is run again once the others are
+	// done, one at a time, so that it meets no session of this run.
+	var again []*job
+	keep := func(j *job, items []Item, conflicts []string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(conflicts) > 0 {
+			// Never stored: after a cancel the page is simply not done.
+			if ctx.Err() == nil {
+				again = append(again, j)
+			}
+			return
+		}
+		commit(store, items)
+		report.Items = append(report.Items, items...)
+	}
 	for i := 0; i < jobs; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for page := range work {
-				items := verifyPage(ctx, page, store, images, opt, &mu)
-				mu.Lock()
-				report.Items = append(report.Items, items...)
-				mu.Unlock()
+			for j := sched.next(); j != nil; j = sched.next() {
+				items, conflicts := verifyPage(ctx, j.page, store, images, opt, &mu)
+				sched.done(j)
+				if len(conflicts) > 0 {
+					logConflict(opt.Log, j.page, conflicts)
+				}
+				keep(j, items, conflicts)
 			}
 		}()
 	}
-	for _, p := range pages {
-		select {
-		case work <- p:
-		case <-ctx.Done():
-		}
-	}
-	close(work)
 	wg.Wait()
+	// Another verify run on the same engine may still hold a name: a few
+	// tries, then the page's session blocks say so as infrastructure
+	// errors, which the next run tries again.
+	for len(again) > 0 && ctx.Err() == nil {
+		j := again[0]
+		again = again[1:]
+		j.tries++
+		items, conflicts := verifyPage(ctx, j.page, store, images, opt, &mu)
+		if len(conflicts) > 0 {
+			logConflict(opt.Log, j.page, conflicts)
+			if j.tries < maxTries {
+				time.Sleep(time.Duration(j.tries) * time.Second)
+				again = append(again, j)
+				continue
+			}
+			items = heldOut(ctx, j.page, items, opt, conflicts[0])
+		}
+		mu.Lock()
+		commit(store, items)
+		report.Items = append(report.Items, items...)
+		mu.Unlock()
+	}
 	sort.SliceStable(report.Items, func(i, j int) bool {
 		a, b := report.Items[i].Snippet, report.Items[j].Snippet
 		if a.File != b.File {
@@ -132,6 +174,49 @@ func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, op
 		return a.Line < b.Line
 	})
 	return report
+}
+
+// heldOut reports a page that met another verify run's session on every
+// try: each block that did not run to the end, or ran in the session, is
+// an infrastructure error, which the next run tries again.
+func heldOut(ctx context.Context, page []snippet.Snippet, items []Item, opt Options, conflict string) []Item {
+	ran := map[int]Item{}
+	for _, it := range items {
+		ran[it.Snippet.Line] = it
+	}
+	err := fmt.Errorf("another verify run's session on this engine held what this page uses: %s", conflict)
+	var out []Item
+	for _, s := range page {
+		if !Runnable(s) {
+			continue
+		}
+		it, ok := ran[s.Line]
+		if !ok || (InSession(s) && !it.Cached) {
+			it = Item{Snippet: s, Result: infra(base(ctx, s, opt), err)}
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// maxTries is how often a page whose session met another's is run again.
+const maxTries = 3
+
+// commit stores the results a page's run produced; callers hold the
+// store's lock.
+func commit(store *results.File, items []Item) {
+	for _, it := range items {
+		if !it.Cached {
+			store.Results[it.Snippet.Hash] = it.Result
+		}
+	}
+}
+
+func logConflict(w io.Writer, page []snippet.Snippet, conflicts []string) {
+	if w == nil || len(page) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s: its session met another page's (%s); it runs again once alone\n", page[0].File, conflicts[0])
 }
 
 type imageAnswer struct {
@@ -197,8 +282,10 @@ func (c *imageCache) get(ctx context.Context, e Engine, ref string) (string, err
 // verifyPage runs one page's snippets in order: {file=…} blocks add files
 // to the page's workspace, which later builds and the page's session see.
 // Session blocks are reused only all together: if any must run, the
-// session runs from the page's first session block.
-func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File, images *imageCache, opt Options, mu *sync.Mutex) []Item {
+// session runs from the page's first session block. Results go to the
+// store only through commit: when the page's session met another's
+// (conflicts), the page stops and its items are to be discarded.
+func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File, images *imageCache, opt Options, mu *sync.Mutex) ([]Item, []string) {
 	files := map[string][]byte{}
 	var items []Item
 	rerun := false
@@ -224,7 +311,7 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 			continue
 		}
 		if ctx.Err() != nil {
-			return items
+			return items, nil
 		}
 		inSession := InSession(s)
 		prev, fresh := reuse(ctx, s, store, images, opt, mu)
@@ -252,13 +339,13 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 			r = one(ctx, s, files, images, opt)
 		}
 		addBuildFile(files, s)
-		mu.Lock()
-		store.Results[s.Hash] = r
-		mu.Unlock()
+		if c := sess.conflicts(); len(c) > 0 {
+			return items, c
+		}
 		items = append(items, Item{Snippet: s, Result: r})
 		logf(opt.Log, s, r, false)
 	}
-	return items
+	return items, nil
 }
 
 // reuse returns the stored result of a snippet when it may stand for a new

@@ -1,0 +1,127 @@
+package verify_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/runner"
+	"github.com/shipshape/shipshape/internal/snippet"
+	"github.com/shipshape/shipshape/internal/testenv"
+	"github.com/shipshape/shipshape/internal/verify"
+)
+
+// barrierEngine holds every session start until n sessions are live at
+// once, so that the test knows they overlap rather than hoping they do.
+type barrierEngine struct {
+	*runner.Engine
+	wg *sync.WaitGroup
+}
+
+func (b barrierEngine) StartSession(ctx context.Context, spec runner.SessionSpec) (*runner.Session, error) {
+	s, err := b.Engine.StartSession(ctx, spec)
+	b.wg.Done()
+	done := make(chan struct{})
+	go func() { b.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		return s, context.DeadlineExceeded
+	}
+	return s, err
+}
+
+// TestSessionsRunTogether: two session pages verified with -j 2 are live at
+// once, and their blocks overlap: each block's start, as its own output
+// says, comes before the other's end.
+func TestSessionsRunTogether(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, "shipshape/busybox:latest")
+	testenv.Image(t, e, "shipshape/docker-cli:latest")
+	cfg := testConfig()
+	const block = "```sh {run}\ndate +%s%N\ndocker run --rm --name same busybox:1.36 true\nsleep 2\ndate +%s%N\n```\n"
+	pages := [][]snippet.Snippet{
+		page(t, cfg, "a.md", strings.Replace(block, "same", "one", 1)),
+		page(t, cfg, "b.md", strings.Replace(block, "same", "two", 1)),
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	opt := verify.Options{Config: cfg, Engine: barrierEngine{e, &wg}, Jobs: 2}
+	rep := verify.Run(context.Background(), pages, results.New(), opt)
+	if len(rep.Items) != 2 {
+		t.Fatalf("got %d items, want 2", len(rep.Items))
+	}
+	var span [2][2]int64
+	for i, it := range rep.Items {
+		if it.Result.Status != results.Passed {
+			t.Fatalf("%s: got %s (%s), want passed; output:\n%s", it.Snippet.File, it.Result.Status, it.Result.Reason, it.Result.Output)
+		}
+		f := strings.Fields(it.Result.Output)
+		if len(f) != 2 {
+			t.Fatalf("%s: output %q, want two timestamps", it.Snippet.File, it.Result.Output)
+		}
+		for j := range f {
+			span[i][j], _ = strconv.ParseInt(f[j], 10, 64)
+		}
+	}
+	if !(span[0][0] < span[1][1] && span[1][0] < span[0][1]) {
+		t.Errorf("the blocks did not overlap: a.md ran %v, b.md %v (ns since the epoch)", span[0], span[1])
+	}
+}
+
+// conflictLog closes a session the test holds once verify says that a
+// page met it, so the page's second run is alone.
+type conflictLog struct {
+	mu    sync.Mutex
+	buf   strings.Builder
+	once  sync.Once
+	other *runner.Session
+}
+
+func (l *conflictLog) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if strings.Contains(string(b), "met another page's") {
+		l.once.Do(l.other.Close)
+	}
+	return l.buf.Write(b)
+}
+
+// TestSessionConflictRunsAgain: a page whose container name another live
+// session holds (hidden in a variable, so no schedule could foresee it) is
+// discarded and run again once that session is gone, with the result and
+// output of a run alone.
+func TestSessionConflictRunsAgain(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, "shipshape/busybox:latest")
+	testenv.Image(t, e, "shipshape/docker-cli:latest")
+	cfg := testConfig()
+	ctx := context.Background()
+	other, err := e.StartSession(ctx, runner.SessionSpec{Image: cfg.Verify.SessionImage, MapImage: cfg.MapImage,
+		Limits: runner.Limits{Memory: 256 << 20, Pids: 256, NanoCPUs: 1e9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	out, err := other.Exec(ctx, "docker run -d --name clash busybox:1.36 sleep 60 >/dev/null && echo held", time.Minute, 1<<16)
+	if err != nil || !strings.Contains(string(out.Output), "held") {
+		t.Fatalf("the other session could not take the name: %v %s", err, out.Output)
+	}
+	pg := page(t, cfg, "c.md", "```console {run}\n$ N=clash; docker run --rm --name $N busybox:1.36 echo hi\nhi\n$ docker ps -a --format '{{.Names}}'\n```\n")
+	log := &conflictLog{other: other}
+	rep := verify.Run(ctx, [][]snippet.Snippet{pg}, results.New(), verify.Options{Config: cfg, Engine: e, Jobs: 2, Log: log})
+	if n := strings.Count(log.buf.String(), "met another page's"); n != 1 {
+		t.Errorf("log: got %d conflicts, want 1:\n%s", n, log.buf.String())
+	}
+	if len(rep.Items) != 1 {
+		t.Fatalf("got %d items, want 1 (the discarded run is not reported)", len(rep.Items))
+	}
+	r := rep.Items[0].Result
+	if r.Status != results.Passed || r.Output != "$ N=clash; docker run --rm --name $N busybox:1.36 echo hi\nhi\n$ docker ps -a --format '{{.Names}}'\n" {
+		t.Errorf("got %s (%s) with output %q, want passed with the transcript of a run alone", r.Status, r.Reason, r.Output)
+	}
+}
