@@ -48,7 +48,7 @@ func TestAnchors(t *testing.T) {
 // variants warn naming the right id, a missing one is a broken link.
 func TestFragments(t *testing.T) {
 	dir := t.TempDir()
-	target := "# Target\n\n<a name=\"task1\"></a>\n\n## <a id=\"hd\"></a>Host driver\n\n## Build & Ship\n\nText <span id='inline'>here</span>.\n"
+	target := "# Target\n\n<a name=\"task1\"></a>\n\n## <a id=\"hd\"></a>Host driver\n\n## Build & Ship\n\nText <span id='inline'>here</span>.\n\n## Step Ⓑ\n"
 	links := []string{
 		"[a](target.md#task1)",
 		"[b](target.md#hd)",
@@ -58,6 +58,7 @@ func TestFragments(t *testing.T) {
 		"[f](target.md#Host-Driver)",
 		"[g](target.md#build-ship)",
 		"[h](target.md#nowhere)",
+		"[i](target.md#step-%E2%93%91)",
 	}
 	from := "# From\n\n" + strings.Join(links, "\n\n") + "\n"
 	for name, body := range map[string]string{"target.md": target, "from.md": from} {
