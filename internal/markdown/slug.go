@@ -12,9 +12,11 @@ import (
 
 // Slug is the one heading-ID function, GitHub's: the heading's text in lower
 // case, each space a hyphen, letters, marks, digits, "_" and "-" of any
-// script kept and every other character dropped: punctuation, symbols and
-// emoji. Hyphens are neither collapsed nor trimmed, so "a -- b" becomes
-// "a----b" and "🔰 Fundamentals" "-fundamentals", as on GitHub. One
+// script kept (with the symbols Unicode counts as alphabetic, such as the
+// circled letters "Ⓡ", as GitHub's \p{Word} does) and every other character
+// dropped: punctuation, symbols and emoji. Hyphens are neither collapsed
+// nor trimmed, so "a -- b" becomes "a----b" and "🔰 Fundamentals"
+// "-fundamentals", as on GitHub. One
 // departure: the variation selectors, joiners and keycap marks that belong
 // to an emoji go with it, so "1️⃣ Step" is "1-step".
 func Slug(s string) string {
@@ -24,7 +26,8 @@ func Slug(s string) string {
 		case isEmojiPart(r):
 		case r == ' ' || r == '-':
 			b.WriteByte('-')
-		case r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Nl, r) || unicode.IsMark(r):
+		case r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Nl, r) || unicode.IsMark(r) ||
+			unicode.Is(unicode.Other_Alphabetic, r):
 			b.WriteRune(unicode.ToLower(r))
 		}
 	}

@@ -32,6 +32,7 @@ func TestSlug(t *testing.T) {
 		{"digits", "2024 Roadmap", "2024-roadmap"},
 		{"tab is dropped", "a\tb", "ab"},
 		{"symbols", "C++ © 50% $HOME", "c--50-home"},
+		{"circled letters are letters, as on GitHub", "Tools Ⓐ and ⓩ", "tools-ⓐ-and-ⓩ"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

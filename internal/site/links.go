@@ -206,6 +206,9 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 	if srcPath == ".." || strings.HasPrefix(srcPath, "../") {
 		return r.outsideLink(p, l, line, srcPath, set)
 	}
+	if d := r.unpublished(p, l, line, srcPath); d != nil {
+		return nil, d
+	}
 	kind := "page or file"
 	if l.Image {
 		kind = "image"
@@ -247,6 +250,29 @@ func (r *resolver) outsideLink(p *content.Page, l markdown.Link, line int, srcPa
 	d.Rule = "link-outside"
 	d.Hint = "link to it by its address in the repository, or move it into the content folder"
 	return nil, &d
+}
+
+// unpublished reports a link to something that exists in the content folder
+// but is no page and no file of the site: a folder without an index page
+// ("../yamlutils", which GitHub shows as a listing) or a file in a hidden
+// folder (".github/CONTRIBUTING.md"). It is there, so it is not a broken
+// link; the site just cannot serve it. A nil result means nothing is there.
+func (r *resolver) unpublished(p *content.Page, l markdown.Link, line int, srcPath string) *diag.Diagnostic {
+	if srcPath == "" {
+		return nil
+	}
+	st, err := os.Stat(filepath.Join(r.root, filepath.FromSlash(srcPath)))
+	if err != nil {
+		return nil
+	}
+	what := "a file the site does not publish (hidden, or a symbolic link out of the content folder)"
+	if st.IsDir() {
+		what = "a folder without an index page"
+	}
+	d := diag.Warnf(p.File, line, "link %q leads outside the site: %s is %s", l.Dest, srcPath, what)
+	d.Rule = "link-outside"
+	d.Hint = "link to it by its address in the repository"
+	return &d
 }
 
 // page finds a page by source path ("a/b.md"), folder ("a" for a/index.md)
