@@ -117,6 +117,11 @@ func TestStandIn(t *testing.T) {
 	if real, err := e.StandIn(ctx, name, busybox, "bbbbbbbbbbbb"); err != nil || real {
 		t.Fatalf("second hold: real=%v err=%v, want the same stand-in", real, err)
 	}
+	// Another session that runs the name (not builds from it) must map it
+	// as the stand-in it is, not take it for an image of the engine's own.
+	if e.RealImage(ctx, name) {
+		t.Errorf("%s is a stand-in, but is taken for a real image", name)
+	}
 	e.ReleaseStandIns("aaaaaaaaaaaa")
 	if got := idOf(name); got != want {
 		t.Errorf("after the first of two holders left: %s is %q, want %s still", name, got, want)
@@ -134,6 +139,9 @@ func TestStandIn(t *testing.T) {
 	}
 	defer e.RemoveImage(b.ImageID)
 	defer e.RemoveImage(realName)
+	if !e.RealImage(ctx, realName) {
+		t.Errorf("%s is a real image, but is taken for a stand-in", realName)
+	}
 	if real, err := e.StandIn(ctx, realName, busybox, "cccccccccccc"); err != nil || !real {
 		t.Errorf("hold of an existing image: real=%v err=%v, want real", real, err)
 	}

@@ -146,7 +146,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Labels: labels, OwnerLabel: SessionLabel, Network: s.network,
 		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
 		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull, Egress: spec.Network,
-		ImageExists: func(ctx context.Context, ref string) bool { _, err := e.ImageID(ctx, ref); return err == nil },
+		ImageExists: e.realImage,
 		Claim:       s.claims.claim,
 		Held:        s.claims.held,
 	}

@@ -136,6 +136,26 @@ func (e *Engine) StandIn(ctx context.Context, name, target, session string) (rea
 	return false, nil
 }
 
+// realImage reports whether ref names an image of the engine's own: one
+// that exists and is not a stand-in shipshape put there for another
+// session's build (that one is the mapped image, and must be mapped and
+// recorded as such).
+func (e *Engine) realImage(ctx context.Context, ref string) bool {
+	id, err := e.ImageID(ctx, ref)
+	if err != nil {
+		return false
+	}
+	n, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return true
+	}
+	if _, ok := n.(reference.Digested); ok {
+		return true
+	}
+	ours, _, ok := readOurs(standinKey(reference.TagNameOnly(n).String()))
+	return !ok || ours != id
+}
+
 // ReleaseStandIns drops the session's holds, and the tags no one holds.
 func (e *Engine) ReleaseStandIns(session string) {
 	ents, _ := os.ReadDir(standinDir())
