@@ -15,7 +15,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/shipshape/shipshape/internal/diag"
-	"github.com/shipshape/shipshape/internal/snippet"
+	"github.com/shipshape/shipshape/internal/dockerfile"
 )
 
 // fragmentBase is the FROM line put before a fragment so that buildkit
@@ -39,7 +39,7 @@ var _ llb.ImageMetaResolver = offlineResolver{}
 // synthetic FROM first, whose line is then taken away again.
 func checkDockerfile(b *block) string {
 	code := fillIn(b.s.Code, "placeholder")
-	fragment := !snippet.StartsWithFrom(code)
+	fragment := !dockerfile.StartsWithFrom(code)
 	offset := 0
 	src := code
 	if fragment {
@@ -158,7 +158,7 @@ func ownRules(b *block, code string, partial bool) {
 	if err != nil || res.AST == nil {
 		return
 	}
-	froms := snippet.Froms(code) // the same parser: one per FROM node, in order
+	froms := dockerfile.Froms(code) // the same parser: one per FROM node, in order
 	user := ""
 	sawFrom, runs := false, false
 	for _, n := range res.AST.Children {
@@ -207,7 +207,7 @@ func nodeArgs(n *parser.Node) []string {
 	return out
 }
 
-func baseImage(b *block, f snippet.From) {
+func baseImage(b *block, f dockerfile.From) {
 	img, line := f.Image, f.Line
 	if !f.Base {
 		return

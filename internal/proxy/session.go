@@ -22,6 +22,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/shipshape/shipshape/internal/dockerfile"
 )
 
 // A BuildKit build (docker build with DOCKER_BUILDKIT=1) opens a session:
@@ -402,7 +404,7 @@ func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, df string) (string,
 	}
 	// As for classic builds: an image another live session holds is not
 	// built from; the meeting is recorded and the page runs again alone.
-	if refs, err := BaseImages(out); err == nil {
+	if refs, err := dockerfile.BaseImages(out); err == nil {
 		for _, ref := range refs {
 			if p.seeImage(ref) {
 				return "", fmt.Errorf("image %s: %w", ref, ErrConflict)

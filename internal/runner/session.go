@@ -16,6 +16,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/dockerfile"
 	"github.com/shipshape/shipshape/internal/proxy"
 )
 
@@ -193,8 +194,8 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 
 // standIns makes the mapped names a BuildKit build reads resolve to their
 // local images (see StandIn), before the engine parses the Dockerfile.
-func (s *Session) standIns(ctx context.Context, dockerfile string) error {
-	refs, err := proxy.BaseImages(dockerfile)
+func (s *Session) standIns(ctx context.Context, df string) error {
+	refs, err := dockerfile.BaseImages(df)
 	if err != nil || s.spec.MapImage == nil {
 		return err
 	}

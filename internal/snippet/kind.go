@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shipshape/shipshape/internal/console"
+	"github.com/shipshape/shipshape/internal/dockerfile"
 	"github.com/shipshape/shipshape/internal/lang"
 )
 
@@ -85,7 +86,7 @@ func Classify(label, code string) (k Kind, guessed bool) {
 		return YAML, k != YAML
 	case Dockerfile:
 		switch {
-		case StartsWithFrom(code):
+		case dockerfile.StartsWithFrom(code):
 			return Dockerfile, false
 		case !looksDockerfile(code) && (looksConsole(code) || looksShell(code)):
 			// ```dockerfile over the commands that build it
@@ -100,7 +101,7 @@ func Classify(label, code string) (k Kind, guessed bool) {
 		case looksConsole(code):
 			return Console, true
 		case looksDockerfile(code): // ```bash over a Dockerfile
-			if StartsWithFrom(code) {
+			if dockerfile.StartsWithFrom(code) {
 				return Dockerfile, true
 			}
 			return DockerfileFragment, true
@@ -176,7 +177,7 @@ func guess(code string) Kind {
 	case looksDiagram(code):
 		return Diagram
 	case looksDockerfile(code):
-		if StartsWithFrom(code) {
+		if dockerfile.StartsWithFrom(code) {
 			return Dockerfile
 		}
 		return DockerfileFragment

@@ -11,6 +11,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 
 	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/dockerfile"
 	"github.com/shipshape/shipshape/internal/markdown"
 )
 
@@ -143,7 +144,7 @@ func Hash(s Snippet, images ImageMapper) string {
 	}
 	fmt.Fprintf(h, "image=%s\n", img)
 	if s.Action == Build {
-		_, bases := RewriteFrom(s.Code, images)
+		_, bases := dockerfile.RewriteFrom(s.Code, images)
 		fmt.Fprintf(h, "from=%s\n", strings.Join(bases, " "))
 	}
 	if s.PageBound() {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shipshape/shipshape/internal/dockerfile"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/snippet"
@@ -65,7 +66,7 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 	p.s, p.err = ss.StartSession(ctx, runner.SessionSpec{
 		Image: cfg.Verify.SessionImage, Limits: lim, MapImage: mapImage, Network: network,
 		Dockerfile: func(df string) string {
-			out, bases := snippet.RewriteFrom(df, cfg.MapImage)
+			out, bases := dockerfile.RewriteFrom(df, cfg.MapImage)
 			for _, b := range bases {
 				p.use(b)
 			}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/dockerfile"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/snippet"
@@ -447,14 +448,14 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 		judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
 		diskFull(&r, out, lim)
 	case snippet.Build:
-		df, bases := snippet.RewriteFrom(s.Code, cfg.MapImage)
+		df, bases := dockerfile.RewriteFrom(s.Code, cfg.MapImage)
 		for _, b := range bases {
 			if _, err := images.get(ctx, opt.Engine, b); err != nil {
-				r.Image, r.ImageRun = snippet.FirstFrom(s.Code), b
+				r.Image, r.ImageRun = dockerfile.FirstFrom(s.Code), b
 				return infra(r, err)
 			}
 		}
-		r.Image = snippet.FirstFrom(s.Code)
+		r.Image = dockerfile.FirstFrom(s.Code)
 		baseID := ""
 		if len(bases) > 0 {
 			// A build's image ID is that of its final base; earlier stages'

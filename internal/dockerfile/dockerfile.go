@@ -1,7 +1,12 @@
-package snippet
+// Package dockerfile reads what a Dockerfile builds from, with BuildKit's own
+// parser: the one FROM scanner of shipshape, used to classify blocks, check
+// them, map their base images and tell the runner what a build reads.
+package dockerfile
 
 import (
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -135,4 +140,61 @@ func imageAt(seg string) int {
 		i = j
 	}
 	return -1
+}
+
+// BaseImages lists the images a Dockerfile reads from the engine, as
+// written: FROM bases (From.Base), COPY/ADD --from= and RUN --mount from=
+// sources, leaving out its own stages, scratch, stage numbers and names
+// made of build arguments (known only in the build). Unlike Froms it
+// reports text the parser refuses.
+func BaseImages(df string) ([]string, error) {
+	res, err := parser.Parse(strings.NewReader(df))
+	if err != nil {
+		return nil, fmt.Errorf("parse Dockerfile: %w", err)
+	}
+	stages := map[string]bool{}
+	seen := map[string]bool{}
+	var out []string
+	add := func(ref string) {
+		l := strings.ToLower(ref)
+		if ref == "" || stages[l] || l == "scratch" || strings.Contains(ref, "$") || seen[ref] {
+			return
+		}
+		if _, err := strconv.Atoi(ref); err == nil {
+			return
+		}
+		seen[ref] = true
+		out = append(out, ref)
+	}
+	for _, f := range Froms(df) {
+		if f.Base {
+			add(f.Image)
+		}
+		if f.Stage != "" {
+			stages[f.Stage] = true
+		}
+	}
+	for _, n := range res.AST.Children {
+		switch strings.ToLower(n.Value) {
+		case "copy", "add":
+			for _, f := range n.Flags {
+				if v, ok := strings.CutPrefix(f, "--from="); ok {
+					add(v)
+				}
+			}
+		case "run":
+			for _, f := range n.Flags {
+				v, ok := strings.CutPrefix(f, "--mount=")
+				if !ok {
+					continue
+				}
+				for _, kv := range strings.Split(v, ",") {
+					if s, ok := strings.CutPrefix(strings.TrimSpace(kv), "from="); ok {
+						add(s)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
 }

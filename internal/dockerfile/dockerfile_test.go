@@ -1,0 +1,103 @@
+package dockerfile
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestRewriteFrom(t *testing.T) {
+	m := func(ref string) string { return "local/" + strings.ReplaceAll(ref, ":", "_") }
+	for _, c := range []struct {
+		name, in, out string
+		bases         []string
+	}{
+		{"one", "FROM busybox:1\nRUN true\n", "FROM local/busybox_1\nRUN true\n", []string{"local/busybox_1"}},
+		{"flags kept", "FROM --platform=linux/amd64 alpine AS a\n", "FROM --platform=linux/amd64 local/alpine AS a\n", []string{"local/alpine"}},
+		{"stage names left", "FROM golang:1 AS build\nFROM build\nFROM Build AS again\n", "FROM local/golang_1 AS build\nFROM build\nFROM Build AS again\n", []string{"local/golang_1"}},
+		{"scratch and args left", "ARG B=x\nFROM $B\nFROM scratch\n", "ARG B=x\nFROM $B\nFROM scratch\n", nil},
+		{"syntax dropped", "# syntax=docker/dockerfile:1\nfrom busybox\n", "\nfrom local/busybox\n", []string{"local/busybox"}},
+		{"lower case", "from busybox as b\nfrom b\n", "from local/busybox as b\nfrom b\n", []string{"local/busybox"}},
+		{"continued", "FROM \\\n  --platform=linux/amd64 \\\n  busybox:1 \\\n  AS a\nRUN true\n",
+			"FROM \\\n  --platform=linux/amd64 \\\n  local/busybox_1 \\\n  AS a\nRUN true\n", []string{"local/busybox_1"}},
+		{"FROM inside a continued RUN", "FROM busybox\nRUN echo \\\n FROM alpine\n", "FROM local/busybox\nRUN echo \\\n FROM alpine\n", []string{"local/busybox"}},
+		{"ARG in FROM", "ARG V=1\nFROM busybox:${V}\n", "ARG V=1\nFROM busybox:${V}\n", nil},
+		{"escape directive", "# escape=`\nFROM `\n busybox\n", "# escape=`\nFROM `\n local/busybox\n", []string{"local/busybox"}},
+	} {
+		out, bases := RewriteFrom(c.in, m)
+		if out != c.out || !reflect.DeepEqual(bases, c.bases) {
+			t.Errorf("%s: RewriteFrom(%q) = %q, %q; want %q, %q", c.name, c.in, out, bases, c.out, c.bases)
+		}
+	}
+	if got := FirstFrom("# c\nFROM --platform=x busybox:1 AS a\nFROM b\n"); got != "busybox:1" {
+		t.Errorf("FirstFrom: got %q, want busybox:1", got)
+	}
+}
+
+func TestFroms(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		want     []From
+	}{
+		{"stages", "FROM golang:1.22 AS build\nRUN go build\nFROM scratch\nCOPY --from=build /app /\nFROM build AS test\n", []From{
+			{Image: "golang:1.22", Stage: "build", Line: 1, EndLine: 1, Base: true},
+			{Image: "scratch", Line: 3, EndLine: 3},
+			{Image: "build", Stage: "test", Line: 5, EndLine: 5},
+		}},
+		{"platform", "FROM --platform=$BUILDPLATFORM busybox\n", []From{
+			{Image: "busybox", Platform: "$BUILDPLATFORM", Line: 1, EndLine: 1, Base: true},
+		}},
+		{"ARG in FROM", "ARG BASE=busybox\nFROM ${BASE}\n", []From{{Image: "${BASE}", Line: 2, EndLine: 2}}},
+		{"lower case", "from Busybox As B\nfrom b\n", []From{
+			{Image: "Busybox", Stage: "b", Line: 1, EndLine: 1, Base: true},
+			{Image: "b", Line: 2, EndLine: 2},
+		}},
+		{"continuation", "FROM \\\n busybox \\\n AS x\n", []From{{Image: "busybox", Stage: "x", Line: 1, EndLine: 3, Base: true}}},
+		{"none", "RUN echo FROM busybox\n", nil},
+	} {
+		if got := Froms(c.in); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: Froms(%q) =\n%+v\nwant\n%+v", c.name, c.in, got, c.want)
+		}
+	}
+}
+
+func TestStartsWithFrom(t *testing.T) {
+	for in, want := range map[string]bool{
+		"FROM busybox\n":                        true,
+		"# comment\nARG V=1\nFROM busybox:$V\n": true,
+		"from busybox\n":                        true,
+		"ARG A=1 \\\n  B=2\nFROM busybox\n":     true,
+		"RUN true\nFROM busybox\n":              false,
+		"COPY . /app\n":                         false,
+		"":                                      false,
+		"echo hello\n":                          false,
+	} {
+		if got := StartsWithFrom(in); got != want {
+			t.Errorf("StartsWithFrom(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestSeal edits each input a block reads and checks which hashes change:
+// exactly those of the blocks that read it.
+func TestBaseImages(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"stages and scratch left out", "FROM golang:1.22 AS build\nRUN go build\nFROM scratch\nCOPY --from=build /app /app\n", []string{"golang:1.22"}},
+		{"copy from an image and a stage number", "FROM busybox\nCOPY --from=nginx:1.25 /etc/nginx /n\nCOPY --from=0 /a /b\n", []string{"busybox", "nginx:1.25"}},
+		{"mount from", "FROM busybox\nRUN --mount=type=bind,from=python:3.12-slim,target=/p true\n", []string{"busybox", "python:3.12-slim"}},
+		{"names of build arguments", "ARG BASE=debian\nFROM ${BASE}\n", nil},
+		{"lower case, continued", "from \\\n  alpine:3.19 as a\nfrom a\n", []string{"alpine:3.19"}},
+		{"each once", "FROM busybox\nFROM busybox\n", []string{"busybox"}},
+	} {
+		got, err := BaseImages(c.in)
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: BaseImages(%q) = %q, %v; want %q", c.name, c.in, got, err, c.want)
+		}
+	}
+	if _, err := BaseImages("FROM busybox\nRUN <<EOF\n"); err == nil {
+		t.Errorf("an unterminated heredoc: no error")
+	}
+}
