@@ -47,7 +47,6 @@ func TestAnchors(t *testing.T) {
 // link gives: raw HTML anchors and GitHub slugs resolve, case and hyphen
 // variants warn naming the right id, a missing one is a broken link.
 func TestFragments(t *testing.T) {
-	dir := t.TempDir()
 	target := "# Target\n\n<a name=\"task1\"></a>\n\n## <a id=\"hd\"></a>Host driver\n\n## Build & Ship\n\nText <span id='inline'>here</span>.\n\n## Step Ⓑ\n"
 	links := []string{
 		"[a](target.md#task1)",
@@ -61,23 +60,7 @@ func TestFragments(t *testing.T) {
 		"[i](target.md#step-%E2%93%91)",
 	}
 	from := "# From\n\n" + strings.Join(links, "\n\n") + "\n"
-	for name, body := range map[string]string{"target.md": target, "from.md": from} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s, err := content.Load(dir, content.Options{Name: "c"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, _ := results.Load(filepath.Join(dir, "none.json"))
-	out, ds := Render(s, Options{Config: config.Default(), Results: store})
-	var got []string
-	for _, d := range ds {
-		if strings.HasPrefix(d.Rule, "link") {
-			got = append(got, d.Error())
-		}
-	}
+	out, got := linkDiags(t, map[string]string{"target.md": target, "from.md": from})
 	want := []string{
 		`c/from.md:13: warning: link "target.md#Host-Driver": #Host-Driver is written #host-driver in target.md [link-anchor] (write #host-driver)`,
 		`c/from.md:15: warning: link "target.md#build-ship": #build-ship is written #build--ship in target.md [link-anchor] (write #build--ship)`,
@@ -96,13 +79,31 @@ func TestFragments(t *testing.T) {
 // folder with no index page) is a warning, never a broken link; a link to
 // nothing stays broken.
 func TestUnpublishedTargets(t *testing.T) {
-	dir := t.TempDir()
 	files := map[string]string{
 		"index.md":        "# Home\n\n[rules](.meta/RULES.md)\n\n[code](tool)\n\n[gone](tool/gone)\n",
 		".meta/RULES.md":  "# Rules\n",
 		"tool/main.go":    "package main\n",
 		"tool/sub/doc.go": "package sub\n",
 	}
+	out, got := linkDiags(t, files)
+	want := []string{
+		`c/index.md:3: warning: link ".meta/RULES.md" leads outside the site: .meta/RULES.md is a file the site does not publish (hidden, or a symbolic link out of the content folder) [link-outside] (link to it by its address in the repository)`,
+		`c/index.md:5: warning: link "tool" leads outside the site: tool is a folder without an index page [link-outside] (link to it by its address in the repository)`,
+		`c/index.md:7: error: broken link "tool/gone": no page or file tool/gone [link] (did you mean "tool/main.go"?)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if out.Stats.Broken != 1 {
+		t.Errorf("broken = %d, want 1", out.Stats.Broken)
+	}
+}
+
+// linkDiags renders a site made of files (content folder "c") and returns
+// it with its link diagnostics, in order.
+func linkDiags(t *testing.T, files map[string]string) (*Output, []string) {
+	t.Helper()
+	dir := t.TempDir()
 	for name, body := range files {
 		full := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
@@ -124,15 +125,5 @@ func TestUnpublishedTargets(t *testing.T) {
 			got = append(got, d.Error())
 		}
 	}
-	want := []string{
-		`c/index.md:3: warning: link ".meta/RULES.md" leads outside the site: .meta/RULES.md is a file the site does not publish (hidden, or a symbolic link out of the content folder) [link-outside] (link to it by its address in the repository)`,
-		`c/index.md:5: warning: link "tool" leads outside the site: tool is a folder without an index page [link-outside] (link to it by its address in the repository)`,
-		`c/index.md:7: error: broken link "tool/gone": no page or file tool/gone [link] (did you mean "tool/main.go"?)`,
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if out.Stats.Broken != 1 {
-		t.Errorf("broken = %d, want 1", out.Stats.Broken)
-	}
+	return out, got
 }
