@@ -160,6 +160,9 @@ func (p *Proxy) container(ctx context.Context, req *container.CreateRequest) err
 	if err := p.storage(ctx, h); err != nil {
 		return err
 	}
+	if err := restartWithBinds(h); err != nil {
+		return err
+	}
 	for _, l := range [][]string{h.VolumesFrom, h.Links} {
 		for _, s := range l {
 			name, _, _ := strings.Cut(s, ":")
@@ -521,6 +524,17 @@ func (p *Proxy) update(w http.ResponseWriter, r *http.Request, a args) {
 	if extra := setFields(&u, "CpuShares", "Memory", "NanoCpus", "MemoryReservation", "MemorySwap", "PidsLimit", "RestartPolicy", "CpusetCpus"); len(extra) > 0 {
 		refuse(w, "docker update: %s %v", strings.Join(extra, ", "), ErrPolicy)
 		return
+	}
+	if n := u.RestartPolicy.Name; n != "" && n != container.RestartPolicyDisabled {
+		srcs, err := p.bindSources(r.Context(), a.id)
+		if err != nil {
+			deny(w, http.StatusBadGateway, "shipshape proxy: %v", err)
+			return
+		}
+		if len(srcs) > 0 {
+			refuse(w, "docker update --restart %s on a container that mounts the page's files is %v: the engine would mount them again on its own, unchecked", n, ErrPolicy)
+			return
+		}
 	}
 	res := &u.Resources
 	if l := p.pol.Memory; l > 0 && (res.Memory != 0 || res.MemorySwap != 0) {

@@ -88,6 +88,11 @@ type Proxy struct {
 	sessions map[string]bool
 	// conflicts are what the page met of other sessions (see Conflicts).
 	conflicts []string
+	// writers are containers not the page's own that can change its
+	// folder (see AddWriter); guard keeps requests that mount bind
+	// sources, and the page's pauses, one at a time (see remount).
+	writers []string
+	guard   sync.Mutex
 }
 
 // Start listens on socket and forwards allowed requests to the engine at
@@ -214,13 +219,13 @@ var routes = []route{
 	{"GET", "/containers/{id}/stats", ownContainer},
 	{"GET", "/containers/{id}/changes", ownContainer},
 	{"GET", "/containers/{id}/export", ownContainer},
-	{"GET HEAD PUT", "/containers/{id}/archive", ownContainer},
-	{"POST", "/containers/{id}/start", ownContainer},
+	{"GET HEAD PUT", "/containers/{id}/archive", (*Proxy).archive},
+	{"POST", "/containers/{id}/start", (*Proxy).startContainer},
 	{"POST", "/containers/{id}/stop", ownContainer},
-	{"POST", "/containers/{id}/restart", ownContainer},
+	{"POST", "/containers/{id}/restart", (*Proxy).restartContainer},
 	{"POST", "/containers/{id}/kill", ownContainer},
-	{"POST", "/containers/{id}/pause", ownContainer},
-	{"POST", "/containers/{id}/unpause", ownContainer},
+	{"POST", "/containers/{id}/pause", (*Proxy).pauseContainer},
+	{"POST", "/containers/{id}/unpause", (*Proxy).pauseContainer},
 	{"POST", "/containers/{id}/wait", ownContainer},
 	{"POST", "/containers/{id}/attach", ownContainer},
 	{"POST", "/containers/{id}/resize", ownContainer},

@@ -182,6 +182,9 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		return nil, fmt.Errorf("create session container: %w", err)
 	}
 	s.cid = cr.ID
+	// Its processes change the page's folder: it is frozen while the
+	// engine mounts from there.
+	s.px.AddWriter(cr.ID)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	_, err = e.c.ContainerStart(sctx, cr.ID, client.ContainerStartOptions{})
 	cancel()

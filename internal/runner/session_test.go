@@ -2,6 +2,8 @@ package runner_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +160,34 @@ func TestSessionTimeout(t *testing.T) {
 	}
 	if out := exec(t, s, "echo still here"); strings.TrimSpace(string(out.Output)) != "still here" {
 		t.Errorf("next block: got %q, want the session to go on", out.Output)
+	}
+}
+
+// TestSessionSymlinkSwap: the page's own shell puts a symlink to a host
+// folder where a folder it mounts was, after the create, and in the
+// background while it starts containers on that folder. The engine mounts
+// again at each start; the host folder is never read.
+func TestSessionSymlinkSwap(t *testing.T) {
+	_, s := session(t)
+	defer s.Close()
+	host := t.TempDir()
+	secret := "host-secret-" + s.ID()
+	if err := os.WriteFile(filepath.Join(host, "secret.txt"), []byte(secret), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := exec(t, s, `mkdir x
+docker create --name esc -v "$PWD/x":/h busybox:1.36 cat /h/secret.txt >/dev/null
+rmdir x && ln -s `+host+` x
+docker start -a esc 2>&1
+mkdir d
+(while :; do rm -rf d; ln -s `+host+` d; rm -f d; mkdir d; done) &
+for i in $(seq 25); do docker run --rm -v "$PWD/d":/h busybox:1.36 cat /h/secret.txt 2>&1; done
+kill %1`)
+	got := string(out.Output)
+	if strings.Contains(got, secret) {
+		t.Errorf("the page read a host file through a swapped symlink:\n%s", got)
+	}
+	if !strings.Contains(got, "a symlink was put on its path after the container was created") {
+		t.Errorf("start after the swap: got %q, want it refused with the reason", got)
 	}
 }
