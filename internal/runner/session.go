@@ -232,18 +232,31 @@ func (s *Session) Conflicts() []string {
 	return s.px.Conflicts()
 }
 
-// WriteFiles puts files into the session's work dir.
+// WriteFiles puts files into the session's work dir. The page's commands
+// own that folder and may have left symlinks in it (ln -s /etc/x app.py in
+// one block, {file=app.py} in the next), so it is written through an
+// os.Root: no path may lead out of it, symlinks included.
 func (s *Session) WriteFiles(ctx context.Context, files map[string][]byte) error {
+	if len(files) == 0 {
+		return nil
+	}
+	root, err := os.OpenRoot(s.work)
+	if err != nil {
+		return fmt.Errorf("open the session's folder: %w", err)
+	}
+	defer root.Close()
 	for name, data := range files {
-		p := filepath.Join(s.work, filepath.FromSlash(path.Clean("/"+name)))
-		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-			return fmt.Errorf("write %s into the session: %w", name, err)
+		p := strings.TrimPrefix(path.Clean("/"+name), "/")
+		if dir := path.Dir(p); dir != "." {
+			if err := root.MkdirAll(dir, 0o777); err != nil {
+				return fmt.Errorf("write %s into the session: %w", name, err)
+			}
 		}
 		mode := os.FileMode(0o644)
 		if strings.HasSuffix(name, ".sh") {
 			mode = 0o755
 		}
-		if err := os.WriteFile(p, data, mode); err != nil {
+		if err := root.WriteFile(p, data, mode); err != nil {
 			return fmt.Errorf("write %s into the session: %w", name, err)
 		}
 	}

@@ -191,3 +191,26 @@ kill %1`)
 		t.Errorf("start after the swap: got %q, want it refused with the reason", got)
 	}
 }
+
+// TestSessionWriteFilesSymlink: a block leaves symlinks out of its folder
+// where a later {file=} block writes; shipshape writes nothing outside it.
+func TestSessionWriteFilesSymlink(t *testing.T) {
+	_, s := session(t)
+	defer s.Close()
+	host := t.TempDir()
+	exec(t, s, `ln -s `+host+`/planted.txt app.txt; ln -s `+host+` conf; echo inside > real.txt; ln -s real.txt link.txt`)
+	for name, data := range map[string]string{"app.txt": "through a file symlink", "conf/x.yaml": "through a folder symlink"} {
+		if err := s.WriteFiles(context.Background(), map[string][]byte{name: []byte(data)}); err == nil {
+			t.Errorf("WriteFiles(%s): got no error, want the symlink out of the folder refused", name)
+		}
+	}
+	if es, _ := os.ReadDir(host); len(es) != 0 {
+		t.Errorf("files written outside the session's folder: %v", es)
+	}
+	if err := s.WriteFiles(context.Background(), map[string][]byte{"link.txt": []byte("through a link inside\n")}); err != nil {
+		t.Fatalf("a symlink inside the folder: %v", err)
+	}
+	if got := string(exec(t, s, "cat real.txt").Output); got != "through a link inside\n" {
+		t.Errorf("after writing link.txt: real.txt holds %q", got)
+	}
+}

@@ -139,7 +139,10 @@ func (p *pageSession) run(ctx context.Context, s snippet.Snippet, files map[stri
 		}
 	}
 	if err := p.s.WriteFiles(ctx, fresh); err != nil {
-		return infra(r, err)
+		// The folder is the page's: a path its commands made lead out of
+		// it (a symlink) is the page's failure, not the machine's.
+		r.Status, r.Reason = results.Failed, err.Error()
+		return r
 	}
 	lim, err := limits(p.opt.Config, s)
 	if err != nil {
