@@ -188,7 +188,11 @@ func (p *Proxy) remount(w http.ResponseWriter, r *http.Request, id string) {
 		}
 		defer os.Remove(f.Name())
 		defer f.Close()
-		n, err := io.Copy(f, r.Body)
+		n, err := io.Copy(f, io.LimitReader(r.Body, maxUpload+1))
+		if err == nil && n > maxUpload {
+			deny(w, http.StatusRequestEntityTooLarge, "shipshape: docker cp into a container that mounts the page's files: more than %d MiB %v", maxUpload>>20, ErrPolicy)
+			return
+		}
 		if err == nil {
 			_, err = f.Seek(0, io.SeekStart)
 		}
@@ -215,6 +219,10 @@ func (p *Proxy) remount(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	forward(p, &thawOnAnswer{ResponseWriter: w, thaw: func() { once.Do(thaw) }}, r, args{})
 }
+
+// maxUpload bounds a docker cp into a container that binds the page's
+// files, which the proxy holds on this machine's disk first.
+const maxUpload = 1 << 30
 
 // thawOnAnswer thaws the page as soon as the engine answers: by then it
 // has mounted what it needs, and a long download must not wait on a
