@@ -138,29 +138,38 @@ docker_cli_image() {
   local tag=$prefix/docker-cli:latest
   local compose; compose=$(compose_version)
   [ -n "$compose" ] || { log "no Compose version in internal/check/dockercli/gen/go.mod"; exit 1; }
+  local dir; dir=$(mktemp -d)
+  # shipshape-relay carries the session's docker CLI to shipshape's proxy
+  # (internal/relay); the image is rebuilt when it changes.
+  (cd "$repo" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$dir/shipshape-relay" ./cmd/shipshape-relay)
+  local relay; relay=$(sha256sum "$dir/shipshape-relay" | cut -c1-16)
   if have "$tag"; then
-    [ "$(docker image inspect -f '{{index .Config.Labels "org.shipshape.compose"}}' "$tag")" = "$compose" ] && return 0
-    docker image rm "$tag" >/dev/null
+    if [ "$(docker image inspect -f '{{index .Config.Labels "org.shipshape.compose"}} {{index .Config.Labels "org.shipshape.relay"}}' "$tag")" = "$compose $relay" ]; then
+      rm -rf "$dir"
+      return 0
+    fi
+    # A container still using it keeps the old image, untagged.
+    docker image rm "$tag" >/dev/null 2>&1 || docker image rm -f "$tag" >/dev/null
   fi
   local cli; cli=$(command -v docker)
   [ -x /usr/bin/docker ] && cli=/usr/bin/docker
-  local dir; dir=$(mktemp -d)
   log "building the Compose plugin $compose from its Go module (a few minutes when the module cache is cold)"
   (cd "$repo/internal/check/dockercli/gen" && CGO_ENABLED=0 go build -trimpath -buildvcs=false \
     -ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=$compose" \
     -o "$dir/docker-compose" github.com/docker/compose/v5/cmd)
   cp "$cli" "$dir/docker"
   if command -v mmdebstrap >/dev/null; then
-    image_hook="mkdir -p \"\$1/work\" \"\$1/usr/local/lib/docker/cli-plugins\" && cp $dir/docker \"\$1/usr/local/bin/docker\" && cp $dir/docker-compose \"\$1/usr/local/lib/docker/cli-plugins/docker-compose\"" \
-      image_cfg='{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"WorkingDir":"/work","Cmd":["sleep","infinity"],"Labels":{"org.shipshape.base":"docker-cli","org.shipshape.compose":"'"$compose"'"}}' \
+    image_hook="mkdir -p \"\$1/work\" \"\$1/usr/local/lib/docker/cli-plugins\" && cp $dir/docker \"\$1/usr/local/bin/docker\" && cp $dir/docker-compose \"\$1/usr/local/lib/docker/cli-plugins/docker-compose\" && cp $dir/shipshape-relay \"\$1/usr/local/bin/shipshape-relay\"" \
+      image_cfg='{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"WorkingDir":"/work","Cmd":["sleep","infinity"],"Labels":{"org.shipshape.base":"docker-cli","org.shipshape.compose":"'"$compose"'","org.shipshape.relay":"'"$relay"'"}}' \
       debian_image "$tag" docker-cli
   else
     log "building $tag with $cli and Compose $compose"
     printf '%s\n' "FROM $prefix/debian:bookworm" \
       'COPY docker /usr/local/bin/docker' \
       'COPY docker-compose /usr/local/lib/docker/cli-plugins/docker-compose' \
+      'COPY shipshape-relay /usr/local/bin/shipshape-relay' \
       'WORKDIR /work' 'LABEL org.shipshape.base=docker-cli' \
-      "LABEL org.shipshape.compose=$compose" 'CMD ["sleep", "infinity"]' > "$dir/Dockerfile"
+      "LABEL org.shipshape.compose=$compose" "LABEL org.shipshape.relay=$relay" 'CMD ["sleep", "infinity"]' > "$dir/Dockerfile"
     docker build -q -t "$tag" "$dir" >/dev/null
   fi
   rm -rf "$dir"

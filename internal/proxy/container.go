@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/netip"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -370,7 +370,7 @@ func (p *Proxy) storage(ctx context.Context, h *container.HostConfig) error {
 			}
 			continue
 		}
-		host, err := p.hostPath(src)
+		host, err := p.hostPath(ctx, src)
 		if err != nil {
 			return fmt.Errorf("-v %s: %w", b, err)
 		}
@@ -388,7 +388,7 @@ func (p *Proxy) storage(ctx context.Context, h *container.HostConfig) error {
 			if m.BindOptions != nil && m.BindOptions.Propagation != "" && m.BindOptions.Propagation != mount.PropagationRPrivate && m.BindOptions.Propagation != mount.PropagationPrivate {
 				return fmt.Errorf("--mount bind-propagation=%s is %w", m.BindOptions.Propagation, ErrPolicy)
 			}
-			host, err := p.hostPath(m.Source)
+			host, err := p.hostPath(ctx, m.Source)
 			if err != nil {
 				return fmt.Errorf("--mount source=%s: %w", m.Source, err)
 			}
@@ -419,51 +419,40 @@ func (p *Proxy) storage(ctx context.Context, h *container.HostConfig) error {
 	return nil
 }
 
-// hostPath maps a path as the page sees it (inside its work dir) to the
-// host folder behind it, resolved on the host: symlinks followed and ".."
-// applied, and the result must still be inside the page's folder. A path
-// that does not exist yet is judged by its longest existing parent.
-func (p *Proxy) hostPath(src string) (string, error) {
+// hostPath maps a path as the page sees it (inside its folder) to the
+// path the engine's host gives the same file. ".." is applied first; then
+// nothing on the way may be a symlink (the engine would follow it on its
+// host, not in the page's folder). A path that does not exist yet is judged
+// by its longest existing part: the engine creates the rest as folders.
+func (p *Proxy) hostPath(ctx context.Context, src string) (string, error) {
 	w := p.pol.Workspace
 	bad := fmt.Errorf("mounting the host path %s is %w; mount files from the page's folder %s or use a named volume", src, ErrPolicy, w.Inside)
-	if w.Inside == "" || w.Host == "" || !strings.HasPrefix(src, "/") {
+	if w.Inside == "" || w.Root == "" || w.Lstat == nil || !strings.HasPrefix(src, "/") {
 		return "", bad
 	}
 	c := path.Clean(src)
 	if c != w.Inside && !strings.HasPrefix(c, w.Inside+"/") {
 		return "", bad
 	}
-	root, err := filepath.EvalSymlinks(w.Host)
-	if err != nil {
-		return "", fmt.Errorf("the page's folder: %w", err)
-	}
-	host := filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(c, w.Inside)))
-	real, err := resolve(host)
-	if err != nil {
-		return "", fmt.Errorf("resolve %s: %w", src, err)
-	}
-	if real != root && !strings.HasPrefix(real, root+string(filepath.Separator)) {
-		return "", bad
-	}
-	return real, nil
-}
-
-// resolve follows symlinks in the longest existing prefix of a clean
-// absolute path and appends the rest.
-func resolve(p string) (string, error) {
-	rest := ""
-	for {
-		real, err := filepath.EvalSymlinks(p)
-		if err == nil {
-			return filepath.Join(real, rest), nil
+	rel := strings.TrimPrefix(strings.TrimPrefix(c, w.Inside), "/")
+	at := w.Inside
+	for part := range strings.SplitSeq(rel, "/") {
+		if part == "" {
+			break
 		}
-		parent := filepath.Dir(p)
-		if parent == p {
-			return "", err
+		at = path.Join(at, part)
+		mode, err := w.Lstat(ctx, at)
+		if errors.Is(err, fs.ErrNotExist) {
+			break
 		}
-		rest = filepath.Join(filepath.Base(p), rest)
-		p = parent
+		if err != nil {
+			return "", fmt.Errorf("look at %s in the page's folder: %w", at, err)
+		}
+		if mode&fs.ModeSymlink != 0 {
+			return "", fmt.Errorf("mounting %s is %w: %s is a symlink, which the engine would follow on its own host (mount the folder it points to)", src, ErrPolicy, at)
+		}
 	}
+	return path.Join(w.Root, rel), nil
 }
 
 // ensureVolume creates a named volume with the session's labels before a

@@ -168,7 +168,7 @@ func TestCheckRemoteAdd(t *testing.T) {
 
 func TestHostPath(t *testing.T) {
 	p := testProxy(t)
-	w := p.pol.Workspace.Host
+	w := p.pol.Workspace.Root
 	os.MkdirAll(filepath.Join(w, "site"), 0o755)
 	os.Symlink("/", filepath.Join(w, "root"))
 	os.Symlink("site", filepath.Join(w, "rel"))
@@ -179,7 +179,7 @@ func TestHostPath(t *testing.T) {
 	}{
 		{"/work", real},
 		{"/work/site", real + "/site"},
-		{"/work/rel", real + "/site"},
+		{"/work/rel", ""}, // a symlink, even one that stays inside
 		{"/work/new/dir", real + "/new/dir"},
 		{"/work/site/../site", real + "/site"},
 		{"/work/root", ""},
@@ -192,7 +192,7 @@ func TestHostPath(t *testing.T) {
 		{"relative", ""},
 	}
 	for _, c := range cases {
-		got, err := p.hostPath(c.src)
+		got, err := p.hostPath(context.Background(), c.src)
 		if c.want == "" && err == nil {
 			t.Errorf("hostPath(%q): got %q, want it refused", c.src, got)
 		}
@@ -247,12 +247,12 @@ func FuzzDecodeCreate(f *testing.F) {
 			t.Fatalf("logs unbounded by %q: %s", body, out)
 		}
 		for _, b := range h.Binds {
-			if strings.HasPrefix(b, "/") && !strings.HasPrefix(b, p.pol.Workspace.Host) {
+			if strings.HasPrefix(b, "/") && !strings.HasPrefix(b, p.pol.Workspace.Root) {
 				t.Fatalf("bind %s let through from %q", b, body)
 			}
 		}
 		for _, m := range h.Mounts {
-			if m.Type == "bind" && !strings.HasPrefix(m.Source, p.pol.Workspace.Host) || m.VolumeOptions != nil && m.VolumeOptions.DriverConfig != nil {
+			if m.Type == "bind" && !strings.HasPrefix(m.Source, p.pol.Workspace.Root) || m.VolumeOptions != nil && m.VolumeOptions.DriverConfig != nil {
 				t.Fatalf("mount %+v let through from %q", m, body)
 			}
 		}

@@ -121,7 +121,7 @@ func newEnv(t testing.TB) *env {
 			return code == http.StatusOK
 		},
 	}
-	pol.Workspace.Inside, pol.Workspace.Host = "/work", e.work
+	pol.Workspace = hostFolder(t, "/work", e.work)
 	e.sock = filepath.Join(dir, "docker.sock")
 	e.px, err = Start(e.sock, engineHost(), pol)
 	if err != nil {

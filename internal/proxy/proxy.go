@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -48,10 +49,9 @@ type Policy struct {
 	BuildKitDockerfile func(ctx context.Context, dockerfile string) error
 	DenyPull           bool // refuse pulls of images that are not mapped to a local one
 	Egress             bool // networks the page creates may reach beyond the engine
-	// Workspace maps the session's work dir (Inside, as the page's commands
-	// see it) to the host folder behind it (Host): binds under it are the
-	// page's own files and are allowed; other host paths are not.
-	Workspace   struct{ Inside, Host string }
+	// Workspace is the page's folder: binds under it are the page's own
+	// files and are allowed; other host paths are not.
+	Workspace   Workspace
 	ImageExists func(ctx context.Context, ref string) bool
 	// LogMaxSize is the json-file max-size of session containers' logs
 	// (default DefaultLogMaxSize); a request may ask for less.
@@ -62,6 +62,17 @@ type Policy struct {
 	// reports whether another session holds it. Both nil: a session alone.
 	Claim func(kind, name string) error
 	Held  func(kind, name string) bool
+}
+
+// Workspace is the page's folder: Inside as the page's commands see it,
+// Root the same folder as the engine's host names it (what a bind mount
+// of it must say: a volume's mount point), and Lstat the mode of a path
+// under Inside as the page left it, no symlink followed (an error wrapping
+// fs.ErrNotExist when there is nothing). Nothing of it need be on this
+// machine: the engine may be anywhere.
+type Workspace struct {
+	Inside, Root string
+	Lstat        func(ctx context.Context, inside string) (fs.FileMode, error)
 }
 
 // DefaultLogMaxSize caps the on-disk log of a session container.
@@ -98,7 +109,7 @@ type Proxy struct {
 // Start listens on socket and forwards allowed requests to the engine at
 // host ("unix:///var/run/docker.sock" or "tcp://host:port").
 func Start(socket, host string, pol Policy) (*Proxy, error) {
-	p, err := newProxy(host, pol)
+	dial, err := Dialer(host)
 	if err != nil {
 		return nil, err
 	}
@@ -111,30 +122,42 @@ func Start(socket, host string, pol Policy) (*Proxy, error) {
 		ln.Close()
 		return nil, err
 	}
+	return Serve(ln, dial, pol), nil
+}
+
+// Serve answers the page's requests arriving on ln (a relay from the
+// session container, or a socket) and forwards the allowed ones to the
+// engine that dial reaches (any the Docker client reaches: the client's
+// own dialer).
+func Serve(ln net.Listener, dial func(ctx context.Context) (net.Conn, error), pol Policy) *Proxy {
+	p := newProxy(dial, pol)
 	p.ln = ln
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	go p.srv.Serve(ln)
-	return p, nil
+	return p
 }
 
-func newProxy(host string, pol Policy) (*Proxy, error) {
+// Dialer reaches an engine at a unix or tcp address.
+func Dialer(host string) (func(ctx context.Context) (net.Conn, error), error) {
 	u, err := url.Parse(host)
 	if err != nil {
 		return nil, fmt.Errorf("engine address %q: %w", host, err)
 	}
-	if pol.LogMaxSize == "" {
-		pol.LogMaxSize = DefaultLogMaxSize
-	}
-	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}}
 	var d net.Dialer
 	switch u.Scheme {
 	case "unix":
-		p.dial = func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "unix", u.Path) }
+		return func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "unix", u.Path) }, nil
 	case "tcp", "http":
-		p.dial = func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", u.Host) }
-	default:
-		return nil, fmt.Errorf("engine address %q: sessions need a unix or tcp engine", host)
+		return func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", u.Host) }, nil
 	}
+	return nil, fmt.Errorf("engine address %q: give a unix or tcp engine, or the client's dialer", host)
+}
+
+func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Proxy {
+	if pol.LogMaxSize == "" {
+		pol.LogMaxSize = DefaultLogMaxSize
+	}
+	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, dial: dial}
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.dial(ctx) }}
 	p.hc = &http.Client{Transport: tr}
 	p.rp = &httputil.ReverseProxy{
@@ -149,7 +172,7 @@ func newProxy(host string, pol Policy) (*Proxy, error) {
 			deny(w, http.StatusBadGateway, "shipshape proxy: engine: %v", err)
 		},
 	}
-	return p, nil
+	return p
 }
 
 // Close stops serving; requests in flight are cut.

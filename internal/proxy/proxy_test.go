@@ -9,8 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,13 +22,10 @@ import (
 )
 
 func testProxy(t testing.TB) *Proxy {
-	p, err := newProxy("unix:///nonexistent/docker.sock", Policy{Labels: map[string]string{"run": "r1", "session": "s1"}, OwnerLabel: "session",
+	p := newProxy(nowhere, Policy{Labels: map[string]string{"run": "r1", "session": "s1"}, OwnerLabel: "session",
 		Network: "shipshape-s1", Memory: 64 << 20, Pids: 64,
 		MapImage: func(ref string) string { return strings.Replace(ref, "busybox:1.36", "local/busybox", 1) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.pol.Workspace.Inside, p.pol.Workspace.Host = "/work", t.TempDir()
+	p.pol.Workspace = hostFolder(t, "/work", t.TempDir())
 	p.pol.LogMaxSize = DefaultLogMaxSize
 	return p
 }
@@ -56,7 +57,7 @@ func TestContainerPolicy(t *testing.T) {
 		{"bind mount", `{"Image":"x","HostConfig":{"Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/s"}]}}`, "host path /var/run/docker.sock", nil},
 		{"workspace bind", `{"Image":"x","HostConfig":{"Binds":["/work/site:/www:ro"]}}`, "", func(p *Proxy, m map[string]any) string {
 			b := m["HostConfig"].(map[string]any)["Binds"].([]any)[0]
-			if b != p.pol.Workspace.Host+"/site:/www:ro" {
+			if b != p.pol.Workspace.Root+"/site:/www:ro" {
 				return "bind not mapped to the host folder: " + b.(string)
 			}
 			return ""
@@ -166,10 +167,7 @@ func TestRefusedEndpoints(t *testing.T) {
 // as a classic build's FROM is.
 func TestBuildKitHeldBase(t *testing.T) {
 	held := func(kind, name string) bool { return kind == "image" && name == "docker.io/library/theirs:latest" }
-	p, err := newProxy("unix:///nonexistent/docker.sock", Policy{Labels: map[string]string{"session": "s1"}, OwnerLabel: "session", Held: held})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newProxy(nowhere, Policy{Labels: map[string]string{"session": "s1"}, OwnerLabel: "session", Held: held})
 	for _, tc := range []struct {
 		df       string
 		conflict bool
@@ -186,4 +184,24 @@ func TestBuildKitHeldBase(t *testing.T) {
 	if n := len(p.Conflicts()); n != 1 {
 		t.Errorf("recorded %d conflicts, want 1: %q", n, p.Conflicts())
 	}
+}
+
+// nowhere is an engine that cannot be reached.
+func nowhere(context.Context) (net.Conn, error) { return nil, errors.New("no engine in this test") }
+
+// hostFolder is a page's folder on this machine, for tests whose engine
+// shares it.
+func hostFolder(t testing.TB, inside, dir string) Workspace {
+	t.Helper()
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Workspace{Inside: inside, Root: root, Lstat: func(_ context.Context, p string) (fs.FileMode, error) {
+		fi, err := os.Lstat(filepath.Join(root, strings.TrimPrefix(p, inside)))
+		if err != nil {
+			return 0, err
+		}
+		return fi.Mode(), nil
+	}}
 }

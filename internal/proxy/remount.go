@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -83,38 +83,19 @@ func (p *Proxy) getJSON(ctx context.Context, u string, v any) error {
 	return json.NewDecoder(io.LimitReader(res.Body, 8<<20)).Decode(v)
 }
 
-// sourceStill judges a bind source again: it must be inside the page's
-// folder with nothing on its way that is a symlink now (create stored it
-// resolved, so a symlink found there was put in since).
-func (p *Proxy) sourceStill(src string) error {
+// sourceStill judges a bind source again, as create did: it must be the
+// path the page's folder gives now, with no symlink put on its way since.
+func (p *Proxy) sourceStill(ctx context.Context, src string) error {
 	w := p.pol.Workspace
-	bad := fmt.Errorf("mounting %s again is %w: a symlink was put on its path after the container was created", p.inside(src), ErrPolicy)
-	if w.Host == "" {
-		return bad
+	if w.Root == "" || (src != w.Root && !strings.HasPrefix(src, w.Root+"/")) {
+		return fmt.Errorf("mounting %s again is %w: it is not in the page's folder", src, ErrPolicy)
 	}
-	root, err := filepath.EvalSymlinks(w.Host)
-	if err != nil {
-		return fmt.Errorf("the page's folder: %w", err)
-	}
-	if src != root && !strings.HasPrefix(src, root+string(filepath.Separator)) {
-		return bad
-	}
-	real, err := resolve(src)
-	if err != nil || real != src {
-		return bad
+	inside := path.Join(w.Inside, strings.TrimPrefix(src, w.Root))
+	got, err := p.hostPath(ctx, inside)
+	if err != nil || got != src {
+		return fmt.Errorf("mounting %s again is %w: a symlink was put on its path after the container was created", inside, ErrPolicy)
 	}
 	return nil
-}
-
-// inside names a host path as the page sees it.
-func (p *Proxy) inside(host string) string {
-	w := p.pol.Workspace
-	if root, err := filepath.EvalSymlinks(w.Host); err == nil {
-		if rel, err := filepath.Rel(root, host); err == nil && !strings.HasPrefix(rel, "..") {
-			return filepath.ToSlash(filepath.Join(w.Inside, rel))
-		}
-	}
-	return "a bind source"
 }
 
 // freeze pauses the page's running containers and the writers; thaw
@@ -212,7 +193,7 @@ func (p *Proxy) remount(w http.ResponseWriter, r *http.Request, id string) {
 	var once sync.Once
 	defer once.Do(thaw)
 	for _, s := range srcs {
-		if err := p.sourceStill(s); err != nil {
+		if err := p.sourceStill(r.Context(), s); err != nil {
 			refuse(w, "%v", err)
 			return
 		}

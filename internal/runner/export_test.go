@@ -2,6 +2,11 @@ package runner
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
 
 	"github.com/moby/moby/client"
 )
@@ -14,9 +19,28 @@ func (e *Engine) Client() *client.Client { return e.c }
 // check what a sweep touches there.
 var LockDir = lockDir
 
-// Socket is the session's proxy socket on the host, for tests that speak
-// raw HTTP to it as a page could.
-func (s *Session) Socket() string { return s.dir + "/sock/docker.sock" }
+// Socket serves the session's proxy on a socket of this machine too, for
+// tests that speak raw HTTP to it as a page's own program could (the page
+// reaches the same proxy through the relay).
+func (s *Session) Socket() string {
+	if v, ok := testSockets.Load(s); ok {
+		return v.(string)
+	}
+	dir, err := os.MkdirTemp("", "shipshape-test-sock-")
+	if err != nil {
+		panic(err)
+	}
+	sock := filepath.Join(dir, "docker.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		panic(err)
+	}
+	go (&http.Server{Handler: s.px}).Serve(ln)
+	v, _ := testSockets.LoadOrStore(s, sock)
+	return v.(string)
+}
+
+var testSockets sync.Map
 
 // RealImage exposes realImage: whether a name is the engine's own image
 // rather than a stand-in of shipshape's.

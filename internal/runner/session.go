@@ -1,18 +1,22 @@
 package runner
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 
 	"github.com/shipshape/shipshape/internal/config"
@@ -52,8 +56,7 @@ type Session struct {
 	id      string
 	cid     string
 	network string
-	dir     string
-	work    string
+	volume  string // the page's folder
 	claims  claims
 	counted bool
 	px      *proxy.Proxy
@@ -92,28 +95,6 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 			s.Close()
 		}
 	}()
-	// The folder is named by run and session, so that the sweep of a later
-	// run removes it when this process dies without closing it.
-	s.dir = sessionDir(e.RunID, s.id)
-	if err := os.MkdirAll(filepath.Dir(s.dir), 0o777); err != nil {
-		return nil, err
-	}
-	if err := os.Mkdir(s.dir, 0o755); err != nil {
-		s.dir = ""
-		return nil, fmt.Errorf("create session folder: %w", err)
-	}
-	if err := os.Chmod(s.dir, 0o755); err != nil {
-		return nil, err
-	}
-	// The work dir is a host folder, so that the page's commands may bind
-	// mount their own files (docker run -v "$PWD/site":/www) as readers do.
-	s.work = filepath.Join(s.dir, "work")
-	if err := os.Mkdir(s.work, 0o777); err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(s.work, 0o777); err != nil {
-		return nil, err
-	}
 	// Containers of the page reach each other by name on the session's
 	// network. Without egress it is internal and its bridge has no host
 	// address, so nothing beyond it is reachable, the host included. With
@@ -139,37 +120,36 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		s.rules = true
 	}
 	lim := spec.Limits
-	sock := filepath.Join(s.dir, "sock")
-	if err := os.Mkdir(sock, 0o755); err != nil {
-		return nil, err
+	// The page's folder is a volume on the engine and the proxy is reached
+	// through a relay over an exec's stdio: nothing of the session is a
+	// path this machine shares with the engine's host, so any engine the
+	// client reaches will do (tcp://, ssh://, a context, a CI service).
+	s.volume = "shipshape-" + s.id + "-work"
+	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if _, err := e.c.VolumeCreate(vctx, client.VolumeCreateOptions{Name: s.volume, Labels: e.labels()}); err != nil {
+		s.volume = ""
+		return nil, fmt.Errorf("create the session's folder: %w", err)
 	}
-	pol := proxy.Policy{
-		Labels: labels, OwnerLabel: SessionLabel, Network: s.network,
-		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
-		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull, Egress: spec.Network,
-		ImageExists: e.realImage,
-		Claim:       s.claims.claim,
-		Held:        s.claims.held,
-	}
-	pol.Workspace.Inside, pol.Workspace.Host = spec.WorkDir, s.work
-	pol.BuildKitDockerfile = s.standIns
-	s.px, err = proxy.Start(filepath.Join(sock, "docker.sock"), e.c.DaemonHost(), pol)
+	vi, err := e.c.VolumeInspect(vctx, s.volume, client.VolumeInspectOptions{})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("inspect the session's folder: %w", err)
 	}
 	pids := lim.Pids
 	cfg := &container.Config{
-		Image:      spec.Image,
-		Cmd:        []string{"sleep", "infinity"},
+		Image: spec.Image,
+		// The folder is the page's: containers it runs as another user
+		// may write in it too.
+		Cmd:        []string{"sh", "-c", "chmod 0777 \"$0\" && exec sleep infinity", spec.WorkDir},
 		WorkingDir: spec.WorkDir,
 		Labels:     e.labels(),
-		Env:        []string{"DOCKER_HOST=unix:///run/shipshape/docker.sock", "DOCKER_BUILDKIT=1", "HOME=/root", "TERM=dumb", "COLUMNS=200"},
+		Env:        []string{"DOCKER_HOST=unix://" + relaySocket, "DOCKER_BUILDKIT=1", "HOME=/root", "TERM=dumb", "COLUMNS=200"},
 	}
 	host := &container.HostConfig{
 		NetworkMode: container.NetworkMode(s.network),
 		CapDrop:     []string{"ALL"},
 		SecurityOpt: []string{"no-new-privileges"},
-		Binds:       []string{sock + ":/run/shipshape", s.work + ":" + spec.WorkDir},
+		Mounts:      []mount.Mount{{Type: mount.TypeVolume, Source: s.volume, Target: spec.WorkDir}},
 		LogConfig:   logConfig(lim.OutputLimit),
 		Resources:   container.Resources{Memory: lim.Memory, MemorySwap: lim.Memory, NanoCPUs: lim.NanoCPUs, PidsLimit: &pids},
 	}
@@ -182,15 +162,30 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		return nil, fmt.Errorf("create session container: %w", err)
 	}
 	s.cid = cr.ID
-	// Its processes change the page's folder: it is frozen while the
-	// engine mounts from there.
-	s.px.AddWriter(cr.ID)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	_, err = e.c.ContainerStart(sctx, cr.ID, client.ContainerStartOptions{})
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("start session container: %w", err)
 	}
+	ln, err := s.startRelay(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pol := proxy.Policy{
+		Labels: labels, OwnerLabel: SessionLabel, Network: s.network,
+		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
+		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull, Egress: spec.Network,
+		ImageExists: e.realImage,
+		Claim:       s.claims.claim,
+		Held:        s.claims.held,
+		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
+	}
+	pol.BuildKitDockerfile = s.standIns
+	s.px = proxy.Serve(ln, e.c.Dialer(), pol)
+	// Its processes change the page's folder: it is frozen while the
+	// engine mounts from there.
+	s.px.AddWriter(cr.ID)
 	ok = true
 	return s, nil
 }
@@ -232,35 +227,80 @@ func (s *Session) Conflicts() []string {
 	return s.px.Conflicts()
 }
 
-// WriteFiles puts files into the session's work dir. The page's commands
-// own that folder and may have left symlinks in it (ln -s /etc/x app.py in
-// one block, {file=app.py} in the next), so it is written through an
-// os.Root: no path may lead out of it, symlinks included.
+// WriteFiles puts files into the session's work dir, through the engine:
+// it unpacks them inside the session container, where a symlink the page
+// left (ln -s /etc/x app.py, then {file=app.py}) leads only into the
+// container's own files.
 func (s *Session) WriteFiles(ctx context.Context, files map[string][]byte) error {
 	if len(files) == 0 {
 		return nil
 	}
-	root, err := os.OpenRoot(s.work)
-	if err != nil {
-		return fmt.Errorf("open the session's folder: %w", err)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
 	}
-	defer root.Close()
-	for name, data := range files {
+	sort.Strings(names)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	dirs := map[string]bool{}
+	for _, name := range names {
 		p := strings.TrimPrefix(path.Clean("/"+name), "/")
-		if dir := path.Dir(p); dir != "." {
-			if err := root.MkdirAll(dir, 0o777); err != nil {
-				return fmt.Errorf("write %s into the session: %w", name, err)
-			}
+		if p == "" {
+			return fmt.Errorf("write %q into the session: not a file name", name)
 		}
-		mode := os.FileMode(0o644)
+		for d := path.Dir(p); d != "." && !dirs[d]; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	ds := make([]string, 0, len(dirs))
+	for d := range dirs {
+		ds = append(ds, d)
+	}
+	sort.Strings(ds) // parents first
+	for _, d := range ds {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o777}); err != nil {
+			return err
+		}
+	}
+	for _, name := range names {
+		p := strings.TrimPrefix(path.Clean("/"+name), "/")
+		mode := int64(0o644)
 		if strings.HasSuffix(name, ".sh") {
 			mode = 0o755
 		}
-		if err := root.WriteFile(p, data, mode); err != nil {
-			return fmt.Errorf("write %s into the session: %w", name, err)
+		data := files[name]
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: p, Mode: mode, Size: int64(len(data))}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return err
 		}
 	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := s.e.c.CopyToContainer(cctx, s.cid, client.CopyToContainerOptions{DestinationPath: s.spec.WorkDir, Content: &buf}); err != nil {
+		return fmt.Errorf("write %s into the session: %w", strings.Join(names, ", "), err)
+	}
 	return nil
+}
+
+// lstat is the mode of a path in the page's folder as the page left it
+// (the engine does not follow a last symlink), asked of the session
+// container, whose folder it is; fs.ErrNotExist when there is none.
+func (s *Session) lstat(ctx context.Context, p string) (fs.FileMode, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	r, err := s.e.c.ContainerStatPath(ctx, s.cid, client.ContainerStatPathOptions{Path: p})
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return 0, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
+		}
+		return 0, err
+	}
+	return r.Stat.Mode, nil
 }
 
 // Exec runs a bash script in the session, in the work dir. A timeout ends
@@ -425,8 +465,8 @@ func (s *Session) Close() {
 		s.e.mu.Unlock()
 	}
 	s.e.removeUntagged(ctx, layers)
-	if s.dir != "" {
-		os.RemoveAll(s.dir)
+	if s.volume != "" {
+		_, _ = s.e.c.VolumeRemove(ctx, s.volume, client.VolumeRemoveOptions{Force: true})
 	}
 	// The names go back last, once the objects that bore them are gone.
 	s.claims.release()

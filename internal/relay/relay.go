@@ -1,0 +1,161 @@
+// Package relay carries a page session's Docker API connections from inside
+// its container to shipshape's proxy over one byte stream, the standard
+// input and output of an exec in the session container, so that the
+// session needs no path shared with the engine's host: it works with any
+// engine the Docker client reaches (tcp://, ssh://, a context, a remote CI
+// service). Inside, Serve listens on a unix socket and opens a multiplexed
+// stream (yamux) per connection; outside, Listen turns the exec's stream
+// back into a net.Listener the proxy serves.
+package relay
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/yamux"
+)
+
+// config is yamux's, quiet, with keepalives off: the exec's stream ends
+// when the session does, and a page frozen for a moment (see the proxy's
+// remount) must not be taken for a dead peer.
+func config() *yamux.Config {
+	c := yamux.DefaultConfig()
+	c.EnableKeepAlive = false
+	c.LogOutput = io.Discard
+	c.ConnectionWriteTimeout = 10 * time.Minute
+	c.StreamOpenTimeout = time.Minute
+	return c
+}
+
+// pipe is an exec's standard input and output as one connection.
+type pipe struct {
+	io.Reader
+	io.Writer
+	close func() error
+}
+
+func (p pipe) Close() error {
+	if p.close == nil {
+		return nil
+	}
+	return p.close()
+}
+
+// Serve runs inside the session container: it listens on socket and relays
+// every connection to the other end of in/out. It returns when either ends.
+func Serve(socket string, in io.Reader, out io.Writer) error {
+	if err := os.MkdirAll(filepath.Dir(socket), 0o755); err != nil {
+		return err
+	}
+	_ = os.Remove(socket)
+	ln, err := net.Listen("unix", socket)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", socket, err)
+	}
+	defer ln.Close()
+	if err := os.Chmod(socket, 0o666); err != nil {
+		return err
+	}
+	s, err := yamux.Client(pipe{Reader: in, Writer: out}, config())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	go func() {
+		<-s.CloseChan()
+		ln.Close()
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if s.IsClosed() {
+				return nil
+			}
+			return err
+		}
+		go func() {
+			defer c.Close()
+			st, err := s.Open()
+			if err != nil {
+				return
+			}
+			join(c, st)
+		}()
+	}
+}
+
+// join copies both ways, passing each side's end of writing on as a half
+// close, until both directions are done.
+func join(local, st net.Conn) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_, _ = io.Copy(st, local)
+		_ = st.Close() // a FIN: the stream can still be read
+	}()
+	go func() {
+		defer wg.Done()
+		_, _ = io.Copy(local, st)
+		if cw, ok := local.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		} else {
+			_ = local.Close()
+		}
+	}()
+	wg.Wait()
+}
+
+// Listen runs outside: over the exec's stream (what the relay prints is
+// read from r, what it reads is written to w), it accepts the connections
+// the relay opens. Ready returns once the relay answered, so the session
+// can be used.
+func Listen(r io.Reader, w io.Writer, closer func() error) (*Listener, error) {
+	s, err := yamux.Server(pipe{Reader: r, Writer: w, close: closer}, config())
+	if err != nil {
+		return nil, err
+	}
+	return &Listener{s: s}, nil
+}
+
+// Listener is the proxy's side of a relay.
+type Listener struct{ s *yamux.Session }
+
+// Accept waits for the next connection from the session.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.s.Accept()
+	if err != nil && l.s.IsClosed() {
+		return nil, net.ErrClosed
+	}
+	return c, err
+}
+
+// Close ends the relay's stream.
+func (l *Listener) Close() error { return l.s.Close() }
+
+// Addr names the listener.
+func (l *Listener) Addr() net.Addr { return l.s.Addr() }
+
+// Ready waits until the relay inside answers, or the timeout passes.
+func (l *Listener) Ready(timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.s.Ping()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("the session's relay did not answer: %w", err)
+		}
+		return nil
+	case <-time.After(timeout):
+		return errors.New("the session's relay did not answer in time")
+	}
+}
