@@ -55,8 +55,12 @@ type Verify struct {
 	Jobs         int      `toml:"jobs"`
 	Results      string   `toml:"results"`
 	AllowSocket  bool     `toml:"allow_docker_socket"`
-	Pull         string   `toml:"pull"`
-	SessionImage string   `toml:"session_image"`
+	// AllowHost lets pages with network=bridge start where no firewall
+	// rule can keep their containers from the engine host's own addresses
+	// (shipshape not root, or the engine on another machine).
+	AllowHost    bool   `toml:"allow_host"`
+	Pull         string `toml:"pull"`
+	SessionImage string `toml:"session_image"`
 }
 
 // Duration is a time.Duration written as "60s" in the file.

@@ -110,11 +110,15 @@ func Page(cfg config.Config, p *content.Page, doc ast.Node) ([]snippet.Snippet, 
 func Limits(cfg config.Config) string {
 	v, d := cfg.Verify, config.Default().Verify
 	if v.Timeout == d.Timeout && v.BuildTimeout == d.BuildTimeout && v.Memory == d.Memory && v.Pids == d.Pids &&
-		v.CPUs == d.CPUs && v.OutputLimit == d.OutputLimit && v.AllowSocket == d.AllowSocket {
+		v.CPUs == d.CPUs && v.OutputLimit == d.OutputLimit && v.AllowSocket == d.AllowSocket && v.AllowHost == d.AllowHost {
 		return ""
 	}
-	return fmt.Sprintf("timeout=%s build_timeout=%s memory=%s pids=%d cpus=%g output_limit=%d allow_docker_socket=%t",
+	s := fmt.Sprintf("timeout=%s build_timeout=%s memory=%s pids=%d cpus=%g output_limit=%d allow_docker_socket=%t",
 		v.Timeout, v.BuildTimeout, v.Memory, v.Pids, v.CPUs, v.OutputLimit, v.AllowSocket)
+	if v.AllowHost {
+		s += " allow_host=true"
+	}
+	return s
 }
 
 // Env digests what every page session sees of the configuration: the

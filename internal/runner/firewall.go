@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -36,6 +38,11 @@ func hostRule(runID, sessionID string) []string {
 // blockHost adds the rules that drop what a session's bridge sends to the
 // host. It fails when neither command can add one (not root, no iptables).
 func blockHost(runID, sessionID string) error {
+	// The rule names the session's bridge: where this machine has none,
+	// the engine is elsewhere and a rule here would keep nothing out.
+	if _, err := net.InterfaceByName(bridgeName(sessionID)); err != nil {
+		return fmt.Errorf("the session's bridge %s is not on this machine (the engine runs elsewhere), so no firewall rule here can keep it from the engine's host; set allow_host = true under [verify] to run such pages anyway", bridgeName(sessionID))
+	}
 	var first error
 	added := false
 	for _, fw := range firewalls {

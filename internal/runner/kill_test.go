@@ -45,7 +45,15 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 			cmd.Dir = dir
 			var stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stderr, &stderr
+			// Leftovers of another run (a stray one) are not this run's.
+			before := map[string]bool{}
+			if cs, err := e.Client().ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("name", "leftover")}); err == nil {
+				for _, c := range cs.Items {
+					before[c.ID] = true
+				}
+			}
 			must(t, cmd.Start())
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
 
@@ -63,6 +71,9 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, c := range cs.Items {
+					if before[c.ID] {
+						continue
+					}
 					for _, m := range c.Mounts {
 						if m.Destination == "/anon" {
 							anon = m.Name
@@ -74,7 +85,8 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 			if anon == "" {
 				t.Fatal("the page's container has no anonymous volume")
 			}
-			// The session's folder is what its container mounts as the work dir.
+			// The session's folder is the volume its container mounts as
+			// the work dir.
 			var folder string
 			rf := make(client.Filters).Add("label", runner.Label+"="+runID)
 			cs, err := e.Client().ContainerList(ctx, client.ContainerListOptions{Filters: rf})
@@ -83,8 +95,8 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 			}
 			for _, c := range cs.Items {
 				for _, m := range c.Mounts {
-					if m.Destination == "/work" && m.Type == "bind" {
-						folder = filepath.Dir(m.Source)
+					if m.Destination == "/work" && m.Type == "volume" {
+						folder = m.Name
 					}
 				}
 			}
@@ -111,9 +123,9 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 			if _, err := e.Client().VolumeInspect(ctx, "leftover-vol", client.VolumeInspectOptions{}); err == nil {
 				t.Errorf("after %s and a sweep: volume leftover-vol is still there", sig)
 			}
-			if _, err := os.Stat(folder); err == nil {
-				t.Errorf("after %s and a sweep: session folder %s is still there", sig, folder)
-				os.RemoveAll(folder)
+			if _, err := e.Client().VolumeInspect(ctx, folder, client.VolumeInspectOptions{}); err == nil {
+				t.Errorf("after %s and a sweep: the session's folder %s is still there", sig, folder)
+				_, _ = e.Client().VolumeRemove(ctx, folder, client.VolumeRemoveOptions{Force: true})
 			}
 		})
 	}

@@ -40,6 +40,20 @@ var ErrNoImage = errors.New("image not found on the engine")
 // Label marks everything shipshape creates; its value is the run id.
 const Label = "org.shipshape.run"
 
+// HostLabel names the machine a run's objects came from. Whether a run is
+// alive is known only on its own machine (its lock file), so a sweep
+// leaves the objects of other machines' runs on a shared engine alone.
+const HostLabel = "org.shipshape.host"
+
+// thisHost is this machine's name, as HostLabel carries it.
+var thisHost = func() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "unknown"
+	}
+	return h
+}()
+
 // Engine is a connection to one Docker engine for one verify run.
 type Engine struct {
 	c       *client.Client
@@ -104,7 +118,9 @@ func (e *Engine) Close() error {
 	return e.c.Close()
 }
 
-func (e *Engine) labels() map[string]string { return map[string]string{Label: e.RunID} }
+func (e *Engine) labels() map[string]string {
+	return map[string]string{Label: e.RunID, HostLabel: thisHost}
+}
 
 // ImageID returns the ID of a local image, or ErrNoImage.
 func (e *Engine) ImageID(ctx context.Context, ref string) (string, error) {
@@ -528,8 +544,10 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	// after the engine made the image, but before its id reached us, can
 	// still be found and removed.
 	buildID := newID()
-	labels := e.labels()
-	labels[BuildLabel] = buildID
+	// No HostLabel: the classic builder shows each label as a step of the
+	// transcript, which must not name the machine; the run removes its
+	// builds itself.
+	labels := map[string]string{Label: e.RunID, BuildLabel: buildID}
 	defer func() {
 		if out.ImageID == "" {
 			e.removeBuild(buildID)
@@ -788,6 +806,9 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 		id := labels[Label]
 		if runID != "" || id == "" {
 			return false
+		}
+		if h := labels[HostLabel]; h != "" && h != thisHost {
+			return true // another machine's: its own sweeps judge it
 		}
 		if v, ok := live[id]; ok {
 			return v

@@ -69,18 +69,16 @@ type Session struct {
 // ErrSessionEnded means an earlier block's timeout ended the session.
 var ErrSessionEnded = errors.New("the page's session ended")
 
-// StartSession starts the proxy and the session container. The engine must
-// see this machine's files (a local engine): the proxy's socket is mounted
-// into the session container.
+// StartSession starts the session container, its relay and the proxy
+// behind it. The engine may be any the client reaches: nothing of the
+// session is a path of this machine.
 func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, error) {
 	if spec.WorkDir == "" {
 		spec.WorkDir = "/work"
 	}
-	imgID, err := e.ImageID(ctx, spec.Image)
-	if err != nil {
+	if _, err := e.ImageID(ctx, spec.Image); err != nil {
 		return nil, err
 	}
-	_ = imgID
 	// Sessions run at the same time: each claims the names it writes (see
 	// claims.go) and reports meeting another's as a conflict.
 	s := &Session{e: e, id: newID(), spec: spec}
@@ -88,7 +86,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	e.sessions++
 	e.mu.Unlock()
 	s.counted = true
-	labels := map[string]string{Label: e.RunID, SessionLabel: s.id}
+	labels := map[string]string{Label: e.RunID, HostLabel: thisHost, SessionLabel: s.id}
 	ok := false
 	defer func() {
 		if !ok {
@@ -108,7 +106,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	// The session's own container and network carry only the run label, so
 	// the page's `docker ps` and `docker network ls` do not show them.
-	_, err = e.c.NetworkCreate(nctx, s.network, client.NetworkCreateOptions{Driver: "bridge", Internal: !spec.Network, Options: opts, Labels: e.labels()})
+	_, err := e.c.NetworkCreate(nctx, s.network, client.NetworkCreateOptions{Driver: "bridge", Internal: !spec.Network, Options: opts, Labels: e.labels()})
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("create session network: %w", err)

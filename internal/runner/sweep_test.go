@@ -65,3 +65,41 @@ func TestSweepLabelIsNotAPath(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepSparesOtherMachines: on an engine several machines share, a
+// sweep removes the objects of dead runs of this machine only; whether
+// another machine's run is alive is known only there.
+func TestSweepSparesOtherMachines(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	host, _ := os.Hostname()
+	dead := "0123456789ab" // a run id no lock file holds
+	ids := map[string]string{}
+	for name, h := range map[string]string{"other": "another-machine-" + host, "this": host, "none": ""} {
+		labels := map[string]string{runner.Label: dead}
+		if h != "" {
+			labels[runner.HostLabel] = h
+		}
+		cr, err := e.Client().ContainerCreate(ctx, client.ContainerCreateOptions{
+			Config:     &container.Config{Image: busybox, Cmd: []string{"true"}, Labels: labels},
+			HostConfig: &container.HostConfig{NetworkMode: "none"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = cr.ID
+		t.Cleanup(func() {
+			_, _ = e.Client().ContainerRemove(context.Background(), cr.ID, client.ContainerRemoveOptions{Force: true})
+		})
+	}
+	if _, err := e.Sweep(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"other": true, "this": false, "none": false} {
+		_, err := e.Client().ContainerInspect(ctx, ids[name], client.ContainerInspectOptions{})
+		if got := err == nil; got != want {
+			t.Errorf("container of a dead run labelled host=%s: kept %v, want %v", name, got, want)
+		}
+	}
+}

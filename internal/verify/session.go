@@ -72,8 +72,9 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 			}
 			return out
 		},
-		DenyPull: p.opt.Pull == "never",
-		Used:     p.use,
+		DenyPull:  p.opt.Pull == "never",
+		Used:      p.use,
+		AllowHost: cfg.Verify.AllowHost,
 	})
 }
 
