@@ -2,7 +2,7 @@
 # Verifies the whole course with shipshape inside a container that has only
 # the engine's socket and a copy of the project: no path of this machine
 # is shared with the engine, as with an engine on another machine
-# (DOCKER_HOST=tcp://… or ssh://…, a CI service). Page sessions then work
+# (DOCKER_HOST=tcp://…, a forwarded socket, a CI service). Page sessions then work
 # only through the API: their folder is a volume written through it, and
 # their docker CLI reaches shipshape's proxy through the relay.
 #

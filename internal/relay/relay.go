@@ -2,7 +2,7 @@
 // its container to shipshape's proxy over one byte stream, the standard
 // input and output of an exec in the session container, so that the
 // session needs no path shared with the engine's host: it works with any
-// engine the Docker client reaches (tcp://, ssh://, a context, a remote CI
+// engine the Docker client reaches (tcp://, a forwarded socket, a remote CI
 // service). Inside, Serve listens on a unix socket and opens a multiplexed
 // stream (yamux) per connection; outside, Listen turns the exec's stream
 // back into a net.Listener the proxy serves.

@@ -121,7 +121,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	// The page's folder is a volume on the engine and the proxy is reached
 	// through a relay over an exec's stdio: nothing of the session is a
 	// path this machine shares with the engine's host, so any engine the
-	// client reaches will do (tcp://, ssh://, a context, a CI service).
+	// client reaches will do (tcp://, a forwarded socket, a CI service).
 	s.volume = "shipshape-" + s.id + "-work"
 	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
