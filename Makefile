@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin/shipshape
 
-.PHONY: build serve test verify check dockercli-spec bench bench-build images image lint golden site clean
+.PHONY: build serve test test-remote verify check dockercli-spec bench bench-build images image lint golden site clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/shipshape
@@ -31,6 +31,12 @@ image:
 
 test:
 	$(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) test-remote
+
+# the whole course verified by shipshape in a container that has only the
+# engine's socket: sessions work without a path shared with the engine
+test-remote:
+	bash .ci/verify-in-container.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -16,6 +16,11 @@ case "${DOCKER_HOST:-}" in
   unix://*) sock=${DOCKER_HOST#unix://} ;;
   *) echo "verify-in-container: needs the engine's unix socket on this machine (DOCKER_HOST=$DOCKER_HOST)" >&2; exit 2 ;;
 esac
+if ! docker info >/dev/null 2>&1; then
+  [ "${CI:-}" = true ] && { echo "verify-in-container: no Docker engine answers (needed in CI)" >&2; exit 1; }
+  echo "verify-in-container: skipped, no Docker engine answers"
+  exit 0
+fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 CGO_ENABLED=0 go build -trimpath -o "$dir/shipshape" ./cmd/shipshape
