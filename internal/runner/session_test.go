@@ -2,6 +2,8 @@ package runner_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,5 +216,33 @@ func TestSessionWriteFilesSymlink(t *testing.T) {
 	got := string(exec(t, s, "cat app.txt link.txt real.txt; find . -type l").Output)
 	if want := "file block 1\nfile block 3\ninside\n./conf\n"; got != want {
 		t.Errorf("the page's folder after the file blocks: got %q, want %q (regular files where the links were)", got, want)
+	}
+}
+
+// TestAttackWorkspaceRaw: over raw HTTP, as a page's own program could
+// send it, a bind through a symlink the page made in its folder is
+// refused, whether the symlink is there at create or put there before the
+// start; odd spellings of the path change nothing.
+func TestAttackWorkspaceRaw(t *testing.T) {
+	_, s := session(t)
+	defer s.Close()
+	exec(t, s, `mkdir -p real sub && ln -s /etc etc && ln -s ../.. sub/up && ln -s real inside`)
+	for _, src := range []string{"/work/etc", "/work/etc/", "/work/sub/up/etc", "/work//etc", "/work/real/../etc", "/work/inside", "/work/./etc/shadow"} {
+		body := fmt.Sprintf(`{"Image":"busybox:1.36","Cmd":["cat","/h/shadow"],"HostConfig":{"Binds":[%q]}}`, src+":/h")
+		if code, out := raw(t, s, "POST", "/containers/create", body); code == http.StatusCreated {
+			t.Errorf("bind of %s through a symlink: created: %s", src, out)
+		}
+		body = fmt.Sprintf(`{"Image":"busybox:1.36","Cmd":["true"],"HostConfig":{"Mounts":[{"Type":"bind","Source":%q,"Target":"/h"}]}}`, src)
+		if code, out := raw(t, s, "POST", "/containers/create", body); code == http.StatusCreated {
+			t.Errorf("--mount of %s through a symlink: created: %s", src, out)
+		}
+	}
+	code, out := raw(t, s, "POST", "/containers/create?name=later", `{"Image":"busybox:1.36","Cmd":["cat","/h/shadow"],"HostConfig":{"Binds":["/work/real:/h"]}}`)
+	if code != http.StatusCreated {
+		t.Fatalf("bind of the page's own folder: %d %s", code, out)
+	}
+	exec(t, s, `rmdir real && ln -s /etc real`)
+	if code, out := raw(t, s, "POST", "/containers/later/start", ""); code/100 == 2 || !strings.Contains(out, "symlink") {
+		t.Errorf("start after the swap: got %d %s, want it refused", code, out)
 	}
 }
