@@ -11,11 +11,11 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 || os.Args[1] == "-h" || os.Args[1] == "--help" {
-		fmt.Fprintln(os.Stderr, "usage: shipshape-relay SOCKET (run by shipshape in a page session; relays SOCKET over stdin/stdout)")
+	if len(os.Args) != 3 || os.Args[1] == "-h" || os.Args[1] == "--help" {
+		fmt.Fprintln(os.Stderr, "usage: shipshape-relay SOCKET DIR (run by shipshape in a page session: relays SOCKET over stdin/stdout and writes the files it is sent into DIR)")
 		os.Exit(2)
 	}
-	if err := relay.Serve(os.Args[1], os.Stdin, os.Stdout); err != nil {
+	if err := relay.Serve(os.Args[1], os.Args[2], os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "shipshape-relay:", err)
 		os.Exit(1)
 	}

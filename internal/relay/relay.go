@@ -9,12 +9,16 @@
 package relay
 
 import (
+	"archive/tar"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"path"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,8 +52,10 @@ func (p pipe) Close() error {
 }
 
 // Serve runs inside the session container: it listens on socket and relays
-// every connection to the other end of in/out. It returns when either ends.
-func Serve(socket string, in io.Reader, out io.Writer) error {
+// every connection to the other end of in/out, and unpacks the files the
+// other end sends (see Listener.WriteFiles) into dir. It returns when
+// either end stops.
+func Serve(socket, dir string, in io.Reader, out io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(socket), 0o755); err != nil {
 		return err
 	}
@@ -70,6 +76,15 @@ func Serve(socket string, in io.Reader, out io.Writer) error {
 	go func() {
 		<-s.CloseChan()
 		ln.Close()
+	}()
+	go func() {
+		for {
+			st, err := s.Accept()
+			if err != nil {
+				return
+			}
+			go receive(st, dir)
+		}
 	}()
 	for {
 		c, err := ln.Accept()
@@ -157,5 +172,107 @@ func (l *Listener) Ready(timeout time.Duration) error {
 		return nil
 	case <-time.After(timeout):
 		return errors.New("the session's relay did not answer in time")
+	}
+}
+
+// WriteFiles sends files (name to content; a name ending in .sh is made
+// executable) to the relay, which writes them under its folder as the
+// page's own: a symlink the page left where a file goes is replaced, one
+// where a folder must be is an error.
+func (l *Listener) WriteFiles(files map[string][]byte) error {
+	st, err := l.s.Open()
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	tw := tar.NewWriter(st)
+	for _, n := range names {
+		mode := int64(0o644)
+		if strings.HasSuffix(n, ".sh") {
+			mode = 0o755
+		}
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: n, Mode: mode, Size: int64(len(files[n]))}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(files[n]); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	// yamux's Close is a half close: the answer can still be read.
+	if err := st.Close(); err != nil {
+		return err
+	}
+	reply, err := io.ReadAll(io.LimitReader(st, 64<<10))
+	if err != nil {
+		return err
+	}
+	if r := strings.TrimSpace(string(reply)); r != "ok" {
+		return errors.New(strings.TrimPrefix(r, "error: "))
+	}
+	return nil
+}
+
+// receive unpacks one tar of files into dir and answers "ok" or the error.
+func receive(st net.Conn, dir string) {
+	defer st.Close()
+	err := unpack(st, dir)
+	_, _ = io.Copy(io.Discard, st)
+	if err != nil {
+		fmt.Fprintf(st, "error: %v\n", err)
+		return
+	}
+	fmt.Fprintln(st, "ok")
+}
+
+func unpack(r io.Reader, dir string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+		if h.Typeflag != tar.TypeReg || name == "" {
+			return fmt.Errorf("%s: only plain files are written", h.Name)
+		}
+		if d := path.Dir(name); d != "." {
+			if err := root.MkdirAll(d, 0o777); err != nil {
+				return fmt.Errorf("write %s: %w", name, err)
+			}
+		}
+		if fi, err := root.Lstat(name); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			if err := root.Remove(name); err != nil {
+				return fmt.Errorf("write %s: %w", name, err)
+			}
+		}
+		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, os.FileMode(h.Mode)&0o777)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		_, err = io.Copy(f, tr)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = root.Chmod(name, os.FileMode(h.Mode)&0o777)
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,12 +18,20 @@ import (
 // start runs both ends over in-memory pipes, as an exec's stdio would
 // carry them, with an HTTP server behind the outside end.
 func start(t *testing.T, h http.Handler) string {
+	sock, _, _ := startIn(t, h)
+	return sock
+}
+
+// startIn is start, also giving the folder the relay writes files into
+// and the outside's listener.
+func startIn(t *testing.T, h http.Handler) (string, string, *Listener) {
 	t.Helper()
 	inR, inW := io.Pipe()   // what the outside writes, the relay reads
 	outR, outW := io.Pipe() // what the relay writes, the outside reads
 	sock := filepath.Join(t.TempDir(), "run", "docker.sock")
+	dir := t.TempDir()
 	done := make(chan error, 1)
-	go func() { done <- Serve(sock, inR, outW) }()
+	go func() { done <- Serve(sock, dir, inR, outW) }()
 	ln, err := Listen(outR, inW, func() error { inW.Close(); return outR.Close() })
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +53,7 @@ func start(t *testing.T, h http.Handler) string {
 			t.Errorf("Serve did not return after the outside closed")
 		}
 	})
-	return sock
+	return sock, dir, ln
 }
 
 func unixClient(sock string) *http.Client {
@@ -129,5 +138,37 @@ func TestRelayGarbage(t *testing.T) {
 	go io.Copy(io.Discard, r)
 	if _, err := ln.Accept(); err == nil {
 		t.Errorf("Accept on garbage: got a connection, want an error")
+	}
+}
+
+// Files sent from outside land in the relay's folder as the page's own:
+// a symlink where a file goes is replaced (nothing is written where it
+// pointed), one where a folder must be is an error, and ".." stays inside.
+func TestRelayWriteFiles(t *testing.T) {
+	_, dir, ln := startIn(t, http.NotFoundHandler())
+	outside := t.TempDir()
+	os.Symlink(filepath.Join(outside, "planted"), filepath.Join(dir, "app.py"))
+	os.Symlink(outside, filepath.Join(dir, "conf"))
+	err := ln.WriteFiles(map[string][]byte{"app.py": []byte("print(1)\n"), "run.sh": []byte("echo\n"), "a/b/c.txt": []byte("c"), "../../up.txt": []byte("up")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"app.py": "print(1)\n", "run.sh": "echo\n", "a/b/c.txt": "c", "up.txt": "up"} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || string(got) != want {
+			t.Errorf("%s: got %q %v, want %q", name, got, err, want)
+		}
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "app.py")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("app.py: %v %v, want a regular file where the symlink was", fi, err)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "run.sh")); fi == nil || fi.Mode()&0o111 == 0 {
+		t.Errorf("run.sh: not executable")
+	}
+	if err := ln.WriteFiles(map[string][]byte{"conf/x.yaml": []byte("x")}); err == nil {
+		t.Errorf("a file under a symlink out of the folder: got no error")
+	}
+	if es, _ := os.ReadDir(outside); len(es) != 0 {
+		t.Errorf("written outside the relay's folder: %v", es)
 	}
 }

@@ -23,7 +23,7 @@ func (s *Session) startRelay(ctx context.Context) (*relay.Listener, error) {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	ex, err := s.e.c.ExecCreate(cctx, s.cid, client.ExecCreateOptions{
-		Cmd: []string{"shipshape-relay", relaySocket}, AttachStdin: true, AttachStdout: true, AttachStderr: true,
+		Cmd: []string{"shipshape-relay", relaySocket, s.spec.WorkDir}, AttachStdin: true, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the session's relay: %w", err)

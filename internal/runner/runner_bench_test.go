@@ -160,3 +160,41 @@ func BenchmarkSessionBuild(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSession times what a page session costs around its blocks:
+// starting and closing one (container, folder, relay, proxy), writing a
+// file block into it, and a docker command through the relay and proxy.
+func BenchmarkSession(b *testing.B) {
+	e := testenv.Docker(b)
+	testenv.Image(b, e, cli)
+	ctx := context.Background()
+	b.Run("start-close", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			s, err := e.StartSession(ctx, runner.SessionSpec{Image: cli, Limits: strict()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.Close()
+		}
+	})
+	s, err := e.StartSession(ctx, runner.SessionSpec{Image: cli, Limits: strict()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.Run("write-file", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := s.WriteFiles(ctx, map[string][]byte{"app/config.yaml": []byte("a: 1\n")}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("docker-ps", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			out, err := s.Exec(ctx, "docker ps -q", 60*time.Second, 64<<10)
+			if err != nil || out.ExitCode != 0 {
+				b.Fatalf("docker ps: %v %d %s", err, out.ExitCode, out.Output)
+			}
+		}
+	})
+}

@@ -1,13 +1,10 @@
 package runner
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +19,7 @@ import (
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/dockerfile"
 	"github.com/shipshape/shipshape/internal/proxy"
+	"github.com/shipshape/shipshape/internal/relay"
 )
 
 // SessionLabel marks what one page session created; its value is the
@@ -57,6 +55,7 @@ type Session struct {
 	cid     string
 	network string
 	volume  string // the page's folder
+	relay   *relay.Listener
 	claims  claims
 	counted bool
 	px      *proxy.Proxy
@@ -170,6 +169,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	if err != nil {
 		return nil, err
 	}
+	s.relay = ln
 	pol := proxy.Policy{
 		Labels: labels, OwnerLabel: SessionLabel, Network: s.network,
 		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
@@ -225,61 +225,20 @@ func (s *Session) Conflicts() []string {
 	return s.px.Conflicts()
 }
 
-// WriteFiles puts files into the session's work dir, through the engine:
-// it unpacks them inside the session container, where a symlink the page
-// left (ln -s /etc/x app.py, then {file=app.py}) leads only into the
-// container's own files.
+// WriteFiles puts files into the session's work dir. The relay writes
+// them inside the session container, as the page's own files: a symlink
+// the page left where a file goes (ln -s /etc/x app.py, then
+// {file=app.py}) is replaced, and nothing leads out of the folder.
 func (s *Session) WriteFiles(ctx context.Context, files map[string][]byte) error {
 	if len(files) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	dirs := map[string]bool{}
-	for _, name := range names {
-		p := strings.TrimPrefix(path.Clean("/"+name), "/")
-		if p == "" {
-			return fmt.Errorf("write %q into the session: not a file name", name)
+	if err := s.relay.WriteFiles(files); err != nil {
+		names := make([]string, 0, len(files))
+		for n := range files {
+			names = append(names, n)
 		}
-		for d := path.Dir(p); d != "." && !dirs[d]; d = path.Dir(d) {
-			dirs[d] = true
-		}
-	}
-	ds := make([]string, 0, len(dirs))
-	for d := range dirs {
-		ds = append(ds, d)
-	}
-	sort.Strings(ds) // parents first
-	for _, d := range ds {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o777}); err != nil {
-			return err
-		}
-	}
-	for _, name := range names {
-		p := strings.TrimPrefix(path.Clean("/"+name), "/")
-		mode := int64(0o644)
-		if strings.HasSuffix(name, ".sh") {
-			mode = 0o755
-		}
-		data := files[name]
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: p, Mode: mode, Size: int64(len(data))}); err != nil {
-			return err
-		}
-		if _, err := tw.Write(data); err != nil {
-			return err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	cctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if _, err := s.e.c.CopyToContainer(cctx, s.cid, client.CopyToContainerOptions{DestinationPath: s.spec.WorkDir, Content: &buf}); err != nil {
+		sort.Strings(names)
 		return fmt.Errorf("write %s into the session: %w", strings.Join(names, ", "), err)
 	}
 	return nil
