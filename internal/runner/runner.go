@@ -74,14 +74,23 @@ type Engine struct {
 	layers   []string
 }
 
-// Connect reaches the engine the Docker client would use (DOCKER_HOST,
-// or the default socket) and checks that it answers.
+// Connect reaches the engine the docker CLI would use (DOCKER_HOST, the
+// current docker context, or the default socket; see dial.go) and checks
+// that it answers.
 func Connect(ctx context.Context) (*Engine, error) {
-	c, err := client.New(client.FromEnv)
+	ep, err := engineEndpoint()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	opts, err := clientOptions(ep)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)
+	}
+	c, err := client.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s (%s): %v", ErrNoEngine, ep.host, ep.from, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	// A ping, not /version: dockerd answers /version by running runc and
 	// docker-init for their versions, which a warm verify that runs
@@ -89,11 +98,7 @@ func Connect(ctx context.Context) (*Engine, error) {
 	_, err = c.Ping(pctx, client.PingOptions{NegotiateAPIVersion: true})
 	if err != nil {
 		c.Close()
-		host := os.Getenv("DOCKER_HOST")
-		if host == "" {
-			host = "unix:///var/run/docker.sock"
-		}
-		return nil, fmt.Errorf("%w at %s: %v\n  start one (for example `sudo dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine", ErrNoEngine, host, err)
+		return nil, fmt.Errorf("%w at %s (%s): %v\n  start one (for example `sudo dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine", ErrNoEngine, ep.host, ep.from, err)
 	}
 	id := newID()
 	return &Engine{c: c, RunID: id, lock: holdLock(id)}, nil
