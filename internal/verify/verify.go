@@ -303,6 +303,9 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		}
 	}
 	sess := &pageSession{opt: opt, images: images}
+	if len(page) > 0 {
+		sess.dir = snippet.WorkDir(page[0].File)
+	}
 	defer sess.close()
 	for _, s := range page {
 		if name := s.Attrs["file"]; name != "" && s.Action != snippet.Build {
