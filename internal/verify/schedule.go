@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -148,8 +149,13 @@ func repo(ref string) string {
 }
 
 // pageCost is what a page's blocks took when they last ran, in
-// milliseconds; a block never run counts a second.
-func pageCost(page []snippet.Snippet, store *results.File) int64 {
+// milliseconds. A block whose hash has no result (it was edited, or what
+// it reads was) counts the result of the same place (file and line), if
+// any: an edit seldom changes a block's duration much, while a change of
+// what every block reads (the verifier's version, the session's folder)
+// would otherwise make all pages equal and start the longest last. A
+// block never run counts a second.
+func pageCost(page []snippet.Snippet, store *results.File, byPlace map[string]int64) int64 {
 	var n int64
 	for _, s := range page {
 		if !Runnable(s) {
@@ -157,12 +163,28 @@ func pageCost(page []snippet.Snippet, store *results.File) int64 {
 		}
 		if r, ok := store.Lookup(s.Hash); ok && r.DurationMS > 0 {
 			n += r.DurationMS
+		} else if d := byPlace[place(s.File, s.Line)]; d > 0 {
+			n += d
 		} else {
 			n += 1000
 		}
 	}
 	return n
 }
+
+// durationsByPlace indexes the stored durations by file and line; the
+// longest where several results share a place.
+func durationsByPlace(store *results.File) map[string]int64 {
+	m := map[string]int64{}
+	for _, r := range store.Results {
+		if k := place(r.File, r.Line); r.DurationMS > m[k] {
+			m[k] = r.DurationMS
+		}
+	}
+	return m
+}
+
+func place(file string, line int) string { return file + ":" + strconv.Itoa(line) }
 
 // schedule hands out pages to workers: longest first, never one whose
 // names meet those of a page running.

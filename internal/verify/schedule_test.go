@@ -167,3 +167,20 @@ func TestRunLongestFirst(t *testing.T) {
 		t.Errorf("report order %q, want %q", files, want)
 	}
 }
+
+// TestPageCostOfEditedBlocks: a block without a result of its own hash
+// counts what the result at its place took; one never run, a second.
+func TestPageCostOfEditedBlocks(t *testing.T) {
+	cfg := fakeConfig()
+	pg := extractPage(t, cfg, "```sh {run image=busybox:1}\necho edited\n```\n\n```sh {run image=busybox:1}\necho new\n```\n")
+	store := results.New()
+	store.Results["an-older-hash"] = results.Result{File: pg[0].File, Line: pg[0].Line, DurationMS: 5000}
+	store.Results["elsewhere"] = results.Result{File: "other.md", Line: pg[1].Line, DurationMS: 9000}
+	if got, want := pageCost(pg, store, durationsByPlace(store)), int64(6000); got != want {
+		t.Errorf("pageCost = %d ms, want %d (5000 from the block's place, 1000 for the new block)", got, want)
+	}
+	store.Results[pg[0].Hash] = results.Result{File: pg[0].File, Line: pg[0].Line, DurationMS: 200}
+	if got, want := pageCost(pg, store, durationsByPlace(store)), int64(1200); got != want {
+		t.Errorf("pageCost = %d ms, want %d (the block's own result first)", got, want)
+	}
+}

@@ -105,9 +105,12 @@ func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, op
 		images = &imageCache{ids: map[string]imageAnswer{}, pull: opt.Pull}
 		jbs    []*job
 	)
+	mu.Lock()
+	byPlace := durationsByPlace(store)
+	mu.Unlock()
 	for _, p := range pages {
 		mu.Lock()
-		cost := pageCost(p, store)
+		cost := pageCost(p, store, byPlace)
 		mu.Unlock()
 		jbs = append(jbs, &job{page: p, names: sessionNames(p), cost: cost})
 	}
