@@ -558,8 +558,13 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 			e.removeBuild(buildID)
 		}
 	}()
+	// Without the cache: a step another build made (and, being untagged,
+	// removes when it ends) could be reused here and vanish before this
+	// build commits the next step on it ("unknown parent image ID"), and a
+	// transcript would say "Using cache" or not by what ran before.
 	opts := client.ImageBuildOptions{
 		Dockerfile:  "Dockerfile",
+		NoCache:     true,
 		Remove:      true,
 		ForceRemove: true,
 		NetworkMode: "none",

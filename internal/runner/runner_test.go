@@ -178,6 +178,30 @@ func TestBuild(t *testing.T) {
 	}
 }
 
+// TestBuildOwnSteps: a one-off build never reuses a step another build
+// made, since that build removes its untagged steps when it ends, maybe
+// while this one builds on them; and a transcript must not depend on what
+// ran before.
+func TestBuildOwnSteps(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	spec := runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nWORKDIR /own-steps\nRUN echo step > f\n")}
+	first, err := e.Build(ctx, spec)
+	if err != nil || first.Failed {
+		t.Fatalf("first build: got %v %+v, want success", err, first)
+	}
+	defer e.RemoveImage(first.ImageID)
+	second, err := e.Build(ctx, spec)
+	if err != nil || second.Failed {
+		t.Fatalf("second build: got %v %+v, want success", err, second)
+	}
+	defer e.RemoveImage(second.ImageID)
+	if strings.Contains(string(second.Log), "Using cache") {
+		t.Errorf("the second build reused the first one's steps:\n%s", second.Log)
+	}
+}
+
 // TestNoLeftovers runs many examples with timeouts, cancellations and
 // builds, then finds nothing carrying the run's label.
 func TestNoLeftovers(t *testing.T) {

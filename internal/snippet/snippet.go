@@ -130,7 +130,8 @@ func (s Snippet) PageBound() bool { return s.Action == Build || s.InSession() }
 // Hash is a block's identity taken alone: the verifier version, the code,
 // the behaviour attributes, the kind and the local images it will run (the
 // image map entry its reference resolves to; for a build, every mapped FROM
-// image). Where the block's position, title or highlighting changes, the
+// image) and, for a session block, the folder its commands run in
+// (WorkDir). Where the block's position, title or highlighting changes, the
 // hash does not; where anything that changes the outcome changes, it does.
 // Seal adds what a block reads from its page; the image IDs behind the
 // local references are checked when a result is reused (results.Fresh).
@@ -149,6 +150,9 @@ func Hash(s Snippet, images ImageMapper) string {
 	}
 	if s.PageBound() {
 		fmt.Fprintf(h, "page=%s\n", s.File)
+	}
+	if s.InSession() {
+		fmt.Fprintf(h, "workdir=%s\n", WorkDir(s.File))
 	}
 	h.Write([]byte(s.Attrs.canonical()))
 	h.Write([]byte{0})

@@ -2,9 +2,11 @@ package verify_test
 
 import (
 	"context"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,10 +22,16 @@ import (
 type barrierEngine struct {
 	*runner.Engine
 	wg *sync.WaitGroup
+	// left, when set, counts the sessions still to hold; later ones (a
+	// page run again) start at once.
+	left *atomic.Int32
 }
 
 func (b barrierEngine) StartSession(ctx context.Context, spec runner.SessionSpec) (*runner.Session, error) {
 	s, err := b.Engine.StartSession(ctx, spec)
+	if b.left != nil && b.left.Add(-1) < 0 {
+		return s, err
+	}
 	b.wg.Done()
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }()
@@ -50,7 +58,7 @@ func TestSessionsRunTogether(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	opt := verify.Options{Config: cfg, Engine: barrierEngine{e, &wg}, Jobs: 2}
+	opt := verify.Options{Config: cfg, Engine: barrierEngine{e, &wg, nil}, Jobs: 2}
 	rep := verify.Run(context.Background(), pages, results.New(), opt)
 	if len(rep.Items) != 2 {
 		t.Fatalf("got %d items, want 2", len(rep.Items))
@@ -124,4 +132,67 @@ func TestSessionConflictRunsAgain(t *testing.T) {
 	if r.Status != results.Passed || r.Output != "$ N=clash; docker run --rm --name $N busybox:1.36 echo hi\nhi\n$ docker ps -a --format '{{.Names}}'\n" {
 		t.Errorf("got %s (%s) with output %q, want passed with the transcript of a run alone", r.Status, r.Reason, r.Output)
 	}
+}
+
+// TestComposePagesRunTogether: two Compose pages whose files name no
+// project run at once without meeting: each page's project is named after
+// its page (its work dir), not the one folder every session once shared.
+func TestComposePagesRunTogether(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, "shipshape/busybox:latest")
+	testenv.Image(t, e, "shipshape/docker-cli:latest")
+	cfg := testConfig()
+	const md = "```yaml {file=compose.yaml}\nservices:\n  web:\n    image: busybox:1.36\n    command: [\"sleep\", \"60\"]\n```\n\n" +
+		"```sh {run timeout=120s}\necho start $(date +%s%N)\ndocker compose up -d --wait 2>/dev/null\ndocker compose ps --format '{{.Name}}'\nsleep 2\ndocker compose down -t 1 2>/dev/null\necho end $(date +%s%N)\n```\n"
+	pages := [][]snippet.Snippet{
+		page(t, cfg, "docs/basics.md", md),
+		page(t, cfg, "docs/scaling.md", md),
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	var left atomic.Int32
+	left.Store(2)
+	var log strings.Builder
+	var logMu sync.Mutex
+	opt := verify.Options{Config: cfg, Engine: barrierEngine{e, &wg, &left}, Jobs: 2, Log: lockedWriter{&logMu, &log}}
+	rep := verify.Run(context.Background(), pages, results.New(), opt)
+	if strings.Contains(log.String(), "met another page's") {
+		t.Errorf("the pages met each other:\n%s", log.String())
+	}
+	var runs []int
+	var span [2][2]int64
+	for i, it := range rep.Items {
+		if !it.Snippet.InSession() {
+			continue
+		}
+		runs = append(runs, i)
+		r := it.Result
+		want := strings.TrimSuffix(path.Base(it.Snippet.File), ".md") + "-web-1"
+		if r.Status != results.Passed || !strings.Contains(r.Output, "\n"+want+"\n") {
+			t.Fatalf("%s: got %s (%s) with output %q, want passed listing %s", it.Snippet.File, r.Status, r.Reason, r.Output, want)
+		}
+		for _, l := range strings.Split(r.Output, "\n") {
+			if f := strings.Fields(l); len(f) == 2 && (f[0] == "start" || f[0] == "end") {
+				n, _ := strconv.ParseInt(f[1], 10, 64)
+				span[len(runs)-1][map[string]int{"start": 0, "end": 1}[f[0]]] = n
+			}
+		}
+	}
+	if len(runs) != 2 {
+		t.Fatalf("got %d session results, want 2", len(runs))
+	}
+	if !(span[0][0] < span[1][1] && span[1][0] < span[0][1]) {
+		t.Errorf("the Compose projects were not up at the same time: basics %v, scaling %v (ns since the epoch)", span[0], span[1])
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }

@@ -1,8 +1,10 @@
 package verify
 
 import (
+	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -28,12 +30,16 @@ type job struct {
 
 // sessionNames reads, from a page's session blocks, the names their
 // commands write into the engine: containers (--name), networks, volumes,
-// image tags and published host ports. Every Compose page is "compose":
-// its project is named after the work dir, which is the same for every
-// page. A name the text hides (in a variable) is found at run time instead.
+// image tags and published host ports, and for Compose its project and
+// what the page's Compose files publish and name (composeNames). A name
+// the text hides (in a variable) is found at run time instead.
 func sessionNames(page []snippet.Snippet) []string {
 	set := map[string]bool{}
+	files := map[string][]byte{}
 	for _, s := range page {
+		if name := s.Attrs["file"]; name != "" {
+			files[path.Clean(name)] = []byte(s.Code)
+		}
 		if !InSession(s) || !Runnable(s) {
 			continue
 		}
@@ -46,7 +52,7 @@ func sessionNames(page []snippet.Snippet) []string {
 			code = b.String()
 		}
 		for _, cmd := range commands(code) {
-			for _, n := range commandNames(cmd) {
+			for _, n := range commandNames(cmd, files, snippet.WorkDir(s.File)) {
 				set[n] = true
 			}
 		}
@@ -74,17 +80,23 @@ var (
 	portFlag  = regexp.MustCompile(`(?:^|\s)(?:-p|--publish)[=\s]+["']?(?:[0-9.]+:)?([0-9]+):`)
 	createCmd = regexp.MustCompile(`\b(network|volume)\s+create\b(.*)`)
 	tagCmd    = regexp.MustCompile(`\b(?:docker\s+(?:image\s+)?tag)\s+(.*)`)
-	composeRe = regexp.MustCompile(`\bdocker[- ]compose\b|\bdocker\s+compose\b`)
+	composeRe = regexp.MustCompile(`\bdocker(?:-compose|\s+compose)(\s.*|$)`)
 )
 
-// commandNames lists the names one command writes, as "kind:name".
-func commandNames(cmd string) []string {
+// commandNames lists the names one command writes, as "kind:name"; files
+// are the page's files so far, workDir the folder the command runs in.
+func commandNames(cmd string, files map[string][]byte, workDir string) []string {
 	var out []string
 	if !strings.Contains(cmd, "docker") {
 		return nil
 	}
-	if composeRe.MatchString(cmd) {
-		return []string{"compose"}
+	if m := composeRe.FindStringSubmatch(cmd); m != nil {
+		out = composeNames(strings.Fields(m[1]), files, workDir)
+		// run --publish is the subcommand's own
+		for _, m := range portFlag.FindAllStringSubmatch(cmd, -1) {
+			out = append(out, "port:"+m[1])
+		}
+		return out
 	}
 	for _, m := range nameFlag.FindAllStringSubmatch(cmd, -1) {
 		out = append(out, "container:"+m[1])
@@ -137,8 +149,13 @@ func repo(ref string) string {
 }
 
 // pageCost is what a page's blocks took when they last ran, in
-// milliseconds; a block never run counts a second.
-func pageCost(page []snippet.Snippet, store *results.File) int64 {
+// milliseconds. A block whose hash has no result (it was edited, or what
+// it reads was) counts the result of the same place (file and line), if
+// any: an edit seldom changes a block's duration much, while a change of
+// what every block reads (the verifier's version, the session's folder)
+// would otherwise make all pages equal and start the longest last. A
+// block never run counts a second.
+func pageCost(page []snippet.Snippet, store *results.File, byPlace map[string]int64) int64 {
 	var n int64
 	for _, s := range page {
 		if !Runnable(s) {
@@ -146,12 +163,28 @@ func pageCost(page []snippet.Snippet, store *results.File) int64 {
 		}
 		if r, ok := store.Lookup(s.Hash); ok && r.DurationMS > 0 {
 			n += r.DurationMS
+		} else if d := byPlace[place(s.File, s.Line)]; d > 0 {
+			n += d
 		} else {
 			n += 1000
 		}
 	}
 	return n
 }
+
+// durationsByPlace indexes the stored durations by file and line; the
+// longest where several results share a place.
+func durationsByPlace(store *results.File) map[string]int64 {
+	m := map[string]int64{}
+	for _, r := range store.Results {
+		if k := place(r.File, r.Line); r.DurationMS > m[k] {
+			m[k] = r.DurationMS
+		}
+	}
+	return m
+}
+
+func place(file string, line int) string { return file + ":" + strconv.Itoa(line) }
 
 // schedule hands out pages to workers: longest first, never one whose
 // names meet those of a page running.

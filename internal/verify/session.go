@@ -28,6 +28,7 @@ func InSession(s snippet.Snippet) bool { return s.InSession() }
 // pageSession runs a page's session blocks in order in one session.
 type pageSession struct {
 	opt     Options
+	dir     string // the session's work dir (snippet.WorkDir)
 	images  *imageCache
 	mu      sync.Mutex
 	used    map[string]bool // local image references the page's commands used
@@ -64,7 +65,7 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 		return m
 	}
 	p.s, p.err = ss.StartSession(ctx, runner.SessionSpec{
-		Image: cfg.Verify.SessionImage, Limits: lim, MapImage: mapImage, Network: network,
+		Image: cfg.Verify.SessionImage, WorkDir: p.dir, Limits: lim, MapImage: mapImage, Network: network,
 		Dockerfile: func(df string) string {
 			out, bases := dockerfile.RewriteFrom(df, cfg.MapImage)
 			for _, b := range bases {

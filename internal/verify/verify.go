@@ -105,9 +105,12 @@ func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, op
 		images = &imageCache{ids: map[string]imageAnswer{}, pull: opt.Pull}
 		jbs    []*job
 	)
+	mu.Lock()
+	byPlace := durationsByPlace(store)
+	mu.Unlock()
 	for _, p := range pages {
 		mu.Lock()
-		cost := pageCost(p, store)
+		cost := pageCost(p, store, byPlace)
 		mu.Unlock()
 		jbs = append(jbs, &job{page: p, names: sessionNames(p), cost: cost})
 	}
@@ -303,6 +306,9 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		}
 	}
 	sess := &pageSession{opt: opt, images: images}
+	if len(page) > 0 {
+		sess.dir = snippet.WorkDir(page[0].File)
+	}
 	defer sess.close()
 	for _, s := range page {
 		if name := s.Attrs["file"]; name != "" && s.Action != snippet.Build {
