@@ -174,7 +174,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Labels: labels, OwnerLabel: SessionLabel, Network: s.network,
 		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
 		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull, Egress: spec.Network,
-		ImageExists: e.realImage,
+		ImageExists: s.realImage,
 		Claim:       s.claims.claim,
 		Held:        s.claims.held,
 		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
@@ -209,6 +209,26 @@ func (s *Session) standIns(ctx context.Context, df string) error {
 		}
 	}
 	return nil
+}
+
+// realImage is whether ref names an image of the engine's own, to be used
+// as the page wrote it. A name on the very image it maps to is the mapping
+// (a stand-in a killed run left, or a tag of the user's): what runs is the
+// mapped image either way, and it is recorded as such.
+func (s *Session) realImage(ctx context.Context, ref string) bool {
+	if !s.e.realImage(ctx, ref) {
+		return false
+	}
+	if s.spec.MapImage == nil {
+		return true
+	}
+	m := s.spec.MapImage(ref)
+	if m == "" || m == ref {
+		return true
+	}
+	id, err1 := s.e.ImageID(ctx, ref)
+	mid, err2 := s.e.ImageID(ctx, m)
+	return err1 != nil || err2 != nil || id != mid
 }
 
 // ID is the session's id, the value of SessionLabel on what it created.
