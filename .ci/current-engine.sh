@@ -26,6 +26,9 @@ source "$repo/.ci/images.sh" # mirror(), and nothing runs when sourced
 name=shipshape-engine2
 image=shipshape-ci/engine:sid
 data=shipshape-engine2-data
+# What the engine's root filesystem holds; procps because `docker top` runs
+# the engine host's ps. A change here rebuilds the image.
+packages=docker.io,ca-certificates,procps
 sock=${SHIPSHAPE_ENGINE2:-/tmp/shipshape-engine2/docker.sock}
 dir=$(dirname "$sock")
 log() { printf 'current-engine: %s\n' "$*" >&2; }
@@ -39,11 +42,12 @@ if [ "${1:-}" = stop ]; then
   exit 0
 fi
 
-# engine_image: a minbase sid root filesystem with docker.io, imported once
-# and then found by its tag. Its docker.io version is in a label, so that a
-# rebuild (docker image rm shipshape-ci/engine:sid) is the way to move on.
+# engine_image: a minbase sid root filesystem with $packages, imported once
+# and then found by its tag while its package list is the same. Its docker.io
+# version is in a label; `docker image rm shipshape-ci/engine:sid` moves on
+# to sid's next one.
 engine_image() {
-  docker image inspect "$image" >/dev/null 2>&1 && return 0
+  [ "$(docker image inspect -f '{{index .Config.Labels "org.shipshape.packages"}}' "$image" 2>/dev/null)" = "$packages" ] && return 0
   command -v mmdebstrap >/dev/null || { log "needs mmdebstrap (apt-get install mmdebstrap)"; exit 1; }
   log "building $image with mmdebstrap (about a minute)"
   local hooks=""
@@ -53,14 +57,15 @@ engine_image() {
   # Check-Valid-Until: a mirror may be a dated snapshot whose sid Release
   # has expired; the signature is still checked.
   # shellcheck disable=SC2086
-  mmdebstrap --quiet --variant=minbase --include=docker.io,ca-certificates \
+  mmdebstrap --quiet --variant=minbase --include="$packages" \
     --aptopt='Acquire::Check-Valid-Until "false"' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' $hooks \
     sid "$tar" "$(mirror)" >"$tar.log" 2>&1 || { cat "$tar.log" >&2; rm -f "$tar" "$tar.log"; exit 1; }
   local version
   version=$(tar -xOf "$tar" ./var/lib/dpkg/status | awk '$1 == "Package:" {p = $2} $1 == "Version:" && p == "docker.io" {v = $2} END {print v}')
-  docker import -c "LABEL org.shipshape.engine=docker.io-$version" "$tar" "$image" >/dev/null
+  docker import -c "LABEL org.shipshape.engine=docker.io-$version" -c "LABEL org.shipshape.packages=$packages" \
+    "$tar" "$image" >/dev/null
   rm -f "$tar" "$tar.log"
 }
 
@@ -91,10 +96,16 @@ rm -f "$SOCK"
 exec dockerd --host "unix://$SOCK" --group 0'
 
 start_engine() {
-  if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" = true ] && inner version >/dev/null 2>&1; then
+  local want was
+  want=$(docker image inspect -f '{{.Id}}' "$image")
+  was=$(docker inspect -f '{{.Image}}' "$name" 2>/dev/null || true)
+  if [ "$was" = "$want" ] && [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] && inner version >/dev/null 2>&1; then
     return 0
   fi
+  docker stop -t 30 "$name" >/dev/null 2>&1 || true
   docker rm -f "$name" >/dev/null 2>&1 || true
+  # The image this script built before (replaced by a new package list).
+  if [ -n "$was" ] && [ "$was" != "$want" ]; then docker image rm "$was" >/dev/null 2>&1 || true; fi
   mkdir -p "$dir"
   log "starting $name ($(docker image inspect -f '{{index .Config.Labels "org.shipshape.engine"}}' "$image"))"
   local priv=(--privileged)
