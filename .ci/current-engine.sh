@@ -138,7 +138,11 @@ load_images() {
   for i in busybox:latest debian:bookworm python:3.11 nginx:1.22 golang:1.19 redis:7 docker-cli:latest; do
     refs+=("$prefix/$i")
   done
-  mapfile -t ids < <(docker image inspect -f '{{.Id}}' "${refs[@]}") || { log "run .ci/images.sh first"; exit 1; }
+  mapfile -t ids < <(docker image inspect -f '{{.Id}}' "${refs[@]}" 2>/dev/null || true)
+  if [ ${#ids[@]} -ne ${#refs[@]} ]; then
+    log "the host engine lacks some of ${refs[*]}: run .ci/images.sh first"
+    exit 1
+  fi
   loaded=$(docker exec "$name" cat /var/lib/docker/shipshape-loaded 2>/dev/null || true)
   present=$(inner image ls --format '{{.Repository}}:{{.Tag}}')
   for i in "${!refs[@]}"; do
