@@ -3,7 +3,6 @@ package runner_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 
@@ -11,57 +10,17 @@ import (
 	"github.com/shipshape/shipshape/internal/testenv"
 )
 
-// hostListener accepts on every host address and greets whoever connects.
-func hostListener(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp4", "0.0.0.0:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			fmt.Fprintln(c, "reached-the-host")
-			c.Close()
-		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// hostAddrs lists the host's IPv4 addresses beyond loopback: those of its
-// own interfaces and of the engine's bridges.
-func hostAddrs(t *testing.T) []string {
-	t.Helper()
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
-			out = append(out, n.IP.String())
-		}
-	}
-	if len(out) == 0 {
-		t.Skip("the host has no address beyond loopback")
-	}
-	return out
-}
-
-// TestSessionNetworkKeepsOffTheHost probes a listener on every host address
-// from a session, with and without egress: from the session's shell and
-// from a container the page starts. A one-off container on the default
-// bridge reaches the same listener, which shows the probe works.
+// TestSessionNetworkKeepsOffTheHost probes a listener on every address of
+// the engine's host from a session, with and without egress: from the
+// session's shell and from a container the page starts. A one-off container
+// on the default bridge reaches the same listener, which shows the probe
+// works. The listener runs on the engine's host, not beside the test: the
+// two differ for a nested or remote engine.
 func TestSessionNetworkKeepsOffTheHost(t *testing.T) {
 	e := testenv.Docker(t)
 	testenv.Image(t, e, cli)
 	testenv.Image(t, e, busybox)
-	port := hostListener(t)
-	addrs := hostAddrs(t)
+	port, addrs := engineHostListener(t, e)
 	open := strict()
 	open.Network = "bridge"
 	out := run(t, e, fmt.Sprintf("gw=$(ip route | awk '/^default/ {print $3}'); echo $gw; nc -w 5 $gw %d </dev/null", port), open)
