@@ -287,6 +287,26 @@ func (p *Proxy) dropHeldTags(v any) any {
 		if t, ok := x["RepoTags"]; ok {
 			x["RepoTags"] = keep(t)
 		}
+		// The containerd image store also lists every name under
+		// RepoDigests (name@digest): keep only those of the names kept.
+		if d, ok := x["RepoDigests"].([]any); ok {
+			repos := map[string]bool{}
+			if kept, ok := x["RepoTags"].([]any); ok {
+				for _, t := range kept {
+					if s, ok := t.(string); ok {
+						repos[repoOf(s)] = true
+					}
+				}
+			}
+			out := []any{}
+			for _, e := range d {
+				if s, ok := e.(string); ok && !repos[repoOf(s)] {
+					continue
+				}
+				out = append(out, e)
+			}
+			x["RepoDigests"] = out
+		}
 	case []any:
 		for _, e := range x {
 			if m, ok := e.(map[string]any); ok && m["Tags"] != nil {
@@ -295,6 +315,16 @@ func (p *Proxy) dropHeldTags(v any) any {
 		}
 	}
 	return v
+}
+
+// repoOf is the normalized repository of an image name, tag or digest off.
+func repoOf(name string) string {
+	name, _, _ = strings.Cut(name, "@")
+	n, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return name
+	}
+	return n.Name()
 }
 
 // saveImages lets `docker save` export the page's own images only.

@@ -205,3 +205,17 @@ func hostFolder(t testing.TB, inside, dir string) Workspace {
 		return fi.Mode(), nil
 	}}
 }
+
+// TestDropHeldTagsDigests: the containerd image store lists every name of
+// an image under RepoDigests too; another session's name is dropped there
+// as from RepoTags.
+func TestDropHeldTagsDigests(t *testing.T) {
+	held := func(kind, name string) bool { return kind == "image" && name == "docker.io/library/a-img:1" }
+	p := newProxy(nowhere, Policy{Labels: map[string]string{"session": "s1"}, OwnerLabel: "session", Held: held})
+	var v any
+	_ = json.Unmarshal([]byte(`{"RepoTags":["shipshape/busybox:latest","a-img:1"],"RepoDigests":["shipshape/busybox@sha256:2aab","a-img@sha256:2aab"]}`), &v)
+	got, _ := json.Marshal(p.dropHeldTags(v))
+	if want := `{"RepoDigests":["shipshape/busybox@sha256:2aab"],"RepoTags":["shipshape/busybox:latest"]}`; string(got) != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

@@ -95,7 +95,7 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 			}
 			for _, c := range cs.Items {
 				for _, m := range c.Mounts {
-					if m.Destination == "/work" && m.Type == "volume" {
+					if (m.Destination == "/work" || strings.HasPrefix(m.Destination, "/work/")) && m.Type == "volume" {
 						folder = m.Name
 					}
 				}

@@ -36,6 +36,12 @@ func TestSessionNetworkKeepsOffTheHost(t *testing.T) {
 	for _, egress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("egress=%v", egress), func(t *testing.T) {
 			s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapImage, Network: egress})
+			if err != nil && egress && strings.Contains(err.Error(), "is not on this machine") {
+				// A nested or remote engine: no rule here could keep the
+				// session from its host, so the session does not start.
+				t.Logf("egress refused where the engine's bridge is not on this machine: %v", err)
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

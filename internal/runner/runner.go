@@ -66,6 +66,7 @@ type Engine struct {
 	// noStorageOpt records that the storage driver cannot size a
 	// container's writable layer.
 	noStorageOpt atomic.Bool
+	storageOnce  sync.Once
 	// sessions counts live page sessions; the step images a session's
 	// builds left wait in layers until none is live, since a build of
 	// another session may be sitting on one of them as its cache.
@@ -355,6 +356,9 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (Outcome, error) {
 	// Where the storage driver cannot size a writable layer, a watchdog
 	// measures it instead and kills the container once it is over.
 	watch := false
+	if host.StorageOpt != nil {
+		e.storageOnce.Do(func() { e.checkStorageOpt(cctx) })
+	}
 	if host.StorageOpt != nil && e.noStorageOpt.Load() {
 		host.StorageOpt, watch = nil, true
 	}
@@ -872,6 +876,22 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 		n += e.sweepStandIns(e.RunID)
 	}
 	return n, nil
+}
+
+// checkStorageOpt learns whether the engine silently ignores a size for a
+// container's writable layer: the containerd image store (Docker 29's
+// default) accepts --storage-opt size and does not apply it, so the
+// watchdog must bound the disk instead.
+func (e *Engine) checkStorageOpt(ctx context.Context) {
+	r, err := e.c.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return
+	}
+	for _, kv := range r.Info.DriverStatus {
+		if kv[0] == "driver-type" && strings.HasPrefix(kv[1], "io.containerd.snapshotter") {
+			e.noStorageOpt.Store(true)
+		}
+	}
 }
 
 // Pull policies: whether an image missing on the engine is pulled.
