@@ -30,7 +30,7 @@ func TestEngineEndpoint(t *testing.T) {
 	write(filepath.Join(cfg, "contexts", "tls", ctxDir("tls"), "docker", "ca.pem"), "x")
 	cases := []struct {
 		name, host, context, current string
-		want, wantTLS, err            string
+		want, wantTLS, err           string
 	}{
 		{name: "nothing set", want: "unix:///var/run/docker.sock"},
 		{name: "DOCKER_HOST wins", host: "tcp://1.2.3.4:2375", context: "far", want: "tcp://1.2.3.4:2375"},
