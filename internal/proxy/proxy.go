@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
@@ -619,8 +620,29 @@ func (p *Proxy) info(w http.ResponseWriter, r *http.Request, _ args) {
 // containers and volumes only, and no build cache (the engine's is shared).
 // LayersSize becomes the sum of the kept images' sizes.
 func (p *Proxy) systemDF(w http.ResponseWriter, r *http.Request, _ args) {
+	// The engine measures everything it holds, other sessions' objects
+	// included, and can fail while they change (seen on Docker 28 with
+	// pages in parallel): try again, and if it still fails, the page's
+	// answer is not one of a run alone, so it is a conflict (the page is
+	// run again alone).
 	var m map[string]any
-	if !p.get(w, r, r.URL.Path, &m) {
+	for try := 0; ; try++ {
+		rec := httptest.NewRecorder()
+		if p.get(rec, r, r.URL.Path, &m) {
+			break
+		}
+		if try < 2 && r.Context().Err() == nil {
+			time.Sleep(time.Second)
+			continue
+		}
+		if p.pol.Held != nil {
+			p.conflict("docker system df failed while other sessions changed the engine: %s", strings.TrimSpace(rec.Body.String()))
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
 		return
 	}
 	owner := p.ownerValue()

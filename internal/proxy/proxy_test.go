@@ -219,3 +219,34 @@ func TestDropHeldTagsDigests(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestSystemDFRetried: the engine's df can fail while other sessions change
+// the engine; the proxy asks again, and when it keeps failing, records a
+// conflict so the page is run again alone.
+func TestSystemDFRetried(t *testing.T) {
+	for _, fails := range []int{2, 5} {
+		calls := 0
+		engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls++
+			if calls <= fails {
+				http.Error(w, `{"message":"failed to compute size"}`, http.StatusInternalServerError)
+				return
+			}
+			fmt.Fprint(w, `{"Images":[{"Labels":{"session":"s1"},"Size":5},{"Labels":{"session":"other"},"Size":7}],"Containers":[],"Volumes":[]}`)
+		}))
+		dial := func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", strings.TrimPrefix(engine.URL, "http://"))
+		}
+		p := newProxy(dial, Policy{Labels: map[string]string{"session": "s1"}, OwnerLabel: "session", Held: func(string, string) bool { return false }})
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, httptest.NewRequest("GET", "/v1.41/system/df", nil))
+		engine.Close()
+		switch {
+		case fails == 2 && (rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"LayersSize":5`) || len(p.Conflicts()) != 0):
+			t.Errorf("df failing twice: got %d %s, conflicts %v; want the page's own images and no conflict", rec.Code, rec.Body, p.Conflicts())
+		case fails == 5 && (rec.Code != http.StatusInternalServerError || len(p.Conflicts()) != 1):
+			t.Errorf("df failing always: got %d, conflicts %v; want the engine's error and a conflict", rec.Code, p.Conflicts())
+		}
+	}
+}
