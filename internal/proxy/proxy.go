@@ -110,7 +110,7 @@ type Proxy struct {
 // Start listens on socket and forwards allowed requests to the engine at
 // host ("unix:///var/run/docker.sock" or "tcp://host:port").
 func Start(socket, host string, pol Policy) (*Proxy, error) {
-	dial, err := Dialer(host)
+	dial, err := dialer(host)
 	if err != nil {
 		return nil, err
 	}
@@ -138,8 +138,8 @@ func Serve(ln net.Listener, dial func(ctx context.Context) (net.Conn, error), po
 	return p
 }
 
-// Dialer reaches an engine at a unix or tcp address.
-func Dialer(host string) (func(ctx context.Context) (net.Conn, error), error) {
+// dialer reaches an engine at a unix or tcp address.
+func dialer(host string) (func(ctx context.Context) (net.Conn, error), error) {
 	u, err := url.Parse(host)
 	if err != nil {
 		return nil, fmt.Errorf("engine address %q: %w", host, err)

@@ -86,14 +86,9 @@ func alive(runID string) bool {
 // sessionDirRe names a session folder: the run's id, then the session's.
 var sessionDirRe = regexp.MustCompile(`^session-([0-9a-f]{12})-[0-9a-f]{12}$`)
 
-// sessionDir is where a session of runID keeps its socket and work dir:
-// under the lock folder, named so a sweep knows whose it is.
-func sessionDir(runID, sessionID string) string {
-	return filepath.Join(lockDir(), "session-"+runID+"-"+sessionID)
-}
-
-// sweepSessionDirs removes the session folders of dead runs, such as one
-// killed with SIGKILL. Only real folders with the name a session gets are
+// sweepSessionDirs removes the session folders that versions before the
+// relay made on this machine, once their runs are dead (killed with
+// SIGKILL, say); sessions now keep nothing here. Only real folders with the name a session gets are
 // touched; symbolic links and other files are left alone.
 func sweepSessionDirs(self string) int {
 	ents, err := os.ReadDir(lockDir())

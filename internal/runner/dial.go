@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -134,8 +133,8 @@ func sshDialer(u *url.URL) func(ctx context.Context, network, addr string) (net.
 		if err != nil {
 			return nil, err
 		}
-		c := &cmdConn{cmd: cmd, in: stdin, out: stdout}
-		cmd.Stderr = &c.stderr
+		c := &cmdConn{cmd: cmd, in: stdin, out: stdout, stderr: capped{limit: 4 << 10}}
+		cmd.Stderr = lockedWriter{&c.stderr, &c.mu}
 		if err := cmd.Start(); err != nil {
 			return nil, fmt.Errorf("ssh to the engine: %w", err)
 		}
@@ -148,34 +147,22 @@ type cmdConn struct {
 	cmd    *exec.Cmd
 	in     io.WriteCloser
 	out    io.ReadCloser
-	stderr lockedBuffer
+	stderr capped // ssh's own messages, for errors
+	mu     sync.Mutex
 	once   sync.Once
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() < 4<<10 {
-		l.b.Write(p)
-	}
-	return len(p), nil
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.TrimSpace(l.b.String())
+// errText is what ssh printed on stderr so far, for an error.
+func (c *cmdConn) errText() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.TrimSpace(c.stderr.buf.String())
 }
 
 func (c *cmdConn) Read(p []byte) (int, error) {
 	n, err := c.out.Read(p)
 	if err != nil && !errors.Is(err, io.EOF) {
-		if msg := c.stderr.String(); msg != "" {
+		if msg := c.errText(); msg != "" {
 			err = fmt.Errorf("%w: %s", err, msg)
 		}
 	}
