@@ -53,7 +53,7 @@ ON_E2    := DOCKER_HOST=unix://$(ENGINE2) SHIPSHAPE_RUN_DIR=/tmp/shipshape-runs-
 
 test-current-engine: build
 	SHIPSHAPE_ENGINE2=$(ENGINE2) bash .ci/current-engine.sh
-	$(ON_E2) $(GO) test -count=1 -timeout 30m -skip TestVerifyUnderUsernsRemap ./internal/proxy/... ./internal/runner/...
+	$(ON_E2) SHIPSHAPE_EXPECT_BUILDKIT_BOUND=1 $(GO) test -count=1 -timeout 30m -skip TestVerifyUnderUsernsRemap ./internal/proxy/... ./internal/runner/...
 	DOCKER_HOST=unix://$(ENGINE2) bash .ci/verify-in-container.sh
 
 bench:

@@ -45,3 +45,6 @@ var testSockets sync.Map
 // RealImage exposes realImage: whether a name is the engine's own image
 // rather than a stand-in of shipshape's.
 func (e *Engine) RealImage(ctx context.Context, ref string) bool { return e.realImage(ctx, ref) }
+
+// WriteContext writes a one-off build's context, for the test of its names.
+var WriteContext = writeContext

@@ -67,6 +67,8 @@ type Engine struct {
 	// container's writable layer.
 	noStorageOpt atomic.Bool
 	storageOnce  sync.Once
+	// bk is the engine's BuildKit, for one-off builds.
+	bk buildKit
 	// sessions counts live page sessions; the step images a session's
 	// builds left wait in layers until none is live, since a build of
 	// another session may be sitting on one of them as its cache.
@@ -121,6 +123,9 @@ func (e *Engine) Version(ctx context.Context) string {
 // Close releases the client and the run's liveness lock.
 func (e *Engine) Close() error {
 	releaseLock(e.lock)
+	if e.bk.c != nil {
+		_ = e.bk.c.Close()
+	}
 	return e.c.Close()
 }
 
@@ -515,6 +520,12 @@ type BuildSpec struct {
 	Tag        string
 	Timeout    time.Duration
 	Memory     int64
+	NanoCPUs   int64
+	Pids       int64
+	// Holder is an image with sleep, for the container whose cgroup holds
+	// a BuildKit build's steps to the limits above (see bkbuild.go). With
+	// none, or on an engine that cannot, the build is classic.
+	Holder string
 }
 
 // BuildOutcome is what a build produced. Failed is a build that ran and
@@ -527,8 +538,9 @@ type BuildOutcome struct {
 	Duration time.Duration
 }
 
-// Build builds an image with the engine's default builder, without network,
-// labelled with the run id.
+// Build builds an image without network, labelled with the run id: with the
+// engine's BuildKit when it can hold the build to its limits (bkbuild.go),
+// else with the classic builder.
 func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error) {
 	var out BuildOutcome
 	// The engine fetches ADD URLs itself, from the host's network, while
@@ -538,13 +550,18 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 		out.Failed, out.Message, out.Log = true, err.Error(), []byte(err.Error()+"\n")
 		return out, nil
 	}
-	tarball, err := contextTar(spec.Dockerfile, spec.Files)
-	if err != nil {
-		return out, err
-	}
 	timeout := spec.Timeout
 	if timeout <= 0 {
 		timeout = config.BuildTimeout
+	}
+	if spec.Holder != "" {
+		if ok, _ := e.BuildKitBounded(ctx, spec.Holder); ok {
+			return e.buildWithBuildKit(ctx, spec, timeout)
+		}
+	}
+	tarball, err := contextTar(spec.Dockerfile, spec.Files)
+	if err != nil {
+		return out, err
 	}
 	bctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -481,7 +481,16 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 		for k, v := range files {
 			ctxFiles[k] = v
 		}
-		bo, err := opt.Engine.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df), Files: ctxFiles, Timeout: cfg.Verify.BuildTimeout.Duration, Memory: lim.Memory})
+		spec := runner.BuildSpec{Dockerfile: []byte(df), Files: ctxFiles, Timeout: cfg.Verify.BuildTimeout.Duration,
+			Memory: lim.Memory, NanoCPUs: lim.NanoCPUs, Pids: lim.Pids}
+		// BuildKit's steps are held to the limits under a container of the
+		// run's default image (it has sleep); without it the build is classic.
+		if holder := cfg.MapImage(cfg.Verify.Image); holder != "" {
+			if _, err := images.get(ctx, opt.Engine, holder); err == nil {
+				spec.Holder = holder
+			}
+		}
+		bo, err := opt.Engine.Build(ctx, spec)
 		if err != nil {
 			return infra(r, err)
 		}
