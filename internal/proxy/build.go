@@ -134,6 +134,10 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	if buildkit {
 		// Nothing to rewrite: the Dockerfile is judged as it passes
 		// through the session.
+		if p.pol.BuildCgroup != nil {
+			p.solveBuild(w, r, q)
+			return
+		}
 		forward(p, w, r, args{})
 		return
 	}

@@ -48,6 +48,11 @@ type Policy struct {
 	// names it builds from resolve to the mapped local images. An error
 	// refuses the build.
 	BuildKitDockerfile func(ctx context.Context, dockerfile string) error
+	// BuildCgroup, where the engine's BuildKit honours a cgroup parent for
+	// build steps, starts a holder carrying the session's limits and
+	// returns the parent that puts a build's steps under it; the proxy then
+	// runs BuildKit builds itself (solve.go). release ends the holder.
+	BuildCgroup func(ctx context.Context) (parent string, release func(), err error)
 	DenyPull           bool // refuse pulls of images that are not mapped to a local one
 	Egress             bool // networks the page creates may reach beyond the engine
 	// Workspace is the page's folder: binds under it are the page's own
@@ -91,6 +96,7 @@ type Proxy struct {
 	ln   net.Listener
 	hc   *http.Client
 
+	bk     buildKitCtl
 	mu     sync.Mutex
 	tags   []string        // names the session put on images with docker tag (its builds carry its label)
 	layers []string        // step images of the session's builds, oldest first
@@ -177,7 +183,13 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 }
 
 // Close stops serving; requests in flight are cut.
-func (p *Proxy) Close() error { return p.srv.Close() }
+func (p *Proxy) Close() error {
+	p.bk.once.Do(func() {}) // waits for a client being made, and makes none after
+	if p.bk.c != nil {
+		_ = p.bk.c.Close()
+	}
+	return p.srv.Close()
+}
 
 // Layers lists the step images the session's builds made, oldest first, so
 // that cleanup can remove those a failed build left untagged.

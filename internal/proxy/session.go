@@ -141,6 +141,11 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 // upgrade opens POST /session on the engine and returns the raw connection
 // once the engine switched protocols.
 func (p *Proxy) upgrade(ctx context.Context, hdr http.Header) (net.Conn, error) {
+	return p.upgradeTo(ctx, "/session", hdr)
+}
+
+// upgradeTo opens a hijacked POST path on the engine (/session, /grpc).
+func (p *Proxy) upgradeTo(ctx context.Context, path string, hdr http.Header) (net.Conn, error) {
 	c, err := p.dial(ctx)
 	if err != nil {
 		return nil, err
@@ -148,7 +153,7 @@ func (p *Proxy) upgrade(ctx context.Context, hdr http.Header) (net.Conn, error) 
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	}
-	req, _ := http.NewRequest(http.MethodPost, "http://docker/session", nil)
+	req, _ := http.NewRequest(http.MethodPost, "http://docker"+path, nil)
 	req.Header = hdr
 	if err := req.Write(c); err != nil {
 		c.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -168,5 +169,54 @@ func TestStandIn(t *testing.T) {
 	}
 	if got := idOf(deadName); got != "" {
 		t.Errorf("after the sweep: the dead run's stand-in %s is still %q", deadName, got)
+	}
+}
+
+// TestSessionBuildKitBounded: where the engine's BuildKit can put a build's
+// steps under a given cgroup, a page's docker build is held to the session's
+// memory (the engine's own /build would let a step take any): the proxy
+// builds through BuildKit's control API under a holder with the limits,
+// and the page still gets BuildKit's transcript, its tag and its image.
+func TestSessionBuildKitBounded(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	if bound, why := e.BuildKitBounded(ctx, cli); !bound {
+		if os.Getenv("SHIPSHAPE_EXPECT_BUILDKIT_BOUND") == "1" {
+			t.Fatalf("this engine's BuildKit should hold builds to their limits: %s", why)
+		}
+		t.Skipf("this engine's BuildKit cannot hold build steps to a limit (%s); the README says so", why)
+	}
+	s, err := e.StartSession(ctx, runner.SessionSpec{Image: cli, Limits: strict(), MapImage: func(ref string) string {
+		if strings.HasPrefix(ref, "busybox") {
+			return busybox
+		}
+		return ref
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.WriteFiles(ctx, map[string][]byte{
+		"big/Dockerfile": []byte("FROM busybox:1.36\nRUN x=$(head -c 200000000 /dev/zero | tr '\\000' a); echo got ${#x}\n"),
+		"ok/Dockerfile":  []byte("FROM busybox:1.36\nARG WHO\nRUN echo \"hello $WHO\" > /greeting\nCMD [\"cat\", \"/greeting\"]\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := exec(t, s, `docker build --progress=plain --build-arg WHO=reader -t bounded-ok:1 ok 2>&1 && docker run --rm bounded-ok:1 && docker image ls --format '{{.Repository}}:{{.Tag}}' bounded-ok`)
+	got := string(out.Output)
+	if out.ExitCode != 0 {
+		t.Fatalf("build and run: exit %d\n%s", out.ExitCode, got)
+	}
+	for _, want := range []string{"[2/2] RUN echo \"hello ", "naming to docker.io/library/bounded-ok:1", "hello reader\nbounded-ok:1"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	out = exec(t, s, `docker build --progress=plain big 2>&1`)
+	if got := string(out.Output); out.ExitCode == 0 || strings.Contains(got, "got 200000000") {
+		t.Errorf("a session build step held 200 MB under a 64 MB limit: exit %d\n%s", out.ExitCode, got)
 	}
 }

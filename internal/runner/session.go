@@ -180,6 +180,18 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
 	}
 	pol.BuildKitDockerfile = s.standIns
+	// The engine's /build holds no BuildKit step to a limit; where its
+	// BuildKit puts steps under a given cgroup, the proxy builds through
+	// the control API under a holder with the session's limits.
+	if bound, _ := e.BuildKitBounded(ctx, spec.Image); bound {
+		pol.BuildCgroup = func(ctx context.Context) (string, func(), error) {
+			id, err := e.startHolder(ctx, spec.Image, lim.Memory, lim.NanoCPUs, lim.Pids)
+			if err != nil {
+				return "", nil, err
+			}
+			return holderCgroup(id), func() { e.removeContainer(id) }, nil
+		}
+	}
 	s.px = proxy.Serve(ln, e.c.Dialer(), pol)
 	// Its processes change the page's folder: it is frozen while the
 	// engine mounts from there.
