@@ -53,8 +53,8 @@ type Policy struct {
 	// returns the parent that puts a build's steps under it; the proxy then
 	// runs BuildKit builds itself (solve.go). release ends the holder.
 	BuildCgroup func(ctx context.Context) (parent string, release func(), err error)
-	DenyPull           bool // refuse pulls of images that are not mapped to a local one
-	Egress             bool // networks the page creates may reach beyond the engine
+	DenyPull    bool // refuse pulls of images that are not mapped to a local one
+	Egress      bool // networks the page creates may reach beyond the engine
 	// Workspace is the page's folder: binds under it are the page's own
 	// files and are allowed; other host paths are not.
 	Workspace   Workspace
