@@ -51,7 +51,8 @@ type Policy struct {
 	// BuildCgroup, where the engine's BuildKit honours a cgroup parent for
 	// build steps, starts a holder carrying the session's limits and
 	// returns the parent that puts a build's steps under it; the proxy then
-	// runs BuildKit builds itself (solve.go). release ends the holder.
+	// runs BuildKit builds itself (solve.go). release ends the holder. A
+	// parent of "" means the engine cannot: the build goes to its /build.
 	BuildCgroup func(ctx context.Context) (parent string, release func(), err error)
 	DenyPull    bool // refuse pulls of images that are not mapped to a local one
 	Egress      bool // networks the page creates may reach beyond the engine

@@ -135,8 +135,8 @@ func exportNames(tags []string) (string, error) {
 }
 
 // solveBuild runs a judged BuildKit build on the engine's control API,
-// under the cgroup of a holder made for it.
-func (p *Proxy) solveBuild(w http.ResponseWriter, r *http.Request, q url.Values) {
+// its steps under cgroup (a holder's, made for it).
+func (p *Proxy) solveBuild(w http.ResponseWriter, r *http.Request, q url.Values, cgroup string) {
 	names, err := exportNames(q["t"])
 	if err != nil {
 		refuse(w, "docker build: %v", err)
@@ -148,12 +148,6 @@ func (p *Proxy) solveBuild(w http.ResponseWriter, r *http.Request, q url.Values)
 		deny(w, http.StatusBadGateway, "shipshape proxy: reach the engine's BuildKit: %v", err)
 		return
 	}
-	cgroup, release, err := p.pol.BuildCgroup(ctx)
-	if err != nil {
-		deny(w, http.StatusBadGateway, "shipshape proxy: hold the build to the page's limits: %v", err)
-		return
-	}
-	defer release()
 	attrs, err := solveAttrs(q, cgroup)
 	if err != nil {
 		deny(w, http.StatusBadRequest, "shipshape: docker build %v", err)

@@ -183,14 +183,16 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	// The engine's /build holds no BuildKit step to a limit; where its
 	// BuildKit puts steps under a given cgroup, the proxy builds through
 	// the control API under a holder with the session's limits.
-	if bound, _ := e.BuildKitBounded(ctx, spec.Image); bound {
-		pol.BuildCgroup = func(ctx context.Context) (string, func(), error) {
-			id, err := e.startHolder(ctx, spec.Image, lim.Memory, lim.NanoCPUs, lim.Pids)
-			if err != nil {
-				return "", nil, err
-			}
-			return holderCgroup(id), func() { e.removeContainer(id) }, nil
+	// The engine is probed at the run's first build, not here.
+	pol.BuildCgroup = func(ctx context.Context) (string, func(), error) {
+		if bound, _ := e.BuildKitBounded(ctx, spec.Image); !bound {
+			return "", nil, nil
 		}
+		id, err := e.startHolder(ctx, spec.Image, lim.Memory, lim.NanoCPUs, lim.Pids)
+		if err != nil {
+			return "", nil, err
+		}
+		return holderCgroup(id), func() { e.removeContainer(id) }, nil
 	}
 	s.px = proxy.Serve(ln, e.c.Dialer(), pol)
 	// Its processes change the page's folder: it is frozen while the
