@@ -215,6 +215,13 @@ func TestSessionBuildKitBounded(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
+	// The page's second build finds its first one's steps, as a reader's
+	// would: the session's builds share one holder, so one cgroup parent,
+	// which is part of each step's cache key.
+	out = exec(t, s, `docker build --progress=plain --build-arg WHO=reader -t bounded-ok:1 ok 2>&1 | grep -A3 'RUN echo'`)
+	if got := string(out.Output); !strings.Contains(got, "CACHED") {
+		t.Errorf("the second build of the same Dockerfile ran its step again:\n%s", got)
+	}
 	out = exec(t, s, `docker build --progress=plain big 2>&1`)
 	if got := string(out.Output); out.ExitCode == 0 || strings.Contains(got, "got 200000000") {
 		t.Errorf("a session build step held 200 MB under a 64 MB limit: exit %d\n%s", out.ExitCode, got)

@@ -63,6 +63,10 @@ type Session struct {
 	rules   bool
 	mu      sync.Mutex
 	dead    error
+	// holder is the container whose cgroup holds the session's BuildKit
+	// builds to its limits; made at the first build.
+	holderMu sync.Mutex
+	holder   string
 }
 
 // ErrSessionEnded means an earlier block's timeout ended the session.
@@ -183,23 +187,37 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	// The engine's /build holds no BuildKit step to a limit; where its
 	// BuildKit puts steps under a given cgroup, the proxy builds through
 	// the control API under a holder with the session's limits.
-	// The engine is probed at the run's first build, not here.
-	pol.BuildCgroup = func(ctx context.Context) (string, func(), error) {
-		if bound, _ := e.BuildKitBounded(ctx, spec.Image); !bound {
-			return "", nil, nil
-		}
-		id, err := e.startHolder(ctx, spec.Image, lim.Memory, lim.NanoCPUs, lim.Pids)
-		if err != nil {
-			return "", nil, err
-		}
-		return holderCgroup(id), func() { e.removeContainer(id) }, nil
-	}
+	pol.BuildCgroup = s.buildCgroup
 	s.px = proxy.Serve(ln, e.c.Dialer(), pol)
 	// Its processes change the page's folder: it is frozen while the
 	// engine mounts from there.
 	s.px.AddWriter(cr.ID)
 	ok = true
 	return s, nil
+}
+
+// buildCgroup is the cgroup parent that holds the session's BuildKit builds
+// to its limits: under one holder for the whole session, made at its first
+// build (the engine is probed at the run's first). One, not one per build:
+// the parent is part of each step's cache key, so the page's second build
+// must name the same one to find its first build's steps, as a reader's
+// would. Other sessions name other parents, so no page's build is answered
+// from the cache of another page's steps. "" when the engine cannot.
+func (s *Session) buildCgroup(ctx context.Context) (string, func(), error) {
+	if bound, _ := s.e.BuildKitBounded(ctx, s.spec.Image); !bound {
+		return "", nil, nil
+	}
+	s.holderMu.Lock()
+	defer s.holderMu.Unlock()
+	if s.holder == "" {
+		lim := s.spec.Limits
+		id, err := s.e.startHolder(ctx, s.spec.Image, lim.Memory, lim.NanoCPUs, lim.Pids)
+		if err != nil {
+			return "", nil, err
+		}
+		s.holder = id
+	}
+	return holderCgroup(s.holder), func() {}, nil
 }
 
 // standIns makes the mapped names a BuildKit build reads resolve to their
@@ -402,6 +420,11 @@ func (s *Session) Close() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	s.holderMu.Lock()
+	if s.holder != "" {
+		s.e.removeContainer(s.holder)
+	}
+	s.holderMu.Unlock()
 	if s.cid != "" {
 		_, _ = s.e.c.ContainerRemove(ctx, s.cid, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 	}
