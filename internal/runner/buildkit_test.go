@@ -199,8 +199,9 @@ func TestSessionBuildKitBounded(t *testing.T) {
 	}
 	defer s.Close()
 	err = s.WriteFiles(ctx, map[string][]byte{
-		"big/Dockerfile": []byte("FROM busybox:1.36\nRUN x=$(head -c 200000000 /dev/zero | tr '\\000' a); echo got ${#x}\n"),
-		"ok/Dockerfile":  []byte("FROM busybox:1.36\nARG WHO\nRUN echo \"hello $WHO\" > /greeting\nCMD [\"cat\", \"/greeting\"]\n"),
+		"big/Dockerfile":  []byte("FROM busybox:1.36\nRUN x=$(head -c 200000000 /dev/zero | tr '\\000' a); echo got ${#x}\n"),
+		"host/Dockerfile": []byte("FROM busybox:1.36\nRUN --network=host echo on the host network\n"),
+		"ok/Dockerfile":   []byte("FROM busybox:1.36\nARG WHO\nRUN echo \"hello $WHO\" > /greeting\nCMD [\"cat\", \"/greeting\"]\n"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -221,6 +222,11 @@ func TestSessionBuildKitBounded(t *testing.T) {
 	out = exec(t, s, `docker build --progress=plain --build-arg WHO=reader -t bounded-ok:1 ok 2>&1 | grep -A3 'RUN echo'`)
 	if got := string(out.Output); !strings.Contains(got, "CACHED") {
 		t.Errorf("the second build of the same Dockerfile ran its step again:\n%s", got)
+	}
+	// No entitlement is asked for, so the engine refuses the host's network.
+	out = exec(t, s, `docker build --progress=plain host 2>&1`)
+	if got := string(out.Output); out.ExitCode == 0 || !strings.Contains(got, "network.host") {
+		t.Errorf("RUN --network=host: exit %d, want a refusal naming network.host\n%s", out.ExitCode, got)
 	}
 	out = exec(t, s, `docker build --progress=plain big 2>&1`)
 	if got := string(out.Output); out.ExitCode == 0 || strings.Contains(got, "got 200000000") {
