@@ -198,3 +198,33 @@ func BenchmarkSession(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkOneOffBuild builds a small Dockerfile as a {build} block does:
+// classic (no holder) and, where the engine holds BuildKit's steps,
+// BuildKit under a holder; the holder's cost is the difference.
+func BenchmarkOneOffBuild(b *testing.B) {
+	e := testenv.Docker(b)
+	testenv.Image(b, e, busybox)
+	ctx := context.Background()
+	df := []byte("FROM " + busybox + "\nCOPY msg.txt /msg.txt\nRUN cat /msg.txt\n")
+	files := map[string][]byte{"msg.txt": []byte("hi\n")}
+	for _, holder := range []string{"", busybox} {
+		name := "classic"
+		if holder != "" {
+			if bound, why := e.BuildKitBounded(ctx, holder); !bound {
+				b.Logf("BuildKit: %s", why)
+				continue
+			}
+			name = "buildkit"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				out, err := e.Build(ctx, runner.BuildSpec{Dockerfile: df, Files: files, Holder: holder, Memory: 64 << 20, Pids: 64})
+				if err != nil || out.Failed {
+					b.Fatalf("%v %s", err, out.Message)
+				}
+				e.RemoveImage(out.ImageID)
+			}
+		})
+	}
+}
