@@ -135,13 +135,12 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		// Nothing to rewrite: the Dockerfile is judged as it passes
 		// through the session.
 		if p.pol.BuildCgroup != nil {
-			cgroup, release, err := p.pol.BuildCgroup(r.Context())
+			cgroup, err := p.pol.BuildCgroup(r.Context())
 			if err != nil {
 				deny(w, http.StatusBadGateway, "shipshape proxy: hold the build to the page's limits: %v", err)
 				return
 			}
 			if cgroup != "" {
-				defer release()
 				p.solveBuild(w, r, q, cgroup)
 				return
 			}

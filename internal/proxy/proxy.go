@@ -49,11 +49,11 @@ type Policy struct {
 	// refuses the build.
 	BuildKitDockerfile func(ctx context.Context, dockerfile string) error
 	// BuildCgroup, where the engine's BuildKit honours a cgroup parent for
-	// build steps, starts a holder carrying the session's limits and
-	// returns the parent that puts a build's steps under it; the proxy then
-	// runs BuildKit builds itself (solve.go). release ends the holder. A
-	// parent of "" means the engine cannot: the build goes to its /build.
-	BuildCgroup func(ctx context.Context) (parent string, release func(), err error)
+	// build steps, returns the parent that puts a build's steps under a
+	// holder carrying the session's limits; the proxy then runs BuildKit
+	// builds itself (solve.go). "" means the engine cannot: the build goes
+	// to its /build.
+	BuildCgroup func(ctx context.Context) (parent string, err error)
 	DenyPull    bool // refuse pulls of images that are not mapped to a local one
 	Egress      bool // networks the page creates may reach beyond the engine
 	// Workspace is the page's folder: binds under it are the page's own

@@ -123,6 +123,7 @@ func (e *Engine) Version(ctx context.Context) string {
 // Close releases the client and the run's liveness lock.
 func (e *Engine) Close() error {
 	releaseLock(e.lock)
+	e.bk.once.Do(func() {}) // waits for a probe under way; none starts after
 	if e.bk.c != nil {
 		_ = e.bk.c.Close()
 	}

@@ -200,12 +200,12 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 // to its limits: under one holder for the whole session, made at its first
 // build (the engine is probed at the run's first). One, not one per build:
 // the parent is part of each step's cache key, so the page's second build
-// must name the same one to find its first build's steps, as a reader's
-// would. Other sessions name other parents, so no page's build is answered
-// from the cache of another page's steps. "" when the engine cannot.
-func (s *Session) buildCgroup(ctx context.Context) (string, func(), error) {
+// must name the same one to find its first build's RUN steps, as a
+// reader's would. Other sessions name other parents, so no page's RUN step
+// is answered from another page's cache. "" when the engine cannot.
+func (s *Session) buildCgroup(ctx context.Context) (string, error) {
 	if bound, _ := s.e.BuildKitBounded(ctx, s.spec.Image); !bound {
-		return "", nil, nil
+		return "", nil
 	}
 	s.holderMu.Lock()
 	defer s.holderMu.Unlock()
@@ -213,11 +213,11 @@ func (s *Session) buildCgroup(ctx context.Context) (string, func(), error) {
 		lim := s.spec.Limits
 		id, err := s.e.startHolder(ctx, s.spec.Image, lim.Memory, lim.NanoCPUs, lim.Pids)
 		if err != nil {
-			return "", nil, err
+			return "", err
 		}
 		s.holder = id
 	}
-	return holderCgroup(s.holder), func() {}, nil
+	return holderCgroup(s.holder), nil
 }
 
 // standIns makes the mapped names a BuildKit build reads resolve to their
