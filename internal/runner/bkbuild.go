@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,9 +30,9 @@ import (
 // CPU and process limits, and the build's steps are placed under the
 // holder's cgroup, where those limits bound them all together. Whether the
 // engine honours that is measured, not assumed from its version: once per
-// run a probe step prints its own cgroup. Where it does not (dockerd 20.10
-// ignores the parent), one-off builds stay on the classic builder, which
-// applies the memory limit to each step.
+// run a probe step under a 16 MB holder takes 48 MB and must be killed.
+// Where it is not (dockerd 20.10 ignores the parent), one-off builds stay
+// on the classic builder, which applies the memory limit to each step.
 //
 // The engine's BuildKit is reached as buildx's docker driver reaches it:
 // its control API over POST /grpc, the build's files over a session on
@@ -46,6 +45,7 @@ type buildKit struct {
 	c      *bkclient.Client
 	bound  bool
 	reason string // why one-off builds stay classic
+	driver string // the engine's cgroup driver
 }
 
 // BuildKitBounded reports whether one-off builds with holder as their holder
@@ -72,15 +72,22 @@ func (e *Engine) probeBuildKit(ctx context.Context, holder string) (bool, string
 	}
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	id, err := e.startHolder(pctx, holder, 64<<20, 0, 64)
+	if info, err := e.c.Info(pctx, client.InfoOptions{}); err == nil {
+		e.bk.driver = info.Info.CgroupDriver
+	}
+	// The probe measures the bound itself, not where the step lands: a
+	// step under a 16 MB holder takes 48 MB, and must be killed for it.
+	// (A path under the holder would not prove it: a cgroup v1 memory
+	// controller without use_hierarchy does not charge a parent.)
+	id, err := e.startHolder(pctx, holder, 16<<20, 0, 64)
 	if err != nil {
 		c.Close()
 		return false, err.Error()
 	}
 	defer e.removeContainer(id)
 	st := llb.Image(holder).Run(
-		llb.Args([]string{"/bin/cat", "/proc/self/cgroup"}),
-		llb.WithCgroupParent(holderCgroup(id)),
+		llb.Args([]string{"/bin/sh", "-c", probeStep}),
+		llb.WithCgroupParent(holderCgroup(e.bk.driver, id)),
 		llb.Network(llb.NetModeNone),
 		llb.IgnoreCache,
 	).Root()
@@ -90,57 +97,36 @@ func (e *Engine) probeBuildKit(ctx context.Context, holder string) (bool, string
 		return false, err.Error()
 	}
 	ch := make(chan *bkclient.SolveStatus)
-	var logs bytes.Buffer
-	done := make(chan struct{})
 	go func() {
-		for s := range ch {
-			for _, l := range s.Logs {
-				logs.Write(l.Data)
-			}
+		for range ch {
 		}
-		close(done)
 	}()
 	_, err = c.Solve(pctx, def, bkclient.SolveOpt{}, ch)
-	<-done
-	if err != nil {
+	switch {
+	case err == nil:
 		c.Close()
-		return false, fmt.Sprintf("the engine's BuildKit could not run a probe step: %v", err)
-	}
-	if !underHolder(logs.String(), id) {
+		return false, "the engine's BuildKit does not hold build steps to the cgroup it is given (a probe step took 48 MB under a 16 MB holder), so it could not hold them to a block's limits"
+	case !strings.Contains(err.Error(), "exit code: 137"):
 		c.Close()
-		return false, "the engine's BuildKit does not run build steps under the cgroup it is given, so it could not hold them to a block's limits"
+		return false, fmt.Sprintf("the engine's BuildKit could not run a probe step under a holder: %v", err)
 	}
 	e.bk.c = c
 	return true, ""
 }
 
-// holderCgroup is the cgroup parent that puts BuildKit's steps under the
-// holder container's cgroup: the engine's default parent for containers,
-// then the container's id. A daemon set up otherwise fails the probe.
-func holderCgroup(id string) string { return "docker/" + id }
+// probeStep takes 48 MB in one shell.
+const probeStep = "x=$(head -c 48000000 /dev/zero | tr '\\000' a); echo held ${#x}"
 
-// underHolder reports whether a step's /proc/self/cgroup puts it under the
-// holder's cgroup: its memory controller's path on cgroup v1, the unified
-// path on v2.
-func underHolder(procCgroup, id string) bool {
-	var unified, memory string
-	for _, l := range strings.Split(procCgroup, "\n") {
-		parts := strings.SplitN(strings.TrimSpace(l), ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		switch {
-		case parts[0] == "0" && parts[1] == "":
-			unified = parts[2]
-		case strings.Contains(","+parts[1]+",", ",memory,"):
-			memory = parts[2]
-		}
+// holderCgroup is the cgroup parent that puts BuildKit's steps under the
+// holder container's cgroup, as the engine names containers' cgroups by
+// default: docker/<id> with the cgroupfs driver, the container's scope
+// with systemd's (BuildKit's runc writes the path itself, so it nests
+// there as a plain folder). A daemon set up otherwise fails the probe.
+func holderCgroup(driver, id string) string {
+	if driver == "systemd" {
+		return "system.slice/docker-" + id + ".scope"
 	}
-	p := memory
-	if p == "" {
-		p = unified
-	}
-	return strings.Contains(p+"/", "/"+id+"/buildkit/")
+	return "docker/" + id
 }
 
 // startHolder starts a container that sleeps under the given limits, for a
@@ -214,7 +200,7 @@ func (e *Engine) buildWithBuildKit(ctx context.Context, spec BuildSpec, timeout 
 	attrs := map[string]string{
 		"filename":           "Dockerfile",
 		"force-network-mode": "none",
-		"cgroup-parent":      holderCgroup(holder),
+		"cgroup-parent":      holderCgroup(e.bk.driver, holder),
 		// Without the cache, as classic one-off builds: a transcript would
 		// otherwise say CACHED or not by what ran before.
 		"no-cache":            "",

@@ -217,7 +217,7 @@ func (s *Session) buildCgroup(ctx context.Context) (string, error) {
 		}
 		s.holder = id
 	}
-	return holderCgroup(s.holder), nil
+	return holderCgroup(s.e.bk.driver, s.holder), nil
 }
 
 // standIns makes the mapped names a BuildKit build reads resolve to their
