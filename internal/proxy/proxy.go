@@ -189,7 +189,11 @@ func (p *Proxy) Close() error {
 	if p.bk.c != nil {
 		_ = p.bk.c.Close()
 	}
-	return p.srv.Close()
+	err := p.srv.Close()
+	// Kept-alive connections to the engine go too: over ssh each is an ssh
+	// process, which would outlive the session.
+	p.hc.CloseIdleConnections()
+	return err
 }
 
 // Layers lists the step images the session's builds made, oldest first, so

@@ -144,12 +144,14 @@ func sshDialer(u *url.URL) func(ctx context.Context, network, addr string) (net.
 
 // cmdConn is a command's stdin and stdout as a connection.
 type cmdConn struct {
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	out    io.ReadCloser
-	stderr capped // ssh's own messages, for errors
-	mu     sync.Mutex
-	once   sync.Once
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     io.ReadCloser
+	stderr  capped // ssh's own messages, for errors
+	mu      sync.Mutex
+	once    sync.Once
+	waited  sync.Once
+	waitErr error
 }
 
 // errText is what ssh printed on stderr so far, for an error.
@@ -159,14 +161,32 @@ func (c *cmdConn) errText() string {
 	return strings.TrimSpace(c.stderr.buf.String())
 }
 
+// Read ends with io.EOF when ssh ended well; when it failed (a host key
+// not known, a refused login, no docker on the far side), with what ssh
+// said, not a bare end of stream.
 func (c *cmdConn) Read(p []byte) (int, error) {
 	n, err := c.out.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
+	switch {
+	case err == nil:
+	case errors.Is(err, io.EOF):
+		if werr := c.wait(); werr != nil {
+			if msg := c.errText(); msg != "" {
+				return n, fmt.Errorf("ssh to the engine: %s (%v)", msg, werr)
+			}
+			return n, fmt.Errorf("ssh to the engine: %w", werr)
+		}
+	default:
 		if msg := c.errText(); msg != "" {
 			err = fmt.Errorf("%w: %s", err, msg)
 		}
 	}
 	return n, err
+}
+
+// wait waits for ssh to end, once.
+func (c *cmdConn) wait() error {
+	c.waited.Do(func() { c.waitErr = c.cmd.Wait() })
+	return c.waitErr
 }
 
 func (c *cmdConn) Write(p []byte) (int, error) { return c.in.Write(p) }
@@ -178,7 +198,7 @@ func (c *cmdConn) Close() error {
 		_ = c.in.Close()
 		_ = c.out.Close()
 		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
+		_ = c.wait()
 	})
 	return nil
 }

@@ -64,3 +64,25 @@ func Chromium(t testing.TB) string {
 	missing(t, "needs Chromium (apt-get install chromium)")
 	return ""
 }
+
+// Program returns the path of a program, looked up in PATH and then in the
+// folders Debian keeps system programs in, or skips (fails under CI); pkg
+// is the Debian package that has it.
+func Program(t testing.TB, name, pkg string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin"} {
+		if p := dir + "/" + name; isExec(p) {
+			return p
+		}
+	}
+	missing(t, "needs %s (apt-get install %s)", name, pkg)
+	return ""
+}
+
+func isExec(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
