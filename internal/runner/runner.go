@@ -101,7 +101,11 @@ func Connect(ctx context.Context) (*Engine, error) {
 	_, err = c.Ping(pctx, client.PingOptions{NegotiateAPIVersion: true})
 	if err != nil {
 		c.Close()
-		return nil, fmt.Errorf("%w at %s (%s): %v\n  start one (for example `sudo dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine", ErrNoEngine, ep.host, ep.from, err)
+		hint := "start one (for example `sudo dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine"
+		if strings.HasPrefix(ep.host, "ssh://") {
+			hint = "check that `ssh` reaches that machine without a prompt and that `docker system dial-stdio` runs there"
+		}
+		return nil, fmt.Errorf("%w at %s (%s): %v\n  %s", ErrNoEngine, ep.host, ep.from, err, hint)
 	}
 	id := newID()
 	return &Engine{c: c, RunID: id, lock: holdLock(id)}, nil
