@@ -188,17 +188,9 @@ func TestSessionBuildKitBounded(t *testing.T) {
 		}
 		t.Skipf("this engine's BuildKit cannot hold build steps to a limit (%s); the README says so", why)
 	}
-	s, err := e.StartSession(ctx, runner.SessionSpec{Image: cli, Limits: strict(), MapImage: func(ref string) string {
-		if strings.HasPrefix(ref, "busybox") {
-			return busybox
-		}
-		return ref
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := startSession(t, e)
 	defer s.Close()
-	err = s.WriteFiles(ctx, map[string][]byte{
+	err := s.WriteFiles(ctx, map[string][]byte{
 		"big/Dockerfile":  []byte("FROM busybox:1.36\nRUN x=$(head -c 200000000 /dev/zero | tr '\\000' a); echo got ${#x}\n"),
 		"host/Dockerfile": []byte("FROM busybox:1.36\nRUN --network=host echo on the host network\n"),
 		"ok/Dockerfile":   []byte("FROM busybox:1.36\nARG WHO\nRUN echo \"hello $WHO\" > /greeting\nCMD [\"cat\", \"/greeting\"]\n"),

@@ -27,15 +27,9 @@ func TestSessionNetworkKeepsOffTheHost(t *testing.T) {
 	if !strings.Contains(string(out.Output), "reached-the-host") {
 		t.Fatalf("control from the default bridge to its gateway, port %d: got %q, want the listener's greeting", port, out.Output)
 	}
-	mapImage := func(ref string) string {
-		if strings.HasPrefix(ref, "busybox") {
-			return busybox
-		}
-		return ref
-	}
 	for _, egress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("egress=%v", egress), func(t *testing.T) {
-			s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapImage, Network: egress})
+			s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox, Network: egress})
 			if err != nil && egress && strings.Contains(err.Error(), "is not on this machine") {
 				// A nested or remote engine: no rule here could keep the
 				// session from its host, so the session does not start.

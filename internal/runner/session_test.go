@@ -16,18 +16,32 @@ import (
 
 const cli = "shipshape/docker-cli:latest"
 
+// mapBusybox maps the docs' busybox references to the local image, as a
+// site's [images] table does.
+func mapBusybox(ref string) string {
+	if strings.HasPrefix(ref, "busybox") {
+		return busybox
+	}
+	return ref
+}
+
+// startSession starts a page session on e with the strict limits; the
+// caller closes it.
+func startSession(t *testing.T, e *runner.Engine) *runner.Session {
+	t.Helper()
+	s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func session(t *testing.T) (*runner.Engine, *runner.Session) {
 	t.Helper()
 	e := testenv.Docker(t)
 	testenv.Image(t, e, cli)
 	testenv.Image(t, e, busybox)
-	mapImage := func(ref string) string {
-		if strings.HasPrefix(ref, "busybox") {
-			return busybox
-		}
-		return ref
-	}
-	s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapImage,
+	s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox,
 		Dockerfile: func(df string) string { return strings.ReplaceAll(df, "FROM busybox:1.36", "FROM "+busybox) }})
 	if err != nil {
 		t.Fatal(err)

@@ -43,15 +43,7 @@ func TestSSHEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	s, err := e.StartSession(ctx, runner.SessionSpec{Image: cli, Limits: strict(), MapImage: func(ref string) string {
-		if strings.HasPrefix(ref, "busybox") {
-			return busybox
-		}
-		return ref
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := startSession(t, e)
 	defer s.Close()
 	if err := s.WriteFiles(ctx, map[string][]byte{"hello.txt": []byte("over ssh\n")}); err != nil {
 		t.Fatal(err)
@@ -170,15 +162,7 @@ func TestRealSSHEngine(t *testing.T) {
 			e.Close()
 		}
 	}()
-	s, err := e.StartSession(ctx, runner.SessionSpec{Image: cli, Limits: strict(), MapImage: func(ref string) string {
-		if strings.HasPrefix(ref, "busybox") {
-			return busybox
-		}
-		return ref
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := startSession(t, e)
 	t.Logf("session started over ssh in %s", time.Since(start))
 	defer func() {
 		if !closed {
