@@ -633,20 +633,22 @@ func (p *Proxy) info(w http.ResponseWriter, r *http.Request, _ args) {
 	_ = json.NewEncoder(w).Encode(keep)
 }
 
-// systemDF answers docker system df with the session's own images,
-// containers and volumes only, and no build cache (the engine's is shared).
-// LayersSize becomes the sum of the kept images' sizes.
+// systemDF answers docker system df from the session's own objects only:
+// its containers and images come from the engine's lists filtered by the
+// session's label, its volumes from the engine's volume-only df, and the
+// build cache is empty (the engine's is shared). The engine is never asked
+// to measure everything it holds: that walk reads other sessions' objects
+// and fails while they change (seen on Docker 28 with pages in parallel).
 func (p *Proxy) systemDF(w http.ResponseWriter, r *http.Request, _ args) {
-	// The engine measures everything it holds, other sessions' objects
-	// included, and can fail while they change (seen on Docker 28 with
-	// pages in parallel): try again, and if it still fails, the page's
-	// answer is not one of a run alone, so it is a conflict (the page is
-	// run again alone).
-	var m map[string]any
+	// What is left may still fail while other sessions remove volumes: try
+	// again, and if it still fails, the page's answer is not one of a run
+	// alone, so it is a conflict (the page is run again alone).
 	for try := 0; ; try++ {
 		rec := httptest.NewRecorder()
-		if p.get(rec, r, r.URL.Path, &m) {
-			break
+		if m, ok := p.ownUsage(rec, r); ok {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(m)
+			return
 		}
 		if try < 2 && r.Context().Err() == nil {
 			time.Sleep(time.Second)
@@ -662,28 +664,67 @@ func (p *Proxy) systemDF(w http.ResponseWriter, r *http.Request, _ args) {
 		_, _ = w.Write(rec.Body.Bytes())
 		return
 	}
+}
+
+// ownUsage is the df answer for the session's own objects; on failure it
+// has answered on w.
+func (p *Proxy) ownUsage(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	prefix := strings.TrimSuffix(r.URL.Path, "/system/df")
 	owner := p.ownerValue()
-	var layers float64
-	for _, k := range []string{"Images", "Containers", "Volumes"} {
-		list, _ := m[k].([]any)
-		kept := []any{}
-		for _, it := range list {
-			o, _ := it.(map[string]any)
-			l, _ := o["Labels"].(map[string]any)
-			if owner == "" || l[p.pol.OwnerLabel] != owner {
-				continue
-			}
-			kept = append(kept, o)
-			if size, ok := o["Size"].(float64); ok && k == "Images" {
-				layers += size
+	own, _ := json.Marshal(filters{"label": {p.pol.OwnerLabel + "=" + owner: true}})
+	containers, images := []map[string]any{}, []map[string]any{}
+	var df map[string]any
+	q := url.Values{"all": {"1"}, "size": {"1"}, "filters": {string(own)}}
+	if owner != "" && !p.get(w, r, prefix+"/containers/json?"+q.Encode(), &containers) {
+		return nil, false
+	}
+	// type= is read from API 1.42 on; an older engine measures everything
+	// (safely: it has no snapshotter to race with), and its own images
+	// carry their shared size, which its image list does not.
+	if !p.get(w, r, prefix+"/system/df?type=volume", &df) {
+		return nil, false
+	}
+	if all, ok := df["Images"].([]any); ok {
+		for _, it := range all {
+			if o, _ := it.(map[string]any); owner != "" && labelOf(o, p.pol.OwnerLabel) == owner {
+				images = append(images, o)
 			}
 		}
-		m[k] = kept
+	} else {
+		q = url.Values{"shared-size": {"1"}, "filters": {string(own)}}
+		if owner != "" && !p.get(w, r, prefix+"/images/json?"+q.Encode(), &images) {
+			return nil, false
+		}
 	}
-	m["BuildCache"], m["BuilderSize"] = []any{}, 0
-	m["LayersSize"] = layers
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(m)
+	uses := map[string]int{}
+	for _, c := range containers {
+		id, _ := c["ImageID"].(string)
+		uses[id]++
+	}
+	var layers float64
+	for _, im := range images {
+		id, _ := im["Id"].(string)
+		im["Containers"] = uses[id]
+		if size, ok := im["Size"].(float64); ok {
+			layers += size
+		}
+	}
+	volumes := []any{}
+	list, _ := df["Volumes"].([]any)
+	for _, it := range list {
+		if o, _ := it.(map[string]any); owner != "" && labelOf(o, p.pol.OwnerLabel) == owner {
+			volumes = append(volumes, o)
+		}
+	}
+	return map[string]any{"LayersSize": layers, "Images": images, "Containers": containers, "Volumes": volumes,
+		"BuildCache": []any{}, "BuilderSize": 0}, true
+}
+
+// labelOf is the value of label k in an engine object's Labels.
+func labelOf(o map[string]any, k string) string {
+	l, _ := o["Labels"].(map[string]any)
+	v, _ := l[k].(string)
+	return v
 }
 
 // get fetches a JSON answer from the engine; on failure it has answered.

@@ -140,6 +140,31 @@ docker ps --filter label=app=one --format '{{.Names}}'`)
 	}
 }
 
+// TestSessionSystemDF: the real CLI reads the proxy's df, made from the
+// page's own objects: its volume with its size, its container, its built
+// image counted as in use, and nothing of anyone else's.
+func TestSessionSystemDF(t *testing.T) {
+	e, s := session(t)
+	defer s.Close()
+	foreign := onEngineHost(t, e, nil, "true")[:12]
+	out := exec(t, s, `printf 'FROM busybox:1.36\nRUN echo hi > /f\n' | docker build -q -t dfimg - >/dev/null
+docker volume create dfvol >/dev/null
+docker run --name dfuser -v dfvol:/d dfimg sh -c 'head -c 300000 /dev/zero > /d/z'
+docker system df -v`)
+	got := string(out.Output)
+	for _, want := range []string{"dfvol", "dfuser", "dfimg"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("docker system df -v: no %s in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, foreign) {
+		t.Errorf("docker system df -v shows a container of another session:\n%s", got)
+	}
+	if out.ExitCode != 0 {
+		t.Errorf("docker system df -v: exit %d\n%s", out.ExitCode, got)
+	}
+}
+
 // TestSessionCancelled: Ctrl-C in the middle of a page leaves nothing
 // behind once the session is closed.
 func TestSessionCancelled(t *testing.T) {
