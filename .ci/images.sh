@@ -129,22 +129,30 @@ compose_version() {
   awk '$1 == "github.com/docker/compose/v5" {print $2; exit}' "$repo/internal/check/dockercli/gen/go.mod"
 }
 
+# buildx_version: the buildx release that .ci/buildx/go.mod pins.
+buildx_version() {
+  awk '$1 == "github.com/docker/buildx" {print $2; exit}' "$repo/.ci/buildx/go.mod"
+}
+
 # docker_cli_image: the Debian image plus this host's docker CLI and the real
-# Compose CLI plugin (built from its Go module with -trimpath, so the same
-# bytes on every machine), for page sessions whose commands drive the engine
-# through shipshape's filtering proxy. Rebuilt when the pinned Compose
-# version changes (the image's org.shipshape.compose label names it).
+# Compose and buildx CLI plugins (built from their Go modules with
+# -trimpath, so the same bytes on every machine), for page sessions whose
+# commands drive the engine through shipshape's filtering proxy. Rebuilt
+# when a pinned version changes (the image's org.shipshape.compose and
+# org.shipshape.buildx labels name them).
 docker_cli_image() {
   local tag=$prefix/docker-cli:latest
   local compose; compose=$(compose_version)
   [ -n "$compose" ] || { log "no Compose version in internal/check/dockercli/gen/go.mod"; exit 1; }
+  local buildx; buildx=$(buildx_version)
+  [ -n "$buildx" ] || { log "no buildx version in .ci/buildx/go.mod"; exit 1; }
   local dir; dir=$(mktemp -d)
   # shipshape-relay carries the session's docker CLI to shipshape's proxy
   # (internal/relay); the image is rebuilt when it changes.
   (cd "$repo" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$dir/shipshape-relay" ./cmd/shipshape-relay)
   local relay; relay=$(sha256sum "$dir/shipshape-relay" | cut -c1-16)
   if have "$tag"; then
-    if [ "$(docker image inspect -f '{{index .Config.Labels "org.shipshape.compose"}} {{index .Config.Labels "org.shipshape.relay"}}' "$tag")" = "$compose $relay" ]; then
+    if [ "$(docker image inspect -f '{{index .Config.Labels "org.shipshape.compose"}} {{index .Config.Labels "org.shipshape.buildx"}} {{index .Config.Labels "org.shipshape.relay"}}' "$tag")" = "$compose $buildx $relay" ]; then
       rm -rf "$dir"
       return 0
     fi
@@ -157,19 +165,24 @@ docker_cli_image() {
   (cd "$repo/internal/check/dockercli/gen" && CGO_ENABLED=0 go build -trimpath -buildvcs=false \
     -ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=$compose" \
     -o "$dir/docker-compose" github.com/docker/compose/v5/cmd)
+  log "building the buildx plugin $buildx from its Go module"
+  (cd "$repo/.ci/buildx" && CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+    -ldflags "-s -w -X github.com/docker/buildx/version.Version=$buildx" \
+    -o "$dir/docker-buildx" github.com/docker/buildx/cmd/buildx)
   cp "$cli" "$dir/docker"
   if command -v mmdebstrap >/dev/null; then
-    image_hook="mkdir -p \"\$1/work\" \"\$1/usr/local/lib/docker/cli-plugins\" && cp $dir/docker \"\$1/usr/local/bin/docker\" && cp $dir/docker-compose \"\$1/usr/local/lib/docker/cli-plugins/docker-compose\" && cp $dir/shipshape-relay \"\$1/usr/local/bin/shipshape-relay\"" \
-      image_cfg='{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"WorkingDir":"/work","Cmd":["sleep","infinity"],"Labels":{"org.shipshape.base":"docker-cli","org.shipshape.compose":"'"$compose"'","org.shipshape.relay":"'"$relay"'"}}' \
+    image_hook="mkdir -p \"\$1/work\" \"\$1/usr/local/lib/docker/cli-plugins\" && cp $dir/docker \"\$1/usr/local/bin/docker\" && cp $dir/docker-compose \"\$1/usr/local/lib/docker/cli-plugins/docker-compose\" && cp $dir/docker-buildx \"\$1/usr/local/lib/docker/cli-plugins/docker-buildx\" && cp $dir/shipshape-relay \"\$1/usr/local/bin/shipshape-relay\"" \
+      image_cfg='{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"WorkingDir":"/work","Cmd":["sleep","infinity"],"Labels":{"org.shipshape.base":"docker-cli","org.shipshape.compose":"'"$compose"'","org.shipshape.buildx":"'"$buildx"'","org.shipshape.relay":"'"$relay"'"}}' \
       debian_image "$tag" docker-cli
   else
     log "building $tag with $cli and Compose $compose"
     printf '%s\n' "FROM $prefix/debian:bookworm" \
       'COPY docker /usr/local/bin/docker' \
       'COPY docker-compose /usr/local/lib/docker/cli-plugins/docker-compose' \
+      'COPY docker-buildx /usr/local/lib/docker/cli-plugins/docker-buildx' \
       'COPY shipshape-relay /usr/local/bin/shipshape-relay' \
       'WORKDIR /work' 'LABEL org.shipshape.base=docker-cli' \
-      "LABEL org.shipshape.compose=$compose" "LABEL org.shipshape.relay=$relay" 'CMD ["sleep", "infinity"]' > "$dir/Dockerfile"
+      "LABEL org.shipshape.compose=$compose" "LABEL org.shipshape.buildx=$buildx" "LABEL org.shipshape.relay=$relay" 'CMD ["sleep", "infinity"]' > "$dir/Dockerfile"
     docker build -q -t "$tag" "$dir" >/dev/null
   fi
   rm -rf "$dir"

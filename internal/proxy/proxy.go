@@ -105,6 +105,9 @@ type Proxy struct {
 	// sessions are the BuildKit build sessions open through this proxy;
 	// a build may only use one of them.
 	sessions map[string]bool
+	// builds are the BuildKit builds the page started through POST /grpc
+	// (nil) or tried to and was refused (why).
+	builds map[string]error
 	// conflicts are what the page met of other sessions (see Conflicts).
 	conflicts []string
 	// writers are containers not the page's own that can change its
@@ -165,7 +168,7 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 	if pol.LogMaxSize == "" {
 		pol.LogMaxSize = DefaultLogMaxSize
 	}
-	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, dial: dial}
+	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, builds: map[string]error{}, dial: dial}
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.dial(ctx) }}
 	p.hc = &http.Client{Transport: tr}
 	p.rp = &httputil.ReverseProxy{
@@ -305,6 +308,7 @@ var routes = []route{
 
 	{"POST", "/build", (*Proxy).build},
 	{"POST", "/session", (*Proxy).session},
+	{"POST", "/grpc", (*Proxy).control},
 }
 
 // match reports whether path fits pattern, and its named parts.

@@ -153,7 +153,7 @@ func TestRewriteContext(t *testing.T) {
 
 func TestRefusedEndpoints(t *testing.T) {
 	p := testProxy(t)
-	for _, path := range []string{"/v1.41/grpc", "/v1.41/swarm/init", "/v1.41/plugins/pull", "/v1.41/images/load", "/v1.41/commit", "/v1.41/secrets/create"} {
+	for _, path := range []string{"/v1.41/swarm/init", "/v1.41/plugins/pull", "/v1.41/images/load", "/v1.41/commit", "/v1.41/secrets/create"} {
 		rec := httptest.NewRecorder()
 		p.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, nil))
 		if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "shipshape") {

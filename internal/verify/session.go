@@ -162,7 +162,7 @@ func (p *pageSession) run(ctx context.Context, s snippet.Snippet, files map[stri
 		return infra(r, err)
 	}
 	r.Proof = "ran"
-	r.ExitCode, r.DurationMS, r.Output, r.Truncated = out.ExitCode, out.Duration.Milliseconds(), string(out.Output), out.Truncated
+	r.ExitCode, r.DurationMS, r.Output, r.Truncated = out.ExitCode, out.Duration.Milliseconds(), shown(out.Output), out.Truncated
 	r.Images = p.usedImages(ctx)
 	judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
 	return r
@@ -183,7 +183,7 @@ func (p *pageSession) console(ctx context.Context, s snippet.Snippet, code strin
 	r.DurationMS = time.Since(start).Milliseconds()
 	r.Images = p.usedImages(ctx)
 	r.Truncated = out.Truncated
-	outputs, codes := splitSteps(string(out.Output), len(steps))
+	outputs, codes := splitSteps(shown(out.Output), len(steps))
 	var transcript strings.Builder
 	var problem string
 	failed := 0

@@ -495,12 +495,12 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			return infra(r, err)
 		}
 		r.DurationMS = bo.Duration.Milliseconds()
-		r.Output = string(bo.Log)
+		r.Output = shown(bo.Log)
 		if bo.Failed {
 			r.ImageID = baseID
 			r.Proof = "built"
 			r.ExitCode = 1
-			r.Output = lastLines(string(bo.Log), 40)
+			r.Output = lastLines(shown(bo.Log), 40)
 			judge(&r, s, 1, false, 0)
 			if r.Status == results.Failed {
 				r.Reason = "build failed: " + bo.Message
@@ -545,7 +545,7 @@ func diskFull(r *results.Result, out runner.Outcome, lim runner.Limits) {
 func fill(r *results.Result, out runner.Outcome) {
 	r.ExitCode = out.ExitCode
 	r.DurationMS = out.Duration.Milliseconds()
-	r.Output = string(out.Output)
+	r.Output = shown(out.Output)
 	r.Truncated = out.Truncated
 	r.ImageID = out.ImageID
 }
