@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -249,8 +250,26 @@ func (p *Proxy) forwardCall(ctx context.Context, cc *grpc.ClientConn, ss grpc.Se
 		}
 		out[k] = v
 	}
-	cctx, cancel := context.WithCancel(metadata.NewOutgoingContext(ss.Context(), out))
-	defer cancel()
+	// The call toward the CLI ends with the engine's, except after a
+	// refusal: the CLI would then see its stream cut and cancel the whole
+	// build, and the engine could take that cancellation before the
+	// refusal, so the reader would get "context canceled" instead of the
+	// reason. It is left open until the engine has had the refusal.
+	cctx, cancel := context.WithCancel(metadata.NewOutgoingContext(context.WithoutCancel(ss.Context()), out))
+	var refused atomic.Bool
+	stop := context.AfterFunc(ss.Context(), func() {
+		if !refused.Load() {
+			cancel()
+		}
+	})
+	defer func() {
+		if refused.Load() {
+			time.AfterFunc(5*time.Second, cancel)
+			return
+		}
+		stop()
+		cancel()
+	}()
 	cs, err := cc.NewStream(cctx, &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, method)
 	if err != nil {
 		return err
@@ -265,7 +284,7 @@ func (p *Proxy) forwardCall(ctx context.Context, cc *grpc.ClientConn, ss grpc.Se
 			if err := ss.RecvMsg(f); err != nil {
 				if err == io.EOF {
 					_ = cs.CloseSend()
-				} else {
+				} else if !refused.Load() {
 					cancel()
 				}
 				return
@@ -290,6 +309,7 @@ func (p *Proxy) forwardCall(ctx context.Context, cc *grpc.ClientConn, ss grpc.Se
 		fs := []*frame{f}
 		if check != nil {
 			if fs, err = check.feed(f); err != nil {
+				refused.Store(true)
 				return status.Error(codes.PermissionDenied, "shipshape: "+err.Error())
 			}
 		}
