@@ -682,10 +682,12 @@ func (p *Proxy) ownUsage(w http.ResponseWriter, r *http.Request) (map[string]any
 	if owner != "" && !p.get(w, r, prefix+"/containers/json?"+q.Encode(), &containers) {
 		return nil, false
 	}
-	// type= is read from API 1.42 on; an older engine measures everything
-	// (safely: it has no snapshotter to race with), and its own images
-	// carry their shared size, which its image list does not.
-	if !p.get(w, r, prefix+"/system/df?type=volume", &df) {
+	// type= is read from API 1.42 on, so this asks in the engine's own
+	// version, not the page's (the docker CLI 20.10 speaks 1.41). An older
+	// engine measures everything (safely: it has no snapshotter to race
+	// with), and its own images carry their shared size, which its image
+	// list does not.
+	if !p.get(w, r, "/system/df?type=volume", &df) {
 		return nil, false
 	}
 	if all, ok := df["Images"].([]any); ok {
@@ -714,7 +716,12 @@ func (p *Proxy) ownUsage(w http.ResponseWriter, r *http.Request) (map[string]any
 		}
 	}
 	volumes := []any{}
-	list, _ := df["Volumes"].([]any)
+	list, ok := df["Volumes"].([]any)
+	if !ok {
+		// API 1.52's form, without the legacy fields.
+		vu, _ := df["VolumeUsage"].(map[string]any)
+		list, _ = vu["Items"].([]any)
+	}
 	for _, it := range list {
 		if o, _ := it.(map[string]any); owner != "" && labelOf(o, p.pol.OwnerLabel) == owner {
 			volumes = append(volumes, o)
