@@ -245,22 +245,28 @@ func (s *Session) standIns(ctx context.Context, df string) error {
 
 // realImage is whether ref names an image of the engine's own, to be used
 // as the page wrote it. A name on the very image it maps to is the mapping
-// (a stand-in a killed run left, or a tag of the user's): what runs is the
-// mapped image either way, and it is recorded as such.
+// (a stand-in, another session's or one a killed run left, or a tag of the
+// user's): what runs is the mapped image either way, and it is recorded as
+// such. A mapped name that is gone by the time it is looked at is the
+// mapping too: stand-ins come and go with other sessions' builds, and a
+// page must not be sent to a name that vanishes before its container is
+// created ("Unable to find image locally", seen on Docker 28).
 func (s *Session) realImage(ctx context.Context, ref string) bool {
-	if !s.e.realImage(ctx, ref) {
-		return false
-	}
 	if s.spec.MapImage == nil {
-		return true
+		return s.e.realImage(ctx, ref)
 	}
 	m := s.spec.MapImage(ref)
 	if m == "" || m == ref {
-		return true
+		return s.e.realImage(ctx, ref)
 	}
-	id, err1 := s.e.ImageID(ctx, ref)
-	mid, err2 := s.e.ImageID(ctx, m)
-	return err1 != nil || err2 != nil || id != mid
+	id, err := s.e.ImageID(ctx, ref)
+	if err != nil {
+		return false
+	}
+	if mid, err := s.e.ImageID(ctx, m); err == nil && mid == id {
+		return false
+	}
+	return s.e.realImage(ctx, ref)
 }
 
 // ID is the session's id, the value of SessionLabel on what it created.
