@@ -363,24 +363,12 @@ func public(a netip.Addr) bool {
 }
 
 // waitSession reports whether the build session id is open through this
-// proxy, waiting a while for it: the CLI opens the session and posts the
-// build at the same time.
+// proxy, waiting a while for it.
 func (p *Proxy) waitSession(ctx context.Context, id string) bool {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
+	_, ok := waitFor(ctx, 10*time.Second, func() (struct{}, bool) {
 		p.mu.Lock()
-		open := p.sessions[id]
-		p.mu.Unlock()
-		if open {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-t.C:
-		}
-	}
+		defer p.mu.Unlock()
+		return struct{}{}, p.sessions[id]
+	})
+	return ok
 }

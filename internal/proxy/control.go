@@ -6,20 +6,16 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	controlapi "github.com/moby/buildkit/api/services/control"
 	gatewayapi "github.com/moby/buildkit/frontend/gateway/pb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -90,63 +86,13 @@ func (p *Proxy) control(w http.ResponseWriter, r *http.Request, _ args) {
 	hdr := http.Header{}
 	hdr.Set("Upgrade", "h2c")
 	hdr.Set("Connection", "Upgrade")
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	engine, err := p.upgradeTo(ctx, "/grpc", hdr)
-	cancel()
-	if err != nil {
-		deny(w, http.StatusBadGateway, "shipshape proxy: reach the engine's BuildKit: %v", err)
+	engine, page, ok := p.splice(w, r, "/grpc", hdr, "reach BuildKit")
+	if !ok {
 		return
 	}
 	defer engine.Close()
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		deny(w, http.StatusInternalServerError, "shipshape proxy: cannot hijack")
-		return
-	}
-	cli, rw, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	defer cli.Close()
-	if _, err := io.WriteString(cli, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"); err != nil {
-		return
-	}
-	p.serveControl(engine, &bufConn{Conn: cli, r: rw.Reader})
-}
-
-// serveControl is the gRPC server toward the page and the client toward
-// the engine, until either connection ends.
-func (p *Proxy) serveControl(engine, cli net.Conn) {
-	ln := &oneConn{c: cli, done: make(chan struct{})}
-	engine = &onClose{Conn: engine, f: func() { ln.Close(); cli.Close() }}
-	used := false
-	var mu sync.Mutex
-	cc, err := grpc.NewClient("passthrough:///grpc",
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithContextDialer(func(context.Context, string) (net.Conn, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if used {
-				return nil, errors.New("the engine's BuildKit connection is gone")
-			}
-			used = true
-			return engine, nil
-		}),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{}), grpc.MaxCallRecvMsgSize(64<<20)),
-	)
-	if err != nil {
-		return
-	}
-	defer cc.Close()
-	cc.Connect()
-	srv := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}),
-		grpc.MaxRecvMsgSize(16<<20),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Nanosecond, PermitWithoutStream: true}),
-		grpc.UnknownServiceHandler(func(_ any, ss grpc.ServerStream) error {
-			return p.controlCall(cc, ss)
-		}))
-	_ = srv.Serve(ln)
-	srv.Stop()
+	defer page.Close()
+	relay(page, engine, p.controlCall)
 }
 
 // controlCall judges one call of the page's and passes it to the engine.
@@ -242,27 +188,19 @@ func (p *Proxy) recordBuilt(b []byte) {
 	}
 }
 
-// waitBuild returns nil if ref is a build this page started, waiting a
-// while for it (clients ask for a build's status as they start it), and
-// the reason if the proxy refused it.
+// waitBuild returns nil if ref is a build this page started, and the
+// reason if the proxy refused it.
 func (p *Proxy) waitBuild(ctx context.Context, ref string) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
+	why, ok := waitFor(ctx, 10*time.Second, func() (error, bool) {
 		p.mu.Lock()
+		defer p.mu.Unlock()
 		why, seen := p.builds[ref]
-		p.mu.Unlock()
-		if seen {
-			return why
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("build %q is not one of this page's", ref)
-		case <-t.C:
-		}
+		return why, seen
+	})
+	if !ok {
+		return fmt.Errorf("build %q is not one of this page's", ref)
 	}
+	return why
 }
 
 // unknownFields refuses a request carrying fields this proxy's BuildKit

@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -18,8 +17,6 @@ import (
 	"github.com/tonistiigi/fsutil/types"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -115,34 +112,14 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 		p.mu.Unlock()
 	}()
 
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	engine, err := p.upgrade(ctx, hdr)
-	cancel()
-	if err != nil {
-		deny(w, http.StatusBadGateway, "shipshape proxy: open a build session on the engine: %v", err)
+	engine, page, ok := p.splice(w, r, "/session", hdr, "open a build session")
+	if !ok {
 		return
 	}
 	defer engine.Close()
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		deny(w, http.StatusInternalServerError, "shipshape proxy: cannot hijack")
-		return
-	}
-	cli, rw, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	defer cli.Close()
-	if _, err := io.WriteString(cli, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"); err != nil {
-		return
-	}
-	p.serveSession(context.WithoutCancel(r.Context()), engine, &bufConn{Conn: cli, r: rw.Reader})
-}
-
-// upgrade opens POST /session on the engine and returns the raw connection
-// once the engine switched protocols.
-func (p *Proxy) upgrade(ctx context.Context, hdr http.Header) (net.Conn, error) {
-	return p.upgradeTo(ctx, "/session", hdr)
+	defer page.Close()
+	ctx := context.WithoutCancel(r.Context())
+	relay(engine, page, func(cc *grpc.ClientConn, ss grpc.ServerStream) error { return p.forwardCall(ctx, cc, ss) })
 }
 
 // upgradeTo opens a hijacked POST path on the engine (/session, /grpc).
@@ -182,46 +159,6 @@ type bufConn struct {
 }
 
 func (c *bufConn) Read(b []byte) (int, error) { return c.r.Read(b) }
-
-// serveSession is the gRPC server toward the engine and the gRPC client
-// toward the CLI, until either connection ends.
-func (p *Proxy) serveSession(ctx context.Context, engine, cli net.Conn) {
-	ln := &oneConn{c: engine, done: make(chan struct{})}
-	// Whichever side ends first ends the other: the CLI closes its
-	// connection when the build is over, and the engine must then drop
-	// the session rather than wait for a health check to fail.
-	cli = &onClose{Conn: cli, f: func() { ln.Close(); engine.Close() }}
-	used := false
-	var mu sync.Mutex
-	cc, err := grpc.NewClient("passthrough:///session",
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithContextDialer(func(context.Context, string) (net.Conn, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if used {
-				return nil, errors.New("the build session's connection is gone")
-			}
-			used = true
-			return cli, nil
-		}),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})),
-	)
-	if err != nil {
-		return
-	}
-	defer cc.Close()
-	cc.Connect()
-	// The engine's client pings as it likes (the CLI's own server, plain
-	// HTTP/2, never polices pings); a gRPC server's default policy would
-	// end a long build's session with "too many pings".
-	srv := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Nanosecond, PermitWithoutStream: true}),
-		grpc.UnknownServiceHandler(func(_ any, ss grpc.ServerStream) error {
-			return p.forwardCall(ctx, cc, ss)
-		}))
-	_ = srv.Serve(ln)
-	srv.Stop()
-}
 
 // onClose runs f once when the connection is closed.
 type onClose struct {
