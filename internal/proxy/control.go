@@ -70,22 +70,15 @@ func passAsIs(*Proxy, context.Context, metadata.MD, []byte) ([]byte, error) { re
 const buildIDKey = "buildkit-controlapi-buildid"
 
 // buildRefRe is what a build's reference looks like (clients make a random
-// one; buildx prefixes none).
+// one).
 var buildRefRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{16,64}$`)
 
 // control serves POST /grpc.
 func (p *Proxy) control(w http.ResponseWriter, r *http.Request, _ args) {
-	if r.ContentLength != 0 || len(r.URL.RawQuery) > 0 {
-		refuse(w, "POST /grpc takes no body and no query")
+	hdr, ok := upgradeRequest(w, r, "/grpc")
+	if !ok {
 		return
 	}
-	if !strings.EqualFold(r.Header.Get("Upgrade"), "h2c") {
-		deny(w, http.StatusBadRequest, "shipshape: POST /grpc must upgrade to h2c")
-		return
-	}
-	hdr := http.Header{}
-	hdr.Set("Upgrade", "h2c")
-	hdr.Set("Connection", "Upgrade")
 	engine, page, ok := p.splice(w, r, "/grpc", hdr, "reach BuildKit")
 	if !ok {
 		return

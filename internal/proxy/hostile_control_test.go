@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,34 +29,16 @@ import (
 // hijack opens path on the proxy as a client library does: POST, upgraded
 // to proto, with the session's headers.
 func (e *env) hijack(ctx context.Context, path, proto string, meta map[string][]string) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", e.sock)
-	if err != nil {
-		return nil, err
-	}
-	req, _ := http.NewRequest(http.MethodPost, "http://docker"+path, nil)
-	req.Header.Set("Upgrade", proto)
-	req.Header.Set("Connection", "Upgrade")
+	hdr := http.Header{}
+	hdr.Set("Upgrade", proto)
+	hdr.Set("Connection", "Upgrade")
 	for k, vs := range meta {
 		for _, v := range vs {
-			req.Header.Add(k, v)
+			hdr.Add(k, v)
 		}
 	}
-	if err := req.Write(c); err != nil {
-		c.Close()
-		return nil, err
-	}
-	br := bufio.NewReader(c)
-	res, err := http.ReadResponse(br, req)
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	if res.StatusCode != http.StatusSwitchingProtocols {
-		c.Close()
-		return nil, fmt.Errorf("POST %s: %s", path, res.Status)
-	}
-	return &bufConn{Conn: c, r: br}, nil
+	var d net.Dialer
+	return upgradePOST(ctx, func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "unix", e.sock) }, path, hdr)
 }
 
 // buildKitClient is BuildKit's own client library, reaching the engine

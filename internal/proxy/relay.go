@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,24 @@ import (
 // The BuildKit endpoints (/session and /grpc) are HTTP/2 connections the
 // proxy splices with the engine and then relays call by call: it is the
 // gRPC server toward one side and a client toward the other.
+
+// upgradeRequest checks a page's request to switch path to HTTP/2 (no
+// body, no query) and returns the headers the engine's request starts
+// from; on failure it has answered.
+func upgradeRequest(w http.ResponseWriter, r *http.Request, path string) (http.Header, bool) {
+	if r.ContentLength != 0 || len(r.URL.RawQuery) > 0 {
+		refuse(w, "POST %s takes no body and no query", path)
+		return nil, false
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "h2c") {
+		deny(w, http.StatusBadRequest, "shipshape: POST %s must upgrade to h2c", path)
+		return nil, false
+	}
+	hdr := http.Header{}
+	hdr.Set("Upgrade", "h2c")
+	hdr.Set("Connection", "Upgrade")
+	return hdr, true
+}
 
 // splice opens path on the engine upgraded as hdr asks, then takes over
 // the page's connection and tells it the protocol switched. On failure it

@@ -65,12 +65,8 @@ var sessionIDRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 // session serves POST /session: the hijacked HTTP/2 connection a BuildKit
 // build uses for its files.
 func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
-	if r.ContentLength != 0 || len(r.URL.RawQuery) > 0 {
-		refuse(w, "POST /session takes no body and no query")
-		return
-	}
-	if !strings.EqualFold(r.Header.Get("Upgrade"), "h2c") {
-		deny(w, http.StatusBadRequest, "shipshape: POST /session must upgrade to h2c")
+	hdr, ok := upgradeRequest(w, r, "/session")
+	if !ok {
 		return
 	}
 	id := r.Header.Get("X-Docker-Expose-Session-Uuid")
@@ -78,9 +74,6 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 		refuse(w, "docker build session id %q is not one the CLI makes", id)
 		return
 	}
-	hdr := http.Header{}
-	hdr.Set("Upgrade", "h2c")
-	hdr.Set("Connection", "Upgrade")
 	hdr.Set("X-Docker-Expose-Session-Uuid", id)
 	for _, k := range []string{"X-Docker-Expose-Session-Name", "X-Docker-Expose-Session-Sharedkey"} {
 		if v := r.Header.Values(k); len(v) > 1 || len(strings.Join(v, "")) > 256 {
@@ -124,7 +117,13 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 
 // upgradeTo opens a hijacked POST path on the engine (/session, /grpc).
 func (p *Proxy) upgradeTo(ctx context.Context, path string, hdr http.Header) (net.Conn, error) {
-	c, err := p.dial(ctx)
+	return upgradePOST(ctx, p.dial, path, hdr)
+}
+
+// upgradePOST posts path on a connection dial makes and returns the
+// connection once the other end switched protocols.
+func upgradePOST(ctx context.Context, dial func(context.Context) (net.Conn, error), path string, hdr http.Header) (net.Conn, error) {
+	c, err := dial(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +145,7 @@ func (p *Proxy) upgradeTo(ctx context.Context, path string, hdr http.Header) (ne
 	if res.StatusCode != http.StatusSwitchingProtocols {
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
 		c.Close()
-		return nil, fmt.Errorf("engine answered %s: %s", res.Status, strings.TrimSpace(string(b)))
+		return nil, fmt.Errorf("%s answered %s: %s", path, res.Status, strings.TrimSpace(string(b)))
 	}
 	_ = c.SetDeadline(time.Time{})
 	return &bufConn{Conn: c, r: br}, nil
