@@ -41,6 +41,11 @@ import (
 //     containers.
 //   - Control.ListWorkers and Info, which buildx asks before building.
 //
+// Not the gateway's ResolveImageConfig or ResolveSourceMeta: they would
+// make the engine ask any registry or URL the page names, from the host's
+// network; the Dockerfile frontend resolves its own FROM lines inside the
+// engine.
+//
 // Everything else (Prune, DiskUsage, build history, the control API's own
 // session, containers in a build) is refused.
 
@@ -51,16 +56,15 @@ var controlMethods = map[string]func(p *Proxy, ctx context.Context, in metadata.
 	"/moby.buildkit.v1.Control/ListWorkers": passAsIs,
 	"/moby.buildkit.v1.Control/Info":        passAsIs,
 
-	"/moby.buildkit.v1.frontend.LLBBridge/Solve":              (*Proxy).judgeGatewaySolve,
-	"/moby.buildkit.v1.frontend.LLBBridge/Ping":               passAsIs,
-	"/moby.buildkit.v1.frontend.LLBBridge/Return":             passAsIs,
-	"/moby.buildkit.v1.frontend.LLBBridge/Inputs":             passAsIs,
-	"/moby.buildkit.v1.frontend.LLBBridge/ReadFile":           passAsIs,
-	"/moby.buildkit.v1.frontend.LLBBridge/ReadDir":            passAsIs,
-	"/moby.buildkit.v1.frontend.LLBBridge/StatFile":           passAsIs,
-	"/moby.buildkit.v1.frontend.LLBBridge/Evaluate":           passAsIs,
-	"/moby.buildkit.v1.frontend.LLBBridge/Warn":               passAsIs,
-	"/moby.buildkit.v1.frontend.LLBBridge/ResolveImageConfig": passAsIs,
+	"/moby.buildkit.v1.frontend.LLBBridge/Solve":    (*Proxy).judgeGatewaySolve,
+	"/moby.buildkit.v1.frontend.LLBBridge/Ping":     passAsIs,
+	"/moby.buildkit.v1.frontend.LLBBridge/Return":   passAsIs,
+	"/moby.buildkit.v1.frontend.LLBBridge/Inputs":   passAsIs,
+	"/moby.buildkit.v1.frontend.LLBBridge/ReadFile": passAsIs,
+	"/moby.buildkit.v1.frontend.LLBBridge/ReadDir":  passAsIs,
+	"/moby.buildkit.v1.frontend.LLBBridge/StatFile": passAsIs,
+	"/moby.buildkit.v1.frontend.LLBBridge/Evaluate": passAsIs,
+	"/moby.buildkit.v1.frontend.LLBBridge/Warn":     passAsIs,
 }
 
 func passAsIs(*Proxy, context.Context, metadata.MD, []byte) ([]byte, error) { return nil, nil }

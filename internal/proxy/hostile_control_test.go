@@ -218,6 +218,8 @@ func TestAttackControlRaw(t *testing.T) {
 		{"a health check", "/grpc.health.v1.Health/Check", nil, nil},
 		{"a build container", "/moby.buildkit.v1.frontend.LLBBridge/NewContainer", nil, metadata.Pairs(buildIDKey, "raw0123456789abcdef")},
 		{"a process in a build container", "/moby.buildkit.v1.frontend.LLBBridge/ExecProcess", nil, metadata.Pairs(buildIDKey, "raw0123456789abcdef")},
+		{"resolve an image on any registry host", "/moby.buildkit.v1.frontend.LLBBridge/ResolveImageConfig", nil, metadata.Pairs(buildIDKey, "raw0123456789abcdef")},
+		{"resolve any source", "/moby.buildkit.v1.frontend.LLBBridge/ResolveSourceMeta", nil, metadata.Pairs(buildIDKey, "raw0123456789abcdef")},
 		{"a path that is not a method", "/moby.buildkit.v1.Control/../Control/Prune", nil, nil},
 		{"fields the proxy cannot read", "/moby.buildkit.v1.Control/Solve", unknown, nil},
 		{"a request that is not one", "/moby.buildkit.v1.Control/Solve", []byte{0xff, 0xff, 0xff}, nil},
