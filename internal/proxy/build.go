@@ -166,6 +166,9 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 			if p.seeImage(ref) {
 				return "", &policyError{fmt.Errorf("FROM %s: %w", ref, ErrConflict)}
 			}
+			if err := p.checkRegistry(r.Context(), ref); err != nil {
+				return "", &policyError{fmt.Errorf("FROM %s: %w", ref, err)}
+			}
 		}
 		if p.pol.Dockerfile != nil {
 			df = p.pol.Dockerfile(df)
@@ -326,7 +329,12 @@ func checkSource(ctx context.Context, src string, egress bool) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrPolicy, err)
 	}
-	host := u.Hostname()
+	return checkHost(ctx, u.Hostname())
+}
+
+// checkHost judges a host the engine would reach from the host's own
+// network on a page's behalf: it must be of the wider internet.
+func checkHost(ctx context.Context, host string) error {
 	if a, err := netip.ParseAddr(host); err == nil {
 		if !public(a) {
 			return fmt.Errorf("%w: the engine would fetch it from the host's own network (%s)", ErrPolicy, a)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 
@@ -412,6 +413,10 @@ func (p *Proxy) pull(w http.ResponseWriter, r *http.Request, a args) {
 		deny(w, http.StatusNotFound, "shipshape: image %s is not local and pulling is off (--pull=never); map it under [images] in shipshape.toml", ref)
 		return
 	}
+	if err := p.checkRegistry(r.Context(), ref); err != nil {
+		refuse(w, "docker pull %s: %v", ref, err)
+		return
+	}
 	forward(p, w, r, a)
 }
 
@@ -435,4 +440,37 @@ func (p *Proxy) networkList(w http.ResponseWriter, r *http.Request, _ args) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(keep)
+}
+
+// checkRegistry judges the registry an image reference would be pulled
+// from, when the engine would pull it (it is neither mapped nor local): the
+// engine pulls from the host's own network, so a registry there (an
+// address of the host's networks, localhost, a name resolving to one) is
+// refused, as ADD of such a URL is.
+func (p *Proxy) checkRegistry(ctx context.Context, ref string) error {
+	if ref == "" || strings.EqualFold(ref, "scratch") {
+		return nil
+	}
+	n, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return nil // the engine refuses it itself, reaching nothing
+	}
+	domain := reference.Domain(n)
+	if domain == "docker.io" {
+		return nil
+	}
+	if p.pol.MapImage != nil && (p.pol.MapImage(ref) != ref || p.pol.MapImage(reference.FamiliarString(n)) != reference.FamiliarString(n)) {
+		return nil
+	}
+	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, ref) {
+		return nil
+	}
+	host := domain
+	if h, _, err := net.SplitHostPort(domain); err == nil {
+		host = h
+	}
+	if err := checkHost(ctx, strings.Trim(host, "[]")); err != nil {
+		return fmt.Errorf("registry %s: %w", domain, err)
+	}
+	return nil
 }

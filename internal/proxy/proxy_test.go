@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -295,5 +296,38 @@ func TestSystemDFRetried(t *testing.T) {
 				t.Errorf("got %+v, want image i1 (5 bytes, 1 container), container c1 and volume v1 only", got)
 			}
 		})
+	}
+}
+
+// TestRegistryHosts: the engine pulls from the host's own network, so a
+// page may not make it pull, or build FROM, an image on a registry there.
+func TestRegistryHosts(t *testing.T) {
+	p := testProxy(t)
+	for _, c := range []struct {
+		ref     string
+		refused bool
+	}{
+		{"127.0.0.1:5000/x:1", true},
+		{"localhost:5000/x", true},
+		{"10.1.2.3/team/app:2", true},
+		{"[::1]:5000/x", true},
+		{"169.254.169.254/latest", true},
+		{"2130706433:80/x", true}, // a number the C resolver reads as 127.0.0.1
+		{"registry.localhost/x", true},
+		{"alpine:3.19", false}, // Docker Hub
+		{"docker.io/library/nginx", false},
+		{"busybox:1.36", false}, // mapped to a local image
+	} {
+		rec := httptest.NewRecorder()
+		q := url.Values{"fromImage": {c.ref}}
+		p.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1.41/images/create?"+q.Encode(), nil))
+		gotRefused := rec.Code == http.StatusForbidden && strings.Contains(rec.Body.String(), "registry")
+		if gotRefused != c.refused {
+			t.Errorf("docker pull %s: got %d %s, want refused=%v", c.ref, rec.Code, rec.Body, c.refused)
+		}
+		_, err := p.checkBuildKitDockerfile(context.Background(), "FROM "+c.ref+"\nRUN true\n")
+		if (err != nil) != c.refused {
+			t.Errorf("BuildKit FROM %s: got %v, want refused=%v", c.ref, err, c.refused)
+		}
 	}
 }

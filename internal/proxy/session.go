@@ -370,6 +370,9 @@ func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, df string) (string,
 			if p.seeImage(ref) {
 				return "", fmt.Errorf("image %s: %w", ref, ErrConflict)
 			}
+			if err := p.checkRegistry(ctx, ref); err != nil {
+				return "", fmt.Errorf("FROM %s: %w", ref, err)
+			}
 		}
 	}
 	if p.pol.BuildKitDockerfile != nil {
