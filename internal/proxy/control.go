@@ -50,7 +50,7 @@ import (
 // session, containers in a build) is refused.
 
 // controlMethods are the calls a page may make, and how each is judged.
-var controlMethods = map[string]func(p *Proxy, ctx context.Context, in metadata.MD, b []byte) ([]byte, error){
+var controlMethods = map[string]func(p *Proxy, ctx context.Context, b []byte) ([]byte, error){
 	"/moby.buildkit.v1.Control/Solve":       (*Proxy).judgeControlSolve,
 	"/moby.buildkit.v1.Control/Status":      (*Proxy).judgeStatus,
 	"/moby.buildkit.v1.Control/ListWorkers": passAsIs,
@@ -67,7 +67,7 @@ var controlMethods = map[string]func(p *Proxy, ctx context.Context, in metadata.
 	"/moby.buildkit.v1.frontend.LLBBridge/Warn":     passAsIs,
 }
 
-func passAsIs(*Proxy, context.Context, metadata.MD, []byte) ([]byte, error) { return nil, nil }
+func passAsIs(*Proxy, context.Context, []byte) ([]byte, error) { return nil, nil }
 
 // buildIDKey is the gRPC metadata that names the build a gateway call is
 // for (BuildKit's client/buildid).
@@ -120,7 +120,7 @@ func (p *Proxy) controlCall(cc *grpc.ClientConn, ss grpc.ServerStream) error {
 	if err := ss.RecvMsg(first); err != nil {
 		return err
 	}
-	b, err := judge(p, ss.Context(), in, first.b)
+	b, err := judge(p, ss.Context(), first.b)
 	if err != nil {
 		code := codes.PermissionDenied
 		if errors.Is(err, ErrConflict) {
@@ -200,21 +200,22 @@ func (p *Proxy) waitBuild(ctx context.Context, ref string) error {
 	return why
 }
 
-// unknownFields refuses a request carrying fields this proxy's BuildKit
-// API does not know: what it cannot read it does not pass.
-func unknownFields(m proto.Message) error {
+// decodeRequest reads a call's request into m, refusing one that carries
+// fields this proxy's BuildKit API does not know: what it cannot read it
+// does not pass.
+func decodeRequest(b []byte, m proto.Message, what string) error {
+	if err := proto.Unmarshal(b, m); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	if len(m.ProtoReflect().GetUnknown()) > 0 {
-		return errors.New("the request carries fields this proxy does not know")
+		return fmt.Errorf("%s: the request carries fields this proxy does not know", what)
 	}
 	return nil
 }
 
-func (p *Proxy) judgeStatus(ctx context.Context, _ metadata.MD, b []byte) ([]byte, error) {
+func (p *Proxy) judgeStatus(ctx context.Context, b []byte) ([]byte, error) {
 	var req controlapi.StatusRequest
-	if err := proto.Unmarshal(b, &req); err != nil {
-		return nil, fmt.Errorf("status request: %w", err)
-	}
-	if err := unknownFields(&req); err != nil {
+	if err := decodeRequest(b, &req, "status request"); err != nil {
 		return nil, err
 	}
 	if err := p.waitBuild(ctx, req.Ref); err != nil {
@@ -227,7 +228,7 @@ func (p *Proxy) judgeStatus(ctx context.Context, _ metadata.MD, b []byte) ([]byt
 // engine gets, made afresh from the fields allowed. A refused build's
 // reference is remembered as refused, so that the client's status call for
 // it ends at once.
-func (p *Proxy) judgeControlSolve(ctx context.Context, _ metadata.MD, b []byte) ([]byte, error) {
+func (p *Proxy) judgeControlSolve(ctx context.Context, b []byte) ([]byte, error) {
 	out, ref, err := p.judgeSolveRequest(ctx, b)
 	if err != nil && buildRefRe.MatchString(ref) {
 		p.mu.Lock()
@@ -241,10 +242,7 @@ func (p *Proxy) judgeControlSolve(ctx context.Context, _ metadata.MD, b []byte) 
 
 func (p *Proxy) judgeSolveRequest(ctx context.Context, b []byte) (_ []byte, ref string, err error) {
 	var req controlapi.SolveRequest
-	if err := proto.Unmarshal(b, &req); err != nil {
-		return nil, req.Ref, fmt.Errorf("solve request: %w", err)
-	}
-	if err := unknownFields(&req); err != nil {
+	if err := decodeRequest(b, &req, "solve request"); err != nil {
 		return nil, req.Ref, err
 	}
 	switch {
@@ -361,12 +359,9 @@ func (p *Proxy) judgeExporter(ctx context.Context, e *controlapi.Exporter) (*con
 
 // judgeGatewaySolve judges a solve a client-driven build asks for: the
 // engine's Dockerfile frontend only, with the same attributes as a build.
-func (p *Proxy) judgeGatewaySolve(ctx context.Context, _ metadata.MD, b []byte) ([]byte, error) {
+func (p *Proxy) judgeGatewaySolve(ctx context.Context, b []byte) ([]byte, error) {
 	var req gatewayapi.SolveRequest
-	if err := proto.Unmarshal(b, &req); err != nil {
-		return nil, fmt.Errorf("solve request: %w", err)
-	}
-	if err := unknownFields(&req); err != nil {
+	if err := decodeRequest(b, &req, "solve request"); err != nil {
 		return nil, err
 	}
 	switch {
