@@ -26,13 +26,14 @@ func Include(s *Snippet, read Reader, images ImageMapper) diag.List {
 	}
 	clean := path.Clean(strings.TrimPrefix(p, "./"))
 	if p == "" || path.IsAbs(p) || clean == ".." || strings.HasPrefix(clean, "../") {
-		return diag.List{{File: s.File, Line: s.Line, Severity: diag.Error, Rule: "include",
-			Message: fmt.Sprintf("{include=%s}: want a path inside the project, such as examples/app/main.go", p)}}
+		s.Unread = fmt.Sprintf("{include=%s}: want a path inside the project, such as examples/app/main.go", p)
+		return diag.List{{File: s.File, Line: s.Line, Severity: diag.Error, Rule: "include", Message: s.Unread}}
 	}
 	b, err := read(clean)
 	if err != nil {
+		s.Unread = fmt.Sprintf("{include=%s}: %v", p, err)
 		return diag.List{{File: s.File, Line: s.Line, Severity: diag.Error, Rule: "include",
-			Message: fmt.Sprintf("{include=%s}: %v", p, err), Hint: "paths are relative to the folder holding shipshape.toml"}}
+			Message: s.Unread, Hint: "paths are relative to the folder holding shipshape.toml"}}
 	}
 	var ds diag.List
 	own := strings.TrimSpace(s.Code)

@@ -40,6 +40,9 @@ func TestInclude(t *testing.T) {
 					t.Errorf("diagnostic at %s:%d, want p.md:1", ds[0].File, ds[0].Line)
 				}
 			}
+			if (rule == "include") != (s.Unread != "") {
+				t.Errorf("Include(%q): Unread = %q with diagnostic rule %q", tt.src, s.Unread, rule)
+			}
 			if rule != tt.wantRule {
 				t.Errorf("Include(%q) diagnostics %v, want rule %q", tt.src, ds, tt.wantRule)
 			}

@@ -47,6 +47,10 @@ type Snippet struct {
 	// the block silences (IgnoreAll: every rule). It changes what check
 	// reports, not what the block does, so it is not part of the hash.
 	Ignore string `json:"ignore,omitempty"`
+	// Unread says why the block's code could not be read ({include=…}
+	// of a missing file): its Code is not what the page means, so nothing
+	// may be proven from it, nor from the page it belongs to.
+	Unread string `json:"unread,omitempty"`
 }
 
 // ImageMapper resolves an image reference written in the docs to the one that

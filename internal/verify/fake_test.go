@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/markdown"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/runner"
@@ -202,5 +204,47 @@ func TestLimits(t *testing.T) {
 		case c.err == "" && !c.want(l):
 			t.Errorf("%s: limits(%q, memory %s) = %+v", c.name, c.info, c.memory, l)
 		}
+	}
+}
+
+// TestUnreadPageNotRun: a page with an {include=…} that cannot be read is
+// not run at all: its blocks would prove empty code, or files the page
+// never wrote. Each runnable block fails, naming the line that could not
+// be read, and nothing is stored.
+func TestUnreadPageNotRun(t *testing.T) {
+	cfg := fakeConfig()
+	cfg.Root = t.TempDir()
+	md := "```python {file=app.py include=examples/app.py}\n```\n\n" +
+		"```sh {run image=busybox:1}\necho a\n```\n\n" +
+		"```dockerfile {build}\nFROM busybox:1\nCOPY app.py /\n```\n"
+	body := []byte(md)
+	sn, ds := project.Page(cfg, &content.Page{File: "p.md", Body: body, BodyLine: 1}, markdown.New(markdown.Options{}).Parse(body))
+	if ds.Errors() != 1 {
+		t.Fatalf("diagnostics %v, want the one include error", ds)
+	}
+	eng := &fakeEngine{ids: map[string]string{"local/busybox": "sha256:b1"}}
+	store := results.New()
+	rep := Run(context.Background(), [][]snippet.Snippet{sn}, store, Options{Config: cfg, Engine: eng, Jobs: 1})
+	if len(eng.ran) != 0 || eng.built != 0 {
+		t.Errorf("ran %v and built %d times, want nothing tried", eng.ran, eng.built)
+	}
+	want := map[int]string{
+		1: "not run: {include=examples/app.py}: open",
+		4: "not run: line 1 of the page could not be read: {include=examples/app.py}",
+		8: "not run: line 1 of the page could not be read",
+	}
+	if len(rep.Items) != len(want) {
+		t.Fatalf("got %d items, want %d: %+v", len(rep.Items), len(want), rep.Items)
+	}
+	for _, it := range rep.Items {
+		if it.Result.Status != results.Failed || !strings.HasPrefix(it.Result.Reason, want[it.Snippet.Line]) {
+			t.Errorf("line %d: got %s (%q), want failed with %q", it.Snippet.Line, it.Result.Status, it.Result.Reason, want[it.Snippet.Line])
+		}
+	}
+	if len(store.Results) != 0 {
+		t.Errorf("stored %d results, want none: nothing was tried", len(store.Results))
+	}
+	if rep.Err() == nil {
+		t.Errorf("report error nil, want the failures to fail the run")
 	}
 }

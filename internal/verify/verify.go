@@ -55,6 +55,9 @@ type Item struct {
 	Snippet snippet.Snippet
 	Result  results.Result
 	Cached  bool
+	// Unread: not run, because the page's code could not all be read;
+	// never stored, since nothing was tried.
+	Unread bool
 }
 
 // Report is a whole run.
@@ -210,7 +213,7 @@ const maxTries = 3
 // store's lock.
 func commit(store *results.File, items []Item) {
 	for _, it := range items {
-		if !it.Cached {
+		if !it.Cached && !it.Unread {
 			store.Results[it.Snippet.Hash] = it.Result
 		}
 	}
@@ -290,6 +293,9 @@ func (c *imageCache) get(ctx context.Context, e Engine, ref string) (string, err
 // store only through commit: when the page's session met another's
 // (conflicts), the page stops and its items are to be discarded.
 func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File, images *imageCache, opt Options, mu *sync.Mutex) ([]Item, []string) {
+	if items := unread(ctx, page, opt); items != nil {
+		return items, nil
+	}
 	files := map[string][]byte{}
 	var items []Item
 	rerun := false
@@ -353,6 +359,40 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 		logf(opt.Log, s, r, false)
 	}
 	return items, nil
+}
+
+// unread fails every runnable block of a page whose code could not all be
+// read (an {include=…} of a missing file): a block shown empty, or one
+// that builds on files the page never really wrote, proves nothing. It
+// returns nil when the page is whole.
+func unread(ctx context.Context, page []snippet.Snippet, opt Options) []Item {
+	var first *snippet.Snippet
+	for i := range page {
+		if page[i].Unread != "" {
+			first = &page[i]
+			break
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	items := []Item{}
+	for _, s := range page {
+		if !Runnable(s) {
+			continue
+		}
+		r := base(ctx, s, opt)
+		r.Status = results.Failed
+		switch {
+		case s.Unread != "":
+			r.Reason = "not run: " + s.Unread
+		default:
+			r.Reason = fmt.Sprintf("not run: line %d of the page could not be read: %s", first.Line, first.Unread)
+		}
+		items = append(items, Item{Snippet: s, Result: r, Unread: true})
+		logf(opt.Log, s, r, false)
+	}
+	return items
 }
 
 // reuse returns the stored result of a snippet when it may stand for a new
