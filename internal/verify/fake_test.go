@@ -9,8 +9,8 @@ import (
 
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/content"
-	"github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/markdown"
+	"github.com/shipshape/shipshape/internal/project"
 	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/snippet"
