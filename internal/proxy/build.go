@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -256,6 +257,39 @@ func rewriteContext(body io.Reader, name string, fix func(string) (string, error
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// syntaxLineRe finds comment lines that could be a frontend directive.
+var syntaxLineRe = regexp.MustCompile(`(?i)syntax`)
+
+// BlankFrontend judges a Dockerfile's frontend directive, for every build
+// shipshape lets the engine make. A "# syntax=" line (or "//", or a JSON
+// Dockerfile naming one) would make the engine's BuildKit fetch another
+// frontend image from any registry, from the host's own network, and run
+// it: a program that can ask for anything, where no one judges what it
+// asks. So each comment line of the header that mentions syntax is blanked
+// to a comment of the same length (the site's own examples say
+// "# syntax=docker/dockerfile:1", which the engine's own frontend serves),
+// and a directive BuildKit would still find is refused. The result has the
+// length of df. Classic builds ignore directives; they are judged the same
+// way, so that a page does not build on one engine and not another.
+func BlankFrontend(df string) (string, error) {
+	lines := strings.SplitAfter(df, "\n")
+	for i, l := range lines {
+		t := strings.TrimSpace(strings.TrimPrefix(l, "\ufeff"))
+		if t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "//") && !strings.HasPrefix(t, "{") {
+			break
+		}
+		if syntaxLineRe.MatchString(t) {
+			body := strings.TrimRight(l, "\r\n")
+			lines[i] = "#" + strings.Repeat(" ", len(body)-1) + l[len(body):]
+		}
+	}
+	out := strings.Join(lines, "")
+	if _, _, _, ok := parser.DetectSyntax([]byte(out)); ok {
+		return "", fmt.Errorf("a frontend directive is %w: builds use the engine's own Dockerfile frontend", ErrPolicy)
+	}
+	return out, nil
 }
 
 // CheckRemoteAdd refuses a Dockerfile whose ADD (or ONBUILD ADD) fetches a

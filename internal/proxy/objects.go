@@ -443,26 +443,34 @@ func (p *Proxy) networkList(w http.ResponseWriter, r *http.Request, _ args) {
 }
 
 // checkRegistry judges the registry an image reference would be pulled
-// from, when the engine would pull it (it is neither mapped nor local): the
-// engine pulls from the host's own network, so a registry there (an
-// address of the host's networks, localhost, a name resolving to one) is
-// refused, as ADD of such a URL is.
+// from, when the engine would pull it (it is neither mapped nor local):
+// CheckRegistryHost.
 func (p *Proxy) checkRegistry(ctx context.Context, ref string) error {
 	if ref == "" || strings.EqualFold(ref, "scratch") {
 		return nil
 	}
+	if n, err := reference.ParseNormalizedNamed(ref); err == nil && p.pol.MapImage != nil &&
+		(p.pol.MapImage(ref) != ref || p.pol.MapImage(reference.FamiliarString(n)) != reference.FamiliarString(n)) {
+		return nil
+	}
+	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, ref) {
+		return nil
+	}
+	return CheckRegistryHost(ctx, ref)
+}
+
+// CheckRegistryHost judges the registry the engine would pull ref from, for
+// every pull shipshape makes or lets a page make: the engine pulls from the
+// host's own network, so a registry there (an address of the host's
+// networks, localhost, a name resolving to one, or not resolving) is
+// refused, as ADD of such a URL is. Docker Hub passes.
+func CheckRegistryHost(ctx context.Context, ref string) error {
 	n, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {
 		return nil // the engine refuses it itself, reaching nothing
 	}
 	domain := reference.Domain(n)
 	if domain == "docker.io" {
-		return nil
-	}
-	if p.pol.MapImage != nil && (p.pol.MapImage(ref) != ref || p.pol.MapImage(reference.FamiliarString(n)) != reference.FamiliarString(n)) {
-		return nil
-	}
-	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, ref) {
 		return nil
 	}
 	host := domain

@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/tonistiigi/fsutil/types"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -334,31 +333,15 @@ func (d *dockerfileCheck) feed(f *frame) ([]*frame, error) {
 	return append(out, f), nil
 }
 
-// syntaxLineRe finds comment lines that could be a frontend directive.
-var syntaxLineRe = regexp.MustCompile(`(?i)syntax`)
-
 // checkBuildKitDockerfile judges a Dockerfile that BuildKit is about to
-// read: ADD of URLs as for classic builds; a "# syntax=" line, which would
-// make the engine run another frontend (an image that can ask for anything,
-// where this proxy sees nothing), is blanked to a comment of the same
-// length, as the site's own rewrite drops it for classic builds; then the
-// policy's hook prepares the names it builds from. The result has the
-// length of df, since the engine was told the file's size already.
+// read: its frontend directive (BlankFrontend), then ADD of URLs as for
+// classic builds; then the policy's hook prepares the names it builds from.
+// The result has the length of df, since the engine was told the file's
+// size already.
 func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, df string) (string, error) {
-	lines := strings.SplitAfter(df, "\n")
-	for i, l := range lines {
-		t := strings.TrimSpace(strings.TrimPrefix(l, "\ufeff"))
-		if t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "//") && !strings.HasPrefix(t, "{") {
-			break
-		}
-		if syntaxLineRe.MatchString(t) {
-			body := strings.TrimRight(l, "\r\n")
-			lines[i] = "#" + strings.Repeat(" ", len(body)-1) + l[len(body):]
-		}
-	}
-	out := strings.Join(lines, "")
-	if _, _, _, ok := parser.DetectSyntax([]byte(out)); ok {
-		return "", fmt.Errorf("a frontend directive is %w: builds use the engine's own Dockerfile frontend", ErrPolicy)
+	out, err := BlankFrontend(df)
+	if err != nil {
+		return "", err
 	}
 	if err := CheckRemoteAdd(ctx, out, p.pol.Egress); err != nil {
 		return "", err

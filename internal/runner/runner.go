@@ -551,10 +551,16 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	// The engine fetches ADD URLs itself, from the host's network, while
 	// a one-off build has none: such a Dockerfile must not make the engine
 	// download for it (the same rule as for sessions without egress).
-	if err := proxy.CheckRemoteAdd(ctx, string(spec.Dockerfile), false); err != nil {
+	// Nor may it fetch and run another Dockerfile frontend.
+	df, err := proxy.BlankFrontend(string(spec.Dockerfile))
+	if err == nil {
+		err = proxy.CheckRemoteAdd(ctx, df, false)
+	}
+	if err != nil {
 		out.Failed, out.Message, out.Log = true, err.Error(), []byte(err.Error()+"\n")
 		return out, nil
 	}
+	spec.Dockerfile = []byte(df)
 	timeout := spec.Timeout
 	if timeout <= 0 {
 		timeout = config.BuildTimeout
@@ -932,6 +938,11 @@ func (e *Engine) Ensure(ctx context.Context, ref, policy string) (string, error)
 		if err == nil || policy == PullNever || !errors.Is(err, ErrNoImage) {
 			return id, err
 		}
+	}
+	// The engine pulls from the host's network: the registry is judged
+	// as for a page's own docker pull.
+	if err := proxy.CheckRegistryHost(ctx, ref); err != nil {
+		return "", fmt.Errorf("pull %s: %w", ref, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()

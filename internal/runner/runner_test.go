@@ -12,6 +12,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/shipshape/shipshape/internal/proxy"
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/testenv"
 )
@@ -175,6 +176,46 @@ func TestBuild(t *testing.T) {
 	}
 	if !bad.Failed || !strings.Contains(bad.Message, "returned a non-zero code: 3") {
 		t.Errorf("failing build: got failed=%v message %q, want a failure naming code 3", bad.Failed, bad.Message)
+	}
+}
+
+// TestBuildFrontendDirective: a one-off build never makes the engine fetch
+// another Dockerfile frontend (an image from any registry, here a closed
+// port of the engine's own loopback) and run it. A directive in a comment
+// is blanked and the build uses the engine's own frontend; one that cannot
+// be blanked (a Dockerfile that is JSON) is refused. With a holder, so that
+// current engines build with BuildKit, which reads directives.
+func TestBuildFrontendDirective(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	const evil = "127.0.0.1:5999/evil/frontend"
+	for _, c := range []struct {
+		name, df string
+		refused  bool
+	}{
+		{"hash", "# syntax=" + evil + "\nFROM " + busybox + "\nCMD [\"true\"]\n", false},
+		{"c-style", "// syntax=" + evil + "\nFROM " + busybox + "\nCMD [\"true\"]\n", false},
+		{"after a shebang, odd case", "#!/usr/bin/env docker\n#   SynTax =  " + evil + "\nFROM " + busybox + "\n", false},
+		{"byte order mark", "\ufeff# syntax=" + evil + "\nFROM " + busybox + "\n", false},
+		{"json", "{\n  \"syntax\": \"" + evil + "\"\n}\n", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte(c.df), Holder: busybox, Memory: 64 << 20, Pids: 64})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.ImageID != "" {
+				defer e.RemoveImage(out.ImageID)
+			}
+			if strings.Contains(string(out.Log), "5999") {
+				t.Errorf("the engine went for the frontend:\n%s", out.Log)
+			}
+			refused := out.Failed && strings.Contains(out.Message, "frontend directive")
+			if refused != c.refused || (!c.refused && out.Failed) {
+				t.Errorf("got failed=%v %q, want refused=%v", out.Failed, out.Message, c.refused)
+			}
+		})
 	}
 }
 
@@ -346,7 +387,14 @@ func TestEnsure(t *testing.T) {
 	if !errors.Is(err, runner.ErrNoImage) || strings.Contains(err.Error(), "pulling") {
 		t.Errorf("missing image, never: got %v, want ErrNoImage without a pull", err)
 	}
+	// A registry on the host's own network is never asked.
 	_, err = e.Ensure(ctx, missing, runner.PullMissing)
+	if !errors.Is(err, proxy.ErrPolicy) || strings.Contains(err.Error(), "pulling") {
+		t.Errorf("missing image on localhost, missing: got %v, want a refusal without a pull", err)
+	}
+	// A name nobody publishes: the pull is tried, and fails here whether
+	// or not the machine reaches Docker Hub.
+	_, err = e.Ensure(ctx, "shipshape-tests/absent-"+fmt.Sprint(time.Now().UnixNano())+":0", runner.PullMissing)
 	if !errors.Is(err, runner.ErrNoImage) || !strings.Contains(err.Error(), "pulling it failed") {
 		t.Errorf("missing image, missing: got %v, want ErrNoImage after a failed pull", err)
 	}

@@ -151,3 +151,24 @@ func TestSessionTracksImages(t *testing.T) {
 		t.Errorf("an image the page used changed: got the stored result, want a fresh run")
 	}
 }
+
+// TestOneOffRegistryRefused: an example's image on a registry of the host's
+// own network is never pulled by the engine for it. The block fails (the
+// sandbox's rule is certain; it is not an engine fault to try again), and
+// an image on Docker Hub is still tried.
+func TestOneOffRegistryRefused(t *testing.T) {
+	e := testenv.Docker(t)
+	cfg := testConfig()
+	md := "```sh {run image=127.0.0.1:5999/team/app:1}\necho hi\n```\n\n" +
+		"```dockerfile {build}\nFROM 10.1.2.3/team/base:1\nCMD [\"true\"]\n```\n"
+	pg := page(t, cfg, "r.md", md)
+	rep := verify.Run(context.Background(), [][]snippet.Snippet{pg}, results.New(), verify.Options{Config: cfg, Engine: e, Jobs: 1, Pull: "missing"})
+	if len(rep.Items) != 2 {
+		t.Fatalf("got %d items, want 2", len(rep.Items))
+	}
+	for _, it := range rep.Items {
+		if r := it.Result; r.Status != results.Failed || !strings.Contains(r.Reason, "the host's own network") || strings.Contains(r.Reason, "pulling") {
+			t.Errorf("line %d: got %s %q, want failed: a registry of the host's own network, not pulled", it.Snippet.Line, r.Status, r.Reason)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/dockerfile"
 	"github.com/shipshape/shipshape/internal/results"
+	"github.com/shipshape/shipshape/internal/proxy"
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
@@ -593,6 +594,11 @@ func fill(r *results.Result, out runner.Outcome) {
 func infra(r results.Result, err error) results.Result {
 	r.Status = results.Infra
 	r.Reason = err.Error()
+	if errors.Is(err, proxy.ErrPolicy) {
+		// Refused by the sandbox's rules: certain, and the same next time.
+		r.Status = results.Failed
+		return r
+	}
 	if errors.Is(err, runner.ErrNoImage) {
 		r.Reason += " (build it with .ci/images.sh, or map the reference under [images] in shipshape.toml)"
 	}
