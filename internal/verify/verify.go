@@ -16,8 +16,8 @@ import (
 
 	"github.com/shipshape/shipshape/internal/config"
 	"github.com/shipshape/shipshape/internal/dockerfile"
-	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/proxy"
+	"github.com/shipshape/shipshape/internal/results"
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
