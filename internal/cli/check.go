@@ -98,6 +98,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 func inventory(p, full string, cfg config.Config) ([]snippet.Snippet, diag.List, error) {
 	st, err := os.Stat(full)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%w: no file or folder %s: name Markdown files or folders, or run where %s or a tool's configuration says where the pages are", errUsage, p, config.FileName)
+		}
 		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	var s *content.Site

@@ -8,12 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/verify"
 )
@@ -145,9 +146,10 @@ func (e *env) loadConfig(source, out string) (config.Config, error) {
 	}
 	if source != "" {
 		cfg.Source = source
-	} else if _, err := os.Stat(cfg.Path(cfg.Source)); err != nil {
-		// zero configuration: a folder MkDocs builds is a content folder
-		if _, err := os.Stat(filepath.Join(e.dir, "mkdocs.yml")); err == nil {
+	} else if _, err := os.Stat(cfg.Path(cfg.Source)); errors.Is(err, fs.ErrNotExist) {
+		// zero configuration: a folder MkDocs, Docusaurus or Starlight
+		// builds is a content folder
+		if content.Tool(e.dir) != "" {
 			cfg.Source = "."
 		}
 	}

@@ -4,6 +4,7 @@ package content
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -210,6 +211,9 @@ func Load(root string, opt Options) (*Site, error) {
 		pages = append(pages, pg)
 		return nil
 	})
+	if errors.Is(err, fs.ErrNotExist) && !exists(root) {
+		return nil, fmt.Errorf("no content folder %s: give --source FOLDER, set source in %s, or run in a folder MkDocs, Docusaurus or Starlight builds", name0, "shipshape.toml")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load content: %w", err)
 	}
@@ -559,4 +563,9 @@ func order(s *Section) []*Page {
 	}
 	walk(s)
 	return out
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -50,6 +50,16 @@ type navEntry struct {
 	Title string // "" when the nav gives the file alone
 }
 
+// Tool names the documentation tool whose configuration dir holds
+// ("mkdocs", "docusaurus", "starlight"), or "": such a folder is a content
+// folder with zero configuration.
+func Tool(dir string) string {
+	if tc, _ := detect(dir); tc != nil {
+		return tc.Tool
+	}
+	return ""
+}
+
 // detect looks for another tool's configuration in dir.
 func detect(dir string) (*treeConfig, diag.List) {
 	if b, err := os.ReadFile(filepath.Join(dir, "mkdocs.yml")); err == nil {
