@@ -9,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
 // From is one FROM instruction of a Dockerfile.
@@ -142,58 +144,154 @@ func imageAt(seg string) int {
 	return -1
 }
 
-// BaseImages lists the images a Dockerfile reads from the engine, as
-// written: FROM bases (From.Base), COPY/ADD --from= and RUN --mount from=
-// sources, leaving out its own stages, scratch, stage numbers and names
-// made of build arguments (known only in the build). Unlike Froms it
-// reports text the parser refuses.
-func BaseImages(df string) ([]string, error) {
+// Source is an image a build reads: a FROM base, a COPY --from image, a
+// RUN --mount from= image, here or in an ONBUILD trigger. The engine takes
+// it from its store or, when missing (or asked to pull), from a registry.
+type Source struct {
+	Ref  string // as the build names it, build arguments expanded
+	What string // "FROM", "COPY --from", "RUN --mount from", each maybe after "ONBUILD "
+	Line int
+	// Unknown: the name is made of variables whose value only the build
+	// knows (a stage's own ARG, an argument with no value), so Ref is the
+	// text as written and cannot be judged.
+	Unknown bool
+}
+
+// Sources lists every image a Dockerfile reads, as BuildKit reads it
+// (typed instructions, mount options in any case, line continuations, the
+// escape directive): leaving out its own stages, stage numbers and scratch.
+// Names in FROM are expanded as the build expands them, from the ARGs
+// before the first FROM, with args (the build's --build-arg values) over
+// their defaults. It is the one list that everything judging what a build
+// may fetch reads.
+func Sources(df string, args map[string]string) ([]Source, error) {
 	res, err := parser.Parse(strings.NewReader(df))
 	if err != nil {
 		return nil, fmt.Errorf("parse Dockerfile: %w", err)
 	}
-	stages := map[string]bool{}
-	seen := map[string]bool{}
-	var out []string
-	add := func(ref string) {
-		l := strings.ToLower(ref)
-		if ref == "" || stages[l] || l == "scratch" || strings.Contains(ref, "$") || seen[ref] {
-			return
-		}
-		if _, err := strconv.Atoi(ref); err == nil {
-			return
-		}
-		seen[ref] = true
-		out = append(out, ref)
+	stages, metaArgs, err := instructions.Parse(res.AST, nil)
+	if err != nil {
+		return nil, fmt.Errorf("parse Dockerfile: %w", err)
 	}
-	for _, f := range Froms(df) {
-		if f.Base {
-			add(f.Image)
-		}
-		if f.Stage != "" {
-			stages[f.Stage] = true
-		}
-	}
-	for _, n := range res.AST.Children {
-		switch strings.ToLower(n.Value) {
-		case "copy", "add":
-			for _, f := range n.Flags {
-				if v, ok := strings.CutPrefix(f, "--from="); ok {
-					add(v)
-				}
-			}
-		case "run":
-			for _, f := range n.Flags {
-				v, ok := strings.CutPrefix(f, "--mount=")
-				if !ok {
+	lex := shell.NewLex(res.EscapeToken)
+	env := envMap{}
+	for _, a := range metaArgs {
+		for _, kv := range a.Args {
+			v, given := args[kv.Key]
+			if !given && kv.Value != nil {
+				w, _, err := lex.ProcessWord(*kv.Value, env)
+				if err != nil {
 					continue
 				}
-				for _, kv := range strings.Split(v, ",") {
-					if s, ok := strings.CutPrefix(strings.TrimSpace(kv), "from="); ok {
-						add(s)
-					}
+				v, given = w, true
+			}
+			if given {
+				env[kv.Key] = v
+			} else {
+				delete(env, kv.Key)
+			}
+		}
+	}
+	var out []Source
+	// A stage's name stands for the stage wherever it is written.
+	names := map[string]bool{}
+	for _, st := range stages {
+		if st.Name != "" {
+			names[strings.ToLower(st.Name)] = true
+		}
+	}
+	own := func(ref string) bool {
+		l := strings.ToLower(ref)
+		if l == "scratch" || names[l] {
+			return true
+		}
+		_, err := strconv.Atoi(ref)
+		return err == nil
+	}
+	add := func(ref, what string, line int, expand bool) {
+		src := Source{Ref: ref, What: what, Line: line}
+		if strings.Contains(ref, "$") {
+			src.Unknown = true
+			if expand {
+				r, err := lex.ProcessWordWithMatches(ref, env)
+				if err == nil && len(r.Unmatched) == 0 && r.Result != "" {
+					src.Ref, src.Unknown = r.Result, false
 				}
 			}
+		}
+		if !src.Unknown && own(src.Ref) {
+			return
+		}
+		out = append(out, src)
+	}
+	var inCommand func(c any, prefix string, line int)
+	inCommand = func(c any, prefix string, line int) {
+		switch c := c.(type) {
+		case *instructions.CopyCommand:
+			if c.From != "" {
+				add(c.From, prefix+"COPY --from", line, false)
+			}
+		case *instructions.RunCommand:
+			for _, m := range instructions.GetMounts(c) {
+				if m.From != "" {
+					add(m.From, prefix+"RUN --mount from", line, false)
+				}
+			}
+		case *instructions.OnbuildCommand:
+			r, err := parser.Parse(strings.NewReader(c.Expression + "\n"))
+			if err != nil {
+				return
+			}
+			for _, n := range r.AST.Children {
+				if t, err := instructions.ParseCommand(n); err == nil {
+					inCommand(t, "ONBUILD ", line)
+				}
+			}
+		}
+	}
+	for _, st := range stages {
+		line := 0
+		if len(st.Location) > 0 {
+			line = st.Location[0].Start.Line
+		}
+		add(st.BaseName, "FROM", line, true)
+		for _, c := range st.Commands {
+			l := line
+			if loc := c.Location(); len(loc) > 0 {
+				l = loc[0].Start.Line
+			}
+			inCommand(c, "", l)
+		}
+	}
+	return out, nil
+}
+
+// envMap is the build arguments a FROM line sees.
+type envMap map[string]string
+
+func (e envMap) Get(k string) (string, bool) { v, ok := e[k]; return v, ok }
+
+func (e envMap) Keys() []string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// BaseImages lists, each once, the images of Sources whose names are
+// known without the build's arguments.
+func BaseImages(df string) ([]string, error) {
+	srcs, err := Sources(df, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range srcs {
+		if !s.Unknown && !seen[s.Ref] {
+			seen[s.Ref] = true
+			out = append(out, s.Ref)
 		}
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package dockerfile
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -88,7 +89,8 @@ func TestBaseImages(t *testing.T) {
 		{"stages and scratch left out", "FROM golang:1.22 AS build\nRUN go build\nFROM scratch\nCOPY --from=build /app /app\n", []string{"golang:1.22"}},
 		{"copy from an image and a stage number", "FROM busybox\nCOPY --from=nginx:1.25 /etc/nginx /n\nCOPY --from=0 /a /b\n", []string{"busybox", "nginx:1.25"}},
 		{"mount from", "FROM busybox\nRUN --mount=type=bind,from=python:3.12-slim,target=/p true\n", []string{"busybox", "python:3.12-slim"}},
-		{"names of build arguments", "ARG BASE=debian\nFROM ${BASE}\n", nil},
+		{"names of build arguments", "ARG BASE=debian\nFROM ${BASE}\n", []string{"debian"}},
+		{"an argument with no value", "ARG BASE\nFROM ${BASE}\n", nil},
 		{"lower case, continued", "from \\\n  alpine:3.19 as a\nfrom a\n", []string{"alpine:3.19"}},
 		{"each once", "FROM busybox\nFROM busybox\n", []string{"busybox"}},
 	} {
@@ -99,5 +101,46 @@ func TestBaseImages(t *testing.T) {
 	}
 	if _, err := BaseImages("FROM busybox\nRUN <<EOF\n"); err == nil {
 		t.Errorf("an unterminated heredoc: no error")
+	}
+}
+
+// TestSources: every image a build reads, named as the build will name
+// it, or marked unknown where only the build knows the name.
+func TestSources(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		args     map[string]string
+		want     string // "WHAT REF@LINE" or "WHAT ?REF@LINE" for unknown, joined by "; "
+	}{
+		{"from a default", "ARG R=10.1.2.3:5000\nFROM $R/x:1\n", nil, "FROM 10.1.2.3:5000/x:1@2"},
+		{"a build argument over the default", "ARG R=docker.io\nFROM ${R}/x\n", map[string]string{"R": "127.0.0.1:5905"}, "FROM 127.0.0.1:5905/x@2"},
+		{"defaults read earlier arguments", "ARG A=127.0.0.1\nARG B=${A}:5\nFROM $B/x\n", nil, "FROM 127.0.0.1:5/x@3"},
+		{"no value", "ARG R\nFROM $R/x\n", nil, "FROM ?$R/x@2"},
+		{"a stage's own argument is not a FROM argument", "FROM busybox\nARG R=127.0.0.1:1\nCOPY --from=$R/x /a /b\n", nil, "FROM busybox@1; COPY --from ?$R/x@3"},
+		{"copy from an image, not a stage", "FROM busybox AS b\nFROM busybox\nCOPY --from=b /a /a\nCOPY --from=127.0.0.1:5999/x /a /b\n", nil,
+			"FROM busybox@1; FROM busybox@2; COPY --from 127.0.0.1:5999/x@4"},
+		{"a later stage is a stage", "FROM busybox\nCOPY --from=late /a /a\nFROM busybox AS late\n", nil, "FROM busybox@1; FROM busybox@3"},
+		{"mount keys in any case, quoted", "FROM busybox\nRUN --mount=FROM=127.0.0.1:5903/x,target=/m --mount=\"type=bind,from=10.0.0.1/y,target=/n\" true\n", nil,
+			"FROM busybox@1; RUN --mount from 127.0.0.1:5903/x@2; RUN --mount from 10.0.0.1/y@2"},
+		{"inside ONBUILD", "FROM busybox\nONBUILD COPY --from=127.0.0.1:5909/x /a /b\nONBUILD RUN --mount=from=10.0.0.2/z,target=/m true\n", nil,
+			"FROM busybox@1; ONBUILD COPY --from 127.0.0.1:5909/x@2; ONBUILD RUN --mount from 10.0.0.2/z@3"},
+		{"escape directive and continuation", "# escape=`\nFROM `\n  busybox\n", nil, "FROM busybox@2"},
+	} {
+		srcs, err := Sources(c.in, c.args)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		var got []string
+		for _, s := range srcs {
+			u := ""
+			if s.Unknown {
+				u = "?"
+			}
+			got = append(got, fmt.Sprintf("%s %s%s@%d", s.What, u, s.Ref, s.Line))
+		}
+		if g := strings.Join(got, "; "); g != c.want {
+			t.Errorf("%s: Sources(%q) = %q, want %q", c.name, c.in, g, c.want)
+		}
 	}
 }

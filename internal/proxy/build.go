@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/shipshape/shipshape/internal/dockerfile"
 )
 
 // buildQuery is what a build request's query may carry; a value of true
@@ -57,6 +59,31 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		refuse(w, "docker build: the option %s is %v", k, ErrPolicy)
 		return
 	}
+	// A cache import makes the engine ask a registry; builds use the
+	// engine's local cache only.
+	for _, c := range q["cachefrom"] {
+		if c != "" && c != "[]" && c != "null" {
+			refuse(w, "docker build --cache-from is %v: builds use the engine's local cache", ErrPolicy)
+			return
+		}
+	}
+	bargs := map[string]string{}
+	if s := q.Get("buildargs"); s != "" {
+		raw := map[string]*string{}
+		if err := decode([]byte(s), &raw); err != nil {
+			deny(w, http.StatusBadRequest, "shipshape: docker build --build-arg: %v", err)
+			return
+		}
+		for k, v := range raw {
+			if v != nil {
+				bargs[k] = *v
+			}
+		}
+	}
+	pull := q.Get("platform") != ""
+	if v := q.Get("pull"); v != "" && v != "0" && !strings.EqualFold(v, "false") {
+		pull = true
+	}
 	buildkit := false
 	switch v := q.Get("version"); v {
 	case "", "1":
@@ -74,22 +101,13 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 			refuse(w, "docker build: a BuildKit build must read its files from its client session (remote=client-session)")
 			return
 		}
-		for k := range q {
-			if k != "buildargs" {
-				continue
-			}
-			args := map[string]*string{}
-			if err := decode([]byte(q.Get(k)), &args); err != nil {
-				deny(w, http.StatusBadRequest, "shipshape: docker build --build-arg: %v", err)
+		for a := range bargs {
+			if strings.EqualFold(a, "BUILDKIT_SYNTAX") {
+				refuse(w, "docker build --build-arg %s is %v: builds use the engine's own Dockerfile frontend", a, ErrPolicy)
 				return
 			}
-			for a := range args {
-				if strings.EqualFold(a, "BUILDKIT_SYNTAX") {
-					refuse(w, "docker build --build-arg %s is %v: builds use the engine's own Dockerfile frontend", a, ErrPolicy)
-					return
-				}
-			}
 		}
+		p.noteBuild(bargs, pull)
 	default:
 		refuse(w, "docker build: builder version %q is not one the engine knows", v)
 		return
@@ -163,13 +181,11 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		if err := CheckRemoteAdd(r.Context(), df, p.pol.Egress); err != nil {
 			return "", err
 		}
-		for _, ref := range fromRefs(df) {
-			if p.seeImage(ref) {
-				return "", &policyError{fmt.Errorf("FROM %s: %w", ref, ErrConflict)}
+		if err := p.judgeSources(r.Context(), df, []map[string]string{bargs}, pull); err != nil {
+			if errors.Is(err, ErrConflict) {
+				return "", &policyError{err}
 			}
-			if err := p.checkRegistry(r.Context(), ref); err != nil {
-				return "", &policyError{fmt.Errorf("FROM %s: %w", ref, err)}
-			}
+			return "", err
 		}
 		if p.pol.Dockerfile != nil {
 			df = p.pol.Dockerfile(df)
@@ -257,6 +273,72 @@ func rewriteContext(body io.Reader, name string, fix func(string) (string, error
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// noteBuild records what a BuildKit build of the page asked that changes
+// what its Dockerfile may fetch: its arguments, and whether it pulls.
+func (p *Proxy) noteBuild(args map[string]string, pull bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buildArgs = append(p.buildArgs, args)
+	p.pulled = p.pulled || pull
+}
+
+// judgeSources judges every image a Dockerfile reads (dockerfile.Sources),
+// its names expanded with each of argSets (for a BuildKit build, those of
+// every build of the page, since its Dockerfile arrives apart from its
+// request): one another live session holds is a conflict; one named by
+// variables only the build knows is refused; each other is judged as a
+// pull (checkRegistry), without the pass a local image gets when the build
+// pulls or names a platform, since the engine then asks the registry
+// anyway. A Dockerfile the parser refuses is left to the engine, which
+// refuses it too.
+func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[string]string, pull bool) error {
+	if len(argSets) == 0 {
+		argSets = []map[string]string{nil}
+	}
+	for _, args := range argSets {
+		srcs, err := dockerfile.Sources(df, args)
+		if err != nil {
+			return nil
+		}
+		for _, s := range srcs {
+			if s.Unknown {
+				return fmt.Errorf("Dockerfile line %d: %s %s: %w: the image is named by variables only the build knows", s.Line, s.What, s.Ref, ErrPolicy)
+			}
+			if p.seeImage(s.Ref) {
+				return fmt.Errorf("Dockerfile line %d: %s %s: %w", s.Line, s.What, s.Ref, ErrConflict)
+			}
+			check := p.checkRegistry
+			if pull {
+				check = p.checkPulled
+			}
+			if err := check(ctx, s.Ref); err != nil {
+				return fmt.Errorf("Dockerfile line %d: %s %s: %w", s.Line, s.What, s.Ref, err)
+			}
+		}
+	}
+	return nil
+}
+
+// CheckBuildSources judges every image a one-off build's Dockerfile reads,
+// as a session's build without arguments: names only the build knows are
+// refused, and each image must come from a registry of the wider internet
+// (its FROM bases are mapped to local images before).
+func CheckBuildSources(ctx context.Context, df string) error {
+	srcs, err := dockerfile.Sources(df, nil)
+	if err != nil {
+		return nil
+	}
+	for _, s := range srcs {
+		if s.Unknown {
+			return fmt.Errorf("Dockerfile line %d: %s %s: %w: the image is named by variables only the build knows", s.Line, s.What, s.Ref, ErrPolicy)
+		}
+		if err := CheckRegistryHost(ctx, s.Ref); err != nil {
+			return fmt.Errorf("Dockerfile line %d: %s %s: %w", s.Line, s.What, s.Ref, err)
+		}
+	}
+	return nil
 }
 
 // syntaxLineRe finds comment lines that could be a frontend directive.
@@ -351,6 +433,14 @@ func checkSource(ctx context.Context, src string, egress bool) error {
 		return fmt.Errorf("%w: an ADD source made of variables cannot be judged before the build; start it with ./ or /", ErrPolicy)
 	}
 	l := strings.ToLower(src)
+	// Git over ssh ("git@host:repo", ssh://, git://): the engine's own
+	// connection, like a download, and to a host that cannot be judged
+	// by address alone; builds have no credentials for it anyway.
+	for _, g := range []string{"git@", "ssh://", "git://"} {
+		if strings.HasPrefix(l, g) {
+			return fmt.Errorf("%w: the engine would fetch a Git repository itself; COPY files of the page instead", ErrPolicy)
+		}
+	}
 	if !strings.HasPrefix(l, "http://") && !strings.HasPrefix(l, "https://") {
 		return nil
 	}

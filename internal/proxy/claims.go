@@ -79,22 +79,3 @@ func (p *Proxy) foreign(ctx context.Context, kind, name string) bool {
 func denyClaim(w http.ResponseWriter, err error) {
 	deny(w, http.StatusConflict, "shipshape: %v", err)
 }
-
-// fromRefs lists the images a Dockerfile's FROM lines name (stage names
-// included; they are no image's and match nothing).
-func fromRefs(df string) []string {
-	var refs []string
-	for _, line := range strings.Split(df, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || !strings.EqualFold(f[0], "FROM") {
-			continue
-		}
-		for _, w := range f[1:] {
-			if !strings.HasPrefix(w, "--") {
-				refs = append(refs, w)
-				break
-			}
-		}
-	}
-	return refs
-}

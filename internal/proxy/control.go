@@ -406,6 +406,10 @@ var frontendAttrs = map[string]bool{
 func (p *Proxy) judgeFrontendAttrs(ctx context.Context, in map[string]string) (map[string]string, error) {
 	out := map[string]string{}
 	labels := map[string]string{}
+	args := map[string]string{}
+	defer func() {
+		p.noteBuild(args, in["image-resolve-mode"] == "pull" || in["platform"] != "")
+	}()
 	// In order, so that a request is always refused for the same reason.
 	for _, k := range slices.Sorted(maps.Keys(in)) {
 		v := in[k]
@@ -414,6 +418,7 @@ func (p *Proxy) judgeFrontendAttrs(ctx context.Context, in map[string]string) (m
 			if strings.EqualFold(strings.TrimPrefix(k, "build-arg:"), "BUILDKIT_SYNTAX") {
 				return nil, fmt.Errorf("--build-arg BUILDKIT_SYNTAX is %w: builds use the engine's own Dockerfile frontend", ErrPolicy)
 			}
+			args[strings.TrimPrefix(k, "build-arg:")] = v
 		case strings.HasPrefix(k, "label:"):
 			labels[strings.TrimPrefix(k, "label:")] = v
 			continue

@@ -68,6 +68,13 @@ func TestAttackBuildKitBuilds(t *testing.T) {
 		{"a step asking for the host network", "FROM " + baseImage + "\nRUN --network=host echo ran-on-host\n", "--no-cache", nil, false},
 		{"a step asking for insecure mode", "FROM " + baseImage + "\nRUN --security=insecure echo ran-insecure\n", "--no-cache", nil, false},
 		{"host entries", "FROM " + baseImage + "\n", "--add-host db:127.0.0.1", []string{"extrahosts is not allowed for examples"}, false},
+		// Images from registries of the host's network, however named.
+		{"FROM named by an argument's default", "ARG R=127.0.0.1:5901\nFROM $R/x:latest\n", "", []string{"not allowed for examples", "127.0.0.1:5901/x"}, false},
+		{"FROM named by a build argument", "ARG R=docker.io/library\nFROM $R/busybox\n", "--build-arg R=127.0.0.1:5905", []string{"not allowed for examples", "127.0.0.1:5905"}, false},
+		{"a mount source in upper case", "FROM " + baseImage + "\nRUN --mount=FROM=127.0.0.1:5903/x:latest,target=/m true\n", "", []string{"not allowed for examples", "127.0.0.1:5903"}, false},
+		{"COPY --from in an ONBUILD", "FROM " + baseImage + "\nONBUILD COPY --from=127.0.0.1:5909/x:latest /a /b\n", "", []string{"not allowed for examples", "ONBUILD COPY --from"}, false},
+		{"a stage's own argument", "FROM " + baseImage + "\nARG R=127.0.0.1:5911\nCOPY --from=$R/x /a /b\n", "", []string{"variables only the build knows"}, false},
+		{"a cache import", "FROM " + baseImage + "\n", "--cache-from 127.0.0.1:5918/x:latest", []string{"--cache-from is not allowed for examples"}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			os.WriteFile(filepath.Join(e.work, "Dockerfile"), []byte(c.dockerfile), 0o644)
@@ -80,6 +87,9 @@ func TestAttackBuildKitBuilds(t *testing.T) {
 			}
 			if !c.ok && (strings.Contains(out, "ran-on-host") || strings.Contains(out, "ran-insecure")) {
 				t.Errorf("the step ran:\n%s", out)
+			}
+			if strings.Contains(out, "connection refused") {
+				t.Errorf("the engine went for the address:\n%s", out)
 			}
 			for _, w := range c.want {
 				if !strings.Contains(out, w) {

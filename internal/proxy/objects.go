@@ -12,6 +12,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/volume"
+	digest "github.com/opencontainers/go-digest"
 )
 
 // networkCreate makes a bridge network of the page's: internal unless the
@@ -396,25 +397,28 @@ func (p *Proxy) pull(w http.ResponseWriter, r *http.Request, a args) {
 		refuse(w, "docker import is not available to examples")
 		return
 	}
-	ref := q.Get("fromImage")
-	if t := q.Get("tag"); t != "" {
-		if strings.HasPrefix(t, "sha256:") {
-			ref += "@" + t
-		} else {
-			ref += ":" + t
-		}
+	// The reference is made as the engine makes it (a tag replaces the
+	// one fromImage names), and the engine is sent that one reference, so
+	// that what is judged is what is pulled.
+	ref, err := pullRef(q.Get("fromImage"), q.Get("tag"))
+	if err != nil {
+		refuse(w, "docker pull %s: %v", q.Get("fromImage"), err)
+		return
 	}
+	q.Set("fromImage", ref)
+	q.Del("tag")
+	r.URL.RawQuery = q.Encode()
 	if m := p.mapImage(r.Context(), ref); m != ref || (p.pol.ImageExists != nil && p.pol.ImageExists(r.Context(), ref)) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, "{\"status\":%q}\n", fmt.Sprintf("%s: using the local image %s", ref, m))
 		return
 	}
-	if p.pol.DenyPull {
-		deny(w, http.StatusNotFound, "shipshape: image %s is not local and pulling is off (--pull=never); map it under [images] in shipshape.toml", ref)
-		return
-	}
 	if err := p.checkRegistry(r.Context(), ref); err != nil {
 		refuse(w, "docker pull %s: %v", ref, err)
+		return
+	}
+	if p.pol.DenyPull {
+		deny(w, http.StatusNotFound, "shipshape: image %s is not local and pulling is off (--pull=never); map it under [images] in shipshape.toml", ref)
 		return
 	}
 	forward(p, w, r, a)
@@ -459,6 +463,20 @@ func (p *Proxy) checkRegistry(ctx context.Context, ref string) error {
 	return CheckRegistryHost(ctx, ref)
 }
 
+// checkPulled judges an image the engine is asked to pull even when it has
+// it (a build with --pull or a platform): mapped images pass, as the engine
+// is given local ones for them, but a local image does not.
+func (p *Proxy) checkPulled(ctx context.Context, ref string) error {
+	if ref == "" || strings.EqualFold(ref, "scratch") {
+		return nil
+	}
+	if n, err := reference.ParseNormalizedNamed(ref); err == nil && p.pol.MapImage != nil &&
+		(p.pol.MapImage(ref) != ref || p.pol.MapImage(reference.FamiliarString(n)) != reference.FamiliarString(n)) {
+		return nil
+	}
+	return CheckRegistryHost(ctx, ref)
+}
+
 // CheckRegistryHost judges the registry the engine would pull ref from, for
 // every pull shipshape makes or lets a page make: the engine pulls from the
 // host's own network, so a registry there (an address of the host's
@@ -467,7 +485,9 @@ func (p *Proxy) checkRegistry(ctx context.Context, ref string) error {
 func CheckRegistryHost(ctx context.Context, ref string) error {
 	n, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {
-		return nil // the engine refuses it itself, reaching nothing
+		// What does not parse here cannot be judged; the engine may
+		// still read it some other way.
+		return fmt.Errorf("%w: %q is not an image reference that can be judged", ErrPolicy, ref)
 	}
 	domain := reference.Domain(n)
 	if domain == "docker.io" {
@@ -481,4 +501,29 @@ func CheckRegistryHost(ctx context.Context, ref string) error {
 		return fmt.Errorf("registry %s: %w", domain, err)
 	}
 	return nil
+}
+
+// pullRef is the reference the engine pulls for fromImage and tag: the tag
+// (or digest) replaces what fromImage names.
+func pullRef(from, tag string) (string, error) {
+	n, err := reference.ParseNormalizedNamed(from)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q is not an image reference", ErrPolicy, from)
+	}
+	if tag == "" {
+		return reference.FamiliarString(n), nil
+	}
+	var out reference.Named
+	if d, err := digest.Parse(tag); err == nil {
+		out, err = reference.WithDigest(reference.TrimNamed(n), d)
+		if err != nil {
+			return "", fmt.Errorf("%w: %v", ErrPolicy, err)
+		}
+	} else {
+		out, err = reference.WithTag(reference.TrimNamed(n), tag)
+		if err != nil {
+			return "", fmt.Errorf("%w: tag %q: %v", ErrPolicy, tag, err)
+		}
+	}
+	return reference.FamiliarString(out), nil
 }

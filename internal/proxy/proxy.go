@@ -108,6 +108,11 @@ type Proxy struct {
 	// builds are the BuildKit builds the page started through POST /grpc
 	// (nil) or tried to and was refused (why).
 	builds map[string]error
+	// buildArgs are the argument sets of the page's BuildKit builds, and
+	// pulled whether any asked to pull or for a platform: the Dockerfile
+	// arrives apart from its build's request (see checkBuildKitDockerfile).
+	buildArgs []map[string]string
+	pulled    bool
 	// conflicts are what the page met of other sessions (see Conflicts).
 	conflicts []string
 	// writers are containers not the page's own that can change its

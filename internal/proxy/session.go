@@ -19,8 +19,6 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/shipshape/shipshape/internal/dockerfile"
 )
 
 // A BuildKit build (docker build with DOCKER_BUILDKIT=1) opens a session:
@@ -346,17 +344,14 @@ func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, df string) (string,
 	if err := CheckRemoteAdd(ctx, out, p.pol.Egress); err != nil {
 		return "", err
 	}
-	// As for classic builds: an image another live session holds is not
-	// built from; the meeting is recorded and the page runs again alone.
-	if refs, err := dockerfile.BaseImages(out); err == nil {
-		for _, ref := range refs {
-			if p.seeImage(ref) {
-				return "", fmt.Errorf("image %s: %w", ref, ErrConflict)
-			}
-			if err := p.checkRegistry(ctx, ref); err != nil {
-				return "", fmt.Errorf("FROM %s: %w", ref, err)
-			}
-		}
+	// Every image it reads, its names expanded with the arguments of each
+	// of the page's builds (the file does not say which build it is for).
+	p.mu.Lock()
+	argSets := append([]map[string]string{nil}, p.buildArgs...)
+	pull := p.pulled
+	p.mu.Unlock()
+	if err := p.judgeSources(ctx, out, argSets, pull); err != nil {
+		return "", err
 	}
 	if p.pol.BuildKitDockerfile != nil {
 		if err := p.pol.BuildKitDockerfile(ctx, out); err != nil {

@@ -556,6 +556,9 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	if err == nil {
 		err = proxy.CheckRemoteAdd(ctx, df, false)
 	}
+	if err == nil {
+		err = proxy.CheckBuildSources(ctx, df)
+	}
 	if err != nil {
 		out.Failed, out.Message, out.Log = true, err.Error(), []byte(err.Error()+"\n")
 		return out, nil

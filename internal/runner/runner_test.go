@@ -170,6 +170,22 @@ func TestBuild(t *testing.T) {
 		t.Errorf("ADD from the host's loopback: got %v failed=%v %q, want a refusal naming line 2", err, loop.Failed, loop.Message)
 	}
 
+	// Nor any image from a registry there, however the Dockerfile names it.
+	for _, df := range []string{
+		"FROM " + busybox + "\nCOPY --from=127.0.0.1:5999/x:latest /etc/passwd /p\n",
+		"ARG R=127.0.0.1:5998\nFROM $R/x:latest\n",
+		"FROM " + busybox + "\nONBUILD COPY --from=127.0.0.1:5997/x /a /b\n",
+		"FROM " + busybox + "\nADD git@127.0.0.1:x/y.git /src\n",
+	} {
+		out, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df), Holder: busybox, Memory: 64 << 20, Pids: 64})
+		if err != nil || !out.Failed || !strings.Contains(out.Message, "not allowed for examples") || strings.Contains(string(out.Log), "connection refused") {
+			t.Errorf("%q: got %v failed=%v %q, want a refusal before the engine reads it", df, err, out.Failed, out.Message)
+		}
+		if out.ImageID != "" {
+			e.RemoveImage(out.ImageID)
+		}
+	}
+
 	bad, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nRUN exit 3\n")})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,78 @@
+package proxy
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestAttackBuildSources: every image a classic build reads, and every
+// pull, is judged however the page names it, so that the engine never
+// asks a registry of the host's own network (127.0.0.1 here: a closed port,
+// which the engine's "connection refused" would show it tried).
+func TestAttackBuildSources(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct{ name, df, query string }{
+		{"COPY --from an image", "FROM busybox:1.36\nCOPY --from=127.0.0.1:5912/x:latest /etc/passwd /p\n", ""},
+		{"FROM an argument's default", "ARG R=127.0.0.1:5901\nFROM $R/x:latest\n", ""},
+		{"FROM a build argument", "ARG R=docker.io/library\nFROM $R/busybox\n", "buildargs=" + url.QueryEscape(`{"R":"127.0.0.1:5905"}`)},
+		{"FROM continued", "FROM \\\n 127.0.0.1:5906/x\n", ""},
+		{"a cache import", "FROM busybox:1.36\n", "cachefrom=" + url.QueryEscape(`["127.0.0.1:5918/x:latest"]`)},
+	} {
+		q := "t=attack-" + e.session
+		if c.query != "" {
+			q += "&" + c.query
+		}
+		code, out := e.do("POST", "/build?"+q, buildContext(t, c.df))
+		refused(t, c.name, code, out)
+		if strings.Contains(string(out), "connection refused") {
+			t.Errorf("%s: the engine went for the address: %s", c.name, out)
+		}
+	}
+	// The engine joins fromImage and tag into one name; so is it judged.
+	code, out := e.do("POST", "/images/create?fromImage="+url.QueryEscape("127.0.0.1:5941/x:v1")+"&tag=v2", nil)
+	refused(t, "pull with a tag", code, out)
+
+	// A name the page made locally is built from as it is, but not when
+	// the build asks the registry for it.
+	local := "127.0.0.1:5970/x-" + e.session + ":latest"
+	if code, out := e.do("POST", "/images/"+baseImage+"/tag?repo="+url.QueryEscape(strings.TrimSuffix(local, ":latest"))+"&tag=latest", nil); code/100 != 2 {
+		t.Fatalf("tag: %d %s", code, out)
+	}
+	if code, out := e.do("POST", "/build?t=attack-"+e.session, buildContext(t, "FROM "+local+"\n")); code/100 != 2 || strings.Contains(string(out), "errorDetail") {
+		t.Errorf("build from the page's own local name: %d %s", code, out)
+	}
+	code, out = e.do("POST", "/build?pull=1&t=attack-"+e.session, buildContext(t, "FROM "+local+"\n"))
+	refused(t, "--pull of a local name", code, out)
+}
+
+// TestBuildKitDockerfileArgs: a BuildKit build's Dockerfile arrives apart
+// from its request, so its image names are judged with the arguments of
+// every build the page asked for, and strictly once any build pulled.
+func TestBuildKitDockerfileArgs(t *testing.T) {
+	ctx := context.Background()
+	df := "ARG R=docker.io/library\nFROM $R/busybox\n"
+	p := testProxy(t)
+	if _, err := p.checkBuildKitDockerfile(ctx, df); err != nil {
+		t.Fatalf("the default: %v", err)
+	}
+	if _, err := p.judgeFrontendAttrs(ctx, map[string]string{"build-arg:R": "127.0.0.1:5905"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.checkBuildKitDockerfile(ctx, df); err == nil || !strings.Contains(err.Error(), "127.0.0.1:5905/busybox") {
+		t.Errorf("after --build-arg R=127.0.0.1:5905: got %v, want the name refused", err)
+	}
+	p = testProxy(t)
+	p.pol.ImageExists = func(context.Context, string) bool { return true }
+	local := "FROM 127.0.0.1:5970/x\n"
+	if _, err := p.checkBuildKitDockerfile(ctx, local); err != nil {
+		t.Errorf("a local name: %v", err)
+	}
+	if _, err := p.judgeFrontendAttrs(ctx, map[string]string{"image-resolve-mode": "pull"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.checkBuildKitDockerfile(ctx, local); err == nil {
+		t.Errorf("a local name once a build pulls: accepted, want refused")
+	}
+}
