@@ -287,46 +287,40 @@ func (p *Proxy) noteBuild(args map[string]string, pull bool) {
 // judgeSources judges every image a Dockerfile reads (dockerfile.Sources),
 // its names expanded with each of argSets (for a BuildKit build, those of
 // every build of the page, since its Dockerfile arrives apart from its
-// request): one another live session holds is a conflict; one named by
-// variables only the build knows is refused; each other is judged as a
-// pull (checkRegistry), without the pass a local image gets when the build
-// pulls or names a platform, since the engine then asks the registry
-// anyway. A Dockerfile the parser refuses is left to the engine, which
-// refuses it too.
+// request): one another live session holds is a conflict; each other is
+// judged as a pull (checkRegistry), without the pass a local image gets
+// when the build pulls or names a platform, since the engine then asks the
+// registry anyway.
 func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[string]string, pull bool) error {
 	if len(argSets) == 0 {
 		argSets = []map[string]string{nil}
 	}
 	for _, args := range argSets {
-		srcs, err := dockerfile.Sources(df, args)
+		err := eachSource(df, args, func(ref string) error {
+			if p.seeImage(ref) {
+				return ErrConflict
+			}
+			return p.checkRegistry(ctx, ref, pull)
+		})
 		if err != nil {
-			return nil
-		}
-		for _, s := range srcs {
-			if s.Unknown {
-				return fmt.Errorf("Dockerfile line %d: %s %s: %w: the image is named by variables only the build knows", s.Line, s.What, s.Ref, ErrPolicy)
-			}
-			if p.seeImage(s.Ref) {
-				return fmt.Errorf("Dockerfile line %d: %s %s: %w", s.Line, s.What, s.Ref, ErrConflict)
-			}
-			check := p.checkRegistry
-			if pull {
-				check = p.checkPulled
-			}
-			if err := check(ctx, s.Ref); err != nil {
-				return fmt.Errorf("Dockerfile line %d: %s %s: %w", s.Line, s.What, s.Ref, err)
-			}
+			return err
 		}
 	}
 	return nil
 }
 
 // CheckBuildSources judges every image a one-off build's Dockerfile reads,
-// as a session's build without arguments: names only the build knows are
-// refused, and each image must come from a registry of the wider internet
-// (its FROM bases are mapped to local images before).
+// as a session's build without arguments: each must come from a registry
+// of the wider internet (its FROM bases are mapped to local images before).
 func CheckBuildSources(ctx context.Context, df string) error {
-	srcs, err := dockerfile.Sources(df, nil)
+	return eachSource(df, nil, func(ref string) error { return CheckRegistryHost(ctx, ref) })
+}
+
+// eachSource judges each image of dockerfile.Sources with judge; a name only
+// the build knows (a stage's own ARG) is refused. A Dockerfile the parser
+// refuses is left to the engine, which refuses it too.
+func eachSource(df string, args map[string]string, judge func(ref string) error) error {
+	srcs, err := dockerfile.Sources(df, args)
 	if err != nil {
 		return nil
 	}
@@ -334,7 +328,7 @@ func CheckBuildSources(ctx context.Context, df string) error {
 		if s.Unknown {
 			return fmt.Errorf("Dockerfile line %d: %s %s: %w: the image is named by variables only the build knows", s.Line, s.What, s.Ref, ErrPolicy)
 		}
-		if err := CheckRegistryHost(ctx, s.Ref); err != nil {
+		if err := judge(s.Ref); err != nil {
 			return fmt.Errorf("Dockerfile line %d: %s %s: %w", s.Line, s.What, s.Ref, err)
 		}
 	}

@@ -413,7 +413,7 @@ func (p *Proxy) pull(w http.ResponseWriter, r *http.Request, a args) {
 		fmt.Fprintf(w, "{\"status\":%q}\n", fmt.Sprintf("%s: using the local image %s", ref, m))
 		return
 	}
-	if err := p.checkRegistry(r.Context(), ref); err != nil {
+	if err := p.checkRegistry(r.Context(), ref, false); err != nil {
 		refuse(w, "docker pull %s: %v", ref, err)
 		return
 	}
@@ -447,9 +447,11 @@ func (p *Proxy) networkList(w http.ResponseWriter, r *http.Request, _ args) {
 }
 
 // checkRegistry judges the registry an image reference would be pulled
-// from, when the engine would pull it (it is neither mapped nor local):
-// CheckRegistryHost.
-func (p *Proxy) checkRegistry(ctx context.Context, ref string) error {
+// from, when the engine would pull it (CheckRegistryHost): not for a mapped
+// image, as the engine is given a local one for it, nor for a local image,
+// unless pull says the engine asks the registry even for one it has (a
+// build with --pull or a platform).
+func (p *Proxy) checkRegistry(ctx context.Context, ref string, pull bool) error {
 	if ref == "" || strings.EqualFold(ref, "scratch") {
 		return nil
 	}
@@ -457,21 +459,7 @@ func (p *Proxy) checkRegistry(ctx context.Context, ref string) error {
 		(p.pol.MapImage(ref) != ref || p.pol.MapImage(reference.FamiliarString(n)) != reference.FamiliarString(n)) {
 		return nil
 	}
-	if p.pol.ImageExists != nil && p.pol.ImageExists(ctx, ref) {
-		return nil
-	}
-	return CheckRegistryHost(ctx, ref)
-}
-
-// checkPulled judges an image the engine is asked to pull even when it has
-// it (a build with --pull or a platform): mapped images pass, as the engine
-// is given local ones for them, but a local image does not.
-func (p *Proxy) checkPulled(ctx context.Context, ref string) error {
-	if ref == "" || strings.EqualFold(ref, "scratch") {
-		return nil
-	}
-	if n, err := reference.ParseNormalizedNamed(ref); err == nil && p.pol.MapImage != nil &&
-		(p.pol.MapImage(ref) != ref || p.pol.MapImage(reference.FamiliarString(n)) != reference.FamiliarString(n)) {
+	if !pull && p.pol.ImageExists != nil && p.pol.ImageExists(ctx, ref) {
 		return nil
 	}
 	return CheckRegistryHost(ctx, ref)
