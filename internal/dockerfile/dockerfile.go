@@ -155,6 +155,9 @@ type Source struct {
 	// knows (a stage's own ARG, an argument with no value), so Ref is the
 	// text as written and cannot be judged.
 	Unknown bool
+	// Platform: the line names a platform, for which the engine may ask
+	// the registry even for an image it has.
+	Platform bool
 }
 
 // Sources lists every image a Dockerfile reads, as BuildKit reads it
@@ -254,7 +257,11 @@ func Sources(df string, args map[string]string) ([]Source, error) {
 		if len(st.Location) > 0 {
 			line = st.Location[0].Start.Line
 		}
+		n := len(out)
 		add(st.BaseName, "FROM", line, true)
+		if st.Platform != "" && len(out) > n {
+			out[n].Platform = true
+		}
 		for _, c := range st.Commands {
 			l := line
 			if loc := c.Location(); len(loc) > 0 {
@@ -296,3 +303,75 @@ func BaseImages(df string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Raw lists the image names a Dockerfile could read under any reading of
+// its text: every word after FROM (an ONBUILD's too), every --from= and
+// every mount from=, in any case, on every line, heredoc bodies included,
+// continuations joined. Engines differ in what they
+// parse (Docker 20.10 reads no heredocs, so a body line can be an
+// instruction there), so what judges a build reads this list as well as
+// Sources, and a name here is never missed for being read one way only.
+// Variables are replaced with the ARG defaults written in the file and
+// args over them; a name still holding one is Unknown. Stage names, stage
+// numbers and scratch are left out.
+func Raw(df string, args map[string]string) []Source {
+	text := strings.NewReplacer("\\\r\n", "", "\\\n", "", "`\r\n", "", "`\n", "").Replace(strings.TrimPrefix(df, "\ufeff"))
+	lines := strings.Split(text, "\n")
+	vars := map[string]string{}
+	stages := map[string]bool{}
+	for _, l := range lines {
+		for _, m := range rawArg.FindAllStringSubmatch(l, -1) {
+			vars[m[1]] = strings.Trim(m[2], `"'`)
+		}
+		for _, m := range rawStage.FindAllStringSubmatch(l, -1) {
+			stages[strings.ToLower(m[1])] = true
+		}
+	}
+	for k, v := range args {
+		vars[k] = v
+	}
+	var out []Source
+	seen := map[string]bool{}
+	add := func(ref, what string, line int, platform bool) {
+		ref = strings.Trim(ref, `"'`)
+		if strings.Contains(ref, "$") {
+			ref = rawVar.ReplaceAllStringFunc(ref, func(v string) string {
+				k := strings.Trim(v, "${}")
+				if val, ok := vars[k]; ok {
+					return val
+				}
+				return v
+			})
+		}
+		l := strings.ToLower(ref)
+		if ref == "" || l == "scratch" || stages[l] || seen[ref] {
+			return
+		}
+		if _, err := strconv.Atoi(ref); err == nil {
+			return
+		}
+		seen[ref] = true
+		out = append(out, Source{Ref: ref, What: what, Line: line, Unknown: strings.Contains(ref, "$"), Platform: platform})
+	}
+	for i, l := range lines {
+		if m := rawFrom.FindStringSubmatch(l); m != nil {
+			add(m[2], "FROM", i+1, strings.Contains(strings.ToLower(m[1]), "--platform"))
+		}
+		for _, m := range rawCopyFrom.FindAllStringSubmatch(l, -1) {
+			add(m[1], "COPY --from", i+1, false)
+		}
+		for _, m := range rawMountFrom.FindAllStringSubmatch(l, -1) {
+			add(m[1], "RUN --mount from", i+1, false)
+		}
+	}
+	return out
+}
+
+var (
+	rawFrom      = regexp.MustCompile(`(?i)^\s*(?:onbuild\s+)?from\s+((?:--\S+\s+)*)(\S+)`)
+	rawCopyFrom  = regexp.MustCompile(`(?i)--from=["']?([^\s"',]+)`)
+	rawMountFrom = regexp.MustCompile(`(?i)[\s,"']from=["']?([^\s"',]+)`)
+	rawArg       = regexp.MustCompile(`(?i)^\s*arg\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)`)
+	rawStage     = regexp.MustCompile(`(?i)\bas\s+([A-Za-z][A-Za-z0-9_.-]*)\s*$`)
+	rawVar       = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
+)

@@ -144,3 +144,36 @@ func TestSources(t *testing.T) {
 		}
 	}
 }
+
+// TestRaw: the names under any reading of the text, so that an engine
+// whose parser reads a line as an instruction where BuildKit's does not
+// (Docker 20.10 has no heredocs) cannot be made to fetch an unjudged one.
+func TestRaw(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		args     map[string]string
+		want     string
+	}{
+		{"a heredoc body read as instructions", "FROM busybox\nRUN cat <<CMD\nFROM 127.0.0.1:5999/x\nCMD\n", nil, "FROM busybox@1; FROM 127.0.0.1:5999/x@3"},
+		{"flags, mounts, copies", "from --platform=linux/arm64 a.example/x AS b\nCOPY --FROM=\"10.0.0.1/y\" /a /b\nRUN --mount=type=bind,FROM=c.example/z true\nCOPY --from=b /a /b\n", nil,
+			"FROM +a.example/x@1; COPY --from 10.0.0.1/y@2; RUN --mount from c.example/z@3"},
+		{"continuations", "FROM \\\n  127.0.0.1:1/x\n", nil, "FROM 127.0.0.1:1/x@1"},
+		{"arguments", "ARG R=10.0.0.1\nFROM $R/x\nFROM ${S}/y\n", map[string]string{"R": "10.0.0.2"}, "FROM 10.0.0.2/x@2; FROM ?${S}/y@3"},
+		{"stages, numbers and scratch", "FROM scratch AS base\nCOPY --from=0 /a /b\nCOPY --from=base /a /b\n", nil, ""},
+	} {
+		var got []string
+		for _, s := range Raw(c.in, c.args) {
+			mark := ""
+			if s.Unknown {
+				mark = "?"
+			}
+			if s.Platform {
+				mark += "+"
+			}
+			got = append(got, fmt.Sprintf("%s %s%s@%d", s.What, mark, s.Ref, s.Line))
+		}
+		if g := strings.Join(got, "; "); g != c.want {
+			t.Errorf("%s: Raw(%q) = %q, want %q", c.name, c.in, g, c.want)
+		}
+	}
+}

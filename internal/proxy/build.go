@@ -296,11 +296,11 @@ func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[strin
 		argSets = []map[string]string{nil}
 	}
 	for _, args := range argSets {
-		err := eachSource(df, args, func(ref string) error {
+		err := eachSource(df, args, func(ref string, platform bool) error {
 			if p.seeImage(ref) {
 				return ErrConflict
 			}
-			return p.checkRegistry(ctx, ref, pull)
+			return p.checkRegistry(ctx, ref, pull || platform)
 		})
 		if err != nil {
 			return err
@@ -313,22 +313,27 @@ func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[strin
 // as a session's build without arguments: each must come from a registry
 // of the wider internet (its FROM bases are mapped to local images before).
 func CheckBuildSources(ctx context.Context, df string) error {
-	return eachSource(df, nil, func(ref string) error { return CheckRegistryHost(ctx, ref) })
+	return eachSource(df, nil, func(ref string, _ bool) error { return CheckRegistryHost(ctx, ref) })
 }
 
-// eachSource judges each image of dockerfile.Sources with judge; a name only
-// the build knows (a stage's own ARG) is refused. A Dockerfile the parser
-// refuses is left to the engine, which refuses it too.
-func eachSource(df string, args map[string]string, judge func(ref string) error) error {
-	srcs, err := dockerfile.Sources(df, args)
-	if err != nil {
-		return nil
-	}
-	for _, s := range srcs {
+// eachSource judges each image a Dockerfile may read with judge (platform:
+// its FROM names a platform): those of dockerfile.Sources, as BuildKit's
+// parser reads the file, and those of dockerfile.Raw, under any reading,
+// since the engine's own parser may be older or newer. A name only the
+// build knows (a stage's own ARG) is refused.
+func eachSource(df string, args map[string]string, judge func(ref string, platform bool) error) error {
+	srcs, _ := dockerfile.Sources(df, args)
+	seen := map[string]bool{}
+	for _, s := range append(srcs, dockerfile.Raw(df, args)...) {
+		key := fmt.Sprintf("%s %t %t", s.Ref, s.Unknown, s.Platform)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
 		if s.Unknown {
 			return fmt.Errorf("Dockerfile line %d: %s %s: %w: the image is named by variables only the build knows", s.Line, s.What, s.Ref, ErrPolicy)
 		}
-		if err := judge(s.Ref); err != nil {
+		if err := judge(s.Ref, s.Platform); err != nil {
 			return fmt.Errorf("Dockerfile line %d: %s %s: %w", s.Line, s.What, s.Ref, err)
 		}
 	}

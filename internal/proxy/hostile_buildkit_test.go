@@ -74,6 +74,7 @@ func TestAttackBuildKitBuilds(t *testing.T) {
 		{"a mount source in upper case", "FROM " + baseImage + "\nRUN --mount=FROM=127.0.0.1:5903/x:latest,target=/m true\n", "", []string{"not allowed for examples", "127.0.0.1:5903"}, false},
 		{"COPY --from in an ONBUILD", "FROM " + baseImage + "\nONBUILD COPY --from=127.0.0.1:5909/x:latest /a /b\n", "", []string{"not allowed for examples", "ONBUILD COPY --from"}, false},
 		{"a stage's own argument", "FROM " + baseImage + "\nARG R=127.0.0.1:5911\nCOPY --from=$R/x /a /b\n", "", []string{"variables only the build knows"}, false},
+		{"FROM in a heredoc body, an instruction to engines without heredocs", "FROM " + baseImage + "\nRUN cat <<CMD\nFROM 127.0.0.1:5999/x\nCMD\n", "", []string{"not allowed for examples", "127.0.0.1:5999/x"}, false},
 		{"a cache import", "FROM " + baseImage + "\n", "--cache-from 127.0.0.1:5918/x:latest", []string{"--cache-from is not allowed for examples"}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -45,6 +45,10 @@ func TestAttackBuildSources(t *testing.T) {
 	}
 	code, out = e.do("POST", "/build?pull=1&t=attack-"+e.session, buildContext(t, "FROM "+local+"\n"))
 	refused(t, "--pull of a local name", code, out)
+	code, out = e.do("POST", "/build?t=attack-"+e.session, buildContext(t, "FROM --platform=linux/arm64 "+local+"\n"))
+	refused(t, "another platform of a local name", code, out)
+	code, out = e.do("POST", "/build?t=attack-"+e.session, buildContext(t, "FROM "+baseImage+"\nRUN cat <<CMD\nFROM 127.0.0.1:5999/x\nCMD\n"))
+	refused(t, "FROM in a heredoc body", code, out)
 }
 
 // TestBuildKitDockerfileArgs: a BuildKit build's Dockerfile arrives apart

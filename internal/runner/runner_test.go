@@ -176,6 +176,7 @@ func TestBuild(t *testing.T) {
 		"ARG R=127.0.0.1:5998\nFROM $R/x:latest\n",
 		"FROM " + busybox + "\nONBUILD COPY --from=127.0.0.1:5997/x /a /b\n",
 		"FROM " + busybox + "\nADD git@127.0.0.1:x/y.git /src\n",
+		"FROM " + busybox + "\nRUN cat <<CMD\nFROM 127.0.0.1:5996/x\nCMD\n",
 	} {
 		out, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df), Holder: busybox, Memory: 64 << 20, Pids: 64})
 		if err != nil || !out.Failed || !strings.Contains(out.Message, "not allowed for examples") || strings.Contains(string(out.Log), "connection refused") {
