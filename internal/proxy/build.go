@@ -46,6 +46,16 @@ var buildDefaults = map[string]bool{
 // and runs it without network.
 func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	q := r.URL.Query()
+	// A refused BuildKit build ends its session (see endSession).
+	if id := q.Get("session"); id != "" {
+		sw := &statusWriter{ResponseWriter: w}
+		w = sw
+		defer func() {
+			if sw.status >= 400 {
+				p.endSession(id)
+			}
+		}()
+	}
 	for k, vs := range q {
 		if _, ok := buildQuery[k]; ok {
 			continue
@@ -502,4 +512,32 @@ func (p *Proxy) waitSession(ctx context.Context, id string) bool {
 		return struct{}{}, p.sessions[id]
 	})
 	return ok
+}
+
+// statusWriter records the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (s *statusWriter) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }

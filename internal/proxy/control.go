@@ -245,6 +245,11 @@ func (p *Proxy) judgeSolveRequest(ctx context.Context, b []byte) (_ []byte, ref 
 	if err := decodeRequest(b, &req, "solve request"); err != nil {
 		return nil, req.Ref, err
 	}
+	defer func() {
+		if err != nil {
+			p.endSession(req.Session)
+		}
+	}()
 	switch {
 	case !buildRefRe.MatchString(req.Ref):
 		return nil, req.Ref, fmt.Errorf("build reference %q is not one a client makes", req.Ref)

@@ -5,6 +5,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"google.golang.org/grpc"
 )
 
 // TestAttackBuildSources: every image a classic build reads, and every
@@ -78,5 +82,56 @@ func TestBuildKitDockerfileArgs(t *testing.T) {
 	}
 	if _, err := p.checkBuildKitDockerfile(ctx, local); err == nil {
 		t.Errorf("a local name once a build pulls: accepted, want refused")
+	}
+}
+
+// TestRefusedBuildEndsSession: the docker CLI closes a build session only
+// once the session has run, and runs it until the other end closes it. A
+// build the proxy refused while its session was being opened left both
+// waiting for ever (seen under load in CI). A refused build now ends its
+// session: one already open is closed, one opened later is refused.
+func TestRefusedBuildEndsSession(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	meta := func(id string) map[string][]string {
+		return map[string][]string{"X-Docker-Expose-Session-Uuid": {id}, "X-Docker-Expose-Session-Name": {"attack"}}
+	}
+	refusedBuild := func(id string) {
+		t.Helper()
+		q := "version=2&remote=client-session&session=" + id + "&extrahosts=" + url.QueryEscape(`["db:127.0.0.1"]`)
+		code, out := e.do("POST", "/build?"+q, nil)
+		refused(t, "build with --add-host", code, out)
+	}
+
+	// Open first, then refused: the session ends (the proxy closes the
+	// page's end; the engine, given nothing, may close it first).
+	open := "open" + e.session
+	c, err := e.hijack(ctx, "/session", "h2c", meta(open))
+	if err != nil {
+		t.Fatalf("open the session: %v", err)
+	}
+	defer c.Close()
+	// Served as the CLI serves it: until the other end closes it.
+	served := make(chan struct{})
+	go func() {
+		(&http2.Server{}).ServeConn(c, &http2.ServeConnOpts{Handler: grpc.NewServer()})
+		close(served)
+	}()
+	time.Sleep(time.Second) // the engine has the session
+	refusedBuild(open)
+	select {
+	case <-served:
+	case <-time.After(30 * time.Second):
+		t.Errorf("the session stayed open after its build was refused")
+	}
+
+	// Refused first, as when the CLI's session was still being opened:
+	// the session is never opened (before, it was, and stayed open).
+	late := "late" + e.session
+	refusedBuild(late)
+	if c, err := e.hijack(ctx, "/session", "h2c", meta(late)); err == nil {
+		c.Close()
+		t.Errorf("a session whose build was refused was opened")
 	}
 }

@@ -105,6 +105,11 @@ type Proxy struct {
 	// sessions are the BuildKit build sessions open through this proxy;
 	// a build may only use one of them.
 	sessions map[string]bool
+	// ended are build sessions whose build was refused: the page's end of
+	// each is closed (pages) and never opened again, so that the client,
+	// which waits for its session to end, ends.
+	ended map[string]bool
+	pages map[string]io.Closer
 	// builds are the BuildKit builds the page started through POST /grpc
 	// (nil) or tried to and was refused (why).
 	builds map[string]error
@@ -173,7 +178,7 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 	if pol.LogMaxSize == "" {
 		pol.LogMaxSize = DefaultLogMaxSize
 	}
-	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, builds: map[string]error{}, dial: dial}
+	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial}
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.dial(ctx) }}
 	p.hc = &http.Client{Transport: tr}
 	p.rp = &httputil.ReverseProxy{

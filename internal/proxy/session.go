@@ -94,6 +94,11 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 		refuse(w, "docker build session %s is open already", id)
 		return
 	}
+	if p.ended[id] {
+		p.mu.Unlock()
+		refuse(w, "docker build session %s: its build was refused", id)
+		return
+	}
 	p.sessions[id] = true
 	p.mu.Unlock()
 	defer func() {
@@ -108,8 +113,37 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 	}
 	defer engine.Close()
 	defer page.Close()
+	p.mu.Lock()
+	p.pages[id] = page
+	ended := p.ended[id]
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.pages, id)
+		p.mu.Unlock()
+	}()
+	if ended {
+		return
+	}
 	ctx := context.WithoutCancel(r.Context())
 	relay(engine, page, func(cc *grpc.ClientConn, ss grpc.ServerStream) error { return p.forwardCall(ctx, cc, ss) })
+}
+
+// endSession ends the build session id after its build was refused. The
+// client closes its session only once the session has run, and runs it
+// until the other end closes: a refusal that came while the session was
+// still being opened would otherwise leave the client waiting for ever,
+// and the engine, which never heard of the build, keeps it open too.
+func (p *Proxy) endSession(id string) {
+	if id == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ended[id] = true
+	if c := p.pages[id]; c != nil {
+		c.Close()
+	}
 }
 
 // upgradeTo opens a hijacked POST path on the engine (/session, /grpc).
