@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -127,11 +128,18 @@ func TestRefusedBuildEndsSession(t *testing.T) {
 	}
 
 	// Refused first, as when the CLI's session was still being opened:
-	// the session is never opened (before, it was, and stayed open).
+	// the session is closed as soon as it opens (before, it stayed open).
+	// It still opens, so that the client reports the build's refusal
+	// rather than a failure of its session.
 	late := "late" + e.session
 	refusedBuild(late)
-	if c, err := e.hijack(ctx, "/session", "h2c", meta(late)); err == nil {
-		c.Close()
-		t.Errorf("a session whose build was refused was opened")
+	c2, err := e.hijack(ctx, "/session", "h2c", meta(late))
+	if err != nil {
+		t.Fatalf("a session whose build was refused: %v, want it opened and closed", err)
+	}
+	defer c2.Close()
+	c2.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c2.Read(make([]byte, 1)); err == nil || os.IsTimeout(err) {
+		t.Errorf("a session whose build was refused: read %v, want it closed", err)
 	}
 }

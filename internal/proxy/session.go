@@ -95,8 +95,16 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 		return
 	}
 	if p.ended[id] {
+		// Opened and closed at once, never reaching the engine: the
+		// client's session then ends without an error of its own, and
+		// the reader sees the build's refusal.
 		p.mu.Unlock()
-		refuse(w, "docker build session %s: its build was refused", id)
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+				c.Close()
+			}
+		}
 		return
 	}
 	p.sessions[id] = true
