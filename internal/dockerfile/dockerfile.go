@@ -8,7 +8,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -306,16 +308,42 @@ func BaseImages(df string) ([]string, error) {
 
 // Raw lists the image names a Dockerfile could read under any reading of
 // its text: every word after FROM (an ONBUILD's too), every --from= and
-// every mount from=, in any case, on every line, heredoc bodies included,
-// continuations joined. Engines differ in what they
-// parse (Docker 20.10 reads no heredocs, so a body line can be an
-// instruction there), so what judges a build reads this list as well as
-// Sources, and a name here is never missed for being read one way only.
-// Variables are replaced with the ARG defaults written in the file and
-// args over them; a name still holding one is Unknown. Stage names, stage
-// numbers and scratch are left out.
+// every mount from=, in any case, on every line, heredoc bodies included.
+// Engines differ in what they parse (Docker 20.10 reads no heredocs, so a
+// body line can be an instruction there), so what judges a build reads
+// this list as well as Sources, and a name here is never missed for being
+// read one way only: every kind of space counts as a space, and the text
+// is read with lines as they are, joined by backslashes, and joined by
+// backticks. Variables are replaced with the ARG defaults written in the
+// file and args over them (${A:-b} and ${A:+b} too); a name still holding
+// one is Unknown. Stage names, stage numbers and scratch are left out.
 func Raw(df string, args map[string]string) []Source {
-	text := strings.NewReplacer("\\\r\n", "", "\\\n", "", "`\r\n", "", "`\n", "").Replace(strings.TrimPrefix(df, "\ufeff"))
+	text := strings.Map(func(r rune) rune {
+		if r != '\n' && (unicode.IsSpace(r) || r == '\ufeff') {
+			return ' '
+		}
+		return r
+	}, df)
+	var out []Source
+	seen := map[string]bool{}
+	for _, join := range []*strings.Replacer{nil, strings.NewReplacer("\\ \n", "", "\\\n", ""), strings.NewReplacer("` \n", "", "`\n", "")} {
+		t := text
+		if join != nil {
+			t = join.Replace(t)
+		}
+		for _, s := range rawRead(t, args) {
+			key := fmt.Sprintf("%s %t %t", s.Ref, s.Unknown, s.Platform)
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// rawRead is one reading of Raw, of text whose spaces are plain.
+func rawRead(text string, args map[string]string) []Source {
 	lines := strings.Split(text, "\n")
 	vars := map[string]string{}
 	stages := map[string]bool{}
@@ -331,27 +359,45 @@ func Raw(df string, args map[string]string) []Source {
 		vars[k] = v
 	}
 	var out []Source
-	seen := map[string]bool{}
 	add := func(ref, what string, line int, platform bool) {
 		ref = strings.Trim(ref, `"'`)
 		if strings.Contains(ref, "$") {
 			ref = rawVar.ReplaceAllStringFunc(ref, func(v string) string {
-				k := strings.Trim(v, "${}")
-				if val, ok := vars[k]; ok {
+				m := rawVar.FindStringSubmatch(v)
+				name, op, word := m[1]+m[4], m[2], m[3]
+				val, ok := vars[name]
+				switch {
+				case op == "-":
+					if ok && val != "" {
+						return val
+					}
+					return word
+				case op == "+":
+					if ok && val != "" {
+						return word
+					}
+					return ""
+				case ok:
 					return val
 				}
 				return v
 			})
 		}
 		l := strings.ToLower(ref)
-		if ref == "" || l == "scratch" || stages[l] || seen[ref] {
+		if ref == "" || l == "scratch" || stages[l] {
 			return
 		}
 		if _, err := strconv.Atoi(ref); err == nil {
 			return
 		}
-		seen[ref] = true
-		out = append(out, Source{Ref: ref, What: what, Line: line, Unknown: strings.Contains(ref, "$"), Platform: platform})
+		unknown := strings.Contains(ref, "$")
+		// Words that are no image name ("from pathlib import Path" in a
+		// Python heredoc, a line's trailing backslash): an engine reading
+		// them as a FROM refuses them itself, reaching nothing.
+		if _, err := reference.ParseNormalizedNamed(ref); err != nil && !unknown {
+			return
+		}
+		out = append(out, Source{Ref: ref, What: what, Line: line, Unknown: unknown, Platform: platform})
 	}
 	for i, l := range lines {
 		if m := rawFrom.FindStringSubmatch(l); m != nil {
@@ -368,10 +414,10 @@ func Raw(df string, args map[string]string) []Source {
 }
 
 var (
-	rawFrom      = regexp.MustCompile(`(?i)^\s*(?:onbuild\s+)?from\s+((?:--\S+\s+)*)(\S+)`)
-	rawCopyFrom  = regexp.MustCompile(`(?i)--from=["']?([^\s"',]+)`)
-	rawMountFrom = regexp.MustCompile(`(?i)[\s,"']from=["']?([^\s"',]+)`)
-	rawArg       = regexp.MustCompile(`(?i)^\s*arg\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)`)
-	rawStage     = regexp.MustCompile(`(?i)\bas\s+([A-Za-z][A-Za-z0-9_.-]*)\s*$`)
-	rawVar       = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
+	rawFrom      = regexp.MustCompile(`(?i)^ *(?:onbuild +)?from +((?:--\S+ +)*)(\S+)`)
+	rawCopyFrom  = regexp.MustCompile(`(?i)--from=["']?([^ "',]+)`)
+	rawMountFrom = regexp.MustCompile(`(?i)(?:^|[ ,"'=])from=["']?([^ "',]+)`)
+	rawArg       = regexp.MustCompile(`(?i)^ *arg +([A-Za-z_][A-Za-z0-9_]*)=(\S+)`)
+	rawStage     = regexp.MustCompile(`(?i)^ *from +.*\bas +([A-Za-z][A-Za-z0-9_.-]*) *$`)
+	rawVar       = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
 )

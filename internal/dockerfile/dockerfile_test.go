@@ -160,6 +160,14 @@ func TestRaw(t *testing.T) {
 		{"continuations", "FROM \\\n  127.0.0.1:1/x\n", nil, "FROM 127.0.0.1:1/x@1"},
 		{"arguments", "ARG R=10.0.0.1\nFROM $R/x\nFROM ${S}/y\n", map[string]string{"R": "10.0.0.2"}, "FROM 10.0.0.2/x@2; FROM ?${S}/y@3"},
 		{"stages, numbers and scratch", "FROM scratch AS base\nCOPY --from=0 /a /b\nCOPY --from=base /a /b\n", nil, ""},
+		// Found by attacking: spaces Docker splits on and Go's \s does not,
+		// a backtick joining lines where the escape is a backslash, a mount.
+		{"a vertical tab", "FROM busybox\nRUN <<EOF\nFROM\v127.0.0.1:5999/x\nRUN true \\\nEOF\n", nil, "FROM busybox@1; FROM 127.0.0.1:5999/x@3"},
+		{"a no-break space", "FROM busybox\nRUN <<EOF\n\u00a0FROM 127.0.0.1:5999/nbsp\nEOF\n", nil, "FROM busybox@1; FROM 127.0.0.1:5999/nbsp@3"},
+		{"a backtick that joins nothing", "FROM busybox\nRUN <<EOF\nLABEL a=`\nFROM 127.0.0.1:5999/b\nEOF\n", nil, "FROM busybox@1; FROM 127.0.0.1:5999/b@4"},
+		{"a mount's from after its equals sign", "FROM busybox\nRUN --mount=from=127.0.0.1:5999/m,target=/m true\n", nil, "FROM busybox@1; RUN --mount from 127.0.0.1:5999/m@2"},
+		{"defaults in the name", "FROM ${R:-127.0.0.1:5999}/x\nFROM ${B:+10.0.0.1/}y\n", nil, "FROM 127.0.0.1:5999/x@1; FROM y@2"},
+		{"Python in a heredoc", "FROM busybox\nRUN python3 <<EOF\nfrom __future__ import annotations\nfrom pathlib import Path\nEOF\n", nil, "FROM busybox@1; FROM pathlib@4"},
 	} {
 		var got []string
 		for _, s := range Raw(c.in, c.args) {

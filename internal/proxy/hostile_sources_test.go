@@ -24,6 +24,9 @@ func TestAttackBuildSources(t *testing.T) {
 		{"FROM a build argument", "ARG R=docker.io/library\nFROM $R/busybox\n", "buildargs=" + url.QueryEscape(`{"R":"127.0.0.1:5905"}`)},
 		{"FROM continued", "FROM \\\n 127.0.0.1:5906/x\n", ""},
 		{"a cache import", "FROM busybox:1.36\n", "cachefrom=" + url.QueryEscape(`["127.0.0.1:5918/x:latest"]`)},
+		// An instruction to Docker 20.10, which reads no heredocs, behind a
+		// vertical tab, which Docker splits on.
+		{"FROM in a heredoc body, behind a vertical tab", "FROM busybox:1.36\nRUN <<EOF\nFROM\v127.0.0.1:5999/x\nRUN true \\\nEOF\n", ""},
 	} {
 		q := "t=attack-" + e.session
 		if c.query != "" {
