@@ -150,7 +150,10 @@ func (p *Proxy) endSession(id string) {
 	defer p.mu.Unlock()
 	p.ended[id] = true
 	if c := p.pages[id]; c != nil {
-		c.Close()
+		// Not at once: a refusal the engine sends through this session
+		// (a judged Dockerfile) must reach the client first, or it reads
+		// "context canceled" instead of the reason (see forwardCall).
+		time.AfterFunc(5*time.Second, func() { c.Close() })
 	}
 }
 
