@@ -88,11 +88,14 @@ func Block(s snippet.Snippet) Result {
 	switch r.Kind {
 	case snippet.Console:
 		shownRejected(b)
+		backslashHint(b)
 	case snippet.Shell:
 		shownRejected(b)
 		softenOutputLines(b)
+		backslashHint(b)
 	case snippet.JSON, snippet.YAML, snippet.Compose:
 		softenPlaceholderLines(b, b.s.Code)
+		softenMarkup(b)
 	}
 	switch {
 	case elided:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/moby/patternmatcher"
+	"github.com/tailscale/hujson"
 	"gopkg.in/yaml.v3"
 
 	"github.com/shipshape/shipshape/internal/diag"
@@ -20,6 +21,7 @@ import (
 var (
 	yamlLine      = regexp.MustCompile(`^yaml: line (\d+): `)
 	yamlLineLoose = regexp.MustCompile(`^\s*line (\d+): `)
+	hujsonLine    = regexp.MustCompile(`^line (\d+), column \d+: `)
 )
 
 // parseYAML decodes the first document as a node tree; a syntax error
@@ -97,7 +99,24 @@ func checkJSON(b *block) string {
 		b.add(0, diag.Info, "json-fragment", "", "the block is part of a JSON object; checked inside braces")
 		return "json (fragment)"
 	}
-	dec := json.NewDecoder(strings.NewReader(b.s.Code))
+	code := b.s.Code
+	kind := "json"
+	if strings.EqualFold(b.s.Lang, "jsonc") {
+		// JSON with comments and trailing commas (VS Code's): both become
+		// blanks, so offsets and lines stay those of the block.
+		std, err := hujson.Standardize([]byte(code))
+		if err != nil {
+			line, msg := 0, strings.TrimPrefix(err.Error(), "hujson: ")
+			if m := hujsonLine.FindStringSubmatch(msg); m != nil {
+				line, _ = strconv.Atoi(m[1])
+				msg = msg[len(m[0]):]
+			}
+			b.add(line, diag.Error, "json-syntax", "", msg)
+			return "json (with comments)"
+		}
+		code, kind = string(std), "json (with comments)"
+	}
+	dec := json.NewDecoder(strings.NewReader(code))
 	for {
 		var v any
 		err := dec.Decode(&v)
@@ -115,7 +134,7 @@ func checkJSON(b *block) string {
 			break
 		}
 	}
-	return "json"
+	return kind
 }
 
 func checkTOML(b *block) string {

@@ -18,6 +18,9 @@ import (
 	"github.com/shipshape/shipshape/internal/dockerfile"
 )
 
+// filled is the word an angle placeholder of a Dockerfile becomes.
+const filled = "placeholder"
+
 // fragmentBase is the FROM line put before a fragment so that buildkit
 // lints its instructions; the offline resolver answers for it.
 const fragmentBase = "FROM shipshape-fragment-base\n"
@@ -38,7 +41,7 @@ var _ llb.ImageMetaResolver = offlineResolver{}
 // `docker build --check`) and adds shipshape's own rules. A fragment gets a
 // synthetic FROM first, whose line is then taken away again.
 func checkDockerfile(b *block) string {
-	code := fillIn(b.s.Code, "placeholder")
+	code := fillIn(b.s.Code, filled)
 	fragment := !dockerfile.StartsWithFrom(code)
 	offset := 0
 	src := code
@@ -209,8 +212,8 @@ func nodeArgs(n *parser.Node) []string {
 
 func baseImage(b *block, f dockerfile.From) {
 	img, line := f.Image, f.Line
-	if !f.Base {
-		return
+	if !f.Base || img == filled {
+		return // a stage, or the reader's own image (<base image>)
 	}
 	if strings.Contains(img, "@sha256:") {
 		return

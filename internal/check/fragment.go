@@ -40,9 +40,10 @@ func elide(code string) (string, bool) {
 // angle is a placeholder in angle brackets: <container-id>, <your image>.
 var angle = regexp.MustCompile(`<([A-Za-z][\w.:/@-]*(?: [\w.:/@-]+){0,4})>`)
 
-// optional is an optional part of a usage line: [OPTIONS], [COMMAND],
-// [ARG...], [--platform=<platform>], [AS <name>].
-var optional = regexp.MustCompile(`\[(?:[A-Z][A-Z_ |-]*|--?[^\]\s][^\]]*|AS [^\]]*|[A-Z]+\.\.\.|[a-z]+\.\.\.)(?:\.\.\.|…)?\]`)
+// optional is an optional part of a usage line: [OPTIONS], [options],
+// [COMMAND], [ARG...], [--platform=<platform>], [AS <name>], and the same
+// in the reader's language ([选项], [参数...]).
+var optional = regexp.MustCompile(`\[(?:[A-Z][A-Z_ |-]*|(?:options|flags|command|args?|arguments|params|parameters)|--?[^\]\s][^\]]*|AS [^\]]*|[A-Z]+\.\.\.|[a-z]+\.\.\.|[^\[\]\x00-\x7f][^\[\]]*)(?:\.\.\.|…)?\]`)
 
 // digestPlaceholder is a digest left to the reader: image@sha256:<digest>.
 var digestPlaceholder = regexp.MustCompile(`@sha256:<[^>\s]*>`)
@@ -137,7 +138,9 @@ func plausible(k snippet.Kind, code string) bool {
 	}
 	switch k {
 	case snippet.JSON:
-		return strings.HasPrefix(first, "{") || strings.HasPrefix(first, "[") || strings.HasPrefix(first, `"`)
+		// A quoted key with "=>" is a Ruby or Perl hash (Logstash's
+		// rubydebug output), not JSON.
+		return (strings.HasPrefix(first, "{") || strings.HasPrefix(first, "[") || strings.HasPrefix(first, `"`)) && !hashRocket.MatchString(code)
 	case snippet.Shell, snippet.Console:
 		switch snippet.Guess(code) {
 		case snippet.Shell, snippet.Console:
@@ -159,6 +162,9 @@ func plausible(k snippet.Kind, code string) bool {
 	}
 	return true
 }
+
+// hashRocket is a quoted key followed by "=>".
+var hashRocket = regexp.MustCompile(`"[^"\n]*"[ \t]*=>`)
 
 // yamlShape is a line only YAML has: "key:", "- item", "---", or a flow
 // collection.
@@ -208,9 +214,12 @@ func softenAll(ds diag.List, why string) diag.List {
 // Alternatives are written "(error|info)" and optional keys "[key: ...]";
 // a line may end in "..." for the arguments it leaves out, and templates
 // fill in $$name$$.
+// A placeholder may be several words (<test data and fixtures>), a note
+// (<...optional selector...>), a value cut short (sha256:a6d2...), or a
+// line of prose in parentheses ("(more fields here)").
 // A usage line names its parameters in lower case ("STOPSIGNAL signal")
 // and brackets its optional fields ("--device=name,[required]").
-var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
 	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
 // softenPlaceholderLines lowers the syntax errors found on lines of code
@@ -294,9 +303,10 @@ func shownRejected(b *block) {
 }
 
 // outputLine is a line a program prints rather than a command: "key: value"
-// (no command is named "key:"), a log line (INFO[0000] ...), a rule of
-// dashes or a box-drawing table.
-var outputLine = regexp.MustCompile(`^[ \t]*(?:-[ \t]+)?[\w.-]+:[ \t]|^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)`)
+// (no command is named "key:"), a word in capitals (PING, CONTAINER ID), a
+// count ("64 bytes from"), a log line (INFO[0000] ...), a rule of dashes or
+// a box-drawing table.
+var outputLine = regexp.MustCompile(`^[ \t]*(?:-[ \t]+)?[\w.-]+:[ \t]|^[ \t]*(?:[A-Z]{3,}[ \t]+[^ \t=]|\d[\d.,]*[ \t]+[a-z])|^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)`)
 
 // softenOutputLines lowers the syntax errors of a shell block found on a
 // line that reads as output to warnings: a transcript without prompts.
@@ -343,4 +353,46 @@ func showsMarkdown(s snippet.Snippet) bool {
 		}
 	}
 	return false
+}
+
+// template is the markup of a template language (Go's, Helm's, Jinja's):
+// the text is filled in before it is read as YAML or JSON.
+var template = regexp.MustCompile(`\{\{.*\}\}|\{%.*%\}`)
+
+// backticked is text between backticks, which some slide and site tools
+// use inside code to emphasise part of a line; no YAML or JSON token
+// starts with a backtick.
+var backticked = regexp.MustCompile("`[^`\n]+`")
+
+// softenMarkup lowers the syntax errors of a data block that is a
+// template, or of a line that marks text up with backticks, to warnings:
+// the parser fails on the markup, not on the data the reader ends with.
+// An error on a line with no markup stays an error: a template inside a
+// string (a notifier's message format) leaves the YAML around it as it is.
+func softenMarkup(b *block) {
+	templated := template.MatchString(b.s.Code)
+	ls := strings.Split(b.s.Code, "\n")
+	for i, d := range b.found {
+		if d.Severity != diag.Error || !syntaxRules[d.Rule] {
+			continue
+		}
+		n := d.Line - b.s.Line
+		if !b.s.Fenced {
+			n++
+		}
+		var l string
+		if n >= 1 && n <= len(ls) {
+			l = ls[n-1]
+		}
+		switch {
+		case templated && (template.MatchString(l) || d.Line == b.s.Line):
+			// On the line, or on none: the parser's complaint about the
+			// value a template left (an "invalid map key") has no line.
+			b.found[i].Severity = diag.Warning
+			b.found[i].Message += " (the block is a template: {{ }} is filled in before it is read)"
+		case backticked.MatchString(l):
+			b.found[i].Severity = diag.Warning
+			b.found[i].Message += " (the line marks text up with backticks)"
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -48,7 +49,7 @@ func checkShell(b *block) string {
 				"the block mixes PowerShell with sh: "+msg)
 			return "sh (bash)"
 		}
-		b.add(line, diag.Error, "shell-syntax", "", msg)
+		b.add(line, diag.Error, "shell-syntax", shellHint(b, code, msg), msg)
 		softenPlaceholderLines(b, b.s.Code)
 		return "sh (bash)"
 	}
@@ -67,6 +68,53 @@ func checkShell(b *block) string {
 		return "sh (bash) + docker CLI grammar (1 docker command)"
 	}
 	return fmt.Sprintf("sh (bash) + docker CLI grammar (%d docker commands)", sc.docker)
+}
+
+// unclosedHeredoc is mvdan.cc/sh's message for a here-document with no end.
+var unclosedHeredoc = regexp.MustCompile("^unclosed here-document `([^`]+)`")
+
+// shellHint explains a parse error where its cause is not where the parser
+// stopped: a here-document whose end word is there but indented (as a
+// block nested in a Markdown list often is).
+func shellHint(b *block, code, msg string) string {
+	m := unclosedHeredoc.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	for i, l := range strings.Split(code, "\n") {
+		if t := strings.TrimSpace(l); t == m[1] && t != strings.TrimRight(l, "\r") {
+			return fmt.Sprintf("line %d, %q, is indented: a here-document ends only at a line that is exactly %q (<<- allows leading tabs, not spaces)", b.line(i+1), strings.TrimRight(l, "\r"), m[1])
+		}
+	}
+	return ""
+}
+
+// blankAfterBackslash is a backslash followed by blanks at the end of a line.
+var blankAfterBackslash = regexp.MustCompile(`\\[ \t]+\r?$`)
+
+// backslashHint explains the findings on a command that one of its lines
+// cuts short: a blank after the backslash escapes the blank, not the line
+// end, so the command ends there and its next line is a command of its own.
+func backslashHint(b *block) {
+	ls := strings.Split(b.s.Code, "\n")
+	for i, d := range b.found {
+		if d.Hint != "" {
+			continue
+		}
+		n := d.Line - b.s.Line
+		if !b.s.Fenced {
+			n++
+		}
+		for k := n - 1; k >= 0 && k < len(ls); k++ {
+			if blankAfterBackslash.MatchString(ls[k]) {
+				b.found[i].Hint = fmt.Sprintf("line %d ends in a backslash and a blank: the backslash escapes the blank, so the command ends there; remove the blank", b.line(k+1))
+				break
+			}
+			if !console.Continues(ls[k]) {
+				break
+			}
+		}
+	}
 }
 
 // optionsOnly checks a block made only of options ("--read-only") as the
@@ -265,10 +313,20 @@ func argWords(ws []dockercli.Word) []dockercli.Word {
 var capsSegment = regexp.MustCompile(`(?:^|[/:@=.])[A-Z][A-Z0-9_]{2,}(?:$|[/:@.])`)
 
 // placeholderWord says whether a word stands for a value of the reader's:
-// "...", "…", or a part in capitals. Such a word counts as an argument of
-// unknown value.
+// "...", "…", a part in capitals, or a word in the reader's language (镜像,
+// algunaimágen: no name docker takes has letters outside ASCII). Such a
+// word counts as an argument of unknown value.
 func placeholderWord(t string) bool {
-	return t == "..." || t == "…" || strings.HasSuffix(t, "...") || capsSegment.MatchString(t)
+	return t == "..." || t == "…" || strings.HasSuffix(t, "...") || capsSegment.MatchString(t) || nonASCIILetter(t)
+}
+
+func nonASCIILetter(t string) bool {
+	for _, r := range t {
+		if r > unicode.MaxASCII && unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // wrappers take a command after their own options; the value is the set of

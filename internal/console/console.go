@@ -7,12 +7,15 @@ package console
 import (
 	"regexp"
 	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // promptRe matches the prompts people write: "$ ", "(venv) $ ", "host$ ",
 // "user@host:~/dir$ ", "[user@host dir]$ ", "root@host:/# ", "% ", "PS C:\> ",
-// "C:\> ". Group 1 is the prefix before the sign, group 2 the sign.
-var promptRe = regexp.MustCompile(`^[ \t]*(?:\([\w.-]+\)[ \t]*)?(\[[^\]\n]{1,60}\]|[\w.-]+@[\w.-]+(?::[^$#%\s]*)?|[\w.-]+(?::[^$#%\s]*)?|~[^$#%\s]*)?([$#%])(?:[ \t]|$)`)
+// "C:\> ", and BusyBox's "/ # " and "/app # " (the folder, a blank, the
+// sign). Group 1 is the prefix before the sign, group 2 the sign.
+var promptRe = regexp.MustCompile(`^[ \t]*(?:\([\w.-]+\)[ \t]*)?(\[[^\]\n]{1,60}\]|[\w.-]+@[\w.-]+(?::[^$#%\s]*)?|[\w.-]+(?::[^$#%\s]*)?|[/~][^$#%\s]*[ \t]|~[^$#%\s]*)?([$#%])(?:[ \t]|$)`)
 
 // psRe matches PowerShell and cmd.exe prompts: "PS C:\> ", "PS> ", "C:\app> ".
 var psRe = regexp.MustCompile(`^[ \t]*(?:PS(?:[ \t]+[A-Za-z]:[^>\n]*)?|[A-Za-z]:\\[^>\n]*)>(?:[ \t]|$)`)
@@ -28,19 +31,24 @@ func Header(l string) bool { return headerRe.MatchString(strings.TrimSuffix(l, "
 
 // Prompt returns the length of the prompt that starts line l, leading
 // blanks included, or 0 when l is not a command line. A bare "# " or "% "
-// (root, zsh) counts only before a known command, so that a comment is not
-// taken for a prompt.
+// (root, zsh) counts only before a known command that reads as shell, so
+// that a comment ("# curl it from elsewhere (any host)") is not taken for a
+// prompt. A folder before the sign ("/ # ") is a prompt before anything: no
+// script line starts by running "/".
 func Prompt(l string) int {
 	l = strings.TrimSuffix(l, "\r")
 	if m := promptRe.FindStringSubmatchIndex(l); m != nil {
 		sign := l[m[4]]
+		if m[2] >= 0 && (l[m[2]] == '/' || l[m[2]] == '~') && strings.ContainsAny(l[m[3]-1:m[3]], " \t") {
+			return m[1]
+		}
 		if sign == '$' || m[2] >= 0 && (strings.Contains(l[m[2]:m[3]], "@") || l[m[2]] == '[') {
 			if m[2] >= 0 && sign == '$' && !strings.ContainsAny(l[m[2]:m[3]], "@[:~") && !IsCommand(firstWord(l[m[1]:])) {
 				return 0 // "US$ 5": a bare word before "$" only before a command
 			}
 			return m[1]
 		}
-		if m[2] < 0 && IsCommand(firstWord(l[m[1]:])) {
+		if m[2] < 0 && IsCommand(firstWord(l[m[1]:])) && shellish(l[m[1]:]) {
 			return m[1]
 		}
 		return 0
@@ -57,6 +65,13 @@ func Prompt(l string) int {
 // glyphRe matches the prompts of themed shells (starship, oh-my-zsh,
 // powerlevel): "❯ ", "➜ ", "▶ ".
 var glyphRe = regexp.MustCompile(`^[ \t]*[❯➜▶][ \t]+`)
+
+// shellish reports whether text reads as the start of a shell command:
+// it parses, or fails only for want of the lines that would follow it.
+func shellish(text string) bool {
+	_, err := syntax.NewParser().Parse(strings.NewReader(text+"\n"), "")
+	return err == nil || syntax.IsIncomplete(err)
+}
 
 // IsPowerShell reports whether line l starts with a PowerShell or cmd.exe
 // prompt, whose commands continue with a backtick instead of a backslash.
@@ -131,10 +146,59 @@ func Parse(code string) []Command {
 			text += "\n" + next
 			c.Lines++
 		}
+		if j, whole := completes(lines, i, text); j > i {
+			// The lines under "$ for f in *;" up to its "done" are the
+			// command's, with or without "> " continuation prompts.
+			text = whole
+			c.Lines += j - i
+			i = j
+		}
 		c.Text = text
 		cmds = append(cmds, c)
 	}
 	return cmds
+}
+
+// maxJoin bounds how many lines completes reads under a command.
+const maxJoin = 40
+
+// completes returns the last of the lines under lines[i] that make text, a
+// command the shell would still be reading (a "for" whose "do" comes on
+// the next line, a trailing "|"), a whole command, and that command, a
+// leading "> " continuation prompt dropped from each line; i when text is
+// whole already, when it is not shell, or when no lines before the next
+// prompt complete it (an unclosed quote is the command's own mistake, and
+// the lines under it stay output).
+func completes(lines []string, i int, text string) (int, string) {
+	if IsPowerShell(lines[i]) {
+		return i, text
+	}
+	parse := func(s string) error {
+		_, err := syntax.NewParser().Parse(strings.NewReader(s+"\n"), "")
+		return err
+	}
+	if err := parse(text); err == nil || !syntax.IsIncomplete(err) {
+		return i, text
+	}
+	whole := text
+	for j := i + 1; j < len(lines) && j <= i+maxJoin; j++ {
+		next := lines[j]
+		if Prompt(next) > 0 || Header(next) {
+			break
+		}
+		if t := strings.TrimLeft(next, " \t"); strings.HasPrefix(t, "> ") || t == ">" {
+			next = strings.TrimPrefix(t[1:], " ")
+		}
+		whole += "\n" + next
+		err := parse(whole)
+		if err == nil {
+			return j, whole
+		}
+		if !syntax.IsIncomplete(err) {
+			break
+		}
+	}
+	return i, text
 }
 
 // Commands is the code of a session as a script: the commands at their own

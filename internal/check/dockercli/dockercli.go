@@ -220,6 +220,10 @@ func (v *validator) descend(c *Command, i int) {
 		if w.Dynamic {
 			return // the command itself is only known at run time
 		}
+		if alternatives(c, v.argv[i:]) {
+			v.add("docker-alternatives", Info, i, "", "the line lists alternatives (%s %s); not checked as one command", v.pathString(), w.Text)
+			return
+		}
 		sub := c.byName[w.Text]
 		if sub == nil {
 			v.unknownCommand(c, i)
@@ -233,6 +237,28 @@ func (v *validator) descend(c *Command, i int) {
 		i++
 	}
 	v.leaf(c, i)
+}
+
+// alternatives reports whether words name several subcommands of c as
+// docs list them: "connect/disconnect", or "build / push / pull".
+func alternatives(c *Command, words []Word) bool {
+	if a, b, ok := strings.Cut(words[0].Text, "/"); ok && a != "" && b != "" {
+		for _, n := range strings.Split(words[0].Text, "/") {
+			if c.byName[n] == nil {
+				return false
+			}
+		}
+		return true
+	}
+	if len(words) < 3 || words[1].Text != "/" || c.byName[words[0].Text] == nil {
+		return false
+	}
+	for j := 1; j+1 < len(words) && words[j].Text == "/"; j += 2 {
+		if c.byName[words[j+1].Text] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *validator) unknownCommand(c *Command, i int) {
