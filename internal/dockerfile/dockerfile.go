@@ -122,6 +122,44 @@ func RewriteFrom(df string, mapImage func(string) string) (string, []string) {
 	return strings.Join(lines, ""), bases
 }
 
+// RewriteSources maps through mapImage the images a Dockerfile copies from
+// or mounts (COPY --from=IMAGE, RUN --mount=…,from=IMAGE), in place, as
+// RewriteFrom maps its bases; stage names and numbers stay. It returns the
+// new Dockerfile and the mapped images, in order. A name made of variables,
+// or one written where the text does not show it plainly, stays as written
+// and is not returned: the build then names an image no map chose.
+func RewriteSources(df string, mapImage func(string) string) (string, []string) {
+	srcs, err := Sources(df, nil)
+	if err != nil {
+		return df, nil
+	}
+	lines := strings.SplitAfter(df, "\n")
+	var mapped []string
+	for _, src := range srcs {
+		if src.Unknown || src.Line < 1 || src.Line > len(lines) || (src.What != "COPY --from" && src.What != "RUN --mount from") {
+			continue
+		}
+		to := src.Ref
+		if mapImage != nil {
+			to = mapImage(src.Ref)
+		}
+		// The flag is on the instruction's first line or on one it
+		// continues onto.
+		re := regexp.MustCompile(`(?i)((?:^|[\s,=])(?:--)?from=)` + regexp.QuoteMeta(src.Ref) + `([\s,"]|$)`)
+		for i := src.Line - 1; i < len(lines); i++ {
+			if re.MatchString(lines[i]) {
+				lines[i] = re.ReplaceAllString(lines[i], "${1}"+strings.ReplaceAll(to, "$", "$$")+"${2}")
+				mapped = append(mapped, to)
+				break
+			}
+			if t := strings.TrimRight(lines[i], " \t\r\n"); !strings.HasSuffix(t, "\\") && !strings.HasSuffix(t, "`") {
+				break
+			}
+		}
+	}
+	return strings.Join(lines, ""), mapped
+}
+
 // imageAt is the offset of the image in the text of one FROM instruction:
 // the first word after the keyword that is not a --flag or a line
 // continuation; -1 when there is none.

@@ -35,6 +35,33 @@ func TestRewriteFrom(t *testing.T) {
 	}
 }
 
+func TestRewriteSources(t *testing.T) {
+	m := func(ref string) string { return "local/" + strings.ReplaceAll(ref, ":", "_") }
+	for _, c := range []struct {
+		name, in, out string
+		mapped        []string
+	}{
+		{"copy from an image", "FROM busybox\nCOPY --from=nginx:1.27 /etc/nginx/nginx.conf /n.conf\n",
+			"FROM busybox\nCOPY --from=local/nginx_1.27 /etc/nginx/nginx.conf /n.conf\n", []string{"local/nginx_1.27"}},
+		{"flag on a continued line", "FROM busybox\nCOPY \\\n  --from=nginx /a /b\n",
+			"FROM busybox\nCOPY \\\n  --from=local/nginx /a /b\n", []string{"local/nginx"}},
+		{"mount from an image", "FROM busybox\nRUN --mount=type=bind,from=golang:1.22,target=/g ls /g\n",
+			"FROM busybox\nRUN --mount=type=bind,from=local/golang_1.22,target=/g ls /g\n", []string{"local/golang_1.22"}},
+		{"mount with from first", "FROM busybox\nRUN --mount=from=golang,target=/g true\n",
+			"FROM busybox\nRUN --mount=from=local/golang,target=/g true\n", []string{"local/golang"}},
+		{"stages and numbers stay", "FROM golang AS build\nFROM busybox\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\n",
+			"FROM golang AS build\nFROM busybox\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\n", nil},
+		{"a variable stays", "FROM busybox\nARG T=x\nCOPY --from=$T /a /a\n", "FROM busybox\nARG T=x\nCOPY --from=$T /a /a\n", nil},
+		{"a longer name is not a prefix match", "FROM busybox\nCOPY --from=nginx:1.27-alpine /a /a\n",
+			"FROM busybox\nCOPY --from=local/nginx_1.27-alpine /a /a\n", []string{"local/nginx_1.27-alpine"}},
+	} {
+		out, mapped := RewriteSources(c.in, m)
+		if out != c.out || !reflect.DeepEqual(mapped, c.mapped) {
+			t.Errorf("%s: RewriteSources(%q) = %q, %q; want %q, %q", c.name, c.in, out, mapped, c.out, c.mapped)
+		}
+	}
+}
+
 func TestFroms(t *testing.T) {
 	for _, c := range []struct {
 		name, in string

@@ -15,8 +15,9 @@ func TestSeal(t *testing.T) {
 		"```console {run}\n$ docker ps\n```\n\n" + // 3
 		"```text {file=b.txt}\nB\n```\n\n" + // 4
 		"```dockerfile {build}\nFROM alpine\nCOPY b.txt /\n```\n\n" + // 5
-		"```sh {run}\ndocker images\n```\n" // 6
-	images := map[string]string{"busybox": "local/busybox", "alpine": "local/alpine"}
+		"```sh {run}\ndocker images\n```\n\n" + // 6
+		"```dockerfile {build}\nFROM busybox\nCOPY --from=redis:7 /x /x\n```\n" // 7
+	images := map[string]string{"busybox": "local/busybox", "alpine": "local/alpine", "redis:7": "local/redis"}
 	env1 := Env{Session: "env1"}
 	hashes := func(body string, env Env, images map[string]string) []string {
 		b := []byte(body)
@@ -35,8 +36,8 @@ func TestSeal(t *testing.T) {
 		return hs
 	}
 	base := hashes(page, env1, images)
-	if len(base) != 7 {
-		t.Fatalf("got %d blocks, want 7", len(base))
+	if len(base) != 8 {
+		t.Fatalf("got %d blocks, want 8", len(base))
 	}
 	if again := hashes(page, env1, images); !reflect.DeepEqual(again, base) {
 		t.Fatalf("Seal is not deterministic: %v then %v", base, again)
@@ -48,14 +49,15 @@ func TestSeal(t *testing.T) {
 		images  map[string]string
 		changed []int
 	}{
-		{"first file block", strings.Replace(page, "A\n", "A2\n", 1), env1, images, []int{0, 2, 3, 5, 6}},
+		{"first file block", strings.Replace(page, "A\n", "A2\n", 1), env1, images, []int{0, 2, 3, 5, 6, 7}},
 		{"plain run block", strings.Replace(page, "echo plain", "echo other", 1), env1, images, []int{1}},
-		{"later file block", strings.Replace(page, "B\n", "B2\n", 1), env1, images, []int{4, 5, 6}},
+		{"later file block", strings.Replace(page, "B\n", "B2\n", 1), env1, images, []int{4, 5, 6, 7}},
 		{"the console block", strings.Replace(page, "docker ps", "docker ps -a", 1), env1, images, []int{3, 6}},
 		{"session environment", page, Env{Session: "env2"}, images, []int{3, 6}},
-		{"sandbox limits", page, Env{Session: "env1", Limits: "memory=1g"}, images, []int{1, 2, 3, 5, 6}}, // every block that runs
-		{"alpine's map entry", page, env1, map[string]string{"busybox": "local/busybox", "alpine": "other/alpine"}, []int{5}},
-		{"busybox's map entry", page, env1, map[string]string{"busybox": "other/busybox", "alpine": "local/alpine"}, []int{1, 2, 3, 6}}, // the sessions read the Dockerfile
+		{"sandbox limits", page, Env{Session: "env1", Limits: "memory=1g"}, images, []int{1, 2, 3, 5, 6, 7}}, // every block that runs
+		{"alpine's map entry", page, env1, map[string]string{"busybox": "local/busybox", "alpine": "other/alpine", "redis:7": "local/redis"}, []int{5}},
+		{"busybox's map entry", page, env1, map[string]string{"busybox": "other/busybox", "alpine": "local/alpine", "redis:7": "local/redis"}, []int{1, 2, 3, 6, 7}}, // the sessions read the Dockerfile
+		{"the map entry of an image copied from", page, env1, map[string]string{"busybox": "local/busybox", "alpine": "local/alpine", "redis:7": "other/redis"}, []int{7}},
 		{"title only", strings.Replace(page, "{run image=busybox}", `{run image=busybox title="x"}`, 1), env1, images, nil},
 	} {
 		got := hashes(c.body, c.env, c.images)

@@ -134,8 +134,9 @@ func (s Snippet) PageBound() bool { return s.Action == Build || s.InSession() }
 // Hash is a block's identity taken alone: the verifier version, the code,
 // the behaviour attributes, the kind and the local images it will run (the
 // image map entry its reference resolves to; for a build, every mapped FROM
-// image) and, for a session block, the folder its commands run in
-// (WorkDir). Where the block's position, title or highlighting changes, the
+// image, and every image it copies or mounts from), for a session block,
+// the folder its commands run in (WorkDir),
+// and for a console block, the commands verify reads in it (Steps). Where the block's position, title or highlighting changes, the
 // hash does not; where anything that changes the outcome changes, it does.
 // Seal adds what a block reads from its page; the image IDs behind the
 // local references are checked when a result is reused (results.Fresh).
@@ -149,14 +150,24 @@ func Hash(s Snippet, images ImageMapper) string {
 	}
 	fmt.Fprintf(h, "image=%s\n", img)
 	if s.Action == Build {
-		_, bases := dockerfile.RewriteFrom(s.Code, images)
+		df, bases := dockerfile.RewriteFrom(s.Code, images)
 		fmt.Fprintf(h, "from=%s\n", strings.Join(bases, " "))
+		if _, copied := dockerfile.RewriteSources(df, images); len(copied) > 0 {
+			fmt.Fprintf(h, "copyfrom=%s\n", strings.Join(copied, " "))
+		}
 	}
 	if s.PageBound() {
 		fmt.Fprintf(h, "page=%s\n", s.File)
 	}
 	if s.InSession() {
 		fmt.Fprintf(h, "workdir=%s\n", WorkDir(s.File))
+	}
+	if s.Kind == Console {
+		// What runs is how Steps reads the prompts: when that reading
+		// changes, so does the identity of exactly the blocks it changes.
+		for _, st := range Steps(s.Code) {
+			fmt.Fprintf(h, "step=%d %t %d %q\n", st.Line, st.Hidden, len(st.Want), st.Cmd)
+		}
 	}
 	h.Write([]byte(s.Attrs.canonical()))
 	h.Write([]byte{0})

@@ -5,45 +5,14 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
-
-// step is one "$ " command of a console block and the output shown under it.
-type step struct {
-	Line   int // line within the block, from 1
-	Cmd    string
-	Want   []string
-	Hidden bool // a #!hide command: run, output not compared
-}
-
-// parseConsole splits a console transcript into commands and their shown
-// output with the console package's reader; a "#!hide" line with no prompt
-// is a hidden command too.
-func parseConsole(code string) []step {
-	var b strings.Builder
-	for _, l := range strings.SplitAfter(code, "\n") {
-		if snippet.IsHidden(l) && console.Prompt(l) == 0 {
-			b.WriteString("$ ")
-		}
-		b.WriteString(l)
-	}
-	var steps []step
-	for _, c := range console.Parse(b.String()) {
-		st := step{Line: c.Line, Cmd: c.Text, Want: c.Output, Hidden: snippet.IsHidden(c.Text)}
-		if st.Hidden {
-			st.Cmd = strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(c.Text, " \t"), snippet.HideMarker), " \t")
-		}
-		steps = append(steps, st)
-	}
-	return steps
-}
 
 const stepMark = "\x1eshipshape-step"
 
 // consoleScript runs every step in one bash, printing a marker with the
 // exit code after each, so that cd and variables carry from step to step.
-func consoleScript(steps []step) string {
+func consoleScript(steps []snippet.Step) string {
 	var b strings.Builder
 	b.WriteString(statePrelude)
 	for i, s := range steps {

@@ -3,24 +3,9 @@ package verify
 import (
 	"strings"
 	"testing"
-)
 
-func TestParseConsole(t *testing.T) {
-	code := "intro line\n$ docker run --rm \\\n>   busybox echo hi\nhi\n$ #!hide docker pull busybox\n$ ls\na\nb\n"
-	steps := parseConsole(code)
-	if len(steps) != 3 {
-		t.Fatalf("parseConsole(%q): got %d steps, want 3: %+v", code, len(steps), steps)
-	}
-	if steps[0].Cmd != "docker run --rm \\\n  busybox echo hi" || strings.Join(steps[0].Want, "|") != "hi" || steps[0].Line != 2 {
-		t.Errorf("step 0: got %+v", steps[0])
-	}
-	if !steps[1].Hidden || steps[1].Cmd != "docker pull busybox" {
-		t.Errorf("step 1: got %+v, want the hidden pull", steps[1])
-	}
-	if strings.Join(steps[2].Want, "|") != "a|b" {
-		t.Errorf("step 2: got %+v", steps[2])
-	}
-}
+	"github.com/shipshape/shipshape/internal/snippet"
+)
 
 func TestMatchOutput(t *testing.T) {
 	cases := []struct {
@@ -57,7 +42,7 @@ func TestMatchOutput(t *testing.T) {
 }
 
 func TestSplitSteps(t *testing.T) {
-	steps := []step{{Cmd: "echo a"}, {Cmd: "false"}, {Cmd: "echo c"}}
+	steps := []snippet.Step{{Cmd: "echo a"}, {Cmd: "false"}, {Cmd: "echo c"}}
 	out := "a\n\n" + stepMark + " 0 0\n\n" + stepMark + " 1 1\nc\n\n" + stepMark + " 2 0\n"
 	outs, codes := splitSteps(out, len(steps))
 	if strings.TrimSpace(outs[0]) != "a" || outs[1] != "" || strings.TrimSpace(outs[2]) != "c" {

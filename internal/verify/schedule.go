@@ -46,7 +46,7 @@ func sessionNames(page []snippet.Snippet) []string {
 		code := snippet.Runnable(s.Code)
 		if s.Kind == snippet.Console {
 			var b strings.Builder
-			for _, st := range parseConsole(code) {
+			for _, st := range snippet.Steps(s.Code) {
 				b.WriteString(st.Cmd + "\n")
 			}
 			code = b.String()

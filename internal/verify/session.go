@@ -68,7 +68,8 @@ func (p *pageSession) start(ctx context.Context, network bool) {
 		Image: cfg.Verify.SessionImage, WorkDir: p.dir, Limits: lim, MapImage: mapImage, Network: network,
 		Dockerfile: func(df string) string {
 			out, bases := dockerfile.RewriteFrom(df, cfg.MapImage)
-			for _, b := range bases {
+			out, copied := dockerfile.RewriteSources(out, cfg.MapImage)
+			for _, b := range append(bases, copied...) {
 				p.use(b)
 			}
 			return out
@@ -152,10 +153,10 @@ func (p *pageSession) run(ctx context.Context, s snippet.Snippet, files map[stri
 		return r
 	}
 	r.ImageID, _ = p.images.get(ctx, p.opt.Engine, r.ImageRun)
-	code := snippet.Runnable(s.Code)
 	if s.Kind == snippet.Console {
-		return p.console(ctx, s, code, r, lim)
+		return p.console(ctx, s, r, lim)
 	}
+	code := snippet.Runnable(s.Code)
 	script := statePrelude + "set -e\n" + code
 	out, err := p.s.Exec(ctx, script, lim.Timeout, lim.OutputLimit)
 	if err != nil {
@@ -168,8 +169,8 @@ func (p *pageSession) run(ctx context.Context, s snippet.Snippet, files map[stri
 	return r
 }
 
-func (p *pageSession) console(ctx context.Context, s snippet.Snippet, code string, r results.Result, lim runner.Limits) results.Result {
-	steps := parseConsole(code)
+func (p *pageSession) console(ctx context.Context, s snippet.Snippet, r results.Result, lim runner.Limits) results.Result {
+	steps := snippet.Steps(s.Code)
 	if len(steps) == 0 {
 		r.Status, r.Reason = results.Failed, "console block has no \"$ \" command"
 		return r

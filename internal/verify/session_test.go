@@ -172,3 +172,54 @@ func TestOneOffRegistryRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleHiddenSteps runs a console block's hidden lines, with and
+// without a prompt, as commands of their own that the transcript leaves
+// out and whose output is not compared. Read after their markers were
+// removed, a hidden line with no prompt was output of the command above.
+func TestConsoleHiddenSteps(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, "shipshape/busybox:latest")
+	testenv.Image(t, e, "shipshape/docker-cli:latest")
+	cfg := testConfig()
+	md := "# Hidden\n\n```console {run}\n$ echo visible\nvisible\n#!hide echo made-in-secret > /tmp/ready\n$ #!hide echo also-hidden\nnot compared\n$ cat /tmp/ready\nmade-in-secret\n```\n"
+	rep := verify.Run(context.Background(), [][]snippet.Snippet{page(t, cfg, "hidden.md", md)}, results.New(), verify.Options{Config: cfg, Engine: e, Jobs: 1})
+	if len(rep.Items) != 1 {
+		t.Fatalf("got %d items, want 1: %+v", len(rep.Items), rep.Items)
+	}
+	r := rep.Items[0].Result
+	if r.Status != results.Passed {
+		t.Fatalf("status %s (%s), want passed; output:\n%s", r.Status, r.Reason, r.Output)
+	}
+	if strings.Contains(r.Output, "also-hidden") || strings.Contains(r.Output, "echo made-in-secret") {
+		t.Errorf("the transcript shows a hidden command:\n%s", r.Output)
+	}
+	if !strings.Contains(r.Output, "$ cat /tmp/ready\nmade-in-secret") {
+		t.Errorf("the transcript lacks the last command and its output:\n%s", r.Output)
+	}
+}
+
+// TestOneOffBuildCopiesFromMappedImage: a build that copies from an image
+// (COPY --from=IMAGE) gets that image through the map as it gets its base,
+// and records its ID, so that the result goes stale when it changes.
+// Before, the name went to the engine as written, which the sandbox
+// refused to fetch.
+func TestOneOffBuildCopiesFromMappedImage(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, "shipshape/busybox:latest")
+	testenv.Image(t, e, "shipshape/debian:bookworm")
+	cfg := testConfig()
+	cfg.Images["debian:*"] = "shipshape/debian:bookworm"
+	md := "```dockerfile {build}\nFROM busybox:1.36\nCOPY --from=debian:bookworm /etc/debian_version /debian_version\n```\n"
+	rep := verify.Run(context.Background(), [][]snippet.Snippet{page(t, cfg, "copy.md", md)}, results.New(), verify.Options{Config: cfg, Engine: e, Jobs: 1, Pull: "never"})
+	if len(rep.Items) != 1 {
+		t.Fatalf("got %d items, want 1", len(rep.Items))
+	}
+	r := rep.Items[0].Result
+	if r.Status != results.Passed {
+		t.Fatalf("status %s (%s), want passed; output:\n%s", r.Status, r.Reason, r.Output)
+	}
+	if r.Images["shipshape/debian:bookworm"] == "" {
+		t.Errorf("the result records no ID for the image it copied from: %v", r.Images)
+	}
+}

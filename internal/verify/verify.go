@@ -502,6 +502,20 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 				return infra(r, err)
 			}
 		}
+		df, copied := dockerfile.RewriteSources(df, cfg.MapImage)
+		for _, c := range copied {
+			id, err := images.get(ctx, opt.Engine, c)
+			if err != nil {
+				r.Image, r.ImageRun = dockerfile.FirstFrom(s.Code), c
+				return infra(r, err)
+			}
+			// An image the build copies from is an input as its bases
+			// are: when it changes, the result is stale.
+			if r.Images == nil {
+				r.Images = map[string]string{}
+			}
+			r.Images[c] = id
+		}
 		r.Image = dockerfile.FirstFrom(s.Code)
 		baseID := ""
 		if len(bases) > 0 {
