@@ -305,15 +305,69 @@ func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[strin
 	if len(argSets) == 0 {
 		argSets = []map[string]string{nil}
 	}
+	judge := func(ref string, platform bool) error {
+		if p.seeImage(ref) {
+			return ErrConflict
+		}
+		return p.checkRegistry(ctx, ref, pull || platform)
+	}
 	for _, args := range argSets {
-		err := eachSource(df, args, func(ref string, platform bool) error {
-			if p.seeImage(ref) {
-				return ErrConflict
-			}
-			return p.checkRegistry(ctx, ref, pull || platform)
-		})
-		if err != nil {
+		if err := eachSource(df, args, judge); err != nil {
 			return err
+		}
+		if err := p.judgeBaseTriggers(ctx, df, args, judge); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// judgeBaseTriggers judges the ONBUILD triggers of each image the build
+// starts FROM (as the build names it, mapped, where it is on the engine):
+// the engine runs them as the build's first steps. An image not on the
+// engine yet is fetched first (Policy.Ensure, a pull judged as the page's
+// own), since the build would fetch it and run triggers no one has read.
+func (p *Proxy) judgeBaseTriggers(ctx context.Context, df string, args map[string]string, judge func(string, bool) error) error {
+	if p.pol.Triggers == nil {
+		return nil
+	}
+	srcs, _ := dockerfile.Sources(df, args)
+	for _, s := range srcs {
+		if s.What != "FROM" || s.Unknown {
+			continue
+		}
+		name := p.mapImage(ctx, s.Ref)
+		triggers, ok := p.pol.Triggers(ctx, name)
+		if !ok && p.pol.Ensure != nil {
+			if err := p.pol.Ensure(ctx, name); err != nil {
+				return fmt.Errorf("Dockerfile line %d: FROM %s: %w", s.Line, s.Ref, err)
+			}
+			triggers, _ = p.pol.Triggers(ctx, name)
+		}
+		if err := checkTriggers(ctx, triggers, p.pol.Egress, func(ref string) error { return judge(ref, false) }); err != nil {
+			return fmt.Errorf("Dockerfile line %d: FROM %s: %w", s.Line, s.Ref, err)
+		}
+	}
+	return nil
+}
+
+// CheckTriggers judges the ONBUILD triggers of an image a one-off build
+// starts FROM, as its own instructions: ADD of URLs, and every image a
+// trigger copies or mounts from, which must come from a registry of the
+// wider internet.
+func CheckTriggers(ctx context.Context, triggers []string) error {
+	return checkTriggers(ctx, triggers, false, func(ref string) error { return CheckRegistryHost(ctx, ref) })
+}
+
+func checkTriggers(ctx context.Context, triggers []string, egress bool, judge func(ref string) error) error {
+	for _, t := range triggers {
+		df := "FROM scratch\n" + t + "\n"
+		err := CheckRemoteAdd(ctx, df, egress)
+		if err == nil {
+			err = eachSource(df, nil, func(ref string, _ bool) error { return judge(ref) })
+		}
+		if err != nil {
+			return fmt.Errorf("its ONBUILD trigger %q: %w", t, err)
 		}
 	}
 	return nil

@@ -120,6 +120,15 @@ func newEnv(t testing.TB) *env {
 			code, _ := e.engine("GET", "/images/"+ref+"/json", nil)
 			return code == http.StatusOK
 		},
+		Triggers: func(ctx context.Context, ref string) ([]string, bool) {
+			code, out := e.engine("GET", "/images/"+ref+"/json", nil)
+			if code != http.StatusOK {
+				return nil, false
+			}
+			var v struct{ Config struct{ OnBuild []string } }
+			_ = json.Unmarshal(out, &v)
+			return v.Config.OnBuild, true
+		},
 	}
 	pol.Workspace = hostFolder(t, "/work", e.work)
 	e.sock = filepath.Join(dir, "docker.sock")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +146,63 @@ func TestRefusedBuildEndsSession(t *testing.T) {
 	c2.SetReadDeadline(time.Now().Add(20 * time.Second))
 	if _, err := c2.Read(make([]byte, 1)); err == nil || os.IsTimeout(err) {
 		t.Errorf("a session whose build was refused: read %v, want it closed", err)
+	}
+}
+
+// onbuildImage puts an image on the engine, past the proxy (as a public
+// image pulled earlier would be), whose ONBUILD trigger is trigger; it is
+// removed when the test ends.
+func onbuildImage(t *testing.T, e *env, trigger string) string {
+	t.Helper()
+	tag := "onbuild-" + e.session + ":latest"
+	cmd := exec.Command("docker", "build", "-q", "-t", tag, "-")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+engineHost(), "DOCKER_BUILDKIT=0")
+	cmd.Stdin = strings.NewReader("FROM " + baseImage + "\nONBUILD " + trigger + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", tag, err, out)
+	}
+	t.Cleanup(func() { e.engine("DELETE", "/images/"+tag+"?force=1", nil) })
+	return tag
+}
+
+// TestAttackOnbuildTriggers: an image the page builds FROM runs its ONBUILD
+// triggers as the build's first steps, though the page's Dockerfile shows
+// none. A trigger that copies from a registry of the host's network, or
+// downloads from it, is judged as the page's own instruction would be, in
+// classic builds (raw HTTP) and BuildKit builds (the real CLI) alike.
+func TestAttackOnbuildTriggers(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct{ name, trigger, want string }{
+		{"COPY --from a registry of the host", "COPY --from=127.0.0.1:5919/x:latest /a /b", "127.0.0.1:5919"},
+		{"ADD from the host's loopback", "ADD http://127.0.0.1:9/secret /secret", "127.0.0.1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img := onbuildImage(t, e, c.trigger)
+			code, out := e.do("POST", "/build?t=attack-"+e.session, buildContext(t, "FROM "+img+"\n"))
+			refused(t, "classic", code, out)
+			for _, w := range []string{"ONBUILD trigger", c.want} {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("classic: the refusal lacks %q: %s", w, out)
+				}
+			}
+			os.WriteFile(filepath.Join(e.work, "Dockerfile"), []byte("FROM "+img+"\n"), 0o644)
+			cli, err := sessionCLI(t, e, "docker build --progress=plain -t attack-"+e.session+" . 2>&1")
+			if err == nil {
+				t.Errorf("BuildKit: the build passed:\n%s", cli)
+			}
+			for _, w := range []string{"not allowed for examples", "ONBUILD trigger", c.want} {
+				if !strings.Contains(cli, w) {
+					t.Errorf("BuildKit: the output lacks %q:\n%s", w, cli)
+				}
+			}
+			if strings.Contains(string(out)+cli, "connection refused") {
+				t.Errorf("the engine went for the address:\n%s\n%s", out, cli)
+			}
+		})
+	}
+	// A harmless trigger builds.
+	img := onbuildImage(t, e, "RUN true")
+	if code, out := e.do("POST", "/build?t=attack-"+e.session, buildContext(t, "FROM "+img+"\n")); code/100 != 2 || strings.Contains(string(out), "errorDetail") {
+		t.Errorf("build from an image with a harmless trigger: %d %s", code, out)
 	}
 }

@@ -60,6 +60,12 @@ type Policy struct {
 	// files and are allowed; other host paths are not.
 	Workspace   Workspace
 	ImageExists func(ctx context.Context, ref string) bool
+	// Triggers returns the ONBUILD triggers of an image on the engine;
+	// ok is false when the engine has no such image. Ensure fetches an
+	// image a build will start from (a pull judged as the page's own).
+	// Both nil: triggers are not read.
+	Triggers func(ctx context.Context, ref string) (triggers []string, ok bool)
+	Ensure   func(ctx context.Context, ref string) error
 	// LogMaxSize is the json-file max-size of session containers' logs
 	// (default DefaultLogMaxSize); a request may ask for less.
 	LogMaxSize string

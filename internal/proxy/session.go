@@ -288,7 +288,7 @@ func (p *Proxy) forwardCall(ctx context.Context, cc *grpc.ClientConn, ss grpc.Se
 		if check != nil {
 			if fs, err = check.feed(f); err != nil {
 				refused.Store(true)
-				return status.Error(codes.PermissionDenied, "shipshape: "+err.Error())
+				return refuseTransfer(ss, "shipshape: "+err.Error())
 			}
 		}
 		for _, f := range fs {
@@ -297,6 +297,27 @@ func (p *Proxy) forwardCall(ctx context.Context, cc *grpc.ClientConn, ss grpc.Se
 			}
 		}
 	}
+}
+
+// refuseTransfer ends a file transfer to the engine with msg, as the
+// sender of a file-sync stream reports its own failure: an error packet
+// first, read in order with the files (BuildKit reports "error from
+// sender: msg"), then, once the engine hangs up (or after a while), the
+// same as the call's status. A status alone races in the file sync of
+// engines such as Docker 28.5: ending the stream cancels the receiver's
+// context, and its other goroutine could report "context canceled" first,
+// which is what the reader then saw instead of the reason (about one build
+// in eighty).
+func refuseTransfer(ss grpc.ServerStream, msg string) error {
+	if b, err := proto.Marshal(&types.Packet{Type: types.Packet_PACKET_ERR, Data: []byte(msg)}); err == nil {
+		if ss.SendMsg(&frame{b: b}) == nil {
+			select {
+			case <-ss.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}
+	return status.Error(codes.PermissionDenied, msg)
 }
 
 // dockerfileCheck reads the file-sync packets that carry the Dockerfile,

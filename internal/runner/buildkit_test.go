@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -227,5 +228,33 @@ func TestSessionBuildKitBounded(t *testing.T) {
 		if got := string(out.Output); out.ExitCode == 0 || strings.Contains(got, "got 200000000") {
 			t.Errorf("%s: a session build step held 200 MB under a 64 MB limit: exit %d\n%s", build, out.ExitCode, got)
 		}
+	}
+}
+
+// TestSessionOnbuildTrigger: a page session's build FROM an image whose
+// ONBUILD trigger copies from a registry of the host's network is refused,
+// as the session reads the triggers of the images its builds start from.
+func TestSessionOnbuildTrigger(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	evil := fmt.Sprintf("onbuild-session-test:%d", time.Now().UnixNano())
+	cmd := osexec.Command("docker", "build", "-q", "-t", evil, "-")
+	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+	cmd.Stdin = strings.NewReader("FROM " + busybox + "\nONBUILD COPY --from=127.0.0.1:5994/x:latest /a /b\n")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", evil, err, b)
+	}
+	defer e.RemoveImage(evil)
+	s := startSession(t, e)
+	defer s.Close()
+	if err := s.WriteFiles(ctx, map[string][]byte{"Dockerfile": []byte("FROM " + evil + "\n")}); err != nil {
+		t.Fatal(err)
+	}
+	out := exec(t, s, "docker build --progress=plain -t onbuild-child . 2>&1")
+	got := string(out.Output)
+	if out.ExitCode == 0 || !strings.Contains(got, "ONBUILD trigger") || strings.Contains(got, "connection refused") {
+		t.Errorf("build FROM an image with a hostile trigger: exit %d, want a refusal naming the trigger:\n%s", out.ExitCode, got)
 	}
 }

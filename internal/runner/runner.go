@@ -28,6 +28,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/dockerfile"
 	"github.com/shipshape/shipshape/internal/proxy"
 )
 
@@ -150,6 +151,38 @@ func (e *Engine) ImageID(ctx context.Context, ref string) (string, error) {
 		return "", fmt.Errorf("inspect image %s: %w", ref, err)
 	}
 	return r.ID, nil
+}
+
+// Triggers returns the ONBUILD triggers of an image on the engine; ok is
+// false when the engine has no such image (or cannot say).
+func (e *Engine) Triggers(ctx context.Context, ref string) (triggers []string, ok bool) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r, err := e.c.ImageInspect(ctx, ref)
+	if err != nil {
+		return nil, false
+	}
+	if r.Config != nil {
+		triggers = r.Config.OnBuild
+	}
+	return triggers, true
+}
+
+// checkBaseTriggers judges the ONBUILD triggers of the images a one-off
+// build starts FROM (its caller has put them on the engine): the engine
+// runs them as the build's first steps, where the Dockerfile shows none.
+func (e *Engine) checkBaseTriggers(ctx context.Context, df string) error {
+	srcs, _ := dockerfile.Sources(df, nil)
+	for _, s := range srcs {
+		if s.What != "FROM" || s.Unknown {
+			continue
+		}
+		triggers, _ := e.Triggers(ctx, s.Ref)
+		if err := proxy.CheckTriggers(ctx, triggers); err != nil {
+			return fmt.Errorf("Dockerfile line %d: FROM %s: %w", s.Line, s.Ref, err)
+		}
+	}
+	return nil
 }
 
 // Limits bound what a container may use.
@@ -558,6 +591,9 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	}
 	if err == nil {
 		err = proxy.CheckBuildSources(ctx, df)
+	}
+	if err == nil {
+		err = e.checkBaseTriggers(ctx, df)
 	}
 	if err != nil {
 		out.Failed, out.Message, out.Log = true, err.Error(), []byte(err.Error()+"\n")

@@ -184,6 +184,18 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
 	}
 	pol.BuildKitDockerfile = s.standIns
+	// The ONBUILD triggers of the images builds start from are judged
+	// before the engine runs them; an image the engine lacks is fetched
+	// first (under --pull never, it is not, and the build is refused).
+	pol.Triggers = e.Triggers
+	pol.Ensure = func(ctx context.Context, ref string) error {
+		policy := PullMissing
+		if spec.DenyPull {
+			policy = PullNever
+		}
+		_, err := e.Ensure(ctx, ref, policy)
+		return err
+	}
 	// The engine's /build holds no BuildKit step to a limit; where its
 	// BuildKit puts steps under a given cgroup, the proxy builds through
 	// the control API under a holder with the session's limits.
