@@ -239,14 +239,7 @@ func TestSessionOnbuildTrigger(t *testing.T) {
 	testenv.Image(t, e, cli)
 	testenv.Image(t, e, busybox)
 	ctx := context.Background()
-	evil := fmt.Sprintf("onbuild-session-test:%d", time.Now().UnixNano())
-	cmd := osexec.Command("docker", "build", "-q", "-t", evil, "-")
-	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
-	cmd.Stdin = strings.NewReader("FROM " + busybox + "\nONBUILD COPY --from=127.0.0.1:5994/x:latest /a /b\n")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", evil, err, b)
-	}
-	defer e.RemoveImage(evil)
+	evil := onbuildImage(t, e, fmt.Sprintf("onbuild-session-test:%d", time.Now().UnixNano()), "COPY --from=127.0.0.1:5994/x:latest /a /b")
 	s := startSession(t, e)
 	defer s.Close()
 	if err := s.WriteFiles(ctx, map[string][]byte{"Dockerfile": []byte("FROM " + evil + "\n")}); err != nil {
@@ -257,4 +250,19 @@ func TestSessionOnbuildTrigger(t *testing.T) {
 	if out.ExitCode == 0 || !strings.Contains(got, "ONBUILD trigger") || strings.Contains(got, "connection refused") {
 		t.Errorf("build FROM an image with a hostile trigger: exit %d, want a refusal naming the trigger:\n%s", out.ExitCode, got)
 	}
+}
+
+// onbuildImage builds tag on the engine past every check (as a public image
+// pulled earlier would be), from busybox with one ONBUILD trigger; it is
+// removed when the test ends.
+func onbuildImage(t *testing.T, e *runner.Engine, tag, trigger string) string {
+	t.Helper()
+	cmd := osexec.Command("docker", "build", "-q", "-t", tag, "-")
+	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+	cmd.Stdin = strings.NewReader("FROM " + busybox + "\nONBUILD " + trigger + "\n")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", tag, err, b)
+	}
+	t.Cleanup(func() { e.RemoveImage(tag) })
+	return tag
 }

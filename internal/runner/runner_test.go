@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	osexec "os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -191,14 +189,7 @@ func TestBuild(t *testing.T) {
 
 	// Nor through the ONBUILD trigger of the image it starts from (a
 	// public image pulled earlier), which its Dockerfile does not show.
-	evil := "onbuild-runner-test:latest"
-	cmd := osexec.Command("docker", "build", "-q", "-t", evil, "-")
-	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
-	cmd.Stdin = strings.NewReader("FROM " + busybox + "\nONBUILD COPY --from=127.0.0.1:5995/x:latest /a /b\n")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", evil, err, b)
-	}
-	defer e.RemoveImage(evil)
+	evil := onbuildImage(t, e, "onbuild-runner-test:latest", "COPY --from=127.0.0.1:5995/x:latest /a /b")
 	trig, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + evil + "\n"), Holder: busybox, Memory: 64 << 20, Pids: 64})
 	if err != nil || !trig.Failed || !strings.Contains(trig.Message, "ONBUILD trigger") || strings.Contains(string(trig.Log), "connection refused") {
 		t.Errorf("FROM an image with a hostile ONBUILD trigger: got %v failed=%v %q, want a refusal naming the trigger", err, trig.Failed, trig.Message)
