@@ -133,6 +133,12 @@ func composeError(b *block, top *yaml.Node, msg string) {
 	}
 	hint := ""
 	sev := undefinedSeverity(top, msg)
+	if sev == diag.Error && undefinedPlaceholder(msg) {
+		// "- <path to data>:/config" names no volume: the reader puts a
+		// folder there, and a folder needs no volumes section.
+		sev = diag.Warning
+		msg += " (a placeholder the reader fills in)"
+	}
 	if m := falseSchema.FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("unknown key %q in %s", m[2], m[1])
 		hint = "check the spelling against the Compose specification"
@@ -172,6 +178,17 @@ func undefinedSeverity(top *yaml.Node, msg string) diag.Severity {
 		}
 	}
 	return diag.Warning
+}
+
+// undefinedPlaceholder says whether the volume or network an "undefined"
+// message names is a placeholder (<path to data>, %%DATA%%, DATA_DIR).
+func undefinedPlaceholder(msg string) bool {
+	i := strings.Index(msg, "undefined ")
+	if i < 0 {
+		return false
+	}
+	_, name, ok := strings.Cut(msg[i+len("undefined "):], " ")
+	return ok && (strings.HasPrefix(name, "<") && strings.HasSuffix(name, ">") || placeholderWord(name))
 }
 
 // illustration says whether the service at path ("services.foo") is made

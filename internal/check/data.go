@@ -99,7 +99,7 @@ func checkJSON(b *block) string {
 		b.add(0, diag.Info, "json-fragment", "", "the block is part of a JSON object; checked inside braces")
 		return "json (fragment)"
 	}
-	code := b.s.Code
+	code := elideValues(b.s.Code)
 	kind := "json"
 	if strings.EqualFold(b.s.Lang, "jsonc") {
 		// JSON with comments and trailing commas (VS Code's): both become
@@ -135,6 +135,27 @@ func checkJSON(b *block) string {
 		}
 	}
 	return kind
+}
+
+// elidedValue is a value left out of a JSON document as docs show it: a
+// container holding only an ellipsis ("files": [...], {…}) or an ellipsis
+// after the last item ([1, 2, ...]).
+var elidedValue = regexp.MustCompile(`([\[{])[ \t]*(?:\.\.\.|…)[ \t]*([\]}])|,[ \t]*(?:\.\.\.|…)[ \t]*([\]}])`)
+
+// elideValues empties the elided values of code, keeping every offset, so
+// that the JSON around them is still checked: a comma missing elsewhere
+// is still an error.
+func elideValues(code string) string {
+	if !strings.Contains(code, "...") && !strings.Contains(code, "…") {
+		return code
+	}
+	return elidedValue.ReplaceAllStringFunc(code, func(m string) string {
+		open, close := "", m[len(m)-1:]
+		if m[0] == '[' || m[0] == '{' {
+			open = m[:1]
+		}
+		return open + strings.Repeat(" ", len(m)-len(open)-1) + close
+	})
 }
 
 func checkTOML(b *block) string {

@@ -77,7 +77,12 @@ func checkDockerfile(b *block) string {
 	}
 	if res.Error != nil {
 		n := rangeLine(&res.Error.Location) - offset
-		b.add(n, diag.Error, "dockerfile-syntax", syntaxHint(code, n), cleanBuildError(res.Error.Message))
+		sev, hint, msg := diag.Error, syntaxHint(code, n), cleanBuildError(res.Error.Message)
+		if msg == `invalid mount target "/"` && underImageWorkdir(code, n) {
+			sev, hint = diag.Warning, "set WORKDIR before this RUN, or give the mount an absolute target"
+			msg += " (a relative target is under the base image's WORKDIR, which a static check does not know: / only if the image sets none)"
+		}
+		b.add(n, sev, "dockerfile-syntax", hint, msg)
 		// DockerfileLint stops at the first error; parse the instructions
 		// one by one to report the others too.
 		eachInstruction(b, code, n)
@@ -139,6 +144,58 @@ func firstField(s string) string {
 		return f[0]
 	}
 	return ""
+}
+
+// underImageWorkdir says whether the RUN at line gives a --mount a relative
+// target in a stage whose working folder comes from an image: BuildKit
+// puts such a target under the image's WORKDIR (golang's is /go) and
+// refuses it only where that is "/". The check resolves images to a config
+// with no WORKDIR, so its "/" is certain only after FROM scratch or an
+// explicit WORKDIR.
+func underImageWorkdir(code string, line int) bool {
+	res, err := parser.Parse(strings.NewReader(code))
+	if err != nil || res.AST == nil {
+		return false
+	}
+	known := false // the stage's working folder is known to the check
+	stage := ""
+	stages := map[string]bool{} // earlier stages: is their folder known?
+	for _, n := range res.AST.Children {
+		switch strings.ToLower(n.Value) {
+		case "from":
+			args := nodeArgs(n)
+			known, stage = false, ""
+			if len(args) > 0 {
+				base := strings.ToLower(args[0])
+				known = base == "scratch" || stages[base]
+			}
+			if len(args) == 3 && strings.EqualFold(args[1], "as") {
+				stage = strings.ToLower(args[2])
+				stages[stage] = known
+			}
+		case "workdir":
+			known = true
+			if stage != "" {
+				stages[stage] = true
+			}
+		case "run":
+			if n.StartLine != line || known {
+				continue
+			}
+			for _, f := range n.Flags {
+				if !strings.HasPrefix(f, "--mount=") {
+					continue
+				}
+				for _, kv := range strings.Split(strings.TrimPrefix(f, "--mount="), ",") {
+					k, v, _ := strings.Cut(kv, "=")
+					if (k == "target" || k == "dst" || k == "destination") && !strings.HasPrefix(v, "/") {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 func rangeLine(loc *pb.Location) int {

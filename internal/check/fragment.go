@@ -37,8 +37,9 @@ func elide(code string) (string, bool) {
 	return strings.Join(ls, "\n"), true
 }
 
-// angle is a placeholder in angle brackets: <container-id>, <your image>.
-var angle = regexp.MustCompile(`<([A-Za-z][\w.:/@-]*(?: [\w.:/@-]+){0,4})>`)
+// angle is a placeholder in angle brackets: <container-id>, <your image>,
+// <your zone, e.g. Europe/Paris> (a note with a comma in it).
+var angle = regexp.MustCompile(`<([A-Za-z][\w.:/@-]*,?(?: [\w.:/@-]+,?){0,4})>`)
 
 // optional is an optional part of a usage line: [OPTIONS], [options],
 // [COMMAND], [ARG...], [--platform=<platform>], [AS <name>], and the same
@@ -216,15 +217,21 @@ func softenAll(ds diag.List, why string) diag.List {
 // fill in $$name$$.
 // A placeholder may be several words (<test data and fixtures>), a note
 // (<...optional selector...>), a value cut short (sha256:a6d2...), or a
-// line of prose in parentheses ("(more fields here)").
+// line of prose in parentheses ("(more fields here)"). The official
+// images' docs are templates that fill in %%IMAGE%%.
 // A usage line names its parameters in lower case ("STOPSIGNAL signal")
 // and brackets its optional fields ("--device=name,[required]").
-var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|%%[A-Za-z_]\w*%%|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
 	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
+// templateValue is a template's marker (%%IMAGE%%) in a value the parser
+// quotes: one that reached the failing line through a variable
+// (ARG BASE=%%IMAGE%%:tag, then FROM $BASE).
+var templateValue = regexp.MustCompile(`%%[A-Za-z_]\w*%%`)
+
 // softenPlaceholderLines lowers the syntax errors found on lines of code
-// that hold placeholders to warnings: the parser fails on the placeholder,
-// not on the reader's command.
+// that hold placeholders, or about values that do, to warnings: the parser
+// fails on the placeholder, not on the reader's command.
 func softenPlaceholderLines(b *block, code string) {
 	ls := strings.Split(code, "\n")
 	for i, d := range b.found {
@@ -235,9 +242,13 @@ func softenPlaceholderLines(b *block, code string) {
 		if !b.s.Fenced {
 			n++
 		}
-		if n >= 1 && n <= len(ls) && placeholderLine.MatchString(ls[n-1]) {
+		switch {
+		case n >= 1 && n <= len(ls) && placeholderLine.MatchString(ls[n-1]):
 			b.found[i].Severity = diag.Warning
 			b.found[i].Message += " (the line holds a placeholder)"
+		case templateValue.MatchString(d.Message):
+			b.found[i].Severity = diag.Warning
+			b.found[i].Message += " (the value holds a template's placeholder)"
 		}
 	}
 }

@@ -312,12 +312,17 @@ func argWords(ws []dockercli.Word) []dockercli.Word {
 // a value the reader fills in: IMAGE, YOUR_NAME/app, app:TAG.
 var capsSegment = regexp.MustCompile(`(?:^|[/:@=.])[A-Z][A-Z0-9_]{2,}(?:$|[/:@.])`)
 
+// templateMarker is a value a docs template fills in (%%IMAGE%%, as the
+// official images' docs write it) or a part in brackets that the reader
+// fills in (app:ee-[version]): no name docker takes has "%%" or brackets.
+var templateMarker = regexp.MustCompile(`%%[A-Za-z_]\w*%%|\[[A-Za-z][\w.-]*\]`)
+
 // placeholderWord says whether a word stands for a value of the reader's:
-// "...", "…", a part in capitals, or a word in the reader's language (镜像,
-// algunaimágen: no name docker takes has letters outside ASCII). Such a
-// word counts as an argument of unknown value.
+// "...", "…", a part in capitals, a template's marker, or a word in the
+// reader's language (镜像, algunaimágen: no name docker takes has letters
+// outside ASCII). Such a word counts as an argument of unknown value.
 func placeholderWord(t string) bool {
-	return t == "..." || t == "…" || strings.HasSuffix(t, "...") || capsSegment.MatchString(t) || nonASCIILetter(t)
+	return t == "..." || t == "…" || strings.HasSuffix(t, "...") || capsSegment.MatchString(t) || templateMarker.MatchString(t) || nonASCIILetter(t)
 }
 
 func nonASCIILetter(t string) bool {

@@ -92,7 +92,9 @@ func Continues(l string) bool {
 	return strings.HasSuffix(t, "\\") || strings.HasSuffix(t, "`")
 }
 
-var heredocRe = regexp.MustCompile(`<<-?[ \t]*['"]?([A-Za-z_][\w]*)['"]?`)
+// heredocRe is "<<END" or "<<-'END'" and never a here-string ("<<< 'a b'"),
+// whose quoted text is the whole of the input: no line ends it.
+var heredocRe = regexp.MustCompile(`(?:^|[^<])<<-?[ \t]*['"]?([A-Za-z_][\w]*)['"]?`)
 
 // Command is one command of a session and the output shown under it.
 type Command struct {

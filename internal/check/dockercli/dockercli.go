@@ -598,7 +598,12 @@ func (v *validator) image(i int) {
 	}
 	if _, err := reference.ParseNormalizedNamed(w.Text); err != nil {
 		hint := ""
-		if strings.ToLower(w.Text) != w.Text {
+		switch {
+		case strings.HasPrefix(w.Text, "–") || strings.HasPrefix(w.Text, "—"):
+			// A word processor or site made "--name" a dash: docker reads
+			// the flag as the image, and the reader's copy fails.
+			hint = "this is a flag written with a typographic dash; write two hyphens: --" + strings.TrimLeft(w.Text, "–—")
+		case strings.ToLower(w.Text) != w.Text:
 			hint = "image names are lower case: " + strings.ToLower(w.Text)
 		}
 		v.add("docker-image-ref", Error, i, hint, "invalid image reference %q: %v", w.Text, err)

@@ -69,6 +69,9 @@ func newRoot() (*cobra.Command, error) {
 	}
 	root := &cobra.Command{Use: "docker", SilenceUsage: true, SilenceErrors: true, TraverseChildren: true}
 	cli.SetupRootCommand(root)
+	// cmd/docker's newDockerCommand adds -v/--version to its root, not
+	// SetupRootCommand; without it `docker --version` read as unknown.
+	root.Flags().BoolP("version", "v", false, "Print version information and quit")
 	commands.AddCommands(root, dockerCli)
 	c := compose.RootCommand(dockerCli, &compose.BackendOptions{})
 	c.Use = "compose"
