@@ -266,6 +266,15 @@ func (b *block) run(c checker) (checked string) {
 }
 
 // line maps a 1-based line inside the code to the Markdown file's line.
+// codeLine is the inverse of line: the line within the block's code, from
+// 1, of a finding at file line l (0 or less for the opening fence).
+func (b *block) codeLine(l int) int {
+	if b.s.Fenced {
+		return l - b.s.Line
+	}
+	return l - b.s.Line + 1
+}
+
 func (b *block) line(n int) int {
 	if n < 1 {
 		n = 1

@@ -91,6 +91,31 @@ func checkCompose(b *block) string {
 	return "compose-go"
 }
 
+// notMapping is the schema's complaint about an entry of a top-level
+// section (a service, a network) that is no mapping.
+var notMapping = regexp.MustCompile(`^(services|networks|volumes|configs|secrets|models)\.(\S+) must be a mapping$`)
+
+// firstNotMapping names, of the entries of a section that are no mapping,
+// the first in the file: the schema names whichever its map order gives
+// (`image:` or `ports:` written straight under services, the service's name
+// left out), and a finding must be the same on every run.
+func firstNotMapping(top *yaml.Node, msg string) string {
+	m := notMapping.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	_, sec := lookupKey(top, m[1])
+	if sec == nil || sec.Kind != yaml.MappingNode {
+		return msg
+	}
+	for i := 0; i+1 < len(sec.Content); i += 2 {
+		if v := sec.Content[i+1]; v.Kind != yaml.MappingNode && v.Tag != "!!null" {
+			return m[1] + "." + sec.Content[i].Value + " must be a mapping"
+		}
+	}
+	return msg
+}
+
 var (
 	schemaPath    = regexp.MustCompile(`\b((?:services|networks|volumes|configs|secrets|models)(?:\.[A-Za-z0-9_.\-\[\]]+)?)`)
 	servicePath   = regexp.MustCompile(`service "([^"]+)"`)
@@ -107,6 +132,7 @@ func composeError(b *block, top *yaml.Node, msg string) {
 	msg = strings.TrimPrefix(msg, "* ")
 	msg = indexPath.ReplaceAllString(msg, "$1.$2")
 	msg = strings.TrimSuffix(msg, ": invalid compose project")
+	msg = firstNotMapping(top, msg)
 	line := 0
 	var path []string
 	if m := schemaPath.FindStringSubmatch(msg); m != nil {

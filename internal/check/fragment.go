@@ -238,10 +238,7 @@ func softenPlaceholderLines(b *block, code string) {
 		if d.Severity != diag.Error || !syntaxRules[d.Rule] {
 			continue
 		}
-		n := d.Line - b.s.Line
-		if !b.s.Fenced {
-			n++
-		}
+		n := b.codeLine(d.Line)
 		switch {
 		case n >= 1 && n <= len(ls) && placeholderLine.MatchString(ls[n-1]):
 			b.found[i].Severity = diag.Warning
@@ -293,10 +290,7 @@ func shownRejected(b *block) {
 		if d.Severity != diag.Error || !strings.HasPrefix(d.Rule, "docker-") {
 			continue
 		}
-		n := d.Line - b.s.Line
-		if !b.s.Fenced {
-			n++
-		}
+		n := b.codeLine(d.Line)
 		if n < 1 || n > len(ls) {
 			continue
 		}
@@ -343,10 +337,7 @@ func softenOutputLines(b *block) {
 		if d.Severity != diag.Error || d.Rule != "shell-syntax" {
 			continue
 		}
-		n := d.Line - b.s.Line
-		if !b.s.Fenced {
-			n++
-		}
+		n := b.codeLine(d.Line)
 		if n >= 2 && n <= len(ls) && (outputLine.MatchString(ls[n-1]) || after > 0 && n >= after) {
 			b.found[i].Severity = diag.Warning
 			b.found[i].Message += " (the line reads as output: a transcript without prompts?)"
@@ -387,10 +378,7 @@ func softenMarkup(b *block) {
 		if d.Severity != diag.Error || !syntaxRules[d.Rule] {
 			continue
 		}
-		n := d.Line - b.s.Line
-		if !b.s.Fenced {
-			n++
-		}
+		n := b.codeLine(d.Line)
 		var l string
 		if n >= 1 && n <= len(ls) {
 			l = ls[n-1]

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"fmt"
+	"github.com/shipshape/shipshape/internal/diag"
 	"testing"
 
 	"github.com/shipshape/shipshape/internal/snippet"
@@ -234,5 +236,26 @@ func TestIgnoreComment(t *testing.T) {
 				t.Errorf("page %q: status %s, want %s (%v)", tt.page, r.Status, tt.status, r.Findings)
 			}
 		})
+	}
+}
+
+// TestComposeErrorStable: a Compose file whose service name was left out
+// (image:, restart:, ports: straight under services) has several entries
+// that are no mapping; the schema names whichever its map order gives, and
+// check names the first in the file, the same on every run (a baseline
+// would otherwise see a new finding where nothing changed).
+func TestComposeErrorStable(t *testing.T) {
+	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
+		Code: "services:\n  image: nginx:1.27\n  restart: always\n  ports:\n    - \"80:80\"\n  volumes:\n    - data:/d\n  environment:\n    A: b\n"}
+	for i := 0; i < 30; i++ {
+		var errs []string
+		for _, d := range Block(s).Findings {
+			if d.Severity == diag.Error {
+				errs = append(errs, fmt.Sprintf("%d %s", d.Line, d.Message))
+			}
+		}
+		if len(errs) != 1 || errs[0] != "3 services.image must be a mapping" {
+			t.Fatalf("run %d: errors %q, want one at line 3: services.image must be a mapping (the first)", i, errs)
+		}
 	}
 }

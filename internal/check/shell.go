@@ -101,10 +101,7 @@ func backslashHint(b *block) {
 		if d.Hint != "" {
 			continue
 		}
-		n := d.Line - b.s.Line
-		if !b.s.Fenced {
-			n++
-		}
+		n := b.codeLine(d.Line)
 		for k := n - 1; k >= 0 && k < len(ls); k++ {
 			if blankAfterBackslash.MatchString(ls[k]) {
 				b.found[i].Hint = fmt.Sprintf("line %d ends in a backslash and a blank: the backslash escapes the blank, so the command ends there; remove the blank", b.line(k+1))
