@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -46,8 +47,10 @@ var buildDefaults = map[string]bool{
 // and runs it without network.
 func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	q := r.URL.Query()
-	// A refused BuildKit build ends its session (see endSession).
+	// A refused BuildKit build ends its session (see endSession), and
+	// any build releases the names its session's Dockerfile held.
 	if id := q.Get("session"); id != "" {
+		defer p.releaseSession(id)
 		sw := &statusWriter{ResponseWriter: w}
 		w = sw
 		defer func() {
@@ -187,11 +190,15 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		refuse(w, "docker build -f %s: the Dockerfile must be named by a plain path inside the context", name)
 		return
 	}
+	release := func() {}
+	defer func() { release() }()
 	body, err := rewriteContext(r.Body, name, func(df string) (string, error) {
 		if err := CheckRemoteAdd(r.Context(), df, p.pol.Egress); err != nil {
 			return "", err
 		}
-		if err := p.judgeSources(r.Context(), df, []map[string]string{bargs}, pull); err != nil {
+		rel, err := p.judgeSources(r.Context(), df, []map[string]string{bargs}, pull)
+		release = rel
+		if err != nil {
 			if errors.Is(err, ErrConflict) {
 				return "", &policyError{err}
 			}
@@ -301,25 +308,90 @@ func (p *Proxy) noteBuild(args map[string]string, pull bool) {
 // judged as a pull (checkRegistry), without the pass a local image gets
 // when the build pulls or names a platform, since the engine then asks the
 // registry anyway.
-func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[string]string, pull bool) error {
+//
+// The names it reads are held (holdNames) before they are judged, until
+// the caller calls release, when the build has ended; release is never nil.
+func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[string]string, pull bool) (release func(), err error) {
 	if len(argSets) == 0 {
 		argSets = []map[string]string{nil}
 	}
+	var names []string
+	for _, args := range argSets {
+		_ = eachSource(df, args, func(ref string, _ bool) error { names = append(names, ref); return nil })
+	}
+	base := p.holdNames(names)
+	var more []func()
 	judge := func(ref string, platform bool) error {
 		if p.seeImage(ref) {
 			return ErrConflict
 		}
 		return p.checkRegistry(ctx, ref, pull || platform)
 	}
+	held := func(ref string, platform bool) error {
+		// A name a base's trigger reads is held as it is judged.
+		more = append(more, p.holdNames([]string{ref}))
+		return judge(ref, platform)
+	}
+	all := func() {
+		for _, r := range more {
+			r()
+		}
+		base()
+	}
 	for _, args := range argSets {
 		if err := eachSource(df, args, judge); err != nil {
-			return err
+			all()
+			return func() {}, err
 		}
-		if err := p.judgeBaseTriggers(ctx, df, args, judge); err != nil {
-			return err
+		if err := p.judgeBaseTriggers(ctx, df, args, held); err != nil {
+			all()
+			return func() {}, err
 		}
 	}
-	return nil
+	return all, nil
+}
+
+// holdNames holds image names for a running build (see Proxy.holds) and
+// returns what releases them, once.
+func (p *Proxy) holdNames(names []string) func() {
+	keys := make([]string, 0, len(names))
+	for _, n := range names {
+		keys = append(keys, normalize(n))
+	}
+	p.mu.Lock()
+	p.building++
+	for _, k := range keys {
+		p.holds[k]++
+	}
+	p.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			p.building--
+			for _, k := range keys {
+				if p.holds[k]--; p.holds[k] <= 0 {
+					delete(p.holds, k)
+				}
+			}
+		})
+	}
+}
+
+// heldName reports whether a running build of the page reads name.
+func (p *Proxy) heldName(name string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.holds[normalize(name)] > 0
+}
+
+// buildRunning reports whether a build of the page that reads images by
+// name is running.
+func (p *Proxy) buildRunning() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.building > 0
 }
 
 // judgeBaseTriggers judges the ONBUILD triggers of each image the build
@@ -361,16 +433,35 @@ func CheckTriggers(ctx context.Context, triggers []string) error {
 
 func checkTriggers(ctx context.Context, triggers []string, egress bool, judge func(ref string) error) error {
 	for _, t := range triggers {
-		df := "FROM scratch\n" + t + "\n"
-		err := CheckRemoteAdd(ctx, df, egress)
-		if err == nil {
-			err = eachSource(df, nil, func(ref string, _ bool) error { return judge(ref) })
-		}
-		if err != nil {
+		if err := checkTrigger(ctx, t, egress, judge); err != nil {
 			return fmt.Errorf("its ONBUILD trigger %q: %w", t, err)
 		}
 	}
 	return nil
+}
+
+// checkTrigger judges one ONBUILD trigger as the engine will read it when
+// a build runs it: parsed as a file of its own, where a leading byte-order
+// mark is dropped and a first line "# escape=`" is a directive. A trigger
+// that such a reading could make differ from a plain one (a byte-order
+// mark, a line break, a leading #) or that is not one instruction is
+// refused; the one instruction is judged for ADD of URLs and, with judge
+// (nil: not here), for the images it reads.
+func checkTrigger(ctx context.Context, t string, egress bool, judge func(ref string) error) error {
+	if strings.ContainsAny(t, "\ufeff\n\r") || strings.HasPrefix(strings.TrimSpace(t), "#") {
+		return fmt.Errorf("%w: a trigger with a byte-order mark, a line break or a leading # reads differently to the engine", ErrPolicy)
+	}
+	res, err := parser.Parse(strings.NewReader(t))
+	if err != nil || res.AST == nil || len(res.AST.Children) != 1 {
+		return fmt.Errorf("%w: the trigger is not one instruction", ErrPolicy)
+	}
+	if err := checkAdd(ctx, res.AST.Children[0], 1, egress); err != nil {
+		return err
+	}
+	if judge == nil {
+		return nil
+	}
+	return eachSource("FROM scratch\n"+t+"\n", nil, func(ref string, _ bool) error { return judge(ref) })
 }
 
 // CheckBuildSources judges every image a one-off build's Dockerfile reads,
@@ -468,6 +559,14 @@ func checkAdd(ctx context.Context, n *parser.Node, line int, egress bool) error 
 				if err := checkAdd(ctx, c, line, egress); err != nil {
 					return err
 				}
+			}
+		}
+		// The engine parses a trigger again, as a file of its own, when
+		// a build runs it: so is it read here too.
+		t := strings.TrimLeft(n.Original, " \t")
+		if i := strings.IndexAny(t, " \t"); i >= 0 {
+			if err := checkTrigger(ctx, strings.TrimSpace(t[i+1:]), egress, nil); err != nil {
+				return fmt.Errorf("Dockerfile line %d: ONBUILD: %w", line, err)
 			}
 		}
 	case "add":

@@ -131,6 +131,14 @@ func (p *Proxy) controlCall(cc *grpc.ClientConn, ss grpc.ServerStream) error {
 	if b != nil {
 		first.b = b
 	}
+	if method == "/moby.buildkit.v1.Control/Solve" {
+		// The build ends with this call: the names its Dockerfile held
+		// (read through its session) may be written again.
+		var req controlapi.SolveRequest
+		if proto.Unmarshal(first.b, &req) == nil && req.Session != "" {
+			defer p.releaseSession(req.Session)
+		}
+	}
 	cctx, cancel := context.WithCancel(metadata.NewOutgoingContext(ss.Context(), out))
 	defer cancel()
 	cs, err := cc.NewStream(cctx, &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, method)

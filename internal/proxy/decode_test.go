@@ -152,6 +152,11 @@ func TestCheckRemoteAdd(t *testing.T) {
 		{"variable scheme", "FROM x\nARG S=http\nADD ${S}://127.0.0.1/ /v\n", "variables", false},
 		{"variable inside", "FROM x\nARG S=ttp://127.0.0.1/\nADD h$S /v\n", "variables", false},
 		{"escape directive", "# escape=`\nFROM x\nADD `\n http://127.0.0.1/ /v\n", "ADD", false},
+		// The engine parses a trigger again as a file of its own, which
+		// drops a leading byte-order mark (found by an attack round).
+		{"onbuild behind a byte-order mark", "FROM x\nONBUILD \ufeffADD http://127.0.0.1:5961/x /x\n", "ONBUILD", false},
+		{"onbuild of a directive", "FROM x\nONBUILD # escape=`\n", "ONBUILD", false},
+		{"harmless onbuild", "FROM x\nONBUILD RUN make\n", "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -161,6 +166,35 @@ func TestCheckRemoteAdd(t *testing.T) {
 				t.Errorf("%q: got %v, want it allowed", c.dockerfile, err)
 			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 				t.Errorf("%q: got %v, want an error with %q", c.dockerfile, err, c.err)
+			}
+		})
+	}
+}
+
+// TestCheckTrigger: an image's ONBUILD trigger is judged as the engine
+// reads it when it runs it: as a file of its own. A trigger that reading
+// could make differ from a plain one is refused (an attack round hid ADD
+// of a host URL behind a byte-order mark and behind an escape directive).
+func TestCheckTrigger(t *testing.T) {
+	hostRegistry := func(ref string) error { return CheckRegistryHost(context.Background(), ref) }
+	for _, c := range []struct{ name, trigger, err string }{
+		{"copy from an image of the internet", "COPY --from=docker.io/library/busybox:1.36 /bin/true /t", ""},
+		{"run", "RUN make install", ""},
+		{"add of a host URL", "ADD http://127.0.0.1:5931/x /x", "no network"},
+		{"behind a byte-order mark", "\ufeffADD http://127.0.0.1:5931/x /x", "byte-order mark"},
+		{"behind an escape directive", "# escape=`\nADD `\nhttp://127.0.0.1:5932/x /x", "line break"},
+		{"a directive alone", "# escape=`", "leading #"},
+		{"no instruction", "", "not one instruction"},
+		{"copy from a registry of the host", "COPY --from=127.0.0.1:5933/x /a /b", "host's own network"},
+		{"copy from a variable", "COPY --from=${H}/x /a /b", "variables"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := checkTrigger(context.Background(), c.trigger, false, hostRegistry)
+			switch {
+			case c.err == "" && err != nil:
+				t.Errorf("%q: got %v, want it allowed", c.trigger, err)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+				t.Errorf("%q: got %v, want an error with %q", c.trigger, err, c.err)
 			}
 		})
 	}

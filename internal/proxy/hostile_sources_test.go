@@ -68,25 +68,25 @@ func TestBuildKitDockerfileArgs(t *testing.T) {
 	ctx := context.Background()
 	df := "ARG R=docker.io/library\nFROM $R/busybox\n"
 	p := testProxy(t)
-	if _, err := p.checkBuildKitDockerfile(ctx, df); err != nil {
+	if _, err := p.checkBuildKitDockerfile(ctx, "", df); err != nil {
 		t.Fatalf("the default: %v", err)
 	}
 	if _, err := p.judgeFrontendAttrs(ctx, map[string]string{"build-arg:R": "127.0.0.1:5905"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.checkBuildKitDockerfile(ctx, df); err == nil || !strings.Contains(err.Error(), "127.0.0.1:5905/busybox") {
+	if _, err := p.checkBuildKitDockerfile(ctx, "", df); err == nil || !strings.Contains(err.Error(), "127.0.0.1:5905/busybox") {
 		t.Errorf("after --build-arg R=127.0.0.1:5905: got %v, want the name refused", err)
 	}
 	p = testProxy(t)
 	p.pol.ImageExists = func(context.Context, string) bool { return true }
 	local := "FROM 127.0.0.1:5970/x\n"
-	if _, err := p.checkBuildKitDockerfile(ctx, local); err != nil {
+	if _, err := p.checkBuildKitDockerfile(ctx, "", local); err != nil {
 		t.Errorf("a local name: %v", err)
 	}
 	if _, err := p.judgeFrontendAttrs(ctx, map[string]string{"image-resolve-mode": "pull"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.checkBuildKitDockerfile(ctx, local); err == nil {
+	if _, err := p.checkBuildKitDockerfile(ctx, "", local); err == nil {
 		t.Errorf("a local name once a build pulls: accepted, want refused")
 	}
 }
@@ -175,6 +175,9 @@ func TestAttackOnbuildTriggers(t *testing.T) {
 	for _, c := range []struct{ name, trigger, want string }{
 		{"COPY --from a registry of the host", "COPY --from=127.0.0.1:5919/x:latest /a /b", "127.0.0.1:5919"},
 		{"ADD from the host's loopback", "ADD http://127.0.0.1:9/secret /secret", "127.0.0.1"},
+		// The engine parses a trigger as a file of its own, dropping a
+		// leading byte-order mark that hid the ADD from a plain reading.
+		{"ADD behind a byte-order mark", "\ufeffADD http://127.0.0.1:9/secret /secret", "byte-order mark"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			img := onbuildImage(t, e, c.trigger)
@@ -204,5 +207,47 @@ func TestAttackOnbuildTriggers(t *testing.T) {
 	img := onbuildImage(t, e, "RUN true")
 	if code, out := e.do("POST", "/build?t=attack-"+e.session, buildContext(t, "FROM "+img+"\n")); code/100 != 2 || strings.Contains(string(out), "errorDetail") {
 		t.Errorf("build from an image with a harmless trigger: %d %s", code, out)
+	}
+}
+
+// TestAttackNamesDuringBuild: the classic builder resolves a later stage's
+// COPY --from (and FROM) when it reaches the step, after the proxy judged
+// the name. A page that removed or retagged that name in between made the
+// engine fetch it from its registry, here one of the host's network (an
+// attack round did, on both engines). While the build runs, the names it
+// reads are held: removing images, and writing a held name, are refused.
+func TestAttackNamesDuringBuild(t *testing.T) {
+	e := newEnv(t)
+	local := "127.0.0.1:5945/x-" + e.session
+	if code, out := e.do("POST", "/images/"+baseImage+"/tag?repo="+url.QueryEscape(local)+"&tag=latest", nil); code/100 != 2 {
+		t.Fatalf("tag: %d %s", code, out)
+	}
+	df := "FROM busybox:1.36\nRUN sleep 3 && echo " + e.session + "\nCOPY --from=" + local + ":latest /bin/true /t\n"
+	done := make(chan []byte)
+	go func() {
+		_, out := e.do("POST", "/build?t=attack-"+e.session, buildContext(t, df))
+		done <- out
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	code, out := e.do("DELETE", "/images/"+local+":latest", nil)
+	refused(t, "removing a name the running build reads", code, out)
+	code, out = e.do("POST", "/images/prune", nil)
+	refused(t, "pruning while the build runs", code, out)
+	code, out = e.do("POST", "/images/attack-"+e.session+"/tag?repo="+url.QueryEscape(local)+"&tag=latest", nil)
+	refused(t, "retagging a name the running build reads", code, out)
+	built := <-done
+	if !strings.Contains(string(built), "Successfully built") || strings.Contains(string(built), "connection refused") {
+		t.Errorf("the build: %s", built)
+	}
+	if code, out := e.do("DELETE", "/images/"+local+":latest", nil); code/100 != 2 {
+		t.Errorf("removing the name once the build has ended: %d %s", code, out)
+	}
+	// A BuildKit build's names are released when it ends, before the
+	// client says so: the page's next command may remove images at once.
+	os.WriteFile(filepath.Join(e.work, "Dockerfile"), []byte("FROM "+baseImage+"\nRUN echo "+e.session+"\n"), 0o644)
+	tag := "attack-" + e.session
+	cli, err := sessionCLI(t, e, "set -e; for i in 1 2 3; do docker build -q -t "+tag+" . >/dev/null; docker rmi "+tag+" >/dev/null; done; echo removed")
+	if err != nil || !strings.Contains(cli, "removed") {
+		t.Errorf("build, then remove at once: %v\n%s", err, cli)
 	}
 }

@@ -234,6 +234,23 @@ func normalize(ref string) string {
 	return reference.TagNameOnly(n).String()
 }
 
+// removeImages removes the page's own images, or prunes them, but not while
+// a build of the page that reads images by name runs: the build resolves
+// some of them after they were judged, and a name gone by then would be
+// fetched from its registry (the name's own, perhaps on the host's
+// network, which the page may use for a local tag).
+func removeImages(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
+	if p.buildRunning() {
+		refuse(w, "removing images is %v while a build of the page runs; remove them once it has ended", ErrPolicy)
+		return
+	}
+	if a.ref == "" {
+		scoped(p, w, r, a)
+		return
+	}
+	ownImage(p, w, r, a)
+}
+
 func ownImage(p *Proxy, w http.ResponseWriter, r *http.Request, a args) {
 	if !p.ownsImage(r.Context(), a.ref) {
 		refuse(w, "image %s was not built or tagged by this page", a.ref)
@@ -358,6 +375,9 @@ func (p *Proxy) writableName(ctx context.Context, name string) error {
 	if p.mapped(name) || p.mapped(reference.FamiliarString(reference.TagNameOnly(n))) {
 		return fmt.Errorf("image name %s is %w: the site maps it to a base image", name, ErrPolicy)
 	}
+	if p.heldName(name) {
+		return fmt.Errorf("image name %s is %w while a build of the page that reads it runs", name, ErrPolicy)
+	}
 	if err := p.claim("image", normalize(name)); err != nil {
 		return err
 	}
@@ -415,6 +435,10 @@ func (p *Proxy) pull(w http.ResponseWriter, r *http.Request, a args) {
 	}
 	if err := p.checkRegistry(r.Context(), ref, false); err != nil {
 		refuse(w, "docker pull %s: %v", ref, err)
+		return
+	}
+	if p.heldName(ref) {
+		refuse(w, "docker pull %s: %v while a build of the page that reads it runs", ref, ErrPolicy)
 		return
 	}
 	if p.pol.DenyPull {

@@ -111,6 +111,15 @@ type Proxy struct {
 	// sessions are the BuildKit build sessions open through this proxy;
 	// a build may only use one of them.
 	sessions map[string]bool
+	// holds are the image names the page's running builds read (as
+	// normalize spells them, with a count), and building how many builds
+	// hold names: the classic builder resolves a later stage's FROM and a
+	// COPY --from when it reaches the step, BuildKit when it starts, both
+	// after the names were judged, so until the build ends the page may not
+	// write a held name, nor remove or prune images (see holdNames).
+	holds        map[string]int
+	building     int
+	sessionHolds map[string][]func() // a BuildKit session's holds, released when it ends
 	// ended are build sessions whose build was refused: the page's end of
 	// each is closed (pages) and never opened again, so that the client,
 	// which waits for its session to end, ends.
@@ -184,7 +193,8 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 	if pol.LogMaxSize == "" {
 		pol.LogMaxSize = DefaultLogMaxSize
 	}
-	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial}
+	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial,
+		holds: map[string]int{}, sessionHolds: map[string][]func(){}}
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.dial(ctx) }}
 	p.hc = &http.Client{Transport: tr}
 	p.rp = &httputil.ReverseProxy{
@@ -314,13 +324,13 @@ var routes = []route{
 
 	{"GET", "/images/json", scoped},
 	{"POST", "/images/create", (*Proxy).pull},
-	{"POST", "/images/prune", scoped},
+	{"POST", "/images/prune", removeImages},
 	{"GET", "/images/get", (*Proxy).saveImages},
 	{"GET", "/images/{ref}/json", (*Proxy).imageRead},
 	{"GET", "/images/{ref}/history", (*Proxy).imageRead},
 	{"GET", "/images/{ref}/get", ownImage},
 	{"POST", "/images/{ref}/tag", (*Proxy).tag},
-	{"DELETE", "/images/{ref}", ownImage},
+	{"DELETE", "/images/{ref}", removeImages},
 
 	{"POST", "/build", (*Proxy).build},
 	{"POST", "/session", (*Proxy).session},

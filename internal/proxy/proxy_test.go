@@ -177,7 +177,7 @@ func TestBuildKitHeldBase(t *testing.T) {
 		{"FROM theirs AS build\nRUN true\n", true},
 		{"FROM busybox AS theirs\nFROM theirs\n", false}, // its own stage, not the image
 	} {
-		_, err := p.checkBuildKitDockerfile(context.Background(), tc.df)
+		_, err := p.checkBuildKitDockerfile(context.Background(), "", tc.df)
 		if got := errors.Is(err, ErrConflict); got != tc.conflict {
 			t.Errorf("%q: conflict = %v (%v), want %v", tc.df, got, err, tc.conflict)
 		}
@@ -325,7 +325,7 @@ func TestRegistryHosts(t *testing.T) {
 		if gotRefused != c.refused {
 			t.Errorf("docker pull %s: got %d %s, want refused=%v", c.ref, rec.Code, rec.Body, c.refused)
 		}
-		_, err := p.checkBuildKitDockerfile(context.Background(), "FROM "+c.ref+"\nRUN true\n")
+		_, err := p.checkBuildKitDockerfile(context.Background(), "", "FROM "+c.ref+"\nRUN true\n")
 		if (err != nil) != c.refused {
 			t.Errorf("BuildKit FROM %s: got %v, want refused=%v", c.ref, err, c.refused)
 		}

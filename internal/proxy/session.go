@@ -134,7 +134,22 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 		return
 	}
 	ctx := context.WithoutCancel(r.Context())
-	relay(engine, page, func(cc *grpc.ClientConn, ss grpc.ServerStream) error { return p.forwardCall(ctx, cc, ss) })
+	defer p.releaseSession(id)
+	relay(engine, page, func(cc *grpc.ClientConn, ss grpc.ServerStream) error { return p.forwardCall(ctx, id, cc, ss) })
+}
+
+// releaseSession releases the names held by the builds of session id
+// (see Proxy.holds): their build has ended. It is called when the build's
+// request ends (/build, or the control API's Solve), before the client
+// says it is done, and when the session ends.
+func (p *Proxy) releaseSession(id string) {
+	p.mu.Lock()
+	rs := p.sessionHolds[id]
+	delete(p.sessionHolds, id)
+	p.mu.Unlock()
+	for _, r := range rs {
+		r()
+	}
 }
 
 // endSession ends the build session id after its build was refused. The
@@ -215,7 +230,7 @@ func (c *onClose) Close() error {
 }
 
 // forwardCall passes one call of the engine's to the CLI and the answers back.
-func (p *Proxy) forwardCall(ctx context.Context, cc *grpc.ClientConn, ss grpc.ServerStream) error {
+func (p *Proxy) forwardCall(ctx context.Context, session string, cc *grpc.ClientConn, ss grpc.ServerStream) error {
 	method, _ := grpc.MethodFromServerStream(ss)
 	if !sessionMethods[method] {
 		return status.Errorf(codes.PermissionDenied, "shipshape: the build session call %s is not available to examples", method)
@@ -254,7 +269,7 @@ func (p *Proxy) forwardCall(ctx context.Context, cc *grpc.ClientConn, ss grpc.Se
 	}
 	var check *dockerfileCheck
 	if method == diffCopy && len(in.Get("dir-name")) == 1 && in.Get("dir-name")[0] == dockerfileDir {
-		check = &dockerfileCheck{p: p, ctx: ctx, stats: map[uint32]*types.Stat{}, held: map[uint32][]*types.Packet{}}
+		check = &dockerfileCheck{p: p, ctx: ctx, session: session, stats: map[uint32]*types.Stat{}, held: map[uint32][]*types.Packet{}}
 	}
 	go func() {
 		for {
@@ -323,12 +338,13 @@ func refuseTransfer(ss grpc.ServerStream, msg string) error {
 // dockerfileCheck reads the file-sync packets that carry the Dockerfile,
 // holding each file's data until it is whole and judged.
 type dockerfileCheck struct {
-	p     *Proxy
-	ctx   context.Context
-	next  uint32 // the id the next stat packet gets
-	stats map[uint32]*types.Stat
-	held  map[uint32][]*types.Packet
-	size  map[uint32]int
+	p       *Proxy
+	ctx     context.Context
+	session string // the build session, whose holds end with it
+	next    uint32 // the id the next stat packet gets
+	stats   map[uint32]*types.Stat
+	held    map[uint32][]*types.Packet
+	size    map[uint32]int
 }
 
 // maxDockerfile is the largest Dockerfile a session build may send, and
@@ -381,7 +397,7 @@ func (d *dockerfileCheck) feed(f *frame) ([]*frame, error) {
 	delete(d.held, pk.ID)
 	// Every file of this stream is judged as a Dockerfile, whatever its
 	// name: a link named Dockerfile could point at any of them.
-	df, err := d.p.checkBuildKitDockerfile(d.ctx, string(data))
+	df, err := d.p.checkBuildKitDockerfile(d.ctx, d.session, string(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", st.Path, err)
 	}
@@ -402,7 +418,7 @@ func (d *dockerfileCheck) feed(f *frame) ([]*frame, error) {
 // classic builds; then the policy's hook prepares the names it builds from.
 // The result has the length of df, since the engine was told the file's
 // size already.
-func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, df string) (string, error) {
+func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, session, df string) (string, error) {
 	out, err := BlankFrontend(df)
 	if err != nil {
 		return "", err
@@ -416,8 +432,16 @@ func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, df string) (string,
 	argSets := append([]map[string]string{nil}, p.buildArgs...)
 	pull := p.pulled
 	p.mu.Unlock()
-	if err := p.judgeSources(ctx, out, argSets, pull); err != nil {
+	release, err := p.judgeSources(ctx, out, argSets, pull)
+	if err != nil {
 		return "", err
+	}
+	if session == "" {
+		release() // no session to end with
+	} else {
+		p.mu.Lock()
+		p.sessionHolds[session] = append(p.sessionHolds[session], release)
+		p.mu.Unlock()
 	}
 	if p.pol.BuildKitDockerfile != nil {
 		if err := p.pol.BuildKitDockerfile(ctx, out); err != nil {
