@@ -43,7 +43,7 @@ func parseYAML(b *block) (*yaml.Node, bool) {
 				msg = strings.TrimPrefix(msg, m[0])
 			}
 			msg = strings.TrimPrefix(msg, "yaml: ")
-			b.add(line, diag.Error, "yaml-syntax", yamlHint(msg), msg)
+			b.add(line, diag.Error, "yaml-syntax", yamlHint(msg, codeLine(b.s.Code, line)), msg)
 			return nil, false
 		}
 		// Decoding the tree into plain values finds what the node parse
@@ -68,7 +68,7 @@ func parseYAML(b *block) (*yaml.Node, bool) {
 				b.add(line, diag.Warning, "yaml-duplicate-key", "show alternatives in separate blocks, or as comments", msg)
 				return nil, false
 			}
-			b.add(line, diag.Error, "yaml-syntax", yamlHint(msg), msg)
+			b.add(line, diag.Error, "yaml-syntax", yamlHint(msg, codeLine(b.s.Code, line)), msg)
 			return nil, false
 		}
 		if i == 0 {
@@ -78,14 +78,26 @@ func parseYAML(b *block) (*yaml.Node, bool) {
 	return first, true
 }
 
-func yamlHint(msg string) string {
+func yamlHint(msg, line string) string {
 	switch {
 	case strings.Contains(msg, "already defined"):
 		return "a key appears twice in one mapping; if the block shows alternatives, split it into two blocks"
 	case strings.Contains(msg, "found character that cannot start any token"):
-		return "YAML does not allow tabs for indentation"
+		if strings.Contains(line, "\t") {
+			return "YAML does not allow tabs for indentation"
+		}
+		return "a plain YAML value cannot start with ` % or @; put the value in quotes"
 	}
 	return ""
+}
+
+// codeLine is line n (from 1) of code, or "".
+func codeLine(code string, n int) string {
+	ls := strings.Split(code, "\n")
+	if n < 1 || n > len(ls) {
+		return ""
+	}
+	return ls[n-1]
 }
 
 func checkYAML(b *block) string {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -331,11 +332,25 @@ func checkFragment(pl *pendingLink, ids map[string]bool) *diag.Diagnostic {
 	}
 	d := diag.Errorf(pl.From.File, pl.Line, "broken link %q: no heading or anchor #%s in %s", pl.Dest, pl.Frag, where)
 	d.Rule = "link"
+	if !codeID.MatchString(pl.Frag) {
+		// A heading's name mistyped is no code block's line: #L112 is
+		// near #repo in letters only.
+		words := cands[:0:0]
+		for _, c := range cands {
+			if !codeID.MatchString(c) {
+				words = append(words, c)
+			}
+		}
+		cands = words
+	}
 	if c := closest(pl.Frag, cands); c != "" {
 		d.Hint = fmt.Sprintf("did you mean #%s?", c)
 	}
 	return &d
 }
+
+// codeID is the id of a code block, after its line (see site.go): L12.
+var codeID = regexp.MustCompile(`^L[0-9]+$`)
 
 // looseID is an id with case and hyphen runs folded, so that ids made by
 // different slug rules from one heading compare equal.

@@ -127,3 +127,21 @@ func linkDiags(t *testing.T, files map[string]string) (*Output, []string) {
 	}
 	return out, got
 }
+
+// TestFragmentSuggestsNoCodeLine: a mistyped heading is not offered a code
+// block's line id (#L12), which is near a short name in letters only;
+// a mistyped line id still is.
+func TestFragmentSuggestsNoCodeLine(t *testing.T) {
+	target := "# Overview\n\nText.\n\n```sh\necho hi\n```\n"
+	from := "# From\n\n[a](target.md#rep)\n\n[b](target.md#L55)\n"
+	_, got := linkDiags(t, map[string]string{"target.md": target, "from.md": from})
+	if len(got) != 2 {
+		t.Fatalf("diagnostics: %q, want 2", got)
+	}
+	if strings.Contains(got[0], "did you mean #L") {
+		t.Errorf("a heading's name got a code line: %s", got[0])
+	}
+	if !strings.Contains(got[1], "did you mean #L5") {
+		t.Errorf("a line id got no line id: %s", got[1])
+	}
+}
