@@ -112,8 +112,9 @@ type Proxy struct {
 	// a build may only use one of them.
 	sessions map[string]bool
 	// holds are the image names the page's running builds read (as
-	// normalize spells them, with a count), and building how many builds
-	// hold names: the classic builder resolves a later stage's FROM and a
+	// normalize spells them, with a count), and building how many holds
+	// are taken (a build takes one or more; none taken, none runs): the
+	// classic builder resolves a later stage's FROM and a
 	// COPY --from when it reaches the step, BuildKit when it starts, both
 	// after the names were judged, so until the build ends the page may not
 	// write a held name, nor remove or prune images (see holdNames).
