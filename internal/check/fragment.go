@@ -43,8 +43,10 @@ var angle = regexp.MustCompile(`<([A-Za-z][\w.:/@-]*,?(?: [\w.:/@-]+,?){0,4})>`)
 
 // optional is an optional part of a usage line: [OPTIONS], [options],
 // [COMMAND], [ARG...], [--platform=<platform>], [AS <name>], and the same
-// in the reader's language ([选项], [参数...]).
-var optional = regexp.MustCompile(`\[(?:[A-Z][A-Z_ |-]*|(?:options|flags|command|args?|arguments|params|parameters)|--?[^\]\s][^\]]*|AS [^\]]*|[A-Z]+\.\.\.|[a-z]+\.\.\.|[^\[\]\x00-\x7f][^\[\]]*)(?:\.\.\.|…)?\]`)
+// in the reader's language ([选项], [参数...]); and options left out of a
+// command ("docker run [...] -v a:/a app": an elision in brackets, which
+// no command takes as a word).
+var optional = regexp.MustCompile(`\[(?:\.\.\.|…|[A-Z][A-Z_ |-]*|(?:options|flags|command|args?|arguments|params|parameters)|--?[^\]\s][^\]]*|AS [^\]]*|[A-Z]+\.\.\.|[a-z]+\.\.\.|[^\[\]\x00-\x7f][^\[\]]*)(?:\.\.\.|…)?\]`)
 
 // digestPlaceholder is a digest left to the reader: image@sha256:<digest>.
 var digestPlaceholder = regexp.MustCompile(`@sha256:<[^>\s]*>`)

@@ -209,6 +209,12 @@ var patternTable = []blockCase{
 		want: []string{"4 error json-syntax"}},
 	{name: "a flag typed with an en dash stays an error, with a hint", page: "```bash\ndocker run -d \u2013name web nginx:1.27\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"2 error docker-image-ref"}, msg: "write two hyphens: --name"},
+
+	// Found on a sixth corpus: a reverse proxy's reference, a mail server's,
+	// an updater's and a registry's docs, linters and image tools.
+	{name: "options left out of a command in brackets", page: "```bash\ndocker run [...] -v ./config.json:/config.json vendor/app\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "options left out keep a real unknown flag", page: "```bash\ndocker run [...] --bogus vendor/app\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"2 error docker-unknown-flag"}},
 }
 
 func TestPatterns(t *testing.T) {
