@@ -213,7 +213,7 @@ func softenAll(ds diag.List, why string) diag.List {
 }
 
 // placeholderLine: a line with a placeholder a Dockerfile or shell parser
-// cannot read past: <image>, [:<tag>], <sandbox|insecure>, ImageName.
+// cannot read past: <image>, [:<tag>], [:tag], <sandbox|insecure>, ImageName.
 // Alternatives are written "(error|info)" and optional keys "[key: ...]";
 // a line may end in "..." for the arguments it leaves out, and templates
 // fill in $$name$$.
@@ -223,7 +223,7 @@ func softenAll(ds diag.List, why string) diag.List {
 // images' docs are templates that fill in %%IMAGE%%.
 // A usage line names its parameters in lower case ("STOPSIGNAL signal")
 // and brackets its optional fields ("--device=name,[required]").
-var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|%%[A-Za-z_]\w*%%|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|%%[A-Za-z_]\w*%%|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[:@][A-Za-z][\w.-]*\]|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
 	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
 // templateValue is a template's marker (%%IMAGE%%) in a value the parser

@@ -215,6 +215,13 @@ var patternTable = []blockCase{
 	{name: "options left out of a command in brackets", page: "```bash\ndocker run [...] -v ./config.json:/config.json vendor/app\n```\n", kind: snippet.Shell, status: Passed},
 	{name: "options left out keep a real unknown flag", page: "```bash\ndocker run [...] --bogus vendor/app\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"2 error docker-unknown-flag"}},
+	{name: "an optional tag in brackets", page: "```bash\ndocker run vendor/proxy[:version] --help\ndocker pull vendor/app[@digest]\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "an optional tag keeps a real unknown flag", page: "```bash\ndocker run --bogus vendor/proxy[:version]\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"2 error docker-unknown-flag"}},
+	{name: "an optional tag in a FROM synopsis", page: "```dockerfile\nFROM vendor/proxy[:version]\n```\n", kind: snippet.Dockerfile, status: Warned,
+		want: []string{"2 warning InvalidDefaultArgInFrom", "2 warning dockerfile-syntax"}},
+	{name: "brackets around a whole tag still fail", page: "```bash\ndocker pull vendor/app:[1.0]\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"2 error docker-image-ref"}},
 }
 
 func TestPatterns(t *testing.T) {

@@ -311,8 +311,10 @@ var capsSegment = regexp.MustCompile(`(?:^|[/:@=.])[A-Z][A-Z0-9_]{2,}(?:$|[/:@.]
 
 // templateMarker is a value a docs template fills in (%%IMAGE%%, as the
 // official images' docs write it) or a part in brackets that the reader
-// fills in (app:ee-[version]): no name docker takes has "%%" or brackets.
-var templateMarker = regexp.MustCompile(`%%[A-Za-z_]\w*%%|\[[A-Za-z][\w.-]*\]`)
+// fills in (app:ee-[version]), also an optional tag or digest
+// (traefik[:version], app[@digest]): no name docker takes has "%%" or
+// brackets.
+var templateMarker = regexp.MustCompile(`%%[A-Za-z_]\w*%%|\[[:@]?[A-Za-z][\w.-]*\]`)
 
 // placeholderWord says whether a word stands for a value of the reader's:
 // "...", "…", a part in capitals, a template's marker, or a word in the
