@@ -74,7 +74,7 @@ func checkCompose(b *block) string {
 	_, err = loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  "/shipshape/snippet",
 		ConfigFiles: []types.ConfigFile{{Filename: name, Content: src}},
-		Environment: placeholders(b.s.Code),
+		Environment: placeholders(b.s.Code, volumeVariables(top)),
 	}, func(o *loader.Options) {
 		o.SetProjectName("snippet", true)
 		o.SkipResolveEnvironment = true
@@ -298,15 +298,52 @@ func legacyLinks(b *block, top *yaml.Node) {
 // placeholders gives a value to every variable the file uses without a
 // default: docs leave them to the reader's environment, so an unset
 // ${VAR} or ${VAR:?msg} must not fail the check. "1" fits ports, counts
-// and sizes alike. Variables with a default keep it.
-func placeholders(code string) types.Mapping {
+// and sizes alike; a variable that starts a volume's source
+// (- ${DATA_DIR}:/data) is a folder, "./1" (as "1" it named a volume the
+// file never declares). Variables with a default keep it.
+func placeholders(code string, folders map[string]bool) types.Mapping {
 	env := types.Mapping{}
 	for _, m := range variable.FindAllStringSubmatch(code, -1) {
 		if m[2] == "" || strings.HasSuffix(m[2], "?") {
 			env[m[1]] = "1"
+			if folders[m[1]] {
+				env[m[1]] = "./1"
+			}
 		}
 	}
 	return env
+}
+
+// sourceVariable is a variable at the start of a volume's source.
+var sourceVariable = regexp.MustCompile(`^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// volumeVariables names the variables that start the source of a
+// service's volume: "- ${DATA_DIR}:/data" or "source: $DATA_DIR".
+func volumeVariables(top *yaml.Node) map[string]bool {
+	vars := map[string]bool{}
+	_, svcs := lookupKey(top, "services")
+	svcs = mapping(svcs)
+	if svcs == nil {
+		return vars
+	}
+	for i := 1; i < len(svcs.Content); i += 2 {
+		_, vols := lookupKey(svcs.Content[i], "volumes")
+		if vols == nil || vols.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, it := range vols.Content {
+			src := it.Value
+			if it.Kind == yaml.MappingNode {
+				if _, v := lookupKey(it, "source"); v != nil {
+					src = v.Value
+				}
+			}
+			if m := sourceVariable.FindStringSubmatch(src); m != nil {
+				vars[m[1]] = true
+			}
+		}
+	}
+	return vars
 }
 
 // named finds the item of a sequence ("- front", "- front:/data") or the

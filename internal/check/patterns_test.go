@@ -222,6 +222,9 @@ var patternTable = []blockCase{
 		want: []string{"2 warning InvalidDefaultArgInFrom", "2 warning dockerfile-syntax"}},
 	{name: "brackets around a whole tag still fail", page: "```bash\ndocker pull vendor/app:[1.0]\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"2 error docker-image-ref"}},
+	{name: "a variable as a volume's source is the reader's folder", page: "```yaml\nname: app\nservices:\n  app:\n    image: vendor/app\n    ports:\n      - ${PORT}:80\n    volumes:\n      - ${DATA_DIR}:/data\n      - $CONF/app.conf:/etc/app.conf\n      - type: bind\n        source: ${LOGS}\n        target: /logs\n```\n", kind: snippet.Compose, status: Passed},
+	{name: "an undeclared volume beside a variable source still fails", page: "```yaml\nname: app\nservices:\n  app:\n    image: vendor/app\n    volumes:\n      - ${DATA_DIR}:/data\n      - cache:/cache\n```\n", kind: snippet.Compose, status: Failed,
+		want: []string{"8 error compose-schema"}},
 }
 
 func TestPatterns(t *testing.T) {

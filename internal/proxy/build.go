@@ -47,10 +47,8 @@ var buildDefaults = map[string]bool{
 // and runs it without network.
 func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	q := r.URL.Query()
-	// A refused BuildKit build ends its session (see endSession), and
-	// any build releases the names its session's Dockerfile held.
+	// A refused BuildKit build ends its session (see endSession).
 	if id := q.Get("session"); id != "" {
-		defer p.releaseSession(id)
 		sw := &statusWriter{ResponseWriter: w}
 		w = sw
 		defer func() {
@@ -165,7 +163,9 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	r.URL.RawQuery = q.Encode()
 	if buildkit {
 		// Nothing to rewrite: the Dockerfile is judged as it passes
-		// through the session.
+		// through the session, and the names it holds are released once
+		// this build, and any other on its session, has ended.
+		defer p.sessionBuild(q.Get("session"))()
 		if p.pol.BuildCgroup != nil {
 			cgroup, err := p.pol.BuildCgroup(r.Context())
 			if err != nil {

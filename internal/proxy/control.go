@@ -132,11 +132,12 @@ func (p *Proxy) controlCall(cc *grpc.ClientConn, ss grpc.ServerStream) error {
 		first.b = b
 	}
 	if method == "/moby.buildkit.v1.Control/Solve" {
-		// The build ends with this call: the names its Dockerfile held
-		// (read through its session) may be written again.
+		// The build ends with this call: once no other build runs on
+		// its session, the names its Dockerfiles held may be written
+		// again.
 		var req controlapi.SolveRequest
 		if proto.Unmarshal(first.b, &req) == nil && req.Session != "" {
-			defer p.releaseSession(req.Session)
+			defer p.sessionBuild(req.Session)()
 		}
 	}
 	cctx, cancel := context.WithCancel(metadata.NewOutgoingContext(ss.Context(), out))

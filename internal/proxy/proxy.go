@@ -120,7 +120,14 @@ type Proxy struct {
 	// write a held name, nor remove or prune images (see holdNames).
 	holds        map[string]int
 	building     int
-	sessionHolds map[string][]func() // a BuildKit session's holds, released when it ends
+	// sessionHolds are the holds a BuildKit session's Dockerfiles took,
+	// and sessionBuilds how many accepted builds run on each session: the
+	// Dockerfile arrives through the session, which several builds may
+	// share (buildx bake, Compose), not with its build's request, so a
+	// session's holds end only once none of its builds runs (see
+	// sessionBuild).
+	sessionHolds  map[string][]func()
+	sessionBuilds map[string]int
 	// ended are build sessions whose build was refused: the page's end of
 	// each is closed (pages) and never opened again, so that the client,
 	// which waits for its session to end, ends.
@@ -195,7 +202,7 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 		pol.LogMaxSize = DefaultLogMaxSize
 	}
 	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial,
-		holds: map[string]int{}, sessionHolds: map[string][]func(){}}
+		holds: map[string]int{}, sessionHolds: map[string][]func(){}, sessionBuilds: map[string]int{}}
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.dial(ctx) }}
 	p.hc = &http.Client{Transport: tr}
 	p.rp = &httputil.ReverseProxy{

@@ -139,16 +139,48 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 }
 
 // releaseSession releases the names held by the builds of session id
-// (see Proxy.holds): their build has ended. It is called when the build's
-// request ends (/build, or the control API's Solve), before the client
-// says it is done, and when the session ends.
+// (see Proxy.holds) if none of its builds runs. It is called when the
+// session ends, and when a build on it ends (sessionBuild), so before the
+// client says it is done.
 func (p *Proxy) releaseSession(id string) {
 	p.mu.Lock()
+	if p.sessionBuilds[id] > 0 {
+		p.mu.Unlock()
+		return
+	}
 	rs := p.sessionHolds[id]
 	delete(p.sessionHolds, id)
 	p.mu.Unlock()
 	for _, r := range rs {
 		r()
+	}
+}
+
+// sessionBuild counts an accepted build on session id ("" none) until the
+// returned func is called, when the build's request ends. A session's
+// Dockerfiles say not which of its builds read them, so their holds end
+// with the last build running on it: released with the first build to end,
+// they let a page that kept a second build waiting between the judgement
+// and the resolution of its names (its own session serving files late)
+// remove a name the build then fetched from the name's registry. A request
+// that merely names a session, refused, ends no build.
+func (p *Proxy) sessionBuild(id string) (end func()) {
+	if id == "" {
+		return func() {}
+	}
+	p.mu.Lock()
+	p.sessionBuilds[id]++
+	p.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			if p.sessionBuilds[id]--; p.sessionBuilds[id] <= 0 {
+				delete(p.sessionBuilds, id)
+			}
+			p.mu.Unlock()
+			p.releaseSession(id)
+		})
 	}
 }
 
