@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -70,25 +71,117 @@ func checkCompose(b *block) string {
 		return "compose-go"
 	}
 	composeOnce.Do(func() { logrus.SetOutput(io.Discard) })
+	env := placeholders(b.s.Code, volumeVariables(top))
 	name := fmt.Sprintf("snippet-%d.yaml", composeSeq.Add(1))
-	_, err = loader.LoadWithContext(context.Background(), types.ConfigDetails{
-		WorkingDir:  "/shipshape/snippet",
-		ConfigFiles: []types.ConfigFile{{Filename: name, Content: src}},
-		Environment: placeholders(b.s.Code, volumeVariables(top)),
-	}, func(o *loader.Options) {
-		o.SetProjectName("snippet", true)
-		o.SkipResolveEnvironment = true
-		o.SkipResolveLabels = true
-		o.SkipInclude = true
-	})
-	if err != nil {
-		for _, m := range strings.Split(err.Error(), "\n") {
+	load := func(src []byte) error {
+		_, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+			WorkingDir:  "/shipshape/snippet",
+			ConfigFiles: []types.ConfigFile{{Filename: name, Content: src}},
+			Environment: env,
+		}, func(o *loader.Options) {
+			o.SetProjectName("snippet", true)
+			o.SkipResolveEnvironment = true
+			o.SkipResolveLabels = true
+			o.SkipInclude = true
+		})
+		if err != nil {
+			return errors.New(strings.ReplaceAll(err.Error(), name, "compose file"))
+		}
+		return nil
+	}
+	if err := load(src); err != nil {
+		msg := firstUndefined(top, src, err.Error(), load)
+		for _, m := range strings.Split(msg, "\n") {
 			if m = strings.TrimSpace(m); m != "" && !strings.HasSuffix(m, "following error(s):") {
-				composeError(b, top, strings.ReplaceAll(m, name, "compose file"))
+				composeError(b, top, m)
 			}
 		}
 	}
 	return "compose-go"
+}
+
+// invalidProject ends compose-go's messages about references.
+const invalidProject = ": invalid compose project"
+
+// undefinedRef is compose-go's complaint about a service's reference to a
+// network, volume, secret or config the file does not define.
+var undefinedRef = regexp.MustCompile(`service "([^"]+)" refers to undefined (network|volume|secret|config) (\S+)`)
+
+// firstUndefined names, of a file's references to undefined networks,
+// volumes, secrets and configs, the first in the file: compose-go stops at
+// the first it meets in its map order of services, so "user-backend
+// refers to undefined network proxy" on one run was "admin-backend …" on
+// the next, and a baseline would see a new finding where nothing changed.
+// The file is loaded again without each reference found, up to a few
+// times, and the reference on the earliest line is the one reported.
+func firstUndefined(top *yaml.Node, src []byte, msg string, load func([]byte) error) string {
+	m := undefinedRef.FindStringSubmatch(strings.TrimSuffix(strings.TrimSpace(msg), invalidProject))
+	if m == nil || strings.Contains(strings.TrimSpace(msg), "\n") {
+		return msg
+	}
+	best, bestLine := msg, refLine(top, m)
+	for i := 0; i < 16; i++ {
+		var doc yaml.Node
+		if yaml.Unmarshal(src, &doc) != nil || !dropRef(mapping(&doc), m) {
+			break
+		}
+		var err error
+		if src, err = yaml.Marshal(&doc); err != nil {
+			break
+		}
+		err = load(src)
+		if err == nil {
+			break
+		}
+		if m = undefinedRef.FindStringSubmatch(strings.TrimSuffix(err.Error(), invalidProject)); m == nil {
+			break
+		}
+		if l := refLine(top, m); l > 0 && (bestLine == 0 || l < bestLine) {
+			best, bestLine = m[0], l
+		}
+	}
+	return best
+}
+
+// refSection is the key of a service that holds references of a kind.
+var refSection = map[string]string{"network": "networks", "volume": "volumes", "secret": "secrets", "config": "configs"}
+
+// refLine is the line of the reference an undefinedRef match is about, 0
+// if it cannot be found.
+func refLine(top *yaml.Node, m []string) int {
+	_, v := lookupPath(top, []string{"services", m[1], refSection[m[2]]})
+	if v == nil {
+		return 0
+	}
+	if it := named(v, strings.Trim(m[3], `"`)); it != nil {
+		return it.Line
+	}
+	return 0
+}
+
+// dropRef removes the reference an undefinedRef match is about from the
+// file; false if it is not found.
+func dropRef(top *yaml.Node, m []string) bool {
+	_, v := lookupPath(top, []string{"services", m[1], refSection[m[2]]})
+	if v == nil {
+		return false
+	}
+	it := named(v, strings.Trim(m[3], `"`))
+	if it == nil {
+		return false
+	}
+	for i, n := range v.Content {
+		if n != it {
+			continue
+		}
+		if v.Kind == yaml.MappingNode {
+			v.Content = append(v.Content[:i], v.Content[i+2:]...)
+		} else {
+			v.Content = append(v.Content[:i], v.Content[i+1:]...)
+		}
+		return true
+	}
+	return false
 }
 
 // notMapping is the schema's complaint about an entry of a top-level

@@ -279,3 +279,23 @@ func TestComposeErrorStable(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeUndefinedStable: a file whose services refer to networks or
+// volumes it does not define gets the same finding on every run, about
+// the reference on the earliest line; compose-go names whichever its map
+// order of services meets first.
+func TestComposeUndefinedStable(t *testing.T) {
+	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
+		Code: "services:\n  a:\n    image: x\n    volumes:\n      - data:/d\n  b:\n    image: x\n    networks: [proxy]\n  c:\n    image: x\n    networks:\n      proxy: {}\n  d:\n    image: x\n    networks: [proxy]\n"}
+	for i := 0; i < 30; i++ {
+		var got []string
+		for _, d := range Block(s).Findings {
+			if d.Rule == "compose-schema" {
+				got = append(got, fmt.Sprintf("%d %s", d.Line, d.Message))
+			}
+		}
+		if len(got) != 1 || got[0] != `6 service "a" refers to undefined volume data` {
+			t.Fatalf("run %d: findings %q, want one at line 6 about volume data (the first)", i, got)
+		}
+	}
+}
