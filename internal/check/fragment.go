@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/BurntSushi/toml"
 	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/lang"
@@ -118,7 +119,9 @@ func labelLooksWrong(b *block) {
 		label = string(b.kind)
 	}
 	what := "text"
-	if g := snippet.Guess(b.s.Code); g != snippet.Text {
+	if readsAsTOML(b.s.Code) {
+		what = string(snippet.TOML)
+	} else if g := snippet.Guess(b.s.Code); g != snippet.Text {
 		what = string(g)
 	}
 	first.Severity = diag.Warning
@@ -158,12 +161,29 @@ func plausible(k snippet.Kind, code string) bool {
 	case snippet.YAML, snippet.Compose:
 		// A table or drawing, or an expression with no key, list item or
 		// document marker, is not YAML whatever the label says.
-		if snippet.Guess(code) == snippet.Diagram {
+		if snippet.Guess(code) == snippet.Diagram || readsAsTOML(code) {
 			return false
 		}
 		return yamlShape.MatchString(code)
 	}
 	return true
+}
+
+// tomlTable is a TOML table header on a line of its own: [http.routers],
+// [[servers]].
+var tomlTable = regexp.MustCompile(`(?m)^[ \t]*\[\[?[A-Za-z0-9_"][\w."-]*\]\]?[ \t]*$`)
+
+// readsAsTOML says whether code is a TOML file with a table in it: a
+// "yaml" tab of a page that shows each format in a tab, holding the TOML
+// one. Only a block YAML could not read is asked, and one that TOML also
+// refuses keeps its YAML error.
+func readsAsTOML(code string) bool {
+	if !tomlTable.MatchString(code) {
+		return false
+	}
+	var v map[string]any
+	_, err := toml.Decode(code, &v)
+	return err == nil && len(v) > 0
 }
 
 // hashRocket is a quoted key followed by "=>".

@@ -225,6 +225,10 @@ var patternTable = []blockCase{
 	{name: "a variable as a volume's source is the reader's folder", page: "```yaml\nname: app\nservices:\n  app:\n    image: vendor/app\n    ports:\n      - ${PORT}:80\n    volumes:\n      - ${DATA_DIR}:/data\n      - $CONF/app.conf:/etc/app.conf\n      - type: bind\n        source: ${LOGS}\n        target: /logs\n```\n", kind: snippet.Compose, status: Passed},
 	{name: "an undeclared volume beside a variable source still fails", page: "```yaml\nname: app\nservices:\n  app:\n    image: vendor/app\n    volumes:\n      - ${DATA_DIR}:/data\n      - cache:/cache\n```\n", kind: snippet.Compose, status: Failed,
 		want: []string{"8 error compose-schema"}},
+	{name: "toml in a yaml tab", page: "```yaml\n[http.routers.web]\n  rule = \"Path(`/a`)\"\n\n  [http.routers.web.tls]\n    enabled = false\n```\n", kind: snippet.YAML, status: Warned,
+		want: []string{"2 warning label-looks-wrong"}, msg: "reads as toml"},
+	{name: "toml that toml refuses keeps its yaml error", page: "```yaml\n[http.routers.web]\n  rule = \"Path(`/a`)\n```\n", kind: snippet.YAML, status: Failed,
+		want: []string{"2 error yaml-syntax"}},
 }
 
 func TestPatterns(t *testing.T) {
