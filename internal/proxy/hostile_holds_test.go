@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -141,5 +142,65 @@ func TestAttackHoldsOfSharedSession(t *testing.T) {
 				t.Errorf("the engine dialled the page's registry on 127.0.0.1 %d times (build: %v)", n, err)
 			}
 		})
+	}
+}
+
+// TestAttackUnsentDockerfile: BuildKit keeps what a session sent for a
+// local source under the session's shared key, and on the next build asks
+// only for files whose size or time changed. A page's second build of the
+// same Dockerfile so sent no Dockerfile for the proxy to judge, and the
+// engine used the copy it kept, judged under what held then: a local name
+// the page has since removed, or without the build arguments the second
+// build gives. Either way the engine went to a registry of the host's
+// network (127.0.0.1, where the test listens).
+func TestAttackUnsentDockerfile(t *testing.T) {
+	e := newEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var dials atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			dials.Add(1)
+			conn.Close()
+		}
+	}()
+	registry := ln.Addr().String()
+	local := registry + "/x-" + e.session
+	tag := "attack-" + e.session
+	for _, c := range []struct{ name, df, script string }{
+		{"a local name removed between two builds", "FROM " + local + "\n",
+			"docker tag " + baseImage + " " + local + " && docker build -q -t " + tag + " . && docker rmi " + local + " && docker build --progress=plain -t " + tag + " . 2>&1"},
+		{"a build argument the first build did not give", "ARG R=shipshape\nFROM $R/busybox:latest\n",
+			"docker build -q -t " + tag + " . && docker build --progress=plain --build-arg R=" + registry + " -t " + tag + " . 2>&1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dials.Store(0)
+			if err := os.WriteFile(filepath.Join(e.work, "Dockerfile"), []byte(c.df), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := sessionCLI(t, e, c.script)
+			if dials.Load() > 0 || strings.Contains(out, registry+"/v2") {
+				t.Errorf("the engine went to the registry %s (%d dials, %v):\n%s", registry, dials.Load(), err, out)
+			}
+			if err == nil || !strings.Contains(out, "not allowed for examples") {
+				t.Errorf("the second build: got %v, want the proxy's refusal:\n%s", err, out)
+			}
+		})
+	}
+	// Each session's files come whole, but a step's cache goes by content:
+	// a second build still finds the first's steps.
+	if err := os.WriteFile(filepath.Join(e.work, "Dockerfile"), []byte("FROM "+baseImage+"\nRUN echo "+e.session+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sessionCLI(t, e, "docker build -q -t "+tag+" . && docker build --progress=plain -t "+tag+" . 2>&1 | grep -A2 'RUN echo'")
+	if err != nil || !strings.Contains(out, "CACHED") {
+		t.Errorf("the second build of the same Dockerfile ran its step again (%v):\n%s", err, out)
 	}
 }

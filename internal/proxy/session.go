@@ -80,6 +80,14 @@ func (p *Proxy) session(w http.ResponseWriter, r *http.Request, _ args) {
 			hdr.Set(k, v[0])
 		}
 	}
+	// The engine keeps what a session sent under its shared key and, for
+	// the next session with that key, asks only for files whose size or
+	// time changed: the page's second build of one Dockerfile sent none,
+	// and the engine built the copy it kept, judged under what held then
+	// (a local name since removed, other build arguments). Every session
+	// gets a key of its own, so every Dockerfile comes through and is
+	// judged; the steps' cache, which goes by content, is unchanged.
+	hdr.Set("X-Docker-Expose-Session-Sharedkey", newRef())
 	// The engine learns only the methods the proxy forwards.
 	for _, m := range r.Header.Values("X-Docker-Expose-Session-Grpc-Method") {
 		for _, m := range strings.Split(m, ",") {
