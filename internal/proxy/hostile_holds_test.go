@@ -138,8 +138,10 @@ func TestAttackHoldsOfSharedSession(t *testing.T) {
 			refused(t, "removing the name the waiting build reads", code, out)
 			unstall()
 			err = <-built
-			if n := dials.Load(); n > 0 {
-				t.Errorf("the engine dialled the page's registry on 127.0.0.1 %d times (build: %v)", n, err)
+			// An engine in a network namespace of its own (CI's second)
+			// dials its own loopback: its error then names the registry.
+			if n := dials.Load(); n > 0 || (err != nil && strings.Contains(err.Error(), ln.Addr().String()+"/v2")) {
+				t.Errorf("the engine went to the page's registry on 127.0.0.1 (%d dials here; build: %v)", n, err)
 			}
 		})
 	}
