@@ -322,7 +322,7 @@ func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[strin
 	base := p.holdNames(names)
 	var more []func()
 	judge := func(ref string, platform bool) error {
-		if p.seeImage(ref) {
+		if p.othersImage(ctx, ref) {
 			return ErrConflict
 		}
 		return p.checkRegistry(ctx, ref, pull || platform)

@@ -56,6 +56,22 @@ func (p *Proxy) seeImage(ref string) bool {
 	return false
 }
 
+// othersImage reports (and records) whether ref names an image another
+// live session wrote or built: a name it holds (seeImage), or an image
+// that carries another session's label, however it is named (its id, a
+// name of the page's own put on it). The page must not read, run, tag or
+// build from it: run alone, it would not have found it.
+func (p *Proxy) othersImage(ctx context.Context, ref string) bool {
+	if p.seeImage(ref) {
+		return true
+	}
+	if p.pol.OwnerLabel == "" || ref == "" {
+		return false
+	}
+	l, ok, err := p.labels(ctx, "images", ref)
+	return err == nil && ok && l[p.pol.OwnerLabel] != "" && l[p.pol.OwnerLabel] != p.ownerValue()
+}
+
 // otherSession records a conflict when labels mark an object as another
 // session's, and reports whether they do.
 func (p *Proxy) otherSession(kind, id string, l map[string]string) bool {

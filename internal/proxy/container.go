@@ -98,7 +98,7 @@ func (p *Proxy) container(ctx context.Context, req *container.CreateRequest) err
 		return fmt.Errorf("%s %w (only the fields the course needs are)", strings.Join(extra, ", "), ErrPolicy)
 	}
 	c, h := req.Config, req.HostConfig
-	if p.seeImage(c.Image) {
+	if p.othersImage(ctx, c.Image) {
 		return fmt.Errorf("No such image: %s (%w)", c.Image, ErrConflict)
 	}
 	c.Image = p.mapImage(ctx, c.Image)

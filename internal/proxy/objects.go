@@ -389,6 +389,12 @@ func (p *Proxy) writableName(ctx context.Context, name string) error {
 
 // tag lets the page name images with names of its own.
 func (p *Proxy) tag(w http.ResponseWriter, r *http.Request, a args) {
+	// Another live page's image is not there, as for a run alone: a name
+	// of the page's own on it would let the page run and save it.
+	if p.othersImage(r.Context(), a.ref) {
+		deny(w, http.StatusNotFound, "No such image: %s", a.ref)
+		return
+	}
 	q := r.URL.Query()
 	t := q.Get("repo")
 	if tg := q.Get("tag"); tg != "" {
