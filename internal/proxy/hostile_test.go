@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -357,6 +358,60 @@ func TestAttackWayOut(t *testing.T) {
 	for _, name := range []string{"sub/../Dockerfile", "/Dockerfile", "../Dockerfile", ".//Dockerfile"} {
 		code, out := e.do("POST", "/build?dockerfile="+url.QueryEscape(name), buildContext(t, df))
 		refused(t, "build -f "+name, code, out)
+	}
+}
+
+// TestPageNetworksWithEgress: where the block asked for egress, a network
+// the page creates has the host as its gateway, and only the runner's
+// firewall rule, made for names it gives out, keeps the host out of reach
+// (TestSessionNetworkKeepsOffTheHost probes it). So such a network is made
+// with a given bridge name or not at all, and one the page asks internal
+// stays internal, with no host address.
+func TestPageNetworksWithEgress(t *testing.T) {
+	e := newEnv(t)
+	e.px.pol.Egress = true
+	prefix := "sp" + strings.TrimPrefix(e.session, "hostile")
+	given := 0
+	for _, c := range []struct {
+		name, body string
+		namer      func() (string, error)
+		want       string // the engine's network, as inspected; "" refused
+	}{
+		{name: "no namer", body: `{"Name":"eg0-` + e.session + `"}`},
+		{name: "namer fails", body: `{"Name":"eg1-` + e.session + `"}`,
+			namer: func() (string, error) { return "", errors.New("at most 999") }},
+		{name: "named", body: `{"Name":"eg2-` + e.session + `"}`,
+			namer: func() (string, error) { given++; return fmt.Sprintf("%s%03d", prefix, given), nil },
+			want:  `"Internal":false`},
+		{name: "asked internal", body: `{"Name":"eg3-` + e.session + `","Internal":true}`,
+			namer: func() (string, error) { t.Error("an internal network took a bridge name"); return "x", nil },
+			want:  `"com.docker.network.bridge.inhibit_ipv4":"true"`},
+	} {
+		e.px.pol.PageBridge = c.namer
+		code, out := e.do("POST", "/networks/create", c.body)
+		if c.want == "" {
+			refused(t, c.name, code, out)
+			if !strings.Contains(string(out), "egress") {
+				t.Errorf("%s: got %s, want the reason (egress)", c.name, out)
+			}
+			continue
+		}
+		if code != http.StatusCreated {
+			t.Fatalf("%s: %d %s", c.name, code, out)
+		}
+		var v struct{ Name string }
+		_ = json.Unmarshal([]byte(c.body), &v)
+		_, out = e.engine("GET", "/networks/"+v.Name, nil)
+		if !strings.Contains(string(out), c.want) {
+			t.Errorf("%s: got %s, want %s", c.name, out, c.want)
+		}
+	}
+	_, out := e.engine("GET", "/networks/eg2-"+e.session, nil)
+	if !strings.Contains(string(out), `"com.docker.network.bridge.name":"`+prefix+`001"`) {
+		t.Errorf("egress network: got %s, want its bridge named %s001", out, prefix)
+	}
+	if strings.Contains(string(out), "inhibit_ipv4") {
+		t.Errorf("egress network: got %s, want a host address (its gateway)", out)
 	}
 }
 

@@ -77,14 +77,27 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 		denyClaim(w, fmt.Errorf("network %s: %w", n.Name, ErrConflict))
 		return
 	}
-	n.Driver, n.Options, n.Scope = "bridge", nil, ""
+	n.Driver, n.Options, n.Scope = "bridge", map[string]string{}, ""
 	// Nothing made by an example reaches beyond the engine unless the
-	// block asked for the network. An internal bridge would still carry
-	// a host address, through which its containers reach every address
-	// the host has; without one (inhibit_ipv4) the host is out of reach.
-	n.Internal = !p.pol.Egress
-	if n.Internal {
-		n.Options = map[string]string{"com.docker.network.bridge.inhibit_ipv4": "true"}
+	// block asked for the network (and the page did not ask for an
+	// internal one). Any bridge with a host address, internal or not,
+	// lets its containers reach every address the host has: without
+	// egress it gets none (inhibit_ipv4); with egress the host is its
+	// gateway, and it takes a name the runner's firewall rule already
+	// keeps from the host. Where no name can be had, it is refused.
+	n.Internal = n.Internal || !p.pol.Egress
+	if !n.Internal {
+		bridge, err := "", errors.New("no firewall rule can keep its bridge from the host")
+		if p.pol.PageBridge != nil {
+			bridge, err = p.pol.PageBridge()
+		}
+		if err != nil {
+			refuse(w, "docker network create: a network with egress is %v: %v", ErrPolicy, err)
+			return
+		}
+		n.Options["com.docker.network.bridge.name"] = bridge
+	} else {
+		n.Options["com.docker.network.bridge.inhibit_ipv4"] = "true"
 	}
 	p.forwardJSON(w, r, &n)
 }

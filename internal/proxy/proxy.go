@@ -56,6 +56,11 @@ type Policy struct {
 	BuildCgroup func(ctx context.Context) (parent string, err error)
 	DenyPull    bool // refuse pulls of images that are not mapped to a local one
 	Egress      bool // networks the page creates may reach beyond the engine
+	// PageBridge names the Linux bridge of the next network the page
+	// creates: the runner keeps every such name from the engine's host
+	// with a firewall rule made before the session starts. Nil, or an
+	// error: a network with egress is refused (internal ones need none).
+	PageBridge func() (string, error)
 	// Workspace is the page's folder: binds under it are the page's own
 	// files and are allowed; other host paths are not.
 	Workspace   Workspace

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,11 +17,34 @@ import (
 // interface. An internal session network therefore gets no host address at
 // all (inhibit_ipv4: the gateway address is on no interface), and a network
 // with egress, which needs the host as its gateway, gets a firewall rule
-// that drops what its bridge delivers to the host itself. Forwarded traffic
-// (egress, when the page asked for it) is left to the engine's own rules.
+// that drops what its bridge delivers to the host itself. The networks the
+// page creates are bridges of their own: their names share a prefix of the
+// session's, and one more rule, on that prefix, covers them all before any
+// exists. Forwarded traffic (egress, when the page asked for it) is left to
+// the engine's own rules.
 
 // bridgeName is the Linux name of a session's bridge (at most 15 bytes).
 func bridgeName(sessionID string) string { return "ss-" + sessionID }
+
+// pagePrefix begins the Linux name of every bridge of a network the page
+// creates; a three-digit count ends it (15 bytes in all).
+func pagePrefix(sessionID string) string { return "sp" + sessionID[:10] }
+
+// maxPageNetworks is how many networks a page may create in a session: as
+// many as three digits count.
+const maxPageNetworks = 999
+
+// pageBridges names the bridges of the networks a page creates, in turn.
+func pageBridges(sessionID string) func() (string, error) {
+	var n atomic.Int32
+	return func() (string, error) {
+		k := n.Add(1)
+		if k > maxPageNetworks {
+			return "", fmt.Errorf("a page may create at most %d networks in a session", maxPageNetworks)
+		}
+		return fmt.Sprintf("%s%03d", pagePrefix(sessionID), k), nil
+	}
+}
 
 // ruleComment tags a rule with its run and session, so a sweep can find the
 // rules of dead runs.
@@ -31,8 +55,15 @@ var ruleRe = regexp.MustCompile(`--comment "?shipshape:([0-9a-f]{12}):([0-9a-f]{
 // firewalls are the commands that hold host rules, for IPv4 and IPv6.
 var firewalls = []string{"iptables", "ip6tables"}
 
-func hostRule(runID, sessionID string) []string {
-	return []string{"INPUT", "-i", bridgeName(sessionID), "-m", "comment", "--comment", ruleComment(runID, sessionID), "-j", "DROP"}
+// hostRules drop what the session's bridge, and those of the networks the
+// page creates (iptables reads a trailing + as any suffix), deliver to the
+// host.
+func hostRules(runID, sessionID string) [][]string {
+	var rules [][]string
+	for _, in := range []string{bridgeName(sessionID), pagePrefix(sessionID) + "+"} {
+		rules = append(rules, []string{"INPUT", "-i", in, "-m", "comment", "--comment", ruleComment(runID, sessionID), "-j", "DROP"})
+	}
+	return rules
 }
 
 // blockHost adds the rules that drop what a session's bridge sends to the
@@ -43,10 +74,12 @@ func blockHost(runID, sessionID string) error {
 	if _, err := net.InterfaceByName(bridgeName(sessionID)); err != nil {
 		return fmt.Errorf("the session's bridge %s is not on this machine (the engine runs elsewhere), so no firewall rule here can keep it from the engine's host; set allow_host = true under [verify] to run such pages anyway", bridgeName(sessionID))
 	}
+	// A command holds all of a session's rules or none (IPv6 may be
+	// missing on the machine: then the other holds them).
 	var first error
 	added := false
 	for _, fw := range firewalls {
-		err := firewall(fw, append([]string{"-I"}, hostRule(runID, sessionID)...)...)
+		err := addRules(fw, hostRules(runID, sessionID))
 		if err == nil {
 			added = true
 		} else if first == nil {
@@ -59,10 +92,25 @@ func blockHost(runID, sessionID string) error {
 	return first
 }
 
+// addRules inserts rules with one command, or none of them.
+func addRules(fw string, rules [][]string) error {
+	for i, r := range rules {
+		if err := firewall(fw, append([]string{"-I"}, r...)...); err != nil {
+			for _, done := range rules[:i] {
+				firewall(fw, append([]string{"-D"}, done...)...)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 // unblockHost removes a session's rules.
 func unblockHost(runID, sessionID string) {
 	for _, fw := range firewalls {
-		for firewall(fw, append([]string{"-D"}, hostRule(runID, sessionID)...)...) == nil {
+		for _, r := range hostRules(runID, sessionID) {
+			for firewall(fw, append([]string{"-D"}, r...)...) == nil {
+			}
 		}
 	}
 }
@@ -82,8 +130,10 @@ func sweepRules(self string) int {
 			if m == nil || m[1] == self || alive(m[1]) {
 				continue
 			}
-			if firewall(fw, append([]string{"-D"}, hostRule(m[1], m[2])...)...) == nil {
-				n++
+			for _, r := range hostRules(m[1], m[2]) {
+				if firewall(fw, append([]string{"-D"}, r...)...) == nil {
+					n++
+				}
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -40,17 +41,36 @@ func TestSessionNetworkKeepsOffTheHost(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			var script strings.Builder
+			// Networks the page makes itself, plain and --internal, and
+			// their gateways, are probed as well: each is a bridge on the
+			// engine's host of its own.
+			script := strings.Builder{}
+			script.WriteString("docker network create pagenet >/dev/null && docker network create --internal pageint >/dev/null || echo network-create-failed\n")
+			// The gateway, or where a bridge's host address would be.
+			fmt.Fprintf(&script, "probe='gw=$(ip route | awk \"/^default/ {print \\$3}\"); [ -n \"$gw\" ] || gw=$(ip -4 -o addr show eth0 | awk \"{print \\$4}\" | sed \"s,[0-9]*/.*,1,\"); echo gateway $gw; nc -w 3 $gw %d'\n", port)
+			for _, n := range []string{"pagenet", "pageint"} {
+				fmt.Fprintf(&script, "echo container on %[1]s; docker run --rm --network %[1]s busybox:1.36 sh -c \"$probe\" </dev/null 2>&1\n", n)
+			}
 			for _, a := range addrs {
 				fmt.Fprintf(&script, "echo shell %[1]s; timeout 3 bash -c 'exec 3<>/dev/tcp/%[1]s/%[2]d; cat <&3' 2>&1\n", a, port)
 				fmt.Fprintf(&script, "echo container %[1]s; docker run --rm busybox:1.36 nc -w 3 %[1]s %[2]d </dev/null 2>&1\n", a, port)
+				for _, n := range []string{"pagenet", "pageint"} {
+					fmt.Fprintf(&script, "echo container on %[3]s %[1]s; docker run --rm --network %[3]s busybox:1.36 nc -w 3 %[1]s %[2]d </dev/null 2>&1\n", a, port, n)
+				}
 			}
 			out := exec(t, s, script.String()+"true")
 			if strings.Contains(string(out.Output), "reached-the-host") {
 				t.Errorf("probes of %v port %d from a session: got\n%s\nwant no greeting", addrs, port, out.Output)
 			}
-			if !strings.Contains(string(out.Output), "container "+addrs[len(addrs)-1]) {
+			if !strings.Contains(string(out.Output), "container on pageint "+addrs[len(addrs)-1]) || strings.Contains(string(out.Output), "network-create-failed") {
 				t.Errorf("probes did not all run: got\n%s", out.Output)
+			}
+			// The page's containers ran on its networks: each found the
+			// address its probe aimed at.
+			for _, n := range []string{"pagenet", "pageint"} {
+				if !regexp.MustCompile(`container on ` + n + `\ngateway [0-9]+\.`).Match(out.Output) {
+					t.Errorf("no container ran on the page's network %s: got\n%s", n, out.Output)
+				}
 			}
 		})
 	}
