@@ -104,12 +104,14 @@ func checkCompose(b *block) string {
 const invalidProject = ": invalid compose project"
 
 // undefinedRef is compose-go's complaint about a service's reference to a
-// network, volume, secret or config the file does not define.
-var undefinedRef = regexp.MustCompile(`service "([^"]+)" refers to undefined (network|volume|secret|config) (\S+)`)
+// network, volume, secret, config, model or service the file does not
+// define.
+var undefinedRef = regexp.MustCompile(`service "([^"]+)" (?:refers to|depends on) undefined (network|volume|secret|config|model|service) (\S+)`)
 
 // firstUndefined names, of a file's references to undefined networks,
-// volumes, secrets and configs, the first in the file: compose-go stops at
-// the first it meets in its map order of services, so "user-backend
+// volumes, secrets, configs, models and services, the first in the file:
+// compose-go stops at the first it meets in its map order of services
+// (and of a service's networks and depends_on), so "user-backend
 // refers to undefined network proxy" on one run was "admin-backend …" on
 // the next, and a baseline would see a new finding where nothing changed.
 // The file is loaded again without each reference found, up to a few
@@ -144,7 +146,8 @@ func firstUndefined(top *yaml.Node, src []byte, msg string, load func([]byte) er
 }
 
 // refSection is the key of a service that holds references of a kind.
-var refSection = map[string]string{"network": "networks", "volume": "volumes", "secret": "secrets", "config": "configs"}
+var refSection = map[string]string{"network": "networks", "volume": "volumes", "secret": "secrets", "config": "configs",
+	"model": "models", "service": "depends_on"}
 
 // refLine is the line of the reference an undefinedRef match is about, 0
 // if it cannot be found.

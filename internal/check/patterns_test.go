@@ -284,13 +284,13 @@ func TestComposeErrorStable(t *testing.T) {
 	}
 }
 
-// TestComposeUndefinedStable: a file whose services refer to networks or
-// volumes it does not define gets the same finding on every run, about
+// TestComposeUndefinedStable: a file whose services refer to networks,
+// volumes or services it does not define gets the same finding on every run, about
 // the reference on the earliest line; compose-go names whichever its map
 // order of services meets first.
 func TestComposeUndefinedStable(t *testing.T) {
 	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
-		Code: "services:\n  a:\n    image: x\n    volumes:\n      - data:/d\n  b:\n    image: x\n    networks: [proxy]\n  c:\n    image: x\n    networks:\n      proxy: {}\n  d:\n    image: x\n    networks: [proxy]\n"}
+		Code: "services:\n  a:\n    image: x\n    volumes:\n      - data:/d\n  b:\n    image: x\n    networks: [proxy]\n    depends_on: [db]\n  c:\n    image: x\n    networks:\n      proxy: {}\n  d:\n    image: x\n    networks: [proxy]\n"}
 	for i := 0; i < 30; i++ {
 		var got []string
 		for _, d := range Block(s).Findings {
