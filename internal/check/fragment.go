@@ -232,6 +232,29 @@ func softenAll(ds diag.List, why string) diag.List {
 	return ds
 }
 
+// shortcode is a Hugo shortcode on one line: {{< sitevar name="domain" >}},
+// {{% param "version" %}}. Go templates, Jinja and Helm never start with
+// "{{<" or "{{%".
+var shortcode = regexp.MustCompile(`\{\{[<%].*?[>%]\}\}`)
+
+// fillShortcodes replaces the Hugo shortcodes of code with a value of the
+// reader's: Hugo renders them to text before the page is shown, so the
+// reader never sees their spaces and quotes, which broke the string around
+// them ("https://{{< sitevar name="domain" >}}") or split a command's word.
+// A command gets an argument of unknown value, other kinds "10", which
+// reads as a number, a port, a name (Compose wants two characters in a
+// container_name) or a part of a string alike.
+func fillShortcodes(code string, k snippet.Kind) string {
+	if !strings.Contains(code, "{{") {
+		return code
+	}
+	with := "10"
+	if k == snippet.Shell || k == snippet.Console {
+		with = "${PLACEHOLDER}"
+	}
+	return shortcode.ReplaceAllLiteralString(code, with)
+}
+
 // placeholderLine: a line with a placeholder a Dockerfile or shell parser
 // cannot read past: <image>, [:<tag>], [:tag], <sandbox|insecure>, ImageName.
 // Alternatives are written "(error|info)" and optional keys "[key: ...]";

@@ -229,6 +229,15 @@ var patternTable = []blockCase{
 		want: []string{"2 warning label-looks-wrong"}, msg: "reads as toml"},
 	{name: "toml that toml refuses keeps its yaml error", page: "```yaml\n[http.routers.web]\n  rule = \"Path(`/a`)\n```\n", kind: snippet.YAML, status: Failed,
 		want: []string{"2 error yaml-syntax"}},
+	{name: "hugo shortcodes in a command", page: "```console\ndocker run -d --network-alias {{< sitevar name=\"sub\" nojs=\"auth\" >}}.{{< sitevar name=\"domain\" >}} vendor/proxy\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "a hugo shortcode keeps a real unknown flag", page: "```console\n$ docker run -d --bogus {{< sitevar name=\"x\" >}} vendor/proxy\n```\n", kind: snippet.Console, status: Failed,
+		want: []string{"2 error docker-unknown-flag"}},
+	{name: "hugo shortcodes inside toml and yaml strings", page: "```toml\nhost = \"https://app.{{< sitevar name=\"domain\" nojs=\"example.com\" >}}\"\nport = {{% param \"port\" %}}\n```\n", kind: snippet.TOML, status: Passed},
+	{name: "a compose name from a hugo shortcode", page: "```yaml\nservices:\n  app:\n    image: vendor/app\n    container_name: '{{< sitevar name=\"name\" >}}'\n    ports:\n      - \"{{< sitevar name=\"port\" >}}:80\"\n```\n", kind: snippet.Compose, status: Passed},
+	{name: "a compose value that is a whole hugo shortcode", page: "```yaml\nservices:\n  app:\n    image: vendor/app\n    container_name: {{< sitevar name=\"name\" >}}\n```\n", kind: snippet.Compose, status: Warned,
+		want: []string{"5 warning compose-schema"}},
+	{name: "broken toml beside a hugo shortcode still fails", page: "```toml\nhost = \"https://app.{{< sitevar name=\"domain\" >}}\" oops\n```\n", kind: snippet.TOML, status: Failed,
+		want: []string{"2 error toml-syntax"}},
 }
 
 func TestPatterns(t *testing.T) {
