@@ -198,7 +198,10 @@ func (c Config) ReadFile(rel string) ([]byte, error) {
 
 // MapImage returns the local image to run for a reference written in the
 // docs: an exact key first, then "name:*" for any tag, then the reference
-// itself. A reference with no tag also matches the key "name:latest".
+// itself. A reference with no tag also matches the key "name:latest". The
+// tag is what follows a colon after the last slash: a colon before it is a
+// registry's port, so busybox:5000/x is no tag of busybox (read as one, it
+// passed as a mapped image and its registry was never judged).
 func (c Config) MapImage(ref string) string {
 	if ref == "" {
 		ref = c.Verify.Image
@@ -206,7 +209,11 @@ func (c Config) MapImage(ref string) string {
 	if v, ok := c.Images[ref]; ok {
 		return v
 	}
-	name, _, hasTag := strings.Cut(ref, ":")
+	name, hasTag := ref, false
+	slash := strings.LastIndex(ref, "/")
+	if i := strings.Index(ref[slash+1:], ":"); i >= 0 {
+		name, hasTag = ref[:slash+1+i], true
+	}
 	if strings.Contains(path.Base(ref), "@") {
 		name, _, _ = strings.Cut(ref, "@")
 	}

@@ -35,6 +35,11 @@ func TestMapImage(t *testing.T) {
 		"python:3.11":      "python:3.11",
 		"nginx:1.25":       "local/nginx",
 		"":                 "local/busybox", // the default image, mapped
+		// A colon before a slash is a registry's port, not a tag.
+		"busybox:5000/x":                            "busybox:5000/x",
+		"busybox:5000/busybox:1":                    "busybox:5000/busybox:1",
+		"nginx:80/nginx":                            "nginx:80/nginx",
+		"busybox@sha256:" + strings.Repeat("a", 64): "local/busybox",
 	} {
 		if got := c.MapImage(ref); got != want {
 			t.Errorf("MapImage(%q) = %q, want %q", ref, got, want)
