@@ -238,6 +238,13 @@ var patternTable = []blockCase{
 		want: []string{"5 warning compose-schema"}},
 	{name: "broken toml beside a hugo shortcode still fails", page: "```toml\nhost = \"https://app.{{< sitevar name=\"domain\" >}}\" oops\n```\n", kind: snippet.TOML, status: Failed,
 		want: []string{"2 error toml-syntax"}},
+	{name: "powershell backtick continuations under a bash label", page: "```bash\n$ docker run -d -p 5555:5555 `\n    -e HOST=<ip-of-hub> `\n    -v ${PWD}/config.toml:/config.toml `\n    vendor/node:4.25\n```\n", kind: snippet.Console, status: Warned,
+		want: []string{"2 warning label-looks-wrong"}, msg: "PowerShell's backtick"},
+	{name: "backtick continuations keep a real unknown flag", page: "```bash\ndocker run --rm --bogus `\n    -p 4444:4444 `\n    -e A=b `\n    vendor/hub:4.25\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"2 warning label-looks-wrong", "2 error docker-unknown-flag"}},
+	{name: "backtick continuations under a powershell label", page: "```powershell\ndocker run --rm `\n    -p 4444:4444 `\n    -e A=b `\n    vendor/hub:4.25\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "an unclosed backquote in bash still fails", page: "```bash\necho `date\nls\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"2 error shell-syntax"}},
 }
 
 func TestPatterns(t *testing.T) {

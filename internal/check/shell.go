@@ -28,7 +28,8 @@ var dockerfileWords = map[string]bool{
 // checkShell parses the block as bash with mvdan.cc/sh and validates every
 // docker invocation found anywhere in it against the docker CLI grammar.
 func checkShell(b *block) string {
-	code := fillIn(b.s.Code, "${PLACEHOLDER}")
+	filled := fillIn(b.s.Code, "${PLACEHOLDER}")
+	code := filled
 	if b.kind == snippet.Console {
 		var n int
 		code, n = console.Commands(code)
@@ -38,6 +39,21 @@ func checkShell(b *block) string {
 		}
 	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(code), "")
+	if err != nil && strings.Contains(err.Error(), "without closing quote \"`\"") && backtickEnd.MatchString(filled) {
+		// Lines continued with PowerShell's backtick (under a bash label,
+		// a $ prompt, or a powershell label guessed as shell): read them
+		// joined, as PowerShell does, so the commands are still checked,
+		// and say when the label is wrong.
+		code = backtickEnd.ReplaceAllString(filled, "$1\\\n")
+		if b.kind == snippet.Console {
+			code, _ = console.Commands(code)
+		}
+		if f, err = syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(code), ""); err == nil && !psLabel[strings.ToLower(b.s.Lang)] {
+			line := 1 + strings.Count(filled[:backtickEnd.FindStringIndex(filled)[0]], "\n")
+			b.add(line, diag.Warning, "label-looks-wrong", "put PowerShell in a ```powershell block",
+				"the block continues its lines with PowerShell's backtick; sh reads a command substitution there")
+		}
+	}
 	if err != nil {
 		line, msg := 0, err.Error()
 		var pe syntax.ParseError
@@ -69,6 +85,14 @@ func checkShell(b *block) string {
 	}
 	return fmt.Sprintf("sh (bash) + docker CLI grammar (%d docker commands)", sc.docker)
 }
+
+// psLabel names the labels of PowerShell blocks, which are read as shell
+// for their docker commands.
+var psLabel = map[string]bool{"powershell": true, "pwsh": true, "ps1": true, "ps": true}
+
+// backtickEnd is a line that ends in a blank and a backtick, PowerShell's
+// continuation, followed by another line.
+var backtickEnd = regexp.MustCompile("([ \t])`[ \t]*\n")
 
 // unclosedHeredoc is mvdan.cc/sh's message for a here-document with no end.
 var unclosedHeredoc = regexp.MustCompile("^unclosed here-document `([^`]+)`")
