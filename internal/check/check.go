@@ -99,6 +99,10 @@ func Block(s snippet.Snippet) Result {
 	case snippet.JSON, snippet.YAML, snippet.Compose:
 		softenPlaceholderLines(b, b.s.Code)
 		softenMarkup(b)
+	case snippet.TOML:
+		// Not softenMarkup: backticks are common inside TOML strings
+		// (traefik's rules), so they mark nothing up there.
+		softenPlaceholderLines(b, b.s.Code)
 	}
 	switch {
 	case elided:
