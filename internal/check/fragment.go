@@ -265,8 +265,10 @@ func fillShortcodes(code string, k snippet.Kind) string {
 // line of prose in parentheses ("(more fields here)"). The official
 // images' docs are templates that fill in %%IMAGE%%.
 // A usage line names its parameters in lower case ("STOPSIGNAL signal")
-// and brackets its optional fields ("--device=name,[required]").
-var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|%%[A-Za-z_]\w*%%|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[:@][A-Za-z][\w.-]*\]|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|` +
+// and brackets its optional fields ("--device=name,[required]"). A word in
+// capitals where a JSON value goes ("method": METHOD, [LIST_OF_IDS]) is
+// the reader's to fill in: JSON has no bare words.
+var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|%%[A-Za-z_]\w*%%|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[:@][A-Za-z][\w.-]*\]|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|[:\[,][ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*(?:[\],}]|,|//|$)|` +
 	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
 // templateValue is a template's marker (%%IMAGE%%) in a value the parser
