@@ -40,16 +40,40 @@ type Env struct {
 	Limits string
 }
 
+// Egress reports whether a page's session reaches beyond the engine: it
+// does when any of its session blocks asks for network=bridge, and then
+// for all of them (one session, one network).
+func Egress(page []Snippet) bool {
+	for _, s := range page {
+		if s.InSession() && s.Attrs["network"] == "bridge" {
+			return true
+		}
+	}
+	return false
+}
+
+// EgressRevision counts changes to what a session with egress lets its
+// page do, so that results recorded under an earlier sandbox are run
+// again. 2: networks the page creates are kept from the engine's host, and
+// keep --internal.
+const EgressRevision = "2"
+
 // Seal gives every block of one page (in order) its final hash: Hash, and
 // for a block whose outcome depends on its page, what it reads there. A
 // build sees the page's earlier {file=} blocks; a session block sees every
-// earlier file and session block and env.Session; every block that runs
+// earlier file and session block, env.Session and the session's egress
+// (Egress); every block that runs
 // sees env.Limits. Included project files are in a block's Code by now, so
 // they are covered too.
 func Seal(page []Snippet, images ImageMapper, env Env) {
 	var files []string      // "name\x00code" of earlier {file=} blocks
 	session := sha256.New() // every file and session block so far
 	fmt.Fprintf(session, "env=%s\n", env.Session)
+	// Egress is the whole session's, also for blocks above the one that
+	// asks for it; pages without it keep their hashes.
+	if Egress(page) {
+		fmt.Fprintf(session, "egress=%s\n", EgressRevision)
+	}
 	for i := range page {
 		s := &page[i]
 		s.Hash = Hash(*s, images)

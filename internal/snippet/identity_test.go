@@ -58,6 +58,7 @@ func TestSeal(t *testing.T) {
 		{"alpine's map entry", page, env1, map[string]string{"busybox": "local/busybox", "alpine": "other/alpine", "redis:7": "local/redis"}, []int{5}},
 		{"busybox's map entry", page, env1, map[string]string{"busybox": "other/busybox", "alpine": "local/alpine", "redis:7": "local/redis"}, []int{1, 2, 3, 6, 7}}, // the sessions read the Dockerfile
 		{"the map entry of an image copied from", page, env1, map[string]string{"busybox": "local/busybox", "alpine": "local/alpine", "redis:7": "other/redis"}, []int{7}},
+		{"a later session block asks for egress", strings.Replace(page, "```sh {run}\ndocker images", "```sh {run network=bridge}\ndocker images", 1), env1, images, []int{3, 6}}, // one session, one network
 		{"title only", strings.Replace(page, "{run image=busybox}", `{run image=busybox title="x"}`, 1), env1, images, nil},
 	} {
 		got := hashes(c.body, c.env, c.images)

@@ -300,13 +300,10 @@ func verifyPage(ctx context.Context, page []snippet.Snippet, store *results.File
 	files := map[string][]byte{}
 	var items []Item
 	rerun := false
-	network := false
+	network := snippet.Egress(page)
 	for _, s := range page {
 		if !InSession(s) {
 			continue
-		}
-		if s.Attrs["network"] == "bridge" {
-			network = true
 		}
 		if _, ok := reuse(ctx, s, store, images, opt, mu); !ok {
 			rerun = true
