@@ -9,6 +9,7 @@ import (
 	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/lang"
 	"github.com/shipshape/shipshape/internal/snippet"
+	"gopkg.in/yaml.v3"
 )
 
 // elisionLine is a line that stands for omitted content: "...", "…",
@@ -158,6 +159,8 @@ func plausible(k snippet.Kind, code string) bool {
 		return false
 	case snippet.DockerfileFragment, snippet.Dockerfile:
 		return instructionLines(code)
+	case snippet.TOML:
+		return !readsAsYAML(code)
 	case snippet.YAML, snippet.Compose:
 		// A table or drawing, or an expression with no key, list item or
 		// document marker, is not YAML whatever the label says.
@@ -184,6 +187,14 @@ func readsAsTOML(code string) bool {
 	var v map[string]any
 	_, err := toml.Decode(code, &v)
 	return err == nil && len(v) > 0
+}
+
+// readsAsYAML says whether code is a YAML mapping with a "key:" line: a
+// TOML-labelled block holding the YAML form of a configuration. Only a
+// block TOML could not read is asked.
+func readsAsYAML(code string) bool {
+	var v map[string]any
+	return yamlShape.MatchString(code) && yaml.Unmarshal([]byte(code), &v) == nil && len(v) > 0
 }
 
 // hashRocket is a quoted key followed by "=>".
