@@ -203,7 +203,11 @@ func Load(root string, opt Options) (*Site, error) {
 			s.Diags = append(s.Diags, diag.Errorf(p, 0, "read: %v", err))
 			return nil
 		}
-		pg, ds := Parse(filepath.Join(name0, filepath.FromSlash(rel)), rel, b)
+		tool := ""
+		if tc != nil {
+			tool = tc.Tool
+		}
+		pg, ds := parse(filepath.Join(name0, filepath.FromSlash(rel)), rel, b, tool)
 		s.Diags = append(s.Diags, ds...)
 		if pg == nil || (pg.Draft && !opt.Drafts) {
 			return nil
@@ -254,6 +258,12 @@ func inside(root, p string) bool {
 // Parse turns one file's bytes into a page. It returns nil and the reasons
 // when the file cannot become a page.
 func Parse(file, rel string, b []byte) (*Page, diag.List) {
+	return parse(file, rel, b, "")
+}
+
+// parse is Parse for a page of a tree the given tool builds ("" for
+// shipshape's own).
+func parse(file, rel string, b []byte, tool string) (*Page, diag.List) {
 	var ds diag.List
 	if !utf8.Valid(b) {
 		ds = append(ds, invalidUTF8(file, b))
@@ -268,6 +278,12 @@ func Parse(file, rel string, b []byte) (*Page, diag.List) {
 	pg := &Page{Path: rel, File: file, BodyLine: 1}
 	pg.Section, pg.URL, pg.IsIndex = place(rel)
 	body, fm, fmLines, ok := splitFrontMatter(b)
+	if !ok && tool == "mkdocs" {
+		// MkDocs reads front matter only when it is closed; a page
+		// that opens with a lone --- (traefik's included snippets)
+		// starts with a thematic break.
+		body, ok = b, true
+	}
 	if !ok {
 		ds = append(ds, diag.Errorf(file, 1, "front matter opened with --- is never closed"))
 		return nil, ds

@@ -99,3 +99,51 @@ func TestTreeDialects(t *testing.T) {
 		t.Errorf("navigation:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestUnclosedFrontMatter: a page that opens with a --- it never closes is
+// refused in shipshape's own tree (Hugo refuses it too) and starts with a
+// thematic break in a tree MkDocs builds, which reads front matter only
+// when it is closed.
+func TestUnclosedFrontMatter(t *testing.T) {
+	page := "---\n\n!!! note \"Using it at work?\"\n\n    Text.\n"
+	for _, tt := range []struct {
+		name, config string
+		loaded       bool
+	}{
+		{"own tree", "", false},
+		{"mkdocs tree", "site_name: x\n", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			docs := filepath.Join(dir, "docs")
+			if err := os.MkdirAll(docs, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tt.config != "" {
+				if err := os.WriteFile(filepath.Join(dir, "mkdocs.yml"), []byte(tt.config), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(docs, "snippet.md"), []byte(page), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			root := dir
+			if tt.config == "" {
+				root = docs
+			}
+			s, err := Load(root, Options{Name: "t"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var errs []string
+			for _, d := range s.Diags {
+				if strings.Contains(d.Message, "never closed") {
+					errs = append(errs, d.Message)
+				}
+			}
+			if got := len(s.Pages) == 1 && len(errs) == 0; got != tt.loaded {
+				t.Errorf("page %q: loaded %v (pages %d, errors %q), want loaded %v", page, got, len(s.Pages), errs, tt.loaded)
+			}
+		})
+	}
+}
