@@ -72,6 +72,9 @@ type Site struct {
 	// Others maps URL paths the tree's tool serves other page folders
 	// under ("u/") to those folders on disk.
 	Others map[string]string
+	// Tool is the tool whose configuration the tree has ("mkdocs",
+	// "docusaurus", "starlight"), or "" for shipshape's own.
+	Tool string
 	Pages  []*Page  // every page in reading order (sections depth first)
 	Static []string // slash paths of the other files, copied as they are
 	Tree   *Section
@@ -139,7 +142,7 @@ func Load(root string, opt Options) (*Site, error) {
 		// configuration one folder up still says how links are served
 		parent := filepath.Dir(filepath.Clean(root))
 		if up, _ := detect(parent); up != nil && filepath.Join(parent, filepath.FromSlash(up.Root)) == filepath.Clean(root) {
-			s.Title, s.Base, s.Others = up.Title, up.Base, up.Others
+			s.Title, s.Base, s.Others, s.Tool = up.Title, up.Base, up.Others, up.Tool
 			if up.Public != "" {
 				s.Public = filepath.Join(parent, filepath.FromSlash(up.Public))
 			}
@@ -155,7 +158,7 @@ func Load(root string, opt Options) (*Site, error) {
 		if s.Repo == "" {
 			s.Repo = root
 		}
-		s.Title, s.Base, s.Others = tc.Title, tc.Base, tc.Others
+		s.Title, s.Base, s.Others, s.Tool = tc.Title, tc.Base, tc.Others, tc.Tool
 		if tc.Public != "" {
 			s.Public = filepath.Join(root, filepath.FromSlash(tc.Public))
 		}

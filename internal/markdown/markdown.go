@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -37,6 +38,10 @@ type Options struct {
 	Code CodeFunc
 	// Unsafe lets raw HTML in Markdown through.
 	Unsafe bool
+	// MkDocsIDs gives every heading the id MkDocs gives it too (Python-
+	// Markdown's: "a / b" is "a-b", a repeat is "a_1"), for trees MkDocs
+	// builds, whose links are written for those ids.
+	MkDocsIDs bool
 }
 
 // Markdown parses and renders documents with one fixed configuration.
@@ -60,7 +65,7 @@ func New(opt Options) *Markdown {
 		goldmark.WithExtensions(extension.GFM, extension.Footnote),
 		goldmark.WithParserOptions(parser.WithAttribute(),
 			parser.WithBlockParsers(util.Prioritized(mkdocsParser{}, 750), util.Prioritized(colonParser{}, 760)),
-			parser.WithASTTransformers(util.Prioritized(headingIDs{}, 50), util.Prioritized(admonitionTitle{}, 60), util.Prioritized(alerts{}, 100))),
+			parser.WithASTTransformers(util.Prioritized(headingIDs{mkdocs: opt.MkDocsIDs}, 50), util.Prioritized(admonitionTitle{}, 60), util.Prioritized(alerts{}, 100))),
 		goldmark.WithRendererOptions(ropts...),
 	)
 	return &Markdown{md: md}
@@ -233,7 +238,9 @@ func renderHeading(w util.BufWriter, src []byte, node ast.Node, entering bool) (
 	_ = w.WriteByte('>')
 	if v, ok := n.AttributeString(aliasAttr); ok {
 		if b, ok := v.([]byte); ok {
-			_, _ = fmt.Fprintf(w, `<a id="%s"></a>`, util.EscapeHTML(b))
+			for _, id := range strings.Fields(string(b)) {
+				_, _ = fmt.Fprintf(w, `<a id="%s"></a>`, util.EscapeHTML([]byte(id)))
+			}
 		}
 	}
 	return ast.WalkContinue, nil

@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -8,6 +9,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Slug is the one heading-ID function, GitHub's: the heading's text in lower
@@ -65,9 +67,9 @@ func (s *ids) Put(value []byte) { s.used[string(value)] = true }
 // its text as the reader sees it: markup, inline HTML and images do not
 // leak into it. Explicit ids are reserved first, so a generated one never
 // takes them.
-type headingIDs struct{}
+type headingIDs struct{ mkdocs bool }
 
-func (headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+func (t headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	src := reader.Source()
 	var hs []*ast.Heading
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -78,8 +80,10 @@ func (headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.Con
 		return ast.WalkContinue, nil
 	})
 	gen := pc.IDs()
+	explicit := map[*ast.Heading]bool{}
 	for _, h := range hs {
 		if v, ok := h.AttributeString("id"); ok {
+			explicit[h] = true
 			if b, ok := v.([]byte); ok {
 				gen.Put(b)
 			}
@@ -102,7 +106,8 @@ func (headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.Con
 			}
 		}
 	}
-	for _, h := range hs {
+	aliases := make([][]string, len(hs))
+	for i, h := range hs {
 		v, _ := h.AttributeString("id")
 		id, _ := v.([]byte)
 		alias := strings.TrimLeft(string(id), "-")
@@ -110,9 +115,86 @@ func (headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.Con
 			continue
 		}
 		taken[alias] = true
-		h.SetAttributeString(aliasAttr, []byte(alias))
+		aliases[i] = append(aliases[i], alias)
+	}
+	if t.mkdocs {
+		// MkDocs numbers a repeated id from the ids the page holds so
+		// far, its own and explicit ones alike.
+		seen := map[string]bool{}
+		for _, h := range hs {
+			if explicit[h] {
+				v, _ := h.AttributeString("id")
+				b, _ := v.([]byte)
+				seen[string(b)] = true
+			}
+		}
+		for i, h := range hs {
+			if explicit[h] {
+				continue
+			}
+			id := uniqueMkDocs(MkDocsSlug(PlainText(h, src)), seen)
+			if !taken[id] {
+				taken[id] = true
+				aliases[i] = append(aliases[i], id)
+			}
+		}
+	}
+	for i, h := range hs {
+		if len(aliases[i]) > 0 {
+			h.SetAttributeString(aliasAttr, []byte(strings.Join(aliases[i], " ")))
+		}
 	}
 }
+
+// MkDocsSlug is the id MkDocs (Python-Markdown's toc) gives a heading:
+// the text decomposed to ASCII (é is e, other letters dropped), every
+// character but letters, digits, "_", "-" and blanks dropped, lower case,
+// and each run of blanks and hyphens one hyphen: "users / usersFile" is
+// "users-usersfile" where GitHub has "users--usersfile".
+func MkDocsSlug(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFKD.String(s) {
+		switch {
+		case r > unicode.MaxASCII:
+		case r == '_' || r == '-' || r == ' ' || r == '\t' || r == '\n' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	var out strings.Builder
+	run := false
+	for _, r := range strings.TrimSpace(b.String()) {
+		if r == '-' || unicode.IsSpace(r) {
+			run = true
+			continue
+		}
+		if run {
+			out.WriteByte('-')
+			run = false
+		}
+		out.WriteRune(r)
+	}
+	if run {
+		out.WriteByte('-')
+	}
+	return out.String()
+}
+
+// uniqueMkDocs numbers id as Python-Markdown does when it is empty or
+// taken: "a" becomes "a_1", "a_1" becomes "a_2".
+func uniqueMkDocs(id string, seen map[string]bool) string {
+	for seen[id] || id == "" {
+		if m := idCount.FindStringSubmatch(id); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			id = m[1] + "_" + strconv.Itoa(n+1)
+		} else {
+			id += "_1"
+		}
+	}
+	seen[id] = true
+	return id
+}
+
+var idCount = regexp.MustCompile(`^(.*)_([0-9]+)$`)
 
 // aliasAttr holds a heading's second id; it is not an HTML attribute (the
 // heading renderer writes it as an empty anchor inside the heading).

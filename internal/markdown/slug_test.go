@@ -76,6 +76,59 @@ func TestHeadingIDs(t *testing.T) {
 	}
 }
 
+func TestMkDocsSlug(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"users / usersFile", "users-usersfile"},
+		{"Example of Depth & X-Forwarded-For", "example-of-depth-x-forwarded-for"},
+		{"resourceAttributes", "resourceattributes"},
+		{"Café au lait", "cafe-au-lait"},
+		{"🐳 Docker", "docker"},
+		{"Привет", ""},
+		{"a -- b", "a-b"},
+		{"snake_case name", "snake_case-name"},
+	}
+	for _, tt := range tests {
+		if got := MkDocsSlug(tt.in); got != tt.want {
+			t.Errorf("MkDocsSlug(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestMkDocsIDs: in a tree MkDocs builds, a heading also answers to the id
+// MkDocs gives it, repeats numbered "_1" from the ids the page holds; other
+// trees get GitHub's ids only.
+func TestMkDocsIDs(t *testing.T) {
+	src := "## users / usersFile\n\n## resourceAttributes\n\n## resourceAttributes\n\n## Привет\n\n## Custom {#_1}\n"
+	for _, tt := range []struct {
+		mkdocs bool
+		want   []string
+		absent []string
+	}{
+		{true, []string{`<a id="users-usersfile">`, `<a id="resourceattributes_1">`, `<a id="_2">`}, nil},
+		{false, nil, []string{`<a id="users-usersfile">`, `<a id="resourceattributes_1">`}},
+	} {
+		md := New(Options{MkDocsIDs: tt.mkdocs})
+		doc := md.Parse([]byte(src))
+		var out bytes.Buffer
+		if err := md.Render(&out, []byte(src), doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("mkdocs %v: %s missing from\n%s", tt.mkdocs, w, out.String())
+			}
+		}
+		for _, w := range tt.absent {
+			if strings.Contains(out.String(), w) {
+				t.Errorf("mkdocs %v: %s in\n%s", tt.mkdocs, w, out.String())
+			}
+		}
+		if !strings.Contains(out.String(), `<h2 id="users--usersfile">`) {
+			t.Errorf("mkdocs %v: GitHub's id users--usersfile missing from\n%s", tt.mkdocs, out.String())
+		}
+	}
+}
+
 func FuzzSlug(f *testing.F) {
 	for _, s := range []string{"🔰 Container Fundamentals", "1️⃣ x", "a--b", "Привет"} {
 		f.Add(s)
