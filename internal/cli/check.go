@@ -47,8 +47,8 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		full := p
 		if len(fs.Args()) == 0 {
 			full = cfg.Path(p)
-		} else if !filepath.IsAbs(p) && e.dir != "." {
-			full = filepath.Join(e.dir, p)
+		} else {
+			full = e.userPath(p)
 		}
 		sn, ds, err := inventory(p, full, cfg)
 		if err != nil {
@@ -159,10 +159,7 @@ func attach(rs []check.Result, ds diag.List) diag.List {
 // exist (recorded is then true: nothing more to report), or else drops the
 // findings the file holds from the report.
 func applyBaseline(e *env, rep *check.Report, file string) (recorded bool, err error) {
-	full := file
-	if !filepath.IsAbs(full) && e.dir != "." {
-		full = filepath.Join(e.dir, file)
-	}
+	full := e.userPath(file)
 	data, err := os.ReadFile(full)
 	if errors.Is(err, fs.ErrNotExist) {
 		b := rep.Baseline()

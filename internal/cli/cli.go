@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -34,6 +35,7 @@ var errUsage = errors.New("usage")
 type env struct {
 	stdout, stderr io.Writer
 	dir            string // the project root, where shipshape.toml lives
+	below          bool   // dir was found above the working folder: paths typed stay relative to it
 }
 
 type command struct {
@@ -67,6 +69,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return ExitUsage
 		}
 		e.dir, args = args[1], args[2:]
+	} else {
+		e.dir, e.below = projectRoot()
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
@@ -85,9 +89,53 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return ExitUsage
 }
 
+// projectRoot is the folder a command works in, without -C: the working
+// folder, unless it has neither shipshape.toml nor another tool's site
+// configuration and a folder above it has shipshape.toml (so that `check .`
+// inside content/ reads the project's configuration and finds its examples,
+// as git finds its repository).
+func projectRoot() (dir string, below bool) {
+	if _, err := os.Stat(config.FileName); err == nil || content.Tool(".") != "" {
+		return ".", false
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ".", false
+	}
+	for d := filepath.Dir(wd); ; d = filepath.Dir(d) {
+		if st, err := os.Stat(filepath.Join(d, config.FileName)); err == nil && st.Mode().IsRegular() {
+			return d, true
+		}
+		if d == filepath.Dir(d) {
+			return ".", false
+		}
+	}
+}
+
+// absIf makes a path typed on the command line absolute, if one was typed.
+func absIf(p string) string {
+	if p == "" {
+		return p
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// userPath is where a path typed on the command line is: relative to the
+// working folder, or to -C's.
+func (e *env) userPath(p string) string {
+	if filepath.IsAbs(p) || e.dir == "." || e.below {
+		return p
+	}
+	return filepath.Join(e.dir, p)
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "shipshape builds a documentation site whose code examples are proven in Docker.")
 	fmt.Fprintln(w, "\nUsage: shipshape [-C dir] <command> [flags]")
+	fmt.Fprintln(w, "\nThe project is the folder with shipshape.toml: the working folder or the nearest above it.")
 	fmt.Fprintln(w, "\nCommands:")
 	cs := commands()
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
@@ -143,6 +191,10 @@ func (e *env) loadConfig(source, out string) (config.Config, error) {
 	cfg, err := config.Load(e.dir)
 	if err != nil {
 		return cfg, err
+	}
+	if e.below {
+		// Typed below the project: relative to the working folder.
+		source, out = absIf(source), absIf(out)
 	}
 	if source != "" {
 		cfg.Source = source
