@@ -75,10 +75,14 @@ type Site struct {
 	// Tool is the tool whose configuration the tree has ("mkdocs",
 	// "docusaurus", "starlight"), or "" for shipshape's own.
 	Tool string
-	Pages  []*Page  // every page in reading order (sections depth first)
-	Static []string // slash paths of the other files, copied as they are
-	Tree   *Section
-	Diags  diag.List
+	// Locales are the languages whose translations sit beside a page
+	// (page.de.md), the default first: a link to page.md leads to the
+	// linking page's own language. nil for most trees.
+	Locales []string
+	Pages   []*Page  // every page in reading order (sections depth first)
+	Static  []string // slash paths of the other files, copied as they are
+	Tree    *Section
+	Diags   diag.List
 }
 
 // Options change what Load keeps.
@@ -142,7 +146,7 @@ func Load(root string, opt Options) (*Site, error) {
 		// configuration one folder up still says how links are served
 		parent := filepath.Dir(filepath.Clean(root))
 		if up, _ := detect(parent); up != nil && filepath.Join(parent, filepath.FromSlash(up.Root)) == filepath.Clean(root) {
-			s.Title, s.Base, s.Others, s.Tool = up.Title, up.Base, up.Others, up.Tool
+			s.Title, s.Base, s.Others, s.Tool, s.Locales = up.Title, up.Base, up.Others, up.Tool, up.Locales
 			if up.Public != "" {
 				s.Public = filepath.Join(parent, filepath.FromSlash(up.Public))
 			}
@@ -158,7 +162,7 @@ func Load(root string, opt Options) (*Site, error) {
 		if s.Repo == "" {
 			s.Repo = root
 		}
-		s.Title, s.Base, s.Others, s.Tool = tc.Title, tc.Base, tc.Others, tc.Tool
+		s.Title, s.Base, s.Others, s.Tool, s.Locales = tc.Title, tc.Base, tc.Others, tc.Tool, tc.Locales
 		if tc.Public != "" {
 			s.Public = filepath.Join(root, filepath.FromSlash(tc.Public))
 		}

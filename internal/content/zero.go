@@ -28,6 +28,9 @@ type treeConfig struct {
 	Nav   []navEntry
 	Tool  string // "mkdocs", "starlight", "docusaurus"
 	File  string // the configuration file, for messages
+	// Locales are the languages of MkDocs' i18n plugin when it keeps a
+	// page's translations side by side (page.de.md), the default first.
+	Locales []string
 	// Public is the folder, relative to the one given, whose files the
 	// tool serves at the site's root ("/img/a.png" is static/img/a.png).
 	Public string
@@ -121,9 +124,57 @@ func mkdocs(file string, b []byte) (*treeConfig, diag.List) {
 			}
 		case "nav":
 			tc.Nav = navEntries(v, nil)
+		case "plugins":
+			tc.Locales = suffixLocales(v)
 		}
 	}
 	return tc, nil
+}
+
+// suffixLocales reads the languages of mkdocs-static-i18n when its
+// docs_structure is "suffix" (its default): page.md, page.de.md. The
+// default language comes first; nil when the plugin is not there.
+func suffixLocales(plugins *yaml.Node) []string {
+	if plugins.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, it := range plugins.Content {
+		if it.Kind != yaml.MappingNode || len(it.Content) < 2 || it.Content[0].Value != "i18n" {
+			continue
+		}
+		conf := it.Content[1]
+		var locales []string
+		for i := 0; i+1 < len(conf.Content); i += 2 {
+			k, v := conf.Content[i].Value, conf.Content[i+1]
+			switch {
+			case k == "docs_structure" && v.Value != "suffix":
+				return nil
+			case k == "languages" && v.Kind == yaml.SequenceNode:
+				for _, lang := range v.Content {
+					var locale string
+					def := false
+					for j := 0; j+1 < len(lang.Content); j += 2 {
+						switch lang.Content[j].Value {
+						case "locale":
+							locale = lang.Content[j+1].Value
+						case "default":
+							def = lang.Content[j+1].Value == "true"
+						}
+					}
+					if locale == "" {
+						continue
+					}
+					if def {
+						locales = append([]string{locale}, locales...)
+					} else {
+						locales = append(locales, locale)
+					}
+				}
+			}
+		}
+		return locales
+	}
+	return nil
 }
 
 // navEntries flattens an mkdocs nav: a list whose items are "file.md",

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -38,6 +39,7 @@ type resolver struct {
 	base     string                   // the URL path its tool serves pages under ("docs/"), or ""
 	others   map[string]string        // URL paths of the tool's other page folders -> folder on disk
 	repo     string                   // the folder around it images may come from, or ""
+	locales  []string                 // languages of translations beside a page (page.de.md), default first
 
 	mu      sync.Mutex
 	outside map[string]string // site path -> file outside the content folder, copied into the site
@@ -49,7 +51,7 @@ const outsideDir = "_repo/"
 
 func newResolver(s *content.Site) *resolver {
 	r := &resolver{bySource: map[string]*content.Page{}, byURL: map[string]*content.Page{}, static: map[string]bool{},
-		root: s.Root, repo: s.Repo, public: s.Public, base: s.Base, others: s.Others, outside: map[string]string{}}
+		root: s.Root, repo: s.Repo, public: s.Public, base: s.Base, others: s.Others, locales: s.Locales, outside: map[string]string{}}
 	for _, p := range s.Pages {
 		r.bySource[p.Path] = p
 		r.byURL[strings.TrimPrefix(p.URL, "/")] = p
@@ -136,6 +138,14 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 	}
 	if t := r.page(srcPath); t != nil {
 		set(strings.TrimPrefix(t.URL, "/"), t)
+		return pl, nil
+	}
+	if tr := r.translation(p.Path, srcPath); tr != "" {
+		if t := r.bySource[tr]; t != nil {
+			set(strings.TrimPrefix(t.URL, "/"), t)
+		} else {
+			set(tr, nil)
+		}
 		return pl, nil
 	}
 	if strings.HasPrefix(u.Path, "/") {
@@ -278,6 +288,29 @@ func (r *resolver) unpublished(p *content.Page, l markdown.Link, line int, srcPa
 
 // page finds a page by source path ("a/b.md"), folder ("a" for a/index.md)
 // or URL path ("a/b", "a/b/", "a/b/index.html").
+// translation finds the file a link to target (other.md, img/a.png) leads
+// to in a tree whose translations sit side by side (MkDocs' i18n plugin
+// does so for pages and images alike): the one in the language of the
+// linking page from (page.de.md links to other.de.md), else in the
+// default language. "" when there is none.
+func (r *resolver) translation(from, target string) string {
+	ext := path.Ext(target)
+	if len(r.locales) == 0 || ext == "" {
+		return ""
+	}
+	stem := strings.TrimSuffix(target, ext)
+	langs := r.locales
+	if l := path.Ext(strings.TrimSuffix(from, path.Ext(from))); l != "" && slices.Contains(r.locales, l[1:]) {
+		langs = append([]string{l[1:]}, r.locales...)
+	}
+	for _, l := range langs {
+		if t := stem + "." + l + ext; r.bySource[t] != nil || r.static[t] {
+			return t
+		}
+	}
+	return ""
+}
+
 func (r *resolver) page(p string) *content.Page {
 	if t := r.bySource[p]; t != nil {
 		return t

@@ -145,3 +145,27 @@ func TestFragmentSuggestsNoCodeLine(t *testing.T) {
 		t.Errorf("a line id got no line id: %s", got[1])
 	}
 }
+
+// TestMkDocsLinks: in a tree MkDocs builds, links are written for MkDocs:
+// to a heading's id as MkDocs gives it (a repeat is "_1"), and, with the
+// i18n plugin keeping translations side by side, to page.md and img.png
+// for the linking page's own language (page.de.md, img.de.png). A link
+// that leads nowhere in any language is still broken.
+func TestMkDocsLinks(t *testing.T) {
+	files := map[string]string{
+		"mkdocs.yml": "site_name: t\nplugins:\n  - search\n  - i18n:\n      docs_structure: suffix\n      languages:\n        - locale: en\n          default: true\n        - locale: de\n",
+		"docs/index.en.md": "# Home\n\n[setup](setup.md#users-usersfile) [again](setup.md#options_1) ![shot](shot.png) [gone](gone.md)\n",
+		"docs/index.de.md": "# Start\n\n[setup](setup.md#benutzer-usersfile) ![shot](shot.png)\n",
+		"docs/setup.en.md": "# Setup\n\n## users / usersFile\n\n## Options\n\n## Options\n",
+		"docs/setup.de.md": "# Einrichtung\n\n## Benutzer / usersFile\n",
+		"docs/shot.en.png": "png",
+		"docs/shot.de.png": "png",
+	}
+	_, got := linkDiags(t, files)
+	want := []string{
+		`c/docs/index.en.md:3: error: broken link "gone.md": no page or file gone.md [link]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
