@@ -57,7 +57,9 @@ type Verify struct {
 	AllowSocket  bool     `toml:"allow_docker_socket"`
 	// AllowHost lets pages with network=bridge start where no firewall
 	// rule can keep their containers from the engine host's own addresses
-	// (shipshape not root, or the engine on another machine).
+	// (shipshape not root, or the engine on another machine), and lets
+	// their builds ADD public URLs, which the engine fetches from its
+	// host's network and where a redirect can take it to the host.
 	AllowHost    bool   `toml:"allow_host"`
 	Pull         string `toml:"pull"`
 	SessionImage string `toml:"session_image"`

@@ -193,7 +193,7 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	release := func() {}
 	defer func() { release() }()
 	body, err := rewriteContext(r.Body, name, func(df string) (string, error) {
-		if err := CheckRemoteAdd(r.Context(), df, p.pol.Egress); err != nil {
+		if err := CheckRemoteAdd(r.Context(), df, p.fetchURLs()); err != nil {
 			return "", err
 		}
 		rel, err := p.judgeSources(r.Context(), df, []map[string]string{bargs}, pull)
@@ -416,7 +416,7 @@ func (p *Proxy) judgeBaseTriggers(ctx context.Context, df string, args map[strin
 			}
 			triggers, _ = p.pol.Triggers(ctx, name)
 		}
-		if err := checkTriggers(ctx, triggers, p.pol.Egress, func(ref string) error { return judge(ref, false) }); err != nil {
+		if err := checkTriggers(ctx, triggers, p.fetchURLs(), func(ref string) error { return judge(ref, false) }); err != nil {
 			return fmt.Errorf("Dockerfile line %d: FROM %s: %w", s.Line, s.Ref, err)
 		}
 	}
@@ -431,9 +431,9 @@ func CheckTriggers(ctx context.Context, triggers []string) error {
 	return checkTriggers(ctx, triggers, false, func(ref string) error { return CheckRegistryHost(ctx, ref) })
 }
 
-func checkTriggers(ctx context.Context, triggers []string, egress bool, judge func(ref string) error) error {
+func checkTriggers(ctx context.Context, triggers []string, fetch bool, judge func(ref string) error) error {
 	for _, t := range triggers {
-		if err := checkTrigger(ctx, t, egress, judge); err != nil {
+		if err := checkTrigger(ctx, t, fetch, judge); err != nil {
 			return fmt.Errorf("its ONBUILD trigger %q: %w", t, err)
 		}
 	}
@@ -447,7 +447,7 @@ func checkTriggers(ctx context.Context, triggers []string, egress bool, judge fu
 // mark, a line break, a leading #) or that is not one instruction is
 // refused; the one instruction is judged for ADD of URLs and, with judge
 // (nil: not here), for the images it reads.
-func checkTrigger(ctx context.Context, t string, egress bool, judge func(ref string) error) error {
+func checkTrigger(ctx context.Context, t string, fetch bool, judge func(ref string) error) error {
 	if strings.ContainsAny(t, "\ufeff\n\r") || strings.HasPrefix(strings.TrimSpace(t), "#") {
 		return fmt.Errorf("%w: a trigger with a byte-order mark, a line break or a leading # reads differently to the engine", ErrPolicy)
 	}
@@ -455,7 +455,7 @@ func checkTrigger(ctx context.Context, t string, egress bool, judge func(ref str
 	if err != nil || res.AST == nil || len(res.AST.Children) != 1 {
 		return fmt.Errorf("%w: the trigger is not one instruction", ErrPolicy)
 	}
-	if err := checkAdd(ctx, res.AST.Children[0], 1, egress); err != nil {
+	if err := checkAdd(ctx, res.AST.Children[0], 1, fetch); err != nil {
 		return err
 	}
 	if judge == nil {
@@ -535,28 +535,29 @@ func BlankFrontend(df string) (string, error) {
 // judged). A source built from variables is refused too, since its value
 // is only known in the build. The error names the Dockerfile line.
 //
-// Redirects are followed by the engine, so a public URL could still lead
-// elsewhere; runs that must not fetch at all should not give builds a
-// network (the proxy sets networkmode none, which the fetch ignores).
-func CheckRemoteAdd(ctx context.Context, dockerfile string, egress bool) error {
+// Without fetch every URL is refused: the engine follows redirects (and
+// resolves names anew), so a public URL can still lead to the host. With
+// fetch (a site that accepts that, allow_host) only the address named is
+// judged.
+func CheckRemoteAdd(ctx context.Context, dockerfile string, fetch bool) error {
 	res, err := parser.Parse(strings.NewReader(dockerfile))
 	if err != nil {
 		return fmt.Errorf("parse Dockerfile: %w", err)
 	}
 	for _, n := range res.AST.Children {
-		if err := checkAdd(ctx, n, n.StartLine, egress); err != nil {
+		if err := checkAdd(ctx, n, n.StartLine, fetch); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func checkAdd(ctx context.Context, n *parser.Node, line int, egress bool) error {
+func checkAdd(ctx context.Context, n *parser.Node, line int, fetch bool) error {
 	switch strings.ToLower(n.Value) {
 	case "onbuild":
 		if n.Next != nil {
 			for _, c := range n.Next.Children {
-				if err := checkAdd(ctx, c, line, egress); err != nil {
+				if err := checkAdd(ctx, c, line, fetch); err != nil {
 					return err
 				}
 			}
@@ -565,7 +566,7 @@ func checkAdd(ctx context.Context, n *parser.Node, line int, egress bool) error 
 		// a build runs it: so is it read here too.
 		t := strings.TrimLeft(n.Original, " \t")
 		if i := strings.IndexAny(t, " \t"); i >= 0 {
-			if err := checkTrigger(ctx, strings.TrimSpace(t[i+1:]), egress, nil); err != nil {
+			if err := checkTrigger(ctx, strings.TrimSpace(t[i+1:]), fetch, nil); err != nil {
 				return fmt.Errorf("Dockerfile line %d: ONBUILD: %w", line, err)
 			}
 		}
@@ -579,7 +580,7 @@ func checkAdd(ctx context.Context, n *parser.Node, line int, egress bool) error 
 			if i == len(args)-1 && len(args) > 1 {
 				break
 			}
-			if err := checkSource(ctx, src, egress); err != nil {
+			if err := checkSource(ctx, src, fetch); err != nil {
 				return fmt.Errorf("Dockerfile line %d: ADD %s: %w", line, src, err)
 			}
 		}
@@ -587,8 +588,12 @@ func checkAdd(ctx context.Context, n *parser.Node, line int, egress bool) error 
 	return nil
 }
 
-// checkSource judges one ADD source.
-func checkSource(ctx context.Context, src string, egress bool) error {
+// fetchURLs reports whether the engine may download ADD URLs for the page.
+func (p *Proxy) fetchURLs() bool { return p.pol.Egress && p.pol.FetchURLs }
+
+// checkSource judges one ADD source; fetch is whether the engine may
+// download a URL for the page at all.
+func checkSource(ctx context.Context, src string, fetch bool) error {
 	// A source can only be a URL if it starts with one; one starting with
 	// a variable may expand to one.
 	if strings.Contains(src, "$") && !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, ".") {
@@ -606,10 +611,11 @@ func checkSource(ctx context.Context, src string, egress bool) error {
 	if !strings.HasPrefix(l, "http://") && !strings.HasPrefix(l, "https://") {
 		return nil
 	}
-	if !egress {
-		// The download is the engine's, made from the host's network,
-		// whatever the build's own network is.
-		return fmt.Errorf("%w: the engine would download it although the example has no network; add network=bridge, or COPY a file of the page", ErrPolicy)
+	if !fetch {
+		// The download is the engine's, made from the host's network
+		// whatever the build's own network is, and it goes where the
+		// answer redirects it.
+		return fmt.Errorf("%w: the engine would download it itself, from its host's network, where a redirect (or a name resolved anew) takes it to the host; COPY a file of the page (a page session with network=bridge may fetch where allow_host = true under [verify] accepts that)", ErrPolicy)
 	}
 	u, err := url.Parse(src)
 	if err != nil {

@@ -123,14 +123,14 @@ func TestCheckRemoteAdd(t *testing.T) {
 	cases := []struct {
 		name, dockerfile string
 		err              string // "" when allowed
-		noEgress         bool   // the example asked for no network
+		noFetch          bool   // the engine may download nothing for the page (the default)
 	}{
-		{"public address without network", "FROM x\nADD http://93.184.216.34/x /x\n", "no network", true},
+		{"public address", "FROM x\nADD http://93.184.216.34/x /x\n", "allow_host", true},
 		{"local add without network", "FROM x\nADD app.tar.gz /app/\n", "", true},
 		{"no add", "FROM x\nCOPY a /a\n", "", false},
 		{"add local", "FROM x\nADD app.tar.gz /app/\n", "", false},
 		{"add local variable path", "FROM x\nARG D=app\nADD ./$D /app/\n", "", false},
-		{"public address", "FROM x\nADD http://93.184.216.34/x /x\n", "", false},
+		{"public address, fetch allowed", "FROM x\nADD http://93.184.216.34/x /x\n", "", false},
 		{"loopback", "FROM x\nADD http://127.0.0.1:2375/version /v\n", "line 2", false},
 		{"loopback v6", "FROM x\nADD http://[::1]/ /v\n", "ADD", false},
 		{"mapped v6", "FROM x\nADD http://[::ffff:127.0.0.1]/ /v\n", "ADD", false},
@@ -160,7 +160,7 @@ func TestCheckRemoteAdd(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := CheckRemoteAdd(context.Background(), c.dockerfile, !c.noEgress)
+			err := CheckRemoteAdd(context.Background(), c.dockerfile, !c.noFetch)
 			switch {
 			case c.err == "" && err != nil:
 				t.Errorf("%q: got %v, want it allowed", c.dockerfile, err)
@@ -180,7 +180,7 @@ func TestCheckTrigger(t *testing.T) {
 	for _, c := range []struct{ name, trigger, err string }{
 		{"copy from an image of the internet", "COPY --from=docker.io/library/busybox:1.36 /bin/true /t", ""},
 		{"run", "RUN make install", ""},
-		{"add of a host URL", "ADD http://127.0.0.1:5931/x /x", "no network"},
+		{"add of a host URL", "ADD http://127.0.0.1:5931/x /x", "allow_host"},
 		{"behind a byte-order mark", "\ufeffADD http://127.0.0.1:5931/x /x", "byte-order mark"},
 		{"behind an escape directive", "# escape=`\nADD `\nhttp://127.0.0.1:5932/x /x", "line break"},
 		{"a directive alone", "# escape=`", "leading #"},

@@ -56,6 +56,12 @@ type Policy struct {
 	BuildCgroup func(ctx context.Context) (parent string, err error)
 	DenyPull    bool // refuse pulls of images that are not mapped to a local one
 	Egress      bool // networks the page creates may reach beyond the engine
+	// FetchURLs lets the engine download an ADD URL for a page with
+	// Egress, from a public address. The engine fetches from its host's
+	// network and follows redirects, so the answer can send it to the
+	// host itself (127.0.0.1, the cloud's metadata address): only a site
+	// that accepts pages reaching the host (allow_host) sets it.
+	FetchURLs bool
 	// PageBridge names the Linux bridge of the next network the page
 	// creates: the runner keeps every such name from the engine's host
 	// with a firewall rule made before the session starts. Nil, or an
@@ -123,8 +129,8 @@ type Proxy struct {
 	// COPY --from when it reaches the step, BuildKit when it starts, both
 	// after the names were judged, so until the build ends the page may not
 	// write a held name, nor remove or prune images (see holdNames).
-	holds        map[string]int
-	building     int
+	holds    map[string]int
+	building int
 	// sessionHolds are the holds a BuildKit session's Dockerfiles took,
 	// and sessionBuilds how many accepted builds run on each session: the
 	// Dockerfile arrives through the session, which several builds may

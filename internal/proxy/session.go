@@ -463,7 +463,7 @@ func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, session, df string)
 	if err != nil {
 		return "", err
 	}
-	if err := CheckRemoteAdd(ctx, out, p.pol.Egress); err != nil {
+	if err := CheckRemoteAdd(ctx, out, p.fetchURLs()); err != nil {
 		return "", err
 	}
 	// Every image it reads, its names expanded with the arguments of each

@@ -583,7 +583,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	var out BuildOutcome
 	// The engine fetches ADD URLs itself, from the host's network, while
 	// a one-off build has none: such a Dockerfile must not make the engine
-	// download for it (the same rule as for sessions without egress).
+	// download for it (the same rule as for sessions).
 	// Nor may it fetch and run another Dockerfile frontend.
 	df, err := proxy.BlankFrontend(string(spec.Dockerfile))
 	if err == nil {

@@ -44,7 +44,8 @@ type SessionSpec struct {
 	Network bool
 	// AllowHost lets a session with Network start where no firewall rule
 	// can keep its containers from the host's own addresses (shipshape not
-	// running as root, or an engine on another machine).
+	// running as root, or an engine on another machine), and lets its
+	// builds ADD public URLs (proxy.Policy.FetchURLs).
 	AllowHost bool
 }
 
@@ -179,6 +180,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Memory: lim.Memory, Pids: lim.Pids, NanoCPUs: lim.NanoCPUs,
 		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull, Egress: spec.Network,
 		PageBridge:  pageBridges(s.id),
+		FetchURLs:   spec.AllowHost,
 		ImageExists: s.realImage,
 		Claim:       s.claims.claim,
 		Held:        s.claims.held,
