@@ -13,14 +13,15 @@ import (
 )
 
 // elisionLine is a line that stands for omitted content: "...", "…",
-// "# ...", "// ...", "[...]", "<...>".
-var elisionLine = regexp.MustCompile(`^[ \t]*(?:(?:#|//)[ \t]*)?(?:\.\.\.|\. \. \.|…|\[(?:\.\.\.|…)\]|<(?:\.\.\.|…)>)[ \t]*(?:(?:#|//).*)?$`)
+// "# ...", "// ...", "[...]", "<...>", and in a comment two dots will do
+// ("//..", traefik's tag examples): no comment is only two dots otherwise.
+var elisionLine = regexp.MustCompile(`^[ \t]*(?:(?:#|//)[ \t]*\.\.\.?|(?:(?:#|//)[ \t]*)?(?:\.\.\.|\. \. \.|…|\[(?:\.\.\.|…)\]|<(?:\.\.\.|…)>))[ \t]*(?:(?:#|//).*)?$`)
 
 // elide blanks the elision lines of code, keeping line numbers, and says
 // whether there were any: such a block is a fragment, checked for what it
 // shows and never failed for what it leaves out.
 func elide(code string) (string, bool) {
-	if !strings.Contains(code, "...") && !strings.Contains(code, "…") && !strings.Contains(code, ". . .") {
+	if !strings.Contains(code, "..") && !strings.Contains(code, "…") && !strings.Contains(code, ". . .") {
 		return code, false
 	}
 	ls := strings.Split(code, "\n")
