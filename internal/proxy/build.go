@@ -196,7 +196,7 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		if err := CheckRemoteAdd(r.Context(), df, p.fetchURLs()); err != nil {
 			return "", err
 		}
-		rel, err := p.judgeSources(r.Context(), df, []map[string]string{bargs}, pull)
+		rel, _, err := p.judgeSources(r.Context(), df, []map[string]string{bargs}, pull)
 		release = rel
 		if err != nil {
 			if errors.Is(err, ErrConflict) {
@@ -311,11 +311,12 @@ func (p *Proxy) noteBuild(args map[string]string, pull bool) {
 //
 // The names it reads are held (holdNames) before they are judged, until
 // the caller calls release, when the build has ended; release is never nil.
-func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[string]string, pull bool) (release func(), err error) {
+// names are those judged, each once: a mapped one passes as mapped only if
+// the engine is given the local image for it (see Policy.BuildKitDockerfile).
+func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[string]string, pull bool) (release func(), names []string, err error) {
 	if len(argSets) == 0 {
 		argSets = []map[string]string{nil}
 	}
-	var names []string
 	for _, args := range argSets {
 		_ = eachSource(df, args, func(ref string, _ bool) error { names = append(names, ref); return nil })
 	}
@@ -330,6 +331,7 @@ func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[strin
 	held := func(ref string, platform bool) error {
 		// A name a base's trigger reads is held as it is judged.
 		more = append(more, p.holdNames([]string{ref}))
+		names = append(names, ref)
 		return judge(ref, platform)
 	}
 	all := func() {
@@ -341,14 +343,22 @@ func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[strin
 	for _, args := range argSets {
 		if err := eachSource(df, args, judge); err != nil {
 			all()
-			return func() {}, err
+			return func() {}, nil, err
 		}
 		if err := p.judgeBaseTriggers(ctx, df, args, held); err != nil {
 			all()
-			return func() {}, err
+			return func() {}, nil, err
 		}
 	}
-	return all, nil
+	seen := map[string]bool{}
+	uniq := names[:0:0]
+	for _, n := range names {
+		if !seen[n] {
+			seen[n] = true
+			uniq = append(uniq, n)
+		}
+	}
+	return all, uniq, nil
 }
 
 // holdNames holds image names for a running build (see Proxy.holds) and

@@ -44,10 +44,12 @@ type Policy struct {
 	MapImage   func(string) string
 	Dockerfile func(string) string // rewrites a build's Dockerfile (FROM mapping)
 	// BuildKitDockerfile sees the Dockerfile of a BuildKit build before the
-	// engine does (it cannot be rewritten there): the runner makes the
-	// names it builds from resolve to the mapped local images. An error
-	// refuses the build.
-	BuildKitDockerfile func(ctx context.Context, dockerfile string) error
+	// engine does (it cannot be rewritten there), with every image name the
+	// build may read as the proxy judged them (under each of the page's
+	// build arguments, and in its bases' ONBUILD triggers): the runner makes
+	// those names resolve to the mapped local images. An error refuses the
+	// build.
+	BuildKitDockerfile func(ctx context.Context, dockerfile string, names []string) error
 	// BuildCgroup, where the engine's BuildKit honours a cgroup parent for
 	// build steps, returns the parent that puts a build's steps under a
 	// holder carrying the session's limits; the proxy then runs BuildKit

@@ -472,7 +472,7 @@ func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, session, df string)
 	argSets := append([]map[string]string{nil}, p.buildArgs...)
 	pull := p.pulled
 	p.mu.Unlock()
-	release, err := p.judgeSources(ctx, out, argSets, pull)
+	release, names, err := p.judgeSources(ctx, out, argSets, pull)
 	if err != nil {
 		return "", err
 	}
@@ -484,7 +484,7 @@ func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, session, df string)
 		p.mu.Unlock()
 	}
 	if p.pol.BuildKitDockerfile != nil {
-		if err := p.pol.BuildKitDockerfile(ctx, out); err != nil {
+		if err := p.pol.BuildKitDockerfile(ctx, out, names); err != nil {
 			return "", err
 		}
 	}

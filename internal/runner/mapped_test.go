@@ -2,7 +2,9 @@ package runner_test
 
 import (
 	"context"
+	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/shipshape/shipshape/internal/config"
@@ -33,5 +35,65 @@ func TestSessionMappedLookalike(t *testing.T) {
 	got := string(out.Output)
 	if out.ExitCode == 0 || !strings.Contains(got, "not allowed for examples") || strings.Contains(got, "busybox:5000/v2") || strings.Contains(got, "lookup busybox") {
 		t.Errorf("a build FROM busybox:5000/x: exit %d, want the proxy's refusal before the engine asks the registry:\n%s", out.ExitCode, got)
+	}
+}
+
+// TestSessionMappedByArgument: a BuildKit build resolves its names in the
+// engine, so the runner makes each mapped name it reads a stand-in tag of
+// the local image first. Those were made for the names the Dockerfile
+// spells out, while the proxy passed as mapped every name under the
+// page's build arguments and in its base's ONBUILD triggers too: a mapped
+// name of a registry on the host's network (a site's map of the registry
+// its docs run, here 127.0.0.1, where the test listens) so reached the
+// engine as it was, and the engine went to that registry.
+func TestSessionMappedByArgument(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var dials atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			dials.Add(1)
+			c.Close()
+		}
+	}()
+	registry := ln.Addr().String()
+	site := config.Config{Images: map[string]string{"busybox:*": busybox, registry + "/app:*": busybox}}
+	s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: site.MapImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := onbuildImage(t, e, "onbuild-mapped-"+s.ID(), "COPY --from="+registry+"/app:1 /etc/passwd /t")
+	for _, c := range []struct {
+		name, df, args string
+		built          bool // Docker 20.10's BuildKit reads no COPY --from in a trigger
+	}{
+		{"a build argument", "ARG BASE=busybox:1.36\nFROM $BASE\nRUN echo built\n", "--build-arg BASE=" + registry + "/app:1", true},
+		{"an ONBUILD trigger of the base", "FROM " + base + "\nRUN echo built\n", "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dials.Store(0)
+			if err := s.WriteFiles(context.Background(), map[string][]byte{"Dockerfile": []byte(c.df)}); err != nil {
+				t.Fatal(err)
+			}
+			out := exec(t, s, "docker build --progress=plain "+c.args+" . 2>&1")
+			got := string(out.Output)
+			if n := dials.Load(); n > 0 || strings.Contains(got, registry+"/v2") {
+				t.Errorf("the engine went to the registry %s (%d dials here):\n%s", registry, n, got)
+			}
+			if c.built && (out.ExitCode != 0 || !strings.Contains(got, "built")) {
+				t.Errorf("exit %d, want it built from the local image mapped for %s/app:1:\n%s", out.ExitCode, registry, got)
+			}
+		})
 	}
 }

@@ -11,13 +11,13 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 
 	"github.com/shipshape/shipshape/internal/config"
-	"github.com/shipshape/shipshape/internal/dockerfile"
 	"github.com/shipshape/shipshape/internal/proxy"
 	"github.com/shipshape/shipshape/internal/relay"
 )
@@ -236,14 +236,28 @@ func (s *Session) buildCgroup(ctx context.Context) (string, error) {
 }
 
 // standIns makes the mapped names a BuildKit build reads resolve to their
-// local images (see StandIn), before the engine parses the Dockerfile.
-func (s *Session) standIns(ctx context.Context, df string) error {
-	refs, err := dockerfile.BaseImages(df)
-	if err != nil || s.spec.MapImage == nil {
-		return err
+// local images (see StandIn), before the engine parses the Dockerfile:
+// every name the proxy judged, as it judged them (under the page's build
+// arguments, in ONBUILD triggers), not only those the Dockerfile spells
+// out. A mapped name left without one passed the proxy as mapped, and the
+// engine went to its registry, perhaps one of the host's network.
+func (s *Session) standIns(ctx context.Context, _ string, refs []string) error {
+	if s.spec.MapImage == nil {
+		return nil
 	}
 	for _, ref := range refs {
 		m := s.spec.MapImage(ref)
+		if m == ref || m == "" {
+			// The proxy also maps a name by its short form.
+			if n, err := reference.ParseNormalizedNamed(ref); err == nil {
+				if f := reference.FamiliarString(n); f != ref {
+					m = s.spec.MapImage(f)
+					if m == f {
+						m = ""
+					}
+				}
+			}
+		}
 		if m == ref || m == "" {
 			continue
 		}
