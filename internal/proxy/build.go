@@ -119,6 +119,14 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 			}
 		}
 		p.noteBuild(bargs, pull)
+		raw := map[string]*string{}
+		if s := q.Get("buildargs"); s != "" {
+			_ = decode([]byte(s), &raw) // read above
+		}
+		ns := p.cacheNamespace(raw[cacheNSArg])
+		raw[cacheNSArg] = &ns
+		b, _ := json.Marshal(raw)
+		q.Set("buildargs", string(b))
 	default:
 		refuse(w, "docker build: builder version %q is not one the engine knows", v)
 		return
@@ -596,6 +604,23 @@ func checkAdd(ctx context.Context, n *parser.Node, line int, fetch bool) error {
 		}
 	}
 	return nil
+}
+
+// cacheNSArg is the build argument in whose namespace BuildKit keeps a
+// build's cache mounts (RUN --mount=type=cache): by default one namespace
+// for every build on the engine.
+const cacheNSArg = "BUILDKIT_CACHE_MOUNT_NS"
+
+// cacheNamespace is where the page's BuildKit builds keep their cache
+// mounts: a namespace of the session's own, so that a page finds what its
+// earlier builds left there (as the reader's second build would) and never
+// what another page's did; a namespace the page names is one inside it.
+func (p *Proxy) cacheNamespace(page *string) string {
+	ns := "shipshape-" + p.pol.Labels[p.pol.OwnerLabel]
+	if page != nil && *page != "" {
+		ns += "/" + *page
+	}
+	return ns
 }
 
 // fetchURLs reports whether the engine may download ADD URLs for the page.

@@ -455,6 +455,11 @@ func (p *Proxy) judgeFrontendAttrs(ctx context.Context, in map[string]string) (m
 		out["label:"+k] = v
 	}
 	out["force-network-mode"] = "none"
+	var ns *string
+	if v, ok := in["build-arg:"+cacheNSArg]; ok {
+		ns = &v
+	}
+	out["build-arg:"+cacheNSArg] = p.cacheNamespace(ns)
 	if p.pol.BuildCgroup != nil {
 		cgroup, err := p.pol.BuildCgroup(ctx)
 		if err != nil {

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -95,6 +96,48 @@ func TestAttackBuildKitBuilds(t *testing.T) {
 			for _, w := range c.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("build output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// TestAttackCacheMountAcrossPages: BuildKit keeps a cache mount by its id
+// (by default its target) for every build on the engine, so a page read
+// what another page's build left in /root/.cache or wherever it looked,
+// even under a namespace it named itself. Each page's builds now keep
+// their cache mounts in a namespace of the page's own; within a page they
+// carry over as for the reader.
+func TestAttackCacheMountAcrossPages(t *testing.T) {
+	a, b := newEnv(t), newEnv(t)
+	n := 0
+	// docker build goes to the engine's /build, buildx to BuildKit's
+	// control API (/grpc).
+	for _, builder := range []string{"docker build", "docker buildx build"} {
+		t.Run(builder, func(t *testing.T) {
+			mount := fmt.Sprintf("--mount=type=cache,id=shared%d,target=/c", n)
+			build := func(e *env, run, args string) string {
+				t.Helper()
+				// Each step is new (--no-cache would also give it a new
+				// cache mount on Docker 20.10).
+				n++
+				df := fmt.Sprintf("FROM %s\nRUN %s %s # %s %d\n", baseImage, mount, run, e.session, n)
+				os.WriteFile(filepath.Join(e.work, "Dockerfile"), []byte(df), 0o644)
+				out, err := sessionCLI(t, e, builder+" --progress=plain "+args+" -t cache-"+e.session+" . 2>&1")
+				if err != nil {
+					t.Fatalf("build %q: %v\n%s", run, err, out)
+				}
+				return out
+			}
+			secret := fmt.Sprintf("left-by-%s-%d", a.session, n)
+			build(a, "echo "+secret+" > /c/s", "")
+			// The control: the page's own next build finds it.
+			if out := build(a, "cat /c/s || true", ""); !strings.Contains(out, secret) {
+				t.Fatalf("the page's own second build did not find its cache mount:\n%s", out)
+			}
+			for _, args := range []string{"", "--build-arg BUILDKIT_CACHE_MOUNT_NS=", "--build-arg BUILDKIT_CACHE_MOUNT_NS=shipshape-" + a.session} {
+				if out := build(b, "cat /c/s || true", args); strings.Contains(out, secret) {
+					t.Errorf("another page's build (%s) read the first page's cache mount:\n%s", args, out)
 				}
 			}
 		})
