@@ -204,13 +204,21 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		if err := CheckRemoteAdd(r.Context(), df, p.fetchURLs()); err != nil {
 			return "", err
 		}
-		rel, _, err := p.judgeSources(r.Context(), df, []map[string]string{bargs}, pull)
+		rel, names, err := p.judgeSources(r.Context(), df, []map[string]string{bargs}, pull)
 		release = rel
 		if err != nil {
 			if errors.Is(err, ErrConflict) {
 				return "", &policyError{err}
 			}
 			return "", err
+		}
+		// The rewrite maps the names the file spells out; a name a build
+		// argument or a base's ONBUILD trigger gives reaches the classic
+		// builder as it is, so it gets a stand-in as in BuildKit builds.
+		if p.pol.BuildKitDockerfile != nil {
+			if err := p.pol.BuildKitDockerfile(r.Context(), df, names); err != nil {
+				return "", err
+			}
 		}
 		if p.pol.Dockerfile != nil {
 			df = p.pol.Dockerfile(df)

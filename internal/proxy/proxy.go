@@ -47,8 +47,9 @@ type Policy struct {
 	// engine does (it cannot be rewritten there), with every image name the
 	// build may read as the proxy judged them (under each of the page's
 	// build arguments, and in its bases' ONBUILD triggers): the runner makes
-	// those names resolve to the mapped local images. An error refuses the
-	// build.
+	// those names resolve to the mapped local images. Classic builds call it
+	// too, after judging, for the names their rewrite cannot reach (build
+	// arguments, triggers). An error refuses the build.
 	BuildKitDockerfile func(ctx context.Context, dockerfile string, names []string) error
 	// BuildCgroup, where the engine's BuildKit honours a cgroup parent for
 	// build steps, returns the parent that puts a build's steps under a
