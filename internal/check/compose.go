@@ -90,10 +90,18 @@ func checkCompose(b *block) string {
 		return nil
 	}
 	if err := load(src); err != nil {
-		msg := firstUndefined(top, src, err.Error(), load)
+		msg, partial := firstUndefined(top, src, err.Error(), load)
 		for _, m := range strings.Split(msg, "\n") {
 			if m = strings.TrimSpace(m); m != "" && !strings.HasSuffix(m, "following error(s):") {
 				composeError(b, top, m)
+			}
+		}
+		if partial {
+			for i, d := range b.found {
+				if d.Rule == "compose-schema" && d.Severity == diag.Error && strings.Contains(d.Message, " undefined ") {
+					b.found[i].Severity = diag.Warning
+					b.found[i].Message += " (the file also uses a network, volume or service it has no section for: part of a larger setup, such as an override file?)"
+				}
 			}
 		}
 	}
@@ -116,12 +124,16 @@ var undefinedRef = regexp.MustCompile(`service "([^"]+)" (?:refers to|depends on
 // the next, and a baseline would see a new finding where nothing changed.
 // The file is loaded again without each reference found, up to a few
 // times, and the reference on the earliest line is the one reported.
-func firstUndefined(top *yaml.Node, src []byte, msg string, load func([]byte) error) string {
+// partial says that one of them is only a warning (its section is not in
+// the file: an override file adding to a larger one), which makes the
+// others uncertain too: the file that defines them is not shown.
+func firstUndefined(top *yaml.Node, src []byte, msg string, load func([]byte) error) (_ string, partial bool) {
 	m := undefinedRef.FindStringSubmatch(strings.TrimSuffix(strings.TrimSpace(msg), invalidProject))
 	if m == nil || strings.Contains(strings.TrimSpace(msg), "\n") {
-		return msg
+		return msg, false
 	}
 	best, bestLine := msg, refLine(top, m)
+	partial = undefinedSeverity(top, m[0]) == diag.Warning
 	for i := 0; i < 16; i++ {
 		var doc yaml.Node
 		if yaml.Unmarshal(src, &doc) != nil || !dropRef(mapping(&doc), m) {
@@ -138,11 +150,12 @@ func firstUndefined(top *yaml.Node, src []byte, msg string, load func([]byte) er
 		if m = undefinedRef.FindStringSubmatch(strings.TrimSuffix(err.Error(), invalidProject)); m == nil {
 			break
 		}
+		partial = partial || undefinedSeverity(top, m[0]) == diag.Warning
 		if l := refLine(top, m); l > 0 && (bestLine == 0 || l < bestLine) {
 			best, bestLine = m[0], l
 		}
 	}
-	return best
+	return best, partial
 }
 
 // refSection is the key of a service that holds references of a kind.

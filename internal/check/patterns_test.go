@@ -253,6 +253,8 @@ var patternTable = []blockCase{
 	{name: "two dots in a comment elide", page: "```json\n{\n  //..\n  \"Tags\": [\"a=b\"]\n}\n```\n", kind: snippet.JSON, status: Passed},
 	{name: "two dots alone are a path, no elision", page: "```bash\ncd ..\necho 'unclosed\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"3 error shell-syntax"}},
+	{name: "an override file using the base file's volumes and networks", page: "```yaml\nservices:\n  backup:\n    image: vendor/backup\n    volumes:\n      - data-vol-1:/mnt/data:ro\n      - backup-cache:/cache\n    networks:\n      - app-network\nvolumes:\n  backup-cache:\n```\n", kind: snippet.Compose, status: Warned,
+		want: []string{"6 warning compose-schema"}, msg: "part of a larger setup"},
 	{name: "powershell backtick continuations under a bash label", page: "```bash\n$ docker run -d -p 5555:5555 `\n    -e HOST=<ip-of-hub> `\n    -v ${PWD}/config.toml:/config.toml `\n    vendor/node:4.25\n```\n", kind: snippet.Console, status: Warned,
 		want: []string{"2 warning label-looks-wrong"}, msg: "PowerShell's backtick"},
 	{name: "backtick continuations keep a real unknown flag", page: "```bash\ndocker run --rm --bogus `\n    -p 4444:4444 `\n    -e A=b `\n    vendor/hub:4.25\n```\n", kind: snippet.Shell, status: Failed,
