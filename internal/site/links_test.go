@@ -153,7 +153,7 @@ func TestFragmentSuggestsNoCodeLine(t *testing.T) {
 // that leads nowhere in any language is still broken.
 func TestMkDocsLinks(t *testing.T) {
 	files := map[string]string{
-		"mkdocs.yml": "site_name: t\nplugins:\n  - search\n  - i18n:\n      docs_structure: suffix\n      languages:\n        - locale: en\n          default: true\n        - locale: de\n",
+		"mkdocs.yml":       "site_name: t\nplugins:\n  - search\n  - i18n:\n      docs_structure: suffix\n      languages:\n        - locale: en\n          default: true\n        - locale: de\n",
 		"docs/index.en.md": "# Home\n\n[setup](setup.md#users-usersfile) [again](setup.md#options_1) ![shot](shot.png) [gone](gone.md)\n",
 		"docs/index.de.md": "# Start\n\n[setup](setup.md#benutzer-usersfile) ![shot](shot.png)\n",
 		"docs/setup.en.md": "# Setup\n\n## users / usersFile\n\n## Options\n\n## Options\n",
