@@ -141,12 +141,55 @@ func checkJSON(b *block) string {
 			if errors.As(err, &se) {
 				off = se.Offset
 			}
+			if kind == "json" {
+				if line, ok := onlyComments(code); ok {
+					b.add(line, diag.Warning, "json-comments", "", "JSON has no comments: the block is valid JSON without its notes, but a reader who copies it gets invalid JSON (label it jsonc where the file takes comments)")
+					break
+				}
+			}
 			line := 1 + bytes.Count([]byte(b.s.Code[:min(int(off), len(b.s.Code))]), []byte("\n"))
 			b.add(line, diag.Error, "json-syntax", "", err.Error())
 			break
 		}
 	}
 	return kind
+}
+
+// onlyComments reports whether comments are all that keeps code from
+// being JSON, and the line of the first. Standardize blanks comments and
+// trailing commas alike; a trailing comma is a real error in a JSON file,
+// so any blanked comma answers no.
+func onlyComments(code string) (line int, ok bool) {
+	std, err := hujson.Standardize([]byte(code))
+	if err != nil || len(std) != len(code) || !json.Valid(std) {
+		return 0, false
+	}
+	for i := 0; i < len(code); i++ {
+		if std[i] == code[i] {
+			continue
+		}
+		// A blanked byte starts a comment (whose text, commas too, is
+		// skipped) or is a trailing comma.
+		var end int
+		switch {
+		case strings.HasPrefix(code[i:], "//"):
+			end = strings.IndexByte(code[i:], '\n')
+		case strings.HasPrefix(code[i:], "/*"):
+			if end = strings.Index(code[i+2:], "*/"); end >= 0 {
+				end += 4
+			}
+		default:
+			return 0, false
+		}
+		if line == 0 {
+			line = 1 + strings.Count(code[:i], "\n")
+		}
+		if end < 0 {
+			break
+		}
+		i += end - 1
+	}
+	return line, line > 0
 }
 
 // elidedValue is a value left out of a JSON document as docs show it: a

@@ -164,8 +164,18 @@ var patternTable = []blockCase{
 	{name: "json with comments labelled jsonc", page: "```jsonc\n// daemon.json\n{\n  \"debug\": true, // on\n}\n```\n", kind: snippet.JSON, status: Passed},
 	{name: "broken jsonc still fails", page: "```jsonc\n// daemon.json\n{\n  \"debug\" true\n}\n```\n", kind: snippet.JSON, status: Failed,
 		want: []string{"4 error json-syntax"}},
-	{name: "comments in a json block still fail", page: "```json\n// daemon.json\n{\"debug\": true}\n```\n", kind: snippet.JSON, status: Failed,
+	// Notes written as comments in a json block (an API payload's
+	// "// seconds", a file name on top): invalid JSON as written, but the
+	// JSON around them is whole, so the notes are the author's, not a
+	// mistake; a warning says what a reader who copies it gets.
+	{name: "comments in a json block warn", page: "```json\n// daemon.json\n{\"debug\": true}\n```\n", kind: snippet.JSON, status: Warned,
+		want: []string{"2 warning json-comments"}},
+	{name: "notes after values in a json block warn", page: "```json\n{\n  \"kind\": \"Generic\", // or \"Periodic\", when it repeats\n  /* seconds */ \"delay\": 90\n}\n```\n", kind: snippet.JSON, status: Warned,
+		want: []string{"3 warning json-comments"}},
+	{name: "comments beside a trailing comma still fail", page: "```json\n// daemon.json\n{\"debug\": true,}\n```\n", kind: snippet.JSON, status: Failed,
 		want: []string{"2 error json-syntax"}},
+	{name: "comments beside a missing comma still fail", page: "```json\n{\n  \"a\": 1 // one\n  \"b\": 2\n}\n```\n", kind: snippet.JSON, status: Failed,
+		want: []string{"3 error json-syntax"}},
 	{name: "a tab in yaml is named", page: "```yaml\nname: x\nitems:\n\t- a\n```\n", kind: snippet.YAML, status: Failed,
 		want: []string{"4 error yaml-syntax"}, msg: "does not allow tabs"},
 	{name: "a value starting with a reserved character is no tab", page: "```yaml\nname: x\nformat: %d items\n```\n", kind: snippet.YAML, status: Failed,
