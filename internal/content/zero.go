@@ -19,14 +19,15 @@ import (
 //   - mkdocs.yml: docs_dir (default "docs") is the content root, site_name
 //     the site's title, and nav the order and names of pages.
 //   - Starlight (astro.config.*) keeps pages in src/content/docs;
-//     Docusaurus (docusaurus.config.*) in docs.
+//     Docusaurus (docusaurus.config.*) in docs; Hugo (hugo.toml,
+//     config/_default/) in content, and serves static/ at the site's root.
 
 // tree is what a folder's own tool configuration says about it.
 type treeConfig struct {
 	Root  string // content root, a folder inside the one given
 	Title string
 	Nav   []navEntry
-	Tool  string // "mkdocs", "starlight", "docusaurus"
+	Tool  string // "mkdocs", "starlight", "docusaurus", "hugo"
 	File  string // the configuration file, for messages
 	// Locales are the languages of MkDocs' i18n plugin when it keeps a
 	// page's translations side by side (page.de.md), the default first.
@@ -77,6 +78,8 @@ func detect(dir string) (*treeConfig, diag.List) {
 		return err == nil && st.IsDir()
 	}
 	switch {
+	case hugo(has, isDir):
+		return &treeConfig{Root: "content", Tool: "hugo", Public: "static"}, nil
 	case has("astro.config.*") && isDir("src/content/docs"):
 		return &treeConfig{Root: "src/content/docs", Tool: "starlight", Public: "public"}, nil
 	case has("docusaurus.config.*") && isDir("docs"):
@@ -92,6 +95,17 @@ func detect(dir string) (*treeConfig, diag.List) {
 		return tc, nil
 	}
 	return nil, nil
+}
+
+// hugo reports whether a folder is a Hugo site: its pages in content/ and
+// its configuration in hugo.toml (.yaml, .json), in config/_default/, or in
+// the older config.toml beside a folder only Hugo sites have.
+func hugo(has func(glob string) bool, isDir func(string) bool) bool {
+	if !isDir("content") {
+		return false
+	}
+	return has("hugo.*") || isDir("config/_default") ||
+		has("config.*") && (isDir("archetypes") || isDir("layouts") || isDir("themes"))
 }
 
 // mkdocs reads the keys of an mkdocs.yml that shape a site. The file is read

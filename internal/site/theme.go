@@ -15,7 +15,8 @@ import (
 )
 
 // A site changes its look file by file, as Hugo sites do: a file in one of
-// these folders (relative to shipshape.toml) replaces the embedded theme's
+// these folders (relative to shipshape.toml, and only where there is one)
+// replaces the embedded theme's
 // file of the same name, the first folder that has it winning.
 //
 //	templates:  layouts/, themes/NAME/templates/
@@ -28,6 +29,11 @@ func overrideDirs(cfg config.Config) (tmpl, static []string) {
 	name := cfg.Theme
 	if name == "" {
 		name = "default"
+	}
+	if _, err := os.Stat(cfg.Path(config.FileName)); err != nil {
+		// Without shipshape.toml, layouts/ and static/ are another tool's
+		// (a Hugo site's templates, whose functions are not ours).
+		return nil, nil
 	}
 	keep := func(ps ...string) []string {
 		var out []string
