@@ -59,6 +59,25 @@ func newResolver(s *content.Site) *resolver {
 	for _, st := range s.Static {
 		r.static[st] = true
 	}
+	if s.Tool == "hugo" {
+		// Hugo serves a page at each of its front matter's aliases too
+		// (a redirect); a relative one is in the page's section.
+		for _, p := range s.Pages {
+			as, _ := p.Params["aliases"].([]any)
+			for _, a := range as {
+				a, ok := a.(string)
+				if !ok || a == "" {
+					continue
+				}
+				if !strings.HasPrefix(a, "/") {
+					a = path.Join(p.Section, a)
+				}
+				if a = strings.Trim(path.Clean("/"+a), "/"); a != "" && r.byURL[a+"/"] == nil {
+					r.byURL[a+"/"] = p
+				}
+			}
+		}
+	}
 	if s.Base != "" {
 		// Docusaurus names a page by its front matter too: "id" replaces
 		// the file's name, "slug" its whole path
