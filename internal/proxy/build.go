@@ -554,6 +554,13 @@ func BlankFrontend(df string) (string, error) {
 	return out, nil
 }
 
+// noInstructions reports whether a file holds no Dockerfile instruction,
+// as BuildKit's parser reads it: empty, or blanks and comments only.
+func noInstructions(data []byte) bool {
+	_, err := parser.Parse(strings.NewReader(string(data)))
+	return err != nil && strings.Contains(err.Error(), "file with no instructions")
+}
+
 // CheckRemoteAdd refuses a Dockerfile whose ADD (or ONBUILD ADD) fetches a
 // URL the engine would fetch from the host's own network namespace: a
 // loopback, link-local, private, unspecified or multicast address, or a

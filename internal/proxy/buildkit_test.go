@@ -58,3 +58,26 @@ func TestBuildKitThroughProxy(t *testing.T) {
 		t.Errorf("the hook saw %q, want the Dockerfile with its syntax line blanked to the same length", seen)
 	}
 }
+
+// TestBuildKitIgnoreFileBesideDockerfile: the CLI sends the Dockerfile's own
+// ignore file (Dockerfile.dockerignore) in the same stream, and the proxy
+// judges every file there as a Dockerfile; one of comments only, or empty,
+// made every such build fail ("file with no instructions"). Patterns still
+// leave the files they name out of the context.
+func TestBuildKitIgnoreFileBesideDockerfile(t *testing.T) {
+	e := newEnv(t)
+	os.WriteFile(filepath.Join(e.work, "Dockerfile"), []byte("FROM "+baseImage+"\nCOPY . /ctx/\nRUN ls /ctx\n"), 0o644)
+	os.WriteFile(filepath.Join(e.work, "keep.txt"), []byte("k\n"), 0o644)
+	os.WriteFile(filepath.Join(e.work, "drop.tmp"), []byte("d\n"), 0o644)
+	for _, ignore := range []string{"# nothing is left out\n\n", "", "# temporary files\n*.tmp\n"} {
+		os.WriteFile(filepath.Join(e.work, "Dockerfile.dockerignore"), []byte(ignore), 0o644)
+		out, err := sessionCLI(t, e, "docker build --progress=plain --no-cache -t ign-"+e.session+" . 2>&1")
+		if err != nil {
+			t.Errorf("ignore file %q: %v\n%s", ignore, err, out)
+			continue
+		}
+		if !strings.Contains(out, "keep.txt") || strings.Contains(ignore, "*.tmp") == strings.Contains(out, "drop.tmp") {
+			t.Errorf("ignore file %q: the context listed\n%s", ignore, out)
+		}
+	}
+}

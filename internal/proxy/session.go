@@ -436,12 +436,16 @@ func (d *dockerfileCheck) feed(f *frame) ([]*frame, error) {
 	}
 	delete(d.held, pk.ID)
 	// Every file of this stream is judged as a Dockerfile, whatever its
-	// name: a link named Dockerfile could point at any of them.
-	df, err := d.p.checkBuildKitDockerfile(d.ctx, d.session, string(data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", st.Path, err)
+	// name: a link named Dockerfile could point at any of them. One with
+	// no instruction at all (Dockerfile.dockerignore of comments only)
+	// builds nothing, here or at the engine, and passes as it is.
+	if !noInstructions(data) {
+		df, err := d.p.checkBuildKitDockerfile(d.ctx, d.session, string(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", st.Path, err)
+		}
+		data = []byte(df)
 	}
-	data = []byte(df)
 	var out []*frame
 	if len(data) > 0 {
 		b, err := proto.Marshal(&types.Packet{Type: types.Packet_PACKET_DATA, ID: pk.ID, Data: data})
