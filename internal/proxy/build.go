@@ -554,9 +554,15 @@ func BlankFrontend(df string) (string, error) {
 	return out, nil
 }
 
-// noInstructions reports whether a file holds no Dockerfile instruction,
-// as BuildKit's parser reads it: empty, or blanks and comments only.
+// noInstructions reports whether a file holds no Dockerfile instruction:
+// BuildKit's parser finds none, and, for engines whose parser differs,
+// every line is blank or a comment to the plainest reading too.
 func noInstructions(data []byte) bool {
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(strings.TrimPrefix(l, "\ufeff")); l != "" && !strings.HasPrefix(l, "#") {
+			return false
+		}
+	}
 	_, err := parser.Parse(strings.NewReader(string(data)))
 	return err != nil && strings.Contains(err.Error(), "file with no instructions")
 }
