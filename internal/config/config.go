@@ -58,8 +58,9 @@ type Verify struct {
 	// AllowHost lets pages with network=bridge start where no firewall
 	// rule can keep their containers from the engine host's own addresses
 	// (shipshape not root, or the engine on another machine), and lets
-	// their builds ADD public URLs, which the engine fetches from its
-	// host's network and where a redirect can take it to the host.
+	// their builds ADD public URLs and examples pull from registries
+	// beyond the public ones, which the engine reaches from its host's
+	// network and where an address or a redirect can be the host's own.
 	AllowHost    bool   `toml:"allow_host"`
 	Pull         string `toml:"pull"`
 	SessionImage string `toml:"session_image"`

@@ -453,8 +453,8 @@ func (p *Proxy) judgeBaseTriggers(ctx context.Context, df string, args map[strin
 // starts FROM, as its own instructions: ADD of URLs, and every image a
 // trigger copies or mounts from, which must come from a registry of the
 // wider internet.
-func CheckTriggers(ctx context.Context, triggers []string) error {
-	return checkTriggers(ctx, triggers, false, func(ref string) error { return CheckRegistryHost(ctx, ref) })
+func CheckTriggers(ctx context.Context, triggers []string, anyRegistry bool) error {
+	return checkTriggers(ctx, triggers, false, func(ref string) error { return CheckRegistryHost(ctx, ref, anyRegistry) })
 }
 
 func checkTriggers(ctx context.Context, triggers []string, fetch bool, judge func(ref string) error) error {
@@ -493,8 +493,8 @@ func checkTrigger(ctx context.Context, t string, fetch bool, judge func(ref stri
 // CheckBuildSources judges every image a one-off build's Dockerfile reads,
 // as a session's build without arguments: each must come from a registry
 // of the wider internet (its FROM bases are mapped to local images before).
-func CheckBuildSources(ctx context.Context, df string) error {
-	return eachSource(df, nil, func(ref string, _ bool) error { return CheckRegistryHost(ctx, ref) })
+func CheckBuildSources(ctx context.Context, df string, anyRegistry bool) error {
+	return eachSource(df, nil, func(ref string, _ bool) error { return CheckRegistryHost(ctx, ref, anyRegistry) })
 }
 
 // eachSource judges each image a Dockerfile may read with judge (platform:

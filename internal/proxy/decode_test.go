@@ -176,7 +176,7 @@ func TestCheckRemoteAdd(t *testing.T) {
 // could make differ from a plain one is refused (an attack round hid ADD
 // of a host URL behind a byte-order mark and behind an escape directive).
 func TestCheckTrigger(t *testing.T) {
-	hostRegistry := func(ref string) error { return CheckRegistryHost(context.Background(), ref) }
+	hostRegistry := func(ref string) error { return CheckRegistryHost(context.Background(), ref, true) }
 	for _, c := range []struct{ name, trigger, err string }{
 		{"copy from an image of the internet", "COPY --from=docker.io/library/busybox:1.36 /bin/true /t", ""},
 		{"run", "RUN make install", ""},
@@ -291,4 +291,38 @@ func FuzzDecodeCreate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCheckRegistryHost: the engine pulls from its host's network and
+// follows a registry's redirects, so examples pull from the public
+// registries alone unless the site accepts more (allow_host), and even
+// then never from an address of the host's own network.
+func TestCheckRegistryHost(t *testing.T) {
+	for _, c := range []struct {
+		ref         string
+		anyRegistry bool
+		err         string // "" when allowed
+	}{
+		{"busybox:1.36", false, ""},
+		{"docker.io/library/redis:7", false, ""},
+		{"ghcr.io/acme/tool:1", false, ""}, // no lookup: this machine may have no DNS
+		{"quay.io/acme/tool@sha256:" + strings.Repeat("a", 64), false, ""},
+		{"registry.example.com/acme/tool:1", false, "allow_host"},
+		{"192.0.2.2:5000/x:1", false, "allow_host"}, // an address that passes as public may be the host's own
+		{"busybox:5000/x", false, "allow_host"},
+		{"192.0.2.2:5000/x:1", true, ""},
+		{"127.0.0.1:5000/x:1", true, "host's own network"},
+		{"127.0.0.1:5000/x:1", false, "host's own network"}, // the plainer reason
+		{"registry-1.docker.io/library/busybox", false, ""},
+		{"10.0.0.5/x", true, "host's own network"},
+		{"localhost:5000/x", true, "can be judged"},
+	} {
+		err := CheckRegistryHost(context.Background(), c.ref, c.anyRegistry)
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s (any registry %v): got %v, want it allowed", c.ref, c.anyRegistry, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s (any registry %v): got %v, want an error with %q", c.ref, c.anyRegistry, err, c.err)
+		}
+	}
 }

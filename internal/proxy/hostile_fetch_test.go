@@ -81,3 +81,49 @@ func publicLooking(t *testing.T) (netip.Addr, bool) {
 	}
 	return netip.Addr{}, false
 }
+
+// TestAttackPullFromHost: a registry named by an address that passes as
+// public can be the engine's host itself (a machine whose interface holds
+// a public address): the page's docker pull had the engine ask the host's
+// own listener for /v2/. Only the public registries pass without
+// allow_host.
+func TestAttackPullFromHost(t *testing.T) {
+	e := newEnv(t)
+	e.px.pol.DenyPull = false
+	addr, ok := publicLooking(t)
+	if !ok {
+		t.Skip("this machine has no address that passes as public")
+	}
+	// Connections, not requests: the engine speaks TLS first.
+	var hits atomic.Int32
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr.String(), "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			hits.Add(1)
+			c.Close()
+		}
+	}()
+	reg := ln.Addr().String()
+	for _, path := range []string{"/images/create?fromImage=" + reg + "/x&tag=1", "/build"} {
+		body := []byte(nil)
+		if path == "/build" {
+			body = buildContext(t, "FROM "+reg+"/x:1\n")
+		}
+		code, out := e.do("POST", path, body)
+		refused(t, path, code, out)
+		if !strings.Contains(string(out), "allow_host") {
+			t.Errorf("%s: got %s, want the way to allow it (allow_host)", path, out)
+		}
+	}
+	if n := hits.Load(); n > 0 {
+		t.Errorf("the engine connected to the host's own listener %s %d times", reg, n)
+	}
+}

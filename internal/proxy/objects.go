@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -505,7 +506,7 @@ func (p *Proxy) checkRegistry(ctx context.Context, ref string, pull bool) error 
 	if !pull && p.pol.ImageExists != nil && p.pol.ImageExists(ctx, ref) {
 		return nil
 	}
-	return CheckRegistryHost(ctx, ref)
+	return CheckRegistryHost(ctx, ref, p.pol.AnyRegistry)
 }
 
 // CheckRegistryHost judges the registry the engine would pull ref from, for
@@ -513,7 +514,19 @@ func (p *Proxy) checkRegistry(ctx context.Context, ref string, pull bool) error 
 // host's own network, so a registry there (an address of the host's
 // networks, localhost, a name resolving to one, or not resolving) is
 // refused, as ADD of such a URL is. Docker Hub passes.
-func CheckRegistryHost(ctx context.Context, ref string) error {
+// publicRegistries are the registries of the wider internet that examples
+// pull from without allow_host: the engine pulls from its host's network
+// and follows a registry's redirects, so any other registry (one on the
+// host's own address, which can pass as public, or one that redirects its
+// downloads there) could make the engine reach the host for the page.
+var publicRegistries = map[string]bool{
+	"docker.io": true, "ghcr.io": true, "quay.io": true, "gcr.io": true, "mirror.gcr.io": true,
+	"us.gcr.io": true, "eu.gcr.io": true, "asia.gcr.io": true, "registry.k8s.io": true, "k8s.gcr.io": true,
+	"mcr.microsoft.com": true, "public.ecr.aws": true, "registry.gitlab.com": true, "lscr.io": true,
+	"docker.elastic.co": true, "nvcr.io": true, "cgr.dev": true, "registry-1.docker.io": true,
+}
+
+func CheckRegistryHost(ctx context.Context, ref string, anyRegistry bool) error {
 	n, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {
 		// What does not parse here cannot be judged; the engine may
@@ -521,14 +534,25 @@ func CheckRegistryHost(ctx context.Context, ref string) error {
 		return fmt.Errorf("%w: %q is not an image reference that can be judged", ErrPolicy, ref)
 	}
 	domain := reference.Domain(n)
-	if domain == "docker.io" {
+	if publicRegistries[domain] {
 		return nil
 	}
 	host := domain
 	if h, _, err := net.SplitHostPort(domain); err == nil {
 		host = h
 	}
-	if err := checkHost(ctx, strings.Trim(host, "[]")); err != nil {
+	host = strings.Trim(host, "[]")
+	if !anyRegistry {
+		// An address, or a local name, is judged as such first: its
+		// reason is the plainer one.
+		if _, err := netip.ParseAddr(host); err == nil || strings.EqualFold(host, "localhost") {
+			if err := checkHost(ctx, host); err != nil {
+				return fmt.Errorf("registry %s: %w", domain, err)
+			}
+		}
+		return fmt.Errorf("%w: registry %s is none of the public registries examples pull from (Docker Hub, ghcr.io, quay.io, …): the engine would pull from it on its host's network, where the registry's address or its redirects can be the host's own; map the image under [images], or accept that with allow_host = true under [verify]", ErrPolicy, domain)
+	}
+	if err := checkHost(ctx, host); err != nil {
 		return fmt.Errorf("registry %s: %w", domain, err)
 	}
 	return nil

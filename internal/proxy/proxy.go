@@ -65,6 +65,11 @@ type Policy struct {
 	// host itself (127.0.0.1, the cloud's metadata address): only a site
 	// that accepts pages reaching the host (allow_host) sets it.
 	FetchURLs bool
+	// AnyRegistry lets the page pull from registries beyond the public
+	// ones every engine may reach (publicRegistries), when their address
+	// is public: only a site that accepts pages reaching the host
+	// (allow_host) sets it.
+	AnyRegistry bool
 	// PageBridge names the Linux bridge of the next network the page
 	// creates: the runner keeps every such name from the engine's host
 	// with a firewall rule made before the session starts. Nil, or an

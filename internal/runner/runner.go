@@ -57,10 +57,13 @@ var thisHost = func() string {
 
 // Engine is a connection to one Docker engine for one verify run.
 type Engine struct {
-	c       *client.Client
-	RunID   string
-	lock    *os.File
-	version struct {
+	c     *client.Client
+	RunID string
+	// AnyRegistry lets examples pull from registries beyond the public
+	// ones (proxy.CheckRegistryHost): the site's allow_host.
+	AnyRegistry bool
+	lock        *os.File
+	version     struct {
 		once sync.Once
 		v    string
 	}
@@ -178,7 +181,7 @@ func (e *Engine) checkBaseTriggers(ctx context.Context, df string) error {
 			continue
 		}
 		triggers, _ := e.Triggers(ctx, s.Ref)
-		if err := proxy.CheckTriggers(ctx, triggers); err != nil {
+		if err := proxy.CheckTriggers(ctx, triggers, e.AnyRegistry); err != nil {
 			return fmt.Errorf("Dockerfile line %d: FROM %s: %w", s.Line, s.Ref, err)
 		}
 	}
@@ -590,7 +593,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 		err = proxy.CheckRemoteAdd(ctx, df, false)
 	}
 	if err == nil {
-		err = proxy.CheckBuildSources(ctx, df)
+		err = proxy.CheckBuildSources(ctx, df, e.AnyRegistry)
 	}
 	if err == nil {
 		err = e.checkBaseTriggers(ctx, df)
@@ -980,7 +983,7 @@ func (e *Engine) Ensure(ctx context.Context, ref, policy string) (string, error)
 	}
 	// The engine pulls from the host's network: the registry is judged
 	// as for a page's own docker pull.
-	if err := proxy.CheckRegistryHost(ctx, ref); err != nil {
+	if err := proxy.CheckRegistryHost(ctx, ref, e.AnyRegistry); err != nil {
 		return "", fmt.Errorf("pull %s: %w", ref, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)

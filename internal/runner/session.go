@@ -45,7 +45,8 @@ type SessionSpec struct {
 	// AllowHost lets a session with Network start where no firewall rule
 	// can keep its containers from the host's own addresses (shipshape not
 	// running as root, or an engine on another machine), and lets its
-	// builds ADD public URLs (proxy.Policy.FetchURLs).
+	// builds ADD public URLs and its pulls reach registries beyond the
+	// public ones (proxy.Policy.FetchURLs, AnyRegistry).
 	AllowHost bool
 }
 
@@ -181,6 +182,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		MapImage: spec.MapImage, Dockerfile: spec.Dockerfile, DenyPull: spec.DenyPull, Egress: spec.Network,
 		PageBridge:  pageBridges(s.id),
 		FetchURLs:   spec.AllowHost,
+		AnyRegistry: spec.AllowHost,
 		ImageExists: s.realImage,
 		Claim:       s.claims.claim,
 		Held:        s.claims.held,
