@@ -53,6 +53,30 @@ func TestAttackAddURLToHost(t *testing.T) {
 	}
 }
 
+// dialCounter listens on addr until the test ends and counts the
+// connections made to it (an engine asking a registry there), returning
+// where it listens.
+func dialCounter(t *testing.T, addr string) (string, *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var n atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			c.Close()
+		}
+	}()
+	return ln.Addr().String(), &n
+}
+
 // serve answers HTTP on addr until the test ends, returning where.
 func serve(t *testing.T, addr string, h http.HandlerFunc) string {
 	t.Helper()
@@ -95,23 +119,7 @@ func TestAttackPullFromHost(t *testing.T) {
 		t.Skip("this machine has no address that passes as public")
 	}
 	// Connections, not requests: the engine speaks TLS first.
-	var hits atomic.Int32
-	ln, err := net.Listen("tcp", net.JoinHostPort(addr.String(), "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			hits.Add(1)
-			c.Close()
-		}
-	}()
-	reg := ln.Addr().String()
+	reg, hits := dialCounter(t, net.JoinHostPort(addr.String(), "0"))
 	for _, path := range []string{"/images/create?fromImage=" + reg + "/x&tag=1", "/build"} {
 		body := []byte(nil)
 		if path == "/build" {

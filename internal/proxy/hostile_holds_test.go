@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -66,23 +65,8 @@ func TestAttackHoldsOfSharedSession(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			var dials atomic.Int32
-			go func() {
-				for {
-					conn, err := ln.Accept()
-					if err != nil {
-						return
-					}
-					dials.Add(1)
-					conn.Close()
-				}
-			}()
-			local := fmt.Sprintf("127.0.0.1:%d/x-%s", ln.Addr().(*net.TCPAddr).Port, e.session)
+			registry, dials := dialCounter(t, "127.0.0.1:0")
+			local := registry + "/x-" + e.session
 			if code, out := e.do("POST", "/images/"+baseImage+"/tag?repo="+url.QueryEscape(local)+"&tag=latest", nil); code/100 != 2 {
 				t.Fatalf("tag: %d %s", code, out)
 			}
@@ -140,7 +124,7 @@ func TestAttackHoldsOfSharedSession(t *testing.T) {
 			err = <-built
 			// An engine in a network namespace of its own (CI's second)
 			// dials its own loopback: its error then names the registry.
-			if n := dials.Load(); n > 0 || (err != nil && strings.Contains(err.Error(), ln.Addr().String()+"/v2")) {
+			if n := dials.Load(); n > 0 || (err != nil && strings.Contains(err.Error(), registry+"/v2")) {
 				t.Errorf("the engine went to the page's registry on 127.0.0.1 (%d dials here; build: %v)", n, err)
 			}
 		})
@@ -157,23 +141,7 @@ func TestAttackHoldsOfSharedSession(t *testing.T) {
 // network (127.0.0.1, where the test listens).
 func TestAttackUnsentDockerfile(t *testing.T) {
 	e := newEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var dials atomic.Int32
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			dials.Add(1)
-			conn.Close()
-		}
-	}()
-	registry := ln.Addr().String()
+	registry, dials := dialCounter(t, "127.0.0.1:0")
 	local := registry + "/x-" + e.session
 	tag := "attack-" + e.session
 	for _, c := range []struct{ name, df, script string }{
