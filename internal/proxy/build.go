@@ -215,8 +215,8 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		// The rewrite maps the names the file spells out; a name a build
 		// argument or a base's ONBUILD trigger gives reaches the classic
 		// builder as it is, so it gets a stand-in as in BuildKit builds.
-		if p.pol.BuildKitDockerfile != nil {
-			if err := p.pol.BuildKitDockerfile(r.Context(), df, names); err != nil {
+		if p.pol.StandIns != nil {
+			if err := p.pol.StandIns(r.Context(), df, names); err != nil {
 				return "", err
 			}
 		}
@@ -328,7 +328,7 @@ func (p *Proxy) noteBuild(args map[string]string, pull bool) {
 // The names it reads are held (holdNames) before they are judged, until
 // the caller calls release, when the build has ended; release is never nil.
 // names are those judged, each once: a mapped one passes as mapped only if
-// the engine is given the local image for it (see Policy.BuildKitDockerfile).
+// the engine is given the local image for it (see Policy.StandIns).
 func (p *Proxy) judgeSources(ctx context.Context, df string, argSets []map[string]string, pull bool) (release func(), names []string, err error) {
 	if len(argSets) == 0 {
 		argSets = []map[string]string{nil}

@@ -31,7 +31,7 @@ func TestBuildKitThroughProxy(t *testing.T) {
 	e := newEnv(t)
 	var mu sync.Mutex
 	var seen []string
-	e.px.pol.BuildKitDockerfile = func(_ context.Context, df string, _ []string) error {
+	e.px.pol.StandIns = func(_ context.Context, df string, _ []string) error {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, df)

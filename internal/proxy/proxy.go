@@ -43,14 +43,15 @@ type Policy struct {
 	NanoCPUs   int64             // most CPU a container may have
 	MapImage   func(string) string
 	Dockerfile func(string) string // rewrites a build's Dockerfile (FROM mapping)
-	// BuildKitDockerfile sees the Dockerfile of a BuildKit build before the
-	// engine does (it cannot be rewritten there), with every image name the
-	// build may read as the proxy judged them (under each of the page's
-	// build arguments, and in its bases' ONBUILD triggers): the runner makes
-	// those names resolve to the mapped local images. Classic builds call it
-	// too, after judging, for the names their rewrite cannot reach (build
+	// StandIns makes the image names a build may read resolve to their
+	// mapped local images, before the engine reads them. It is given the
+	// build's Dockerfile as judged and every name the proxy judged in it
+	// (under each of the page's build arguments, and in its bases' ONBUILD
+	// triggers). BuildKit builds need it for every name, since their
+	// Dockerfile cannot be rewritten at the engine; classic builds call it
+	// after judging, for the names their rewrite cannot reach (build
 	// arguments, triggers). An error refuses the build.
-	BuildKitDockerfile func(ctx context.Context, dockerfile string, names []string) error
+	StandIns func(ctx context.Context, dockerfile string, names []string) error
 	// BuildCgroup, where the engine's BuildKit honours a cgroup parent for
 	// build steps, returns the parent that puts a build's steps under a
 	// holder carrying the session's limits; the proxy then runs BuildKit

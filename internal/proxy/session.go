@@ -29,7 +29,7 @@ import (
 // opaque messages, methods on an allowlist only, and reads the one stream
 // that carries the Dockerfile, which the engine would otherwise receive
 // unseen. That is where remote ADDs are judged, frontend selection is
-// removed and Policy.BuildKitDockerfile sees what the build will resolve.
+// removed and Policy.StandIns sees what the build will resolve.
 
 // sessionMethods are the calls the engine may make to a page's CLI.
 var sessionMethods = map[string]bool{
@@ -487,8 +487,8 @@ func (p *Proxy) checkBuildKitDockerfile(ctx context.Context, session, df string)
 		p.sessionHolds[session] = append(p.sessionHolds[session], release)
 		p.mu.Unlock()
 	}
-	if p.pol.BuildKitDockerfile != nil {
-		if err := p.pol.BuildKitDockerfile(ctx, out, names); err != nil {
+	if p.pol.StandIns != nil {
+		if err := p.pol.StandIns(ctx, out, names); err != nil {
 			return "", err
 		}
 	}

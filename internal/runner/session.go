@@ -188,7 +188,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Held:        s.claims.held,
 		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
 	}
-	pol.BuildKitDockerfile = s.standIns
+	pol.StandIns = s.standIns
 	// The ONBUILD triggers of the images builds start from are judged
 	// before the engine runs them; an image the engine lacks is fetched
 	// first (under --pull never, it is not, and the build is refused).
