@@ -168,7 +168,6 @@ func (b *background) once(ctx context.Context) error {
 	if stale > 0 {
 		fmt.Fprintf(b.e.stderr, "verifying %s in the background\n", plural(stale, "changed example"))
 	}
-	b.eng.AnyRegistry = cfg.Verify.AllowHost // as the configuration says now
 	opt := verify.Options{Config: cfg, Jobs: cfg.Verify.Jobs, Pull: cfg.Verify.Pull,
 		Engine: b.eng}
 	// Also with nothing stale by hash: an image may have changed.

@@ -95,9 +95,6 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	// The engine may be missing only when every result matches by hash;
 	// then the output says that image IDs were not re-checked.
 	eng, release, err := cn.eng, cn.release, cn.err
-	if eng != nil {
-		eng.AnyRegistry = cfg.Verify.AllowHost // other registries than the public ones only with allow_host
-	}
 	ran := true // whether anything of this run may be left to sweep
 	switch {
 	case err == nil:

@@ -59,9 +59,9 @@ var thisHost = func() string {
 type Engine struct {
 	c     *client.Client
 	RunID string
-	// AnyRegistry lets examples pull from registries beyond the public
-	// ones (proxy.CheckRegistryHost): the site's allow_host.
-	AnyRegistry bool
+	// anyRegistry lets examples pull from registries beyond the public
+	// ones (proxy.CheckRegistryHost); see AllowAnyRegistry.
+	anyRegistry atomic.Bool
 	lock        *os.File
 	version     struct {
 		once sync.Once
@@ -117,6 +117,12 @@ func Connect(ctx context.Context) (*Engine, error) {
 
 // Version is the engine's version, recorded in every new result. It is
 // asked once, when first wanted; "" if the engine does not say.
+// AllowAnyRegistry sets whether the examples of the runs that follow may
+// pull from registries beyond the public ones (the site's allow_host):
+// one-off pulls and builds here, and CheckRegistryHost's judgement. The
+// verify run sets it from the configuration it runs under.
+func (e *Engine) AllowAnyRegistry(allow bool) { e.anyRegistry.Store(allow) }
+
 func (e *Engine) Version(ctx context.Context) string {
 	e.version.once.Do(func() {
 		vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -181,7 +187,7 @@ func (e *Engine) checkBaseTriggers(ctx context.Context, df string) error {
 			continue
 		}
 		triggers, _ := e.Triggers(ctx, s.Ref)
-		if err := proxy.CheckTriggers(ctx, triggers, e.AnyRegistry); err != nil {
+		if err := proxy.CheckTriggers(ctx, triggers, e.anyRegistry.Load()); err != nil {
 			return fmt.Errorf("Dockerfile line %d: FROM %s: %w", s.Line, s.Ref, err)
 		}
 	}
@@ -593,7 +599,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 		err = proxy.CheckRemoteAdd(ctx, df, false)
 	}
 	if err == nil {
-		err = proxy.CheckBuildSources(ctx, df, e.AnyRegistry)
+		err = proxy.CheckBuildSources(ctx, df, e.anyRegistry.Load())
 	}
 	if err == nil {
 		err = e.checkBaseTriggers(ctx, df)
@@ -983,7 +989,7 @@ func (e *Engine) Ensure(ctx context.Context, ref, policy string) (string, error)
 	}
 	// The engine pulls from the host's network: the registry is judged
 	// as for a page's own docker pull.
-	if err := proxy.CheckRegistryHost(ctx, ref, e.AnyRegistry); err != nil {
+	if err := proxy.CheckRegistryHost(ctx, ref, e.anyRegistry.Load()); err != nil {
 		return "", fmt.Errorf("pull %s: %w", ref, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)

@@ -25,6 +25,13 @@ type fakeEngine struct {
 	ran      []string // image of each run
 	built    int
 	inspects int
+	anyReg   []bool // each AllowAnyRegistry call
+}
+
+func (f *fakeEngine) AllowAnyRegistry(allow bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.anyReg = append(f.anyReg, allow)
 }
 
 var _ Engine = (*fakeEngine)(nil)
@@ -246,5 +253,24 @@ func TestUnreadPageNotRun(t *testing.T) {
 	}
 	if rep.Err() == nil {
 		t.Errorf("report error nil, want the failures to fail the run")
+	}
+}
+
+// TestAllowHostReachesEngine: the site's allow_host decides whether one-off
+// blocks may pull from registries beyond the public ones, and the run tells
+// its engine so before any block, whoever started the run (verify, serve's
+// background runs, a test). Before, only the CLI set it, in two places.
+func TestAllowHostReachesEngine(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		cfg := fakeConfig()
+		cfg.Verify.AllowHost = allow
+		f := &fakeEngine{ids: map[string]string{"local/busybox": "sha256:b", "local/alpine": "sha256:a"}}
+		Run(context.Background(), [][]snippet.Snippet{extractPage(t, cfg, fakePage)}, results.New(), Options{Config: cfg, Engine: f, Jobs: 1})
+		if len(f.anyReg) != 1 || f.anyReg[0] != allow {
+			t.Errorf("allow_host = %v: the engine was told %v, want [%v] once", allow, f.anyReg, allow)
+		}
+		if len(f.ran) == 0 {
+			t.Errorf("allow_host = %v: no block ran", allow)
+		}
 	}
 }

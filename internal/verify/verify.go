@@ -34,6 +34,13 @@ type Engine interface {
 
 var _ Engine = (*runner.Engine)(nil)
 
+// registries is an engine that pulls for one-off blocks and judges their
+// registries (runner.Engine): Run sets from the site's allow_host whether
+// registries beyond the public ones may be used.
+type registries interface{ AllowAnyRegistry(bool) }
+
+var _ registries = (*runner.Engine)(nil)
+
 // ErrFailed means at least one example did not do what its page says.
 var ErrFailed = errors.New("examples failed")
 
@@ -97,6 +104,12 @@ func Runnable(s snippet.Snippet) bool {
 func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, opt Options) Report {
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	// allow_host decides, for one-off blocks as for sessions (see
+	// pageSession.start), whether examples may pull from registries
+	// beyond the public ones; the run applies it to its engine here.
+	if r, ok := opt.Engine.(registries); ok {
+		r.AllowAnyRegistry(opt.Config.Verify.AllowHost)
 	}
 	jobs := opt.Jobs
 	if jobs <= 0 {
