@@ -155,6 +155,13 @@ func plausible(k snippet.Kind, code string) bool {
 			return true
 		case snippet.Text:
 			w, _, _ := strings.Cut(first, " ")
+			if strings.Contains(w, "://") || dottedKey.MatchString(w) {
+				// A URL opening a block (a Caddyfile's site address) or
+				// a dotted key set to a value (a container's labels,
+				// traefik.http.routers.web.rule=...) names no command and
+				// sets no variable.
+				return false
+			}
 			return console.IsCommand(w) || console.Prompt(first) > 0 || strings.ContainsAny(w, "/=$")
 		}
 		return false
@@ -172,6 +179,10 @@ func plausible(k snippet.Kind, code string) bool {
 	}
 	return true
 }
+
+// dottedKey is a key with dots in it set to a value: a label or a
+// property, never a shell assignment (a variable's name has no dots).
+var dottedKey = regexp.MustCompile(`^[A-Za-z_][\w-]*(?:\.[\w-]+)+=`)
 
 // tomlTable is a TOML table header on a line of its own: [http.routers],
 // [[servers]].

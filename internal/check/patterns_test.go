@@ -272,6 +272,16 @@ var patternTable = []blockCase{
 	{name: "backtick continuations under a powershell label", page: "```powershell\ndocker run --rm `\n    -p 4444:4444 `\n    -e A=b `\n    vendor/hub:4.25\n```\n", kind: snippet.Shell, status: Passed},
 	{name: "an unclosed backquote in bash still fails", page: "```bash\necho `date\nls\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"2 error shell-syntax"}},
+	// Found on a seventh corpus: the official images' and a hosting
+	// panel's docs, a PaaS's, a web server's, a notebook stack's.
+	{name: "container labels listed under a bash label", page: "```bash\ntraefik.enable=true\ntraefik.http.routers.web.rule=Host(`a.example.com`) && PathPrefix(`/`)\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"3 warning label-looks-wrong"}},
+	{name: "a caddyfile under a shell label", page: "```shell\nhttps://app.example.com:8443 {\n    reverse_proxy https://10.0.0.2:8080 {\n        header_up Host {host}\n    }\n}\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"5 warning label-looks-wrong"}},
+	{name: "a shell assignment opening broken shell still fails", page: "```bash\nAPP_HOST=example.com\nrun_it (\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"3 error shell-syntax"}},
+	{name: "a script path opening broken shell still fails", page: "```bash\n./deploy.sh https://app.example.com\nrun_it (\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"3 error shell-syntax"}},
 }
 
 func TestPatterns(t *testing.T) {
