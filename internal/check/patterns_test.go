@@ -280,6 +280,9 @@ var patternTable = []blockCase{
 		want: []string{"5 warning label-looks-wrong"}},
 	{name: "a shell assignment opening broken shell still fails", page: "```bash\nAPP_HOST=example.com\nrun_it (\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"3 error shell-syntax"}},
+	{name: "a comment over a script is no root prompt", page: "```shell\n# for 0.3.x\ncd /srv/app\ngit pull\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "a script under such a comment still fails", page: "```shell\n# for 0.3.x\ncd /srv/app\necho 'unclosed\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"4 error shell-syntax"}},
 	{name: "a script path opening broken shell still fails", page: "```bash\n./deploy.sh https://app.example.com\nrun_it (\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"3 error shell-syntax"}},
 }

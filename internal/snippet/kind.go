@@ -253,18 +253,40 @@ func looksDockerfile(code string) bool {
 // is a "$ " or PowerShell prompt (a transcript in a shell fence).
 func looksConsole(code string) bool {
 	first := true
-	for _, l := range strings.Split(code, "\n") {
+	ls := strings.Split(code, "\n")
+	for i, l := range ls {
 		t := strings.TrimSpace(l)
 		if t == "" {
 			continue
 		}
-		if first && strings.HasPrefix(t, "#") && console.Prompt(t) == 0 {
+		if first && strings.HasPrefix(t, "#") && (console.Prompt(t) == 0 || scriptFollows(ls[i+1:])) {
 			continue
 		}
 		if n := console.Prompt(l); n > 0 && (first || strings.Contains(l[:n], "$") || console.IsPowerShell(l)) {
 			return true
 		}
 		first = false
+	}
+	return false
+}
+
+// scriptFollows says whether the first line after a run of "#" lines is
+// a command with no prompt: the "#" lines are then a script's comments
+// ("# for 0.3.x", "# mount the volume into your container's /data"), which
+// read as a root prompt before a word that names a command. Under a root
+// prompt the next line is output or another "# " command.
+func scriptFollows(ls []string) bool {
+	for _, l := range ls {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if console.Prompt(l) > 0 {
+			return false
+		}
+		// An unknown tool's command must show an argument's punctuation:
+		// "bin  data  logs" (output) has a command's shape too.
+		return console.IsCommand(firstWord(t)) || commandShape(t) && strings.ContainsAny(t, "-/:=<")
 	}
 	return false
 }
