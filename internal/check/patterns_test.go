@@ -283,6 +283,13 @@ var patternTable = []blockCase{
 	{name: "a comment over a script is no root prompt", page: "```shell\n# for 0.3.x\ncd /srv/app\ngit pull\n```\n", kind: snippet.Shell, status: Passed},
 	{name: "a script under such a comment still fails", page: "```shell\n# for 0.3.x\ncd /srv/app\necho 'unclosed\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"4 error shell-syntax"}},
+	{name: "a github actions expression in a command", page: "```bash\ncurl -H \"Authorization: Bearer ${{ secrets.TOKEN }}\" https://example.com/deploy\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "liquid raw tags around an expression", page: "```bash\ncurl \"${% raw %}{{ secrets.HOOK }}{% endraw %}\"\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "a platform's dotted variable", page: "```bash\nNODE_ENV=${team.NODE_ENV}\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "broken shell beside a template line still fails", page: "```bash\nAPP=${team.APP}\necho 'unclosed\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"3 error shell-syntax"}},
+	{name: "a bad expansion with no template still fails", page: "```bash\necho ${a-b.c\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"2 error shell-syntax"}},
 	{name: "a script path opening broken shell still fails", page: "```bash\n./deploy.sh https://app.example.com\nrun_it (\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"3 error shell-syntax"}},
 }

@@ -28,7 +28,7 @@ var dockerfileWords = map[string]bool{
 // checkShell parses the block as bash with mvdan.cc/sh and validates every
 // docker invocation found anywhere in it against the docker CLI grammar.
 func checkShell(b *block) string {
-	filled := fillIn(b.s.Code, "${PLACEHOLDER}")
+	filled := fillIn(shellTemplate.ReplaceAllString(rawTag.ReplaceAllString(b.s.Code, ""), "${PLACEHOLDER}"), "${PLACEHOLDER}")
 	code := filled
 	if b.kind == snippet.Console {
 		var n int
@@ -85,6 +85,18 @@ func checkShell(b *block) string {
 	}
 	return fmt.Sprintf("sh (bash) + docker CLI grammar (%d docker commands)", sc.docker)
 }
+
+// rawTag is a Liquid or Jinja tag that keeps the text between as it is
+// ({% raw %}${{ x }}{% endraw %}): the page shows the text without it.
+var rawTag = regexp.MustCompile(`\{%-?[ \t]*(?:end)?raw[ \t]*-?%\}`)
+
+// shellTemplate is another tool's markup that fills in a command before
+// a shell reads it: a GitHub Actions expression (${{ secrets.TOKEN }}),
+// Liquid or Jinja tags ({% raw %}), a platform's variable with a dotted
+// name (${team.NODE_ENV}, ${project.version}): no shell variable's name
+// has a dot or a brace. Each is read as a value of the reader's, so the
+// rest of the line and of the block is still parsed.
+var shellTemplate = regexp.MustCompile(`\$\{\{.*?\}\}|\{%.*?%\}|\$\{[A-Za-z_]\w*(?:\.\w+)+\}`)
 
 // psLabel names the labels of PowerShell blocks, which are read as shell
 // for their docker commands.
