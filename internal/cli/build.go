@@ -35,7 +35,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	im := &images{ctx: ctx, log: e.stderr}
 	defer im.close()
-	_, err = buildWith(e, cfg.Path(cfg.Out), cfg, buildOptions{Drafts: *drafts, LinkWarnings: *noLinkErrors, GitDates: true, Images: im.ids()})
+	_, err = buildWith(e, cfg.Path(cfg.Out), cfg, buildOptions{Drafts: *drafts, LinkWarnings: *noLinkErrors, GitDates: true, Now: im.now()})
 	if err != nil {
 		return err
 	}
@@ -48,9 +48,9 @@ type buildOptions struct {
 	Drafts       bool
 	LinkWarnings bool // --no-link-errors
 	GitDates     bool // "last updated" from git
-	// Images answers current image IDs, so a result whose image changed
-	// loses its badge; nil when no engine is reachable.
-	Images results.ImageIDs
+	// Now answers the current engine's version and image IDs, so a result
+	// whose engine or image changed loses its badge.
+	Now results.Now
 }
 
 // buildWith loads, renders and reports. It prints every diagnostic and a
@@ -68,7 +68,7 @@ func buildWith(e *env, out string, cfg configT, bo buildOptions) (site.Stats, er
 	if cachePath != "" {
 		cache.LoadChecks(cachePath)
 	}
-	st, ds, err := site.Build(proj.Site, site.Options{Config: cfg, Results: proj.Results, Snippets: proj.ByFile(), Images: bo.Images,
+	st, ds, err := site.Build(proj.Site, site.Options{Config: cfg, Results: proj.Results, Snippets: proj.ByFile(), Now: bo.Now,
 		Diags: proj.BlockDiags(), Out: out, LinkWarnings: bo.LinkWarnings, GitDates: bo.GitDates, Cache: cache})
 	if cachePath != "" {
 		if serr := cache.SaveChecks(cachePath); serr != nil {

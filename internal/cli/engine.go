@@ -31,10 +31,11 @@ func connect(ctx context.Context, log io.Writer) (*runner.Engine, func(), error)
 	return eng, release, nil
 }
 
-// images inspects local images for results.Fresh. It connects on first
-// use, so a site with no stored results never asks an engine; without one
-// its checkers answer "unknown" (image IDs not re-checked) and it says so
-// in one line, once, however many checkers it hands out.
+// images answers results.Fresh from the engine: its version and local
+// image IDs. It connects on first use, so a site with no stored results
+// never asks an engine; without one its answers are "unknown" (not
+// re-checked) and it says so in one line, once, however many answers it
+// hands out.
 type images struct {
 	ctx   context.Context
 	log   io.Writer
@@ -43,30 +44,50 @@ type images struct {
 	tried bool // connecting was tried (once: an unreachable remote engine costs seconds)
 }
 
-// ids returns a checker that inspects each distinct reference once. build
-// takes one for its render; serve takes a new one for every full render, so
-// an image rebuilt while the preview runs is seen by the next render.
-func (im *images) ids() results.ImageIDs {
+// connected returns the engine, connecting on first use; nil when none is
+// reachable. The caller holds im.mu.
+func (im *images) connected() *runner.Engine {
+	if !im.tried {
+		im.tried = true
+		var err error
+		if im.eng, err = runner.Connect(im.ctx); err != nil {
+			fmt.Fprintln(im.log, noEngineNote)
+		}
+	}
+	return im.eng
+}
+
+// now returns the answers for one render: the engine's version, and each
+// distinct image reference inspected once. build takes one for its render;
+// serve takes a new one for every full render, so an image rebuilt while
+// the preview runs is seen by the next render.
+func (im *images) now() results.Now {
 	seen := map[string]string{}
-	return func(ref string) (string, bool) {
-		im.mu.Lock()
-		defer im.mu.Unlock()
-		if !im.tried {
-			im.tried = true
-			var err error
-			if im.eng, err = runner.Connect(im.ctx); err != nil {
-				fmt.Fprintln(im.log, noEngineNote)
+	return results.Now{
+		Engine: func() (string, bool) {
+			im.mu.Lock()
+			defer im.mu.Unlock()
+			eng := im.connected()
+			if eng == nil {
+				return "", false
 			}
-		}
-		if im.eng == nil {
-			return "", false
-		}
-		if id, ok := seen[ref]; ok {
+			v := eng.Version(im.ctx)
+			return v, v != ""
+		},
+		ImageIDs: func(ref string) (string, bool) {
+			im.mu.Lock()
+			defer im.mu.Unlock()
+			eng := im.connected()
+			if eng == nil {
+				return "", false
+			}
+			if id, ok := seen[ref]; ok {
+				return id, true
+			}
+			id, _ := eng.ImageID(im.ctx, ref)
+			seen[ref] = id
 			return id, true
-		}
-		id, _ := im.eng.ImageID(im.ctx, ref)
-		seen[ref] = id
-		return id, true
+		},
 	}
 }
 

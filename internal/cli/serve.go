@@ -60,7 +60,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	} else {
 		im := &images{ctx: ctx, log: e.stderr}
 		defer im.close()
-		opt := server.Options{Dir: e.dir, Source: *source, Results: project.ResultsPath, Log: e.stderr, Images: im.ids}
+		opt := server.Options{Dir: e.dir, Source: *source, Results: project.ResultsPath, Log: e.stderr, Now: im.now}
 		var bg *background
 		if *verifyFlag {
 			bg = &background{e: e, source: *source, poke: make(chan struct{}, 1)}

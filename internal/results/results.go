@@ -129,19 +129,36 @@ func (f *File) Lookup(hash string) (Result, bool) {
 // cannot tell: no engine is reachable.
 type ImageIDs func(ref string) (id string, ok bool)
 
+// Now is what a stored result is held against: the engine that would run
+// its snippet now. The zero Now knows nothing (no engine is reachable):
+// stored results count as they are.
+type Now struct {
+	// Engine answers the engine's version; ok is false when it cannot
+	// tell. Nil: not known.
+	Engine func() (version string, ok bool)
+	// ImageIDs answers current image IDs. Nil: not known.
+	ImageIDs ImageIDs
+}
+
 // Fresh is the one rule for "still proven", used by verify, build, serve,
 // the proof page and the page summaries, for a result looked up by the
 // snippet's hash, which covers everything textual its outcome depends on
 // (code, attributes, kind, the page files it reads, the image map entry,
-// the verifier version); it stays fresh while every image it ran on is
-// still the same image. With ids nil (no engine), image IDs are not
-// re-checked and the stored result counts.
-func Fresh(r Result, ids ImageIDs) bool {
-	if ids == nil {
+// the verifier version). It stays fresh while the engine is the one it
+// ran on (its version: another engine builds and runs the same block
+// differently, and may not run it at all) and every image it ran on is
+// still the same image. What now cannot tell is not re-checked.
+func Fresh(r Result, now Now) bool {
+	if r.Engine != "" && now.Engine != nil {
+		if v, known := now.Engine(); known && v != r.Engine {
+			return false
+		}
+	}
+	if now.ImageIDs == nil {
 		return true
 	}
 	for ref, want := range r.Dependencies() {
-		if got, known := ids(ref); known && got != want {
+		if got, known := now.ImageIDs(ref); known && got != want {
 			return false
 		}
 	}
@@ -149,9 +166,9 @@ func Fresh(r Result, ids ImageIDs) bool {
 }
 
 // Proven looks a snippet's hash up and applies Fresh.
-func (f *File) Proven(hash string, ids ImageIDs) (Result, bool) {
+func (f *File) Proven(hash string, now Now) (Result, bool) {
 	r, ok := f.Lookup(hash)
-	if !ok || !Fresh(r, ids) {
+	if !ok || !Fresh(r, now) {
 		return Result{}, false
 	}
 	return r, true

@@ -54,3 +54,36 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFresh is the table of the one freshness rule: a stored result stands
+// while the engine is the one it ran on and every image it ran on is the
+// same image; what cannot be told (no engine) is not re-checked.
+func TestFresh(t *testing.T) {
+	r := Result{Status: Passed, Engine: "20.10.24+dfsg1", ImageRun: "local/busybox", ImageID: "sha256:a",
+		Images: map[string]string{"local/base": "sha256:b"}}
+	engine := func(v string, ok bool) func() (string, bool) { return func() (string, bool) { return v, ok } }
+	ids := func(m map[string]string) ImageIDs {
+		return func(ref string) (string, bool) { id, ok := m[ref]; return id, ok }
+	}
+	same := ids(map[string]string{"local/busybox": "sha256:a", "local/base": "sha256:b"})
+	for _, c := range []struct {
+		name string
+		r    Result
+		now  Now
+		want bool
+	}{
+		{"nothing known", r, Now{}, true},
+		{"same engine and images", r, Now{Engine: engine("20.10.24+dfsg1", true), ImageIDs: same}, true},
+		{"another engine", r, Now{Engine: engine("28.5.2+dfsg4", true), ImageIDs: same}, false},
+		{"another engine, images unknown", r, Now{Engine: engine("28.5.2+dfsg4", true)}, false},
+		{"engine cannot tell", r, Now{Engine: engine("", false), ImageIDs: same}, true},
+		{"result from before engines were recorded", Result{Status: Passed, ImageRun: "local/busybox", ImageID: "sha256:a"}, Now{Engine: engine("28.5.2+dfsg4", true), ImageIDs: same}, true},
+		{"the image behind the tag changed", r, Now{Engine: engine("20.10.24+dfsg1", true), ImageIDs: ids(map[string]string{"local/busybox": "sha256:new", "local/base": "sha256:b"})}, false},
+		{"an earlier FROM image changed", r, Now{ImageIDs: ids(map[string]string{"local/busybox": "sha256:a", "local/base": "sha256:c"})}, false},
+		{"the image is gone", r, Now{ImageIDs: ids(map[string]string{"local/busybox": "", "local/base": "sha256:b"})}, false},
+	} {
+		if got := Fresh(c.r, c.now); got != c.want {
+			t.Errorf("%s: Fresh = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

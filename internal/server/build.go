@@ -100,11 +100,11 @@ func (s *Server) prepare(quick bool) (*snapshot, error) {
 		}
 		in = &stub
 	}
-	var ids results.ImageIDs
-	if s.opt.Images != nil {
-		ids = s.opt.Images()
+	var now results.Now
+	if s.opt.Now != nil {
+		now = s.opt.Now()
 	}
-	out, ds := site.Render(in, site.Options{Config: cfg, Results: store, Images: ids, Cache: s.cache, Preview: true})
+	out, ds := site.Render(in, site.Options{Config: cfg, Results: store, Now: now, Cache: s.cache, Preview: true})
 	if quick {
 		// Links and anchors are checked by the full render that follows.
 		ds = append(diag.List(nil), cs.Diags...)

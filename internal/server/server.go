@@ -37,11 +37,12 @@ type Options struct {
 	Source string
 	// Results is the verify results file; "" uses the configured one.
 	Results func(config.Config) string
-	// Images, when set, is called once per full render for the answers of
-	// results.Fresh: each distinct image is inspected once per render, so a
-	// result whose image changed loses its badge as it does in build. Nil
-	// means image IDs are not re-checked (the caller says so).
-	Images func() results.ImageIDs
+	// Now, when set, is called once per full render for the answers of
+	// results.Fresh: the engine's version, and each distinct image
+	// inspected once per render, so a result whose engine or image changed
+	// loses its badge as it does in build. Nil means neither is re-checked
+	// (the caller says so).
+	Now func() results.Now
 	// Log receives one line per rebuild and every diagnostic.
 	Log io.Writer
 	// Edited, when set, is called for each batch of changes to the sources

@@ -437,28 +437,33 @@ func TestPreviewBadges(t *testing.T) {
 }
 
 // TestPreviewImageChanged: the preview applies build's freshness rule. A
-// result whose image is no longer the image it ran on loses its badge at
-// the next full render, and each render asks for one checker.
+// result whose image is no longer the image it ran on, or whose engine is
+// no longer the engine it ran on, loses its badge at the next full render,
+// and each render asks for one checker.
 func TestPreviewImageChanged(t *testing.T) {
 	dir, _ := runnable(t)
 	var (
 		mu      sync.Mutex
 		current = "sha256:old"
+		engine  = "20.10.24"
 		renders int
 	)
-	ids := func() results.ImageIDs {
+	now := func() results.Now {
 		mu.Lock()
 		renders++
-		id := current
+		id, v := current, engine
 		mu.Unlock()
-		return func(ref string) (string, bool) {
-			if ref != "shipshape/busybox:latest" {
-				return "", true
-			}
-			return id, true
+		return results.Now{
+			Engine: func() (string, bool) { return v, true },
+			ImageIDs: func(ref string) (string, bool) {
+				if ref != "shipshape/busybox:latest" {
+					return "", true
+				}
+				return id, true
+			},
 		}
 	}
-	_, base := runningWith(t, Options{Dir: dir, Images: ids})
+	_, base := runningWith(t, Options{Dir: dir, Now: now})
 	_, body := get(t, base+"guide/first/")
 	m := regexp.MustCompile(`data-status="not-verified"[^>]*data-hash="([^"]+)"`).FindStringSubmatch(body)
 	if m == nil {
@@ -468,7 +473,7 @@ func TestPreviewImageChanged(t *testing.T) {
 	save := func() {
 		store := results.New()
 		store.Results[m[1]] = results.Result{Status: results.Passed, Proof: "ran", File: "content/guide/first.md", Line: 6,
-			ImageRun: "shipshape/busybox:latest", ImageID: "sha256:old", At: "2026-01-02T03:04:05Z"}
+			ImageRun: "shipshape/busybox:latest", ImageID: "sha256:old", Engine: "20.10.24", At: "2026-01-02T03:04:05Z"}
 		if err := store.Save(filepath.Join(dir, "content", ".shipshape-results.json")); err != nil {
 			t.Fatal(err)
 		}
@@ -491,6 +496,13 @@ func TestPreviewImageChanged(t *testing.T) {
 	if renders == before {
 		t.Errorf("the render after the results changed asked for no image checker")
 	}
+	current, engine = "sha256:old", "28.5.2"
+	mu.Unlock()
+	save()
+	if _, body := get(t, base+"guide/first/"); !strings.Contains(body, `data-status="not-verified"`) {
+		t.Errorf("another engine, same image: badge is not \"not-verified\":\n%s", body)
+	}
+	mu.Lock()
 }
 
 // TestPreviewTitleChange: a new title reaches the navigation of other

@@ -39,9 +39,10 @@ type Options struct {
 	// made them; a page not listed (one the preview server reloaded) is
 	// extracted with project.Page while it renders.
 	Snippets map[string][]snippet.Snippet
-	// Images answers the current image IDs, so that a result whose image
-	// changed loses its badge; nil when no engine is reachable.
-	Images results.ImageIDs
+	// Now answers the current engine's version and image IDs, so that a
+	// result whose engine or image changed loses its badge; the zero Now
+	// when no engine is reachable.
+	Now results.Now
 	// Diags are the code-block diagnostics of the load step that made
 	// Snippets, reported and counted with the site's own.
 	Diags diag.List
@@ -552,7 +553,7 @@ func (b *builder) code(w io.Writer, doc *ast.Document, blk markdown.Block) error
 		// a safety net that renders the code without a result.
 		s = snippet.Snippet{File: p.File, Line: line, Code: string(blk.Code), Kind: snippet.Text}
 	}
-	r, ok := b.opt.Results.Proven(s.Hash, b.opt.Images)
+	r, ok := b.opt.Results.Proven(s.Hash, b.opt.Now)
 	m := markFor(s, r, ok)
 	var findings diag.List
 	if m.Status == results.BadgeNotRun {

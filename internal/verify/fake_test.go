@@ -26,6 +26,7 @@ type fakeEngine struct {
 	built    int
 	inspects int
 	anyReg   []bool // each AllowAnyRegistry call
+	version  string // the engine's version; "" is "fake"
 }
 
 func (f *fakeEngine) AllowAnyRegistry(allow bool) {
@@ -62,7 +63,14 @@ func (f *fakeEngine) ImageID(_ context.Context, ref string) (string, error) {
 
 func (f *fakeEngine) RemoveImage(string) {}
 
-func (f *fakeEngine) Version(context.Context) string { return "fake" }
+func (f *fakeEngine) Version(context.Context) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.version != "" {
+		return f.version
+	}
+	return "fake"
+}
 
 func fakeConfig() config.Config {
 	cfg := config.Default()
@@ -129,6 +137,9 @@ func TestFreshness(t *testing.T) {
 			r.Status = results.Failed
 			store.Results[pages[0][0].Hash] = r
 		}, ran: "local/busybox", cached: 2},
+		{name: "another engine: every block runs again", before: func() { eng.version = "fake-2" },
+			ran: "local/busybox local/alpine build"},
+		{name: "warm on that engine", cached: 3},
 	} {
 		if step.before != nil {
 			step.before()

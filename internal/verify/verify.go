@@ -252,6 +252,21 @@ type puller interface {
 
 var _ puller = (*runner.Engine)(nil)
 
+// now is the engine a stored result is held against: its version and its
+// image IDs; the zero Now without an engine.
+func now(ctx context.Context, images *imageCache, e Engine) results.Now {
+	if e == nil {
+		return results.Now{}
+	}
+	return results.Now{
+		Engine: func() (string, bool) {
+			v := e.Version(ctx)
+			return v, v != ""
+		},
+		ImageIDs: images.checker(ctx, e),
+	}
+}
+
 // imageCache asks the engine once per image reference, pulling by policy.
 type imageCache struct {
 	pull string
@@ -420,7 +435,7 @@ func reuse(ctx context.Context, s snippet.Snippet, store *results.File, images *
 	if !ok || retried(prev) {
 		return prev, false
 	}
-	return prev, results.Fresh(prev, images.checker(ctx, opt.Engine))
+	return prev, results.Fresh(prev, now(ctx, images, opt.Engine))
 }
 
 func retried(r results.Result) bool {
