@@ -2,6 +2,7 @@ package snippet
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -24,12 +25,21 @@ var behaviour = map[string]bool{
 	"writable": true, "include": true,
 }
 
+// mystDirective is a MyST directive's info string: a name in braces, then
+// its argument ({literalinclude} recipe.dockerfile, {include} ../x.md).
+var mystDirective = regexp.MustCompile(`^\{[A-Za-z][\w:-]*\}[ \t]+\S`)
+
 // ParseInfo splits an info string into the language and its attributes.
 // "bash {run image=busybox}" gives ("bash", {run:"", image:"busybox"}).
 // Classes written ".lang" and ids "#id" in the braces are accepted too.
 func ParseInfo(info string) (lang string, attrs Attrs, err error) {
 	attrs = Attrs{}
 	info = strings.TrimSpace(info)
+	if mystDirective.MatchString(info) {
+		// ```{include} ../CHANGELOG.md is a MyST (Sphinx) directive with
+		// its argument, not attributes: its {include} names no file.
+		return "", attrs, nil
+	}
 	open := strings.IndexByte(info, '{')
 	rest := ""
 	if open >= 0 {

@@ -30,6 +30,9 @@ func TestParseInfo(t *testing.T) {
 		{"unclosed quote", `sh {title="x}`, "sh", Attrs{}, true},
 		{"no name", `sh {=x}`, "sh", Attrs{}, true},
 		{"extra words after lang", "bash title", "bash", Attrs{}, false},
+		{"myst directive with its argument", "{include} ../../CHANGELOG.md", "", Attrs{}, false},
+		{"attributes with no language", "{include=examples/app/main.go}", "", Attrs{"include": "examples/app/main.go"}, false},
+		{"a bare flag with no language", "{run}", "", Attrs{"run": ""}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
