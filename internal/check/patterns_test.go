@@ -290,6 +290,10 @@ var patternTable = []blockCase{
 		want: []string{"3 error shell-syntax"}},
 	{name: "a bad expansion with no template still fails", page: "```bash\necho ${a-b.c\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"2 error shell-syntax"}},
+	{name: "cmd.exe caret continuations", page: "```\ndocker run ^\n--init ^\n--name app ^\n--volume //var/run/docker.sock:/var/run/docker.sock:ro ^\nvendor/app:latest\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"2 warning label-looks-wrong"}, msg: "caret"},
+	{name: "caret continuations keep a real unknown flag", page: "```bash\ndocker run ^\n--bogus ^\nvendor/app:latest\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"2 warning label-looks-wrong", "3 error docker-unknown-flag"}},
 	{name: "a script path opening broken shell still fails", page: "```bash\n./deploy.sh https://app.example.com\nrun_it (\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"3 error shell-syntax"}},
 }

@@ -29,6 +29,17 @@ var dockerfileWords = map[string]bool{
 // docker invocation found anywhere in it against the docker CLI grammar.
 func checkShell(b *block) string {
 	filled := fillIn(shellTemplate.ReplaceAllString(rawTag.ReplaceAllString(b.s.Code, ""), "${PLACEHOLDER}"), "${PLACEHOLDER}")
+	if loc := caretEnd.FindStringIndex(filled); loc != nil {
+		// Lines continued with cmd.exe's caret (a Windows command prompt's
+		// docker run): read them joined, as cmd does, so the command is
+		// checked and not its "^" words; say so where the label is not
+		// cmd's.
+		if !cmdLabel[strings.ToLower(b.s.Lang)] {
+			b.add(1+strings.Count(filled[:loc[0]], "\n"), diag.Warning, "label-looks-wrong", "put cmd.exe commands in a ```bat block",
+				"the block continues its lines with cmd.exe's caret (^); sh reads a word \"^\" there")
+		}
+		filled = caretEnd.ReplaceAllString(filled, "$1\\\n")
+	}
 	code := filled
 	if b.kind == snippet.Console {
 		var n int
@@ -97,6 +108,14 @@ var rawTag = regexp.MustCompile(`\{%-?[ \t]*(?:end)?raw[ \t]*-?%\}`)
 // has a dot or a brace. Each is read as a value of the reader's, so the
 // rest of the line and of the block is still parsed.
 var shellTemplate = regexp.MustCompile(`\$\{\{.*?\}\}|\{%.*?%\}|\$\{[A-Za-z_]\w*(?:\.\w+)+\}`)
+
+// caretEnd is a line that ends in a blank and a caret, cmd.exe's
+// continuation, followed by another line: a word "^" at a line's end
+// means nothing to sh.
+var caretEnd = regexp.MustCompile(`([ \t])\^[ \t]*\n`)
+
+// cmdLabel names the labels of cmd.exe blocks.
+var cmdLabel = map[string]bool{"bat": true, "batch": true, "cmd": true, "dos": true, "doscon": true}
 
 // psLabel names the labels of PowerShell blocks, which are read as shell
 // for their docker commands.
