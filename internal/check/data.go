@@ -106,10 +106,18 @@ func checkYAML(b *block) string {
 }
 
 func checkJSON(b *block) string {
-	if t := strings.TrimSpace(b.s.Code); strings.HasPrefix(t, `"`) && json.Valid([]byte("{"+strings.TrimSuffix(t, ",")+"}")) {
+	if t := strings.TrimSpace(b.s.Code); strings.HasPrefix(t, `"`) {
 		// `"key": {...}` is a member of an object shown out of it.
-		b.add(0, diag.Info, "json-fragment", "", "the block is part of a JSON object; checked inside braces")
-		return "json (fragment)"
+		w := "{" + strings.TrimSuffix(t, ",") + "}"
+		if json.Valid([]byte(w)) {
+			b.add(0, diag.Info, "json-fragment", "", "the block is part of a JSON object; checked inside braces")
+			return "json (fragment)"
+		}
+		if line, ok := onlyComments(w); ok && !strings.EqualFold(b.s.Lang, "jsonc") {
+			lead := strings.Count(b.s.Code[:strings.Index(b.s.Code, t)], "\n")
+			b.add(lead+line, diag.Warning, "json-comments", "", "JSON has no comments: the members are valid JSON without their notes, but a reader who copies them gets invalid JSON (label it jsonc where the file takes comments)")
+			return "json (fragment)"
+		}
 	}
 	code := elideValues(b.s.Code)
 	kind := "json"
@@ -158,7 +166,10 @@ func checkJSON(b *block) string {
 // onlyComments reports whether comments are all that keeps code from
 // being JSON, and the line of the first. Standardize blanks comments and
 // trailing commas alike; a trailing comma is a real error in a JSON file,
-// so any blanked comma answers no.
+// so a blanked comma answers no, unless a comment follows it: then the
+// comment, on a line of its own, stands for the members left out
+// ("name": "x", then // provider configuration), and the comma for the
+// one before them.
 func onlyComments(code string) (line int, ok bool) {
 	std, err := hujson.Standardize([]byte(code))
 	if err != nil || len(std) != len(code) || !json.Valid(std) {
@@ -178,6 +189,8 @@ func onlyComments(code string) (line int, ok bool) {
 			if end = strings.Index(code[i+2:], "*/"); end >= 0 {
 				end += 4
 			}
+		case code[i] == ',' && commentNext(code[i+1:]):
+			continue
 		default:
 			return 0, false
 		}
@@ -190,6 +203,14 @@ func onlyComments(code string) (line int, ok bool) {
 		i += end - 1
 	}
 	return line, line > 0
+}
+
+// commentNext says whether a comment on a line of its own is the first
+// thing in s past blanks: one on the comma's line ("a": 1, // the port)
+// notes that member, and leaves the comma a mistake.
+func commentNext(s string) bool {
+	t := strings.TrimLeft(s, " \t\r\n")
+	return strings.Contains(s[:len(s)-len(t)], "\n") && (strings.HasPrefix(t, "//") || strings.HasPrefix(t, "/*"))
 }
 
 // elidedValue is a value left out of a JSON document as docs show it: a
