@@ -123,7 +123,8 @@ func TestFreshness(t *testing.T) {
 		opt       func(Options) Options
 		ran       string // images run, and "build", in order
 		cached    int
-		inspectLE int // at most this many image inspections in the step (0: no check)
+		inspectLE int    // at most this many image inspections in the step (0: no check)
+		log       string // the one line about another engine, if any
 	}{
 		{name: "first run", ran: "local/busybox local/alpine build"},
 		{name: "warm: nothing changed", cached: 3, inspectLE: 2},
@@ -138,13 +139,15 @@ func TestFreshness(t *testing.T) {
 			store.Results[pages[0][0].Hash] = r
 		}, ran: "local/busybox", cached: 2},
 		{name: "another engine: every block runs again", before: func() { eng.version = "fake-2" },
-			ran: "local/busybox local/alpine build"},
+			ran: "local/busybox local/alpine build", log: "3 stored results ran on Docker fake, not on this engine's fake-2: they run again\n"},
 		{name: "warm on that engine", cached: 3},
 	} {
 		if step.before != nil {
 			step.before()
 		}
 		o := opt
+		var log strings.Builder
+		o.Log = &log
 		if step.opt != nil {
 			o = step.opt(o)
 		}
@@ -152,6 +155,9 @@ func TestFreshness(t *testing.T) {
 		ran, cached := run(o)
 		if got := strings.Join(ran, " "); got != step.ran || cached != step.cached {
 			t.Errorf("%s: ran %q with %d cached, want %q with %d cached", step.name, got, cached, step.ran, step.cached)
+		}
+		if said := strings.Contains(log.String(), "stored results ran on Docker"); said != (step.log != "") || !strings.Contains(log.String(), step.log) {
+			t.Errorf("%s: log %q, want the line %q about another engine (or none)", step.name, log.String(), step.log)
 		}
 		if step.inspectLE > 0 && eng.inspects-inspects > step.inspectLE {
 			t.Errorf("%s: %d image inspections, want at most %d (one per distinct image)", step.name, eng.inspects-inspects, step.inspectLE)

@@ -124,6 +124,13 @@ func Run(ctx context.Context, pages [][]snippet.Snippet, store *results.File, op
 	)
 	mu.Lock()
 	byPlace := durationsByPlace(store)
+	if n, was := otherEngine(ctx, pages, store, opt); n > 0 {
+		what := fmt.Sprintf("%d stored results", n)
+		if n == 1 {
+			what = "1 stored result"
+		}
+		fmt.Fprintf(opt.Log, "%s ran on Docker %s, not on this engine's %s: they run again\n", what, was, opt.Engine.Version(ctx))
+	}
 	mu.Unlock()
 	for _, p := range pages {
 		mu.Lock()
@@ -419,6 +426,35 @@ func unread(ctx context.Context, page []snippet.Snippet, opt Options) []Item {
 		logf(opt.Log, s, r, false)
 	}
 	return items
+}
+
+// otherEngine counts the stored results of the pages that would stand but
+// for their engine (results.Fresh): after an engine upgrade, every block
+// runs again, and the log says why once rather than leaving each to look
+// changed. was is the engine most of them ran on.
+func otherEngine(ctx context.Context, pages [][]snippet.Snippet, store *results.File, opt Options) (n int, was string) {
+	if opt.Force || opt.Log == nil || opt.Engine == nil {
+		return 0, ""
+	}
+	v := opt.Engine.Version(ctx)
+	if v == "" {
+		return 0, ""
+	}
+	by := map[string]int{}
+	for _, page := range pages {
+		for _, s := range page {
+			prev, ok := store.Lookup(s.Hash)
+			if !ok || retried(prev) || prev.Engine == "" || prev.Engine == v {
+				continue
+			}
+			n++
+			by[prev.Engine]++
+			if by[prev.Engine] > by[was] || (by[prev.Engine] == by[was] && prev.Engine < was) {
+				was = prev.Engine
+			}
+		}
+	}
+	return n, was
 }
 
 // reuse returns the stored result of a snippet when it may stand for a new
