@@ -359,8 +359,9 @@ func (r *resolver) closest(want string, image bool) string {
 // checkFragment reports a fragment that names no id on the target page.
 // A fragment that differs from an id only in case, or in how another tool
 // would have made it from the same heading (hyphens collapsed or trimmed,
-// as MkDocs and Hugo do), works in some browsers and hosts and not in
-// others: that is a warning naming the id to write, not a broken link.
+// as MkDocs and Hugo do; "_" before a leading digit, as VitePress does),
+// works in some browsers and hosts and not in others: that is a warning
+// naming the id to write, not a broken link.
 func checkFragment(pl *pendingLink, ids map[string]bool) *diag.Diagnostic {
 	if pl.Frag == "" || pl.Target == nil || ids == nil || ids[pl.Frag] {
 		return nil
@@ -404,9 +405,13 @@ func checkFragment(pl *pendingLink, ids map[string]bool) *diag.Diagnostic {
 // codeID is the id of a code block, after its line (see site.go): L12.
 var codeID = regexp.MustCompile(`^L[0-9]+$`)
 
-// looseID is an id with case and hyphen runs folded, so that ids made by
-// different slug rules from one heading compare equal.
+// looseID is an id with case and hyphen runs folded, and VitePress's "_"
+// before a leading digit dropped, so that ids made by different slug rules
+// from one heading compare equal.
 func looseID(id string) string {
+	if len(id) > 1 && id[0] == '_' && id[1] >= '0' && id[1] <= '9' {
+		id = id[1:] // VitePress: "## 1. Setup" is #_1-setup
+	}
 	var b strings.Builder
 	hyphen := false
 	for _, r := range strings.ToLower(id) {

@@ -45,9 +45,10 @@ func TestAnchors(t *testing.T) {
 
 // TestFragments renders a small site and checks what each kind of fragment
 // link gives: raw HTML anchors and GitHub slugs resolve, case and hyphen
-// variants warn naming the right id, a missing one is a broken link.
+// variants and VitePress's "_" before a leading digit warn naming the right
+// id, a missing one is a broken link ("_" before a letter is no variant).
 func TestFragments(t *testing.T) {
-	target := "# Target\n\n<a name=\"task1\"></a>\n\n## <a id=\"hd\"></a>Host driver\n\n## Build & Ship\n\nText <span id='inline'>here</span>.\n\n## Step Ⓑ\n"
+	target := "# Target\n\n<a name=\"task1\"></a>\n\n## <a id=\"hd\"></a>Host driver\n\n## Build & Ship\n\nText <span id='inline'>here</span>.\n\n## Step Ⓑ\n\n## 1. Set up\n"
 	links := []string{
 		"[a](target.md#task1)",
 		"[b](target.md#hd)",
@@ -58,6 +59,8 @@ func TestFragments(t *testing.T) {
 		"[g](target.md#build-ship)",
 		"[h](target.md#nowhere)",
 		"[i](target.md#step-%E2%93%91)",
+		"[j](target.md#_1-set-up)",
+		"[k](target.md#_set-up)",
 	}
 	from := "# From\n\n" + strings.Join(links, "\n\n") + "\n"
 	out, got := linkDiags(t, map[string]string{"target.md": target, "from.md": from})
@@ -65,12 +68,14 @@ func TestFragments(t *testing.T) {
 		`c/from.md:13: warning: link "target.md#Host-Driver": #Host-Driver is written #host-driver in target.md [link-anchor] (write #host-driver)`,
 		`c/from.md:15: warning: link "target.md#build-ship": #build-ship is written #build--ship in target.md [link-anchor] (write #build--ship)`,
 		`c/from.md:17: error: broken link "target.md#nowhere": no heading or anchor #nowhere in target.md [link] (did you mean #hd?)`,
+		`c/from.md:21: warning: link "target.md#_1-set-up": #_1-set-up is written #1-set-up in target.md [link-anchor] (write #1-set-up)`,
+		`c/from.md:23: error: broken link "target.md#_set-up": no heading or anchor #_set-up in target.md [link] (did you mean #1-set-up?)`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if out.Stats.Broken != 1 {
-		t.Errorf("broken = %d, want 1", out.Stats.Broken)
+	if out.Stats.Broken != 2 {
+		t.Errorf("broken = %d, want 2", out.Stats.Broken)
 	}
 }
 
