@@ -98,6 +98,11 @@ func newResolver(s *content.Site) *resolver {
 	return r
 }
 
+// templateMarker is a docs template's placeholder (%%GITHUB-REPO%%, as
+// the official images' docs write their links): no address has "%%"
+// around a name in capitals, which is no valid escape.
+var templateMarker = regexp.MustCompile(`%%[A-Z][A-Z0-9_-]*%%`)
+
 // pendingLink is a link whose fragment is checked once every page has been
 // rendered and its ids are known.
 type pendingLink struct {
@@ -115,6 +120,9 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 	dest := l.Dest
 	if dest == "" || strings.HasPrefix(dest, "//") {
 		return nil, nil
+	}
+	if templateMarker.MatchString(dest) {
+		return nil, nil // the docs are a template; its generator fills the address in
 	}
 	u, err := url.Parse(dest)
 	if err != nil {

@@ -79,6 +79,22 @@ func TestFragments(t *testing.T) {
 	}
 }
 
+// TestTemplateLinks: a link whose address is a docs template's placeholder
+// is the generator's to fill in, not a malformed link; a malformed address
+// with no placeholder is still reported.
+func TestTemplateLinks(t *testing.T) {
+	files := map[string]string{
+		"index.md": "# Home\n\n[repo](%%GITHUB-REPO%%/issues)\n\n[bad](http://%41:80/)\n",
+	}
+	_, got := linkDiags(t, files)
+	want := []string{
+		`c/index.md:5: error: malformed link "http://%41:80/": parse "http://%41:80/": invalid URL escape "%41" [link]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestUnpublishedTargets: a link to something that exists in the content
 // folder but that the site does not publish (a file in a hidden folder, a
 // folder with no index page) is a warning, never a broken link; a link to
