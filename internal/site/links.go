@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/util"
 
 	"github.com/shipshape/shipshape/internal/content"
 	"github.com/shipshape/shipshape/internal/diag"
@@ -117,7 +118,10 @@ type pendingLink struct {
 // pending fragment check, or a diagnostic for a link that leads nowhere.
 func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *diag.Diagnostic) {
 	line := p.BodyLine - 1 + l.Line
-	dest := l.Dest
+	// CommonMark reads a backslash before punctuation in a destination as
+	// that character (GitBook writes assets/button\_be.png); goldmark
+	// leaves the backslash in.
+	dest := string(util.UnescapePunctuations([]byte(l.Dest)))
 	if dest == "" || strings.HasPrefix(dest, "//") {
 		return nil, nil
 	}

@@ -95,6 +95,24 @@ func TestTemplateLinks(t *testing.T) {
 	}
 }
 
+// TestEscapedDestinations: a backslash before punctuation in a link's
+// destination stands for that character, as CommonMark reads it; a
+// destination that names nothing once read so is still broken.
+func TestEscapedDestinations(t *testing.T) {
+	files := map[string]string{
+		"index.md":          "# Home\n\n![](img/button\\_be.png)\n\n[guide](my\\_guide.md)\n\n[gone](no\\_page.md)\n",
+		"img/button_be.png": "png",
+		"my_guide.md":       "# Guide\n",
+	}
+	_, got := linkDiags(t, files)
+	want := []string{
+		`c/index.md:7: error: broken link "no_page.md": no page or file no_page.md [link] (did you mean "my_guide.md"?)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestUnpublishedTargets: a link to something that exists in the content
 // folder but that the site does not publish (a file in a hidden folder, a
 // folder with no index page) is a warning, never a broken link; a link to
