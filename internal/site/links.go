@@ -371,7 +371,8 @@ func (r *resolver) closest(want string, image bool) string {
 // checkFragment reports a fragment that names no id on the target page.
 // A fragment that differs from an id only in case, or in how another tool
 // would have made it from the same heading (hyphens collapsed or trimmed,
-// as MkDocs and Hugo do; "_" before a leading digit, as VitePress does),
+// as MkDocs and Hugo do; "_" before a leading digit, as VitePress does;
+// dots and colons kept, as GitBook does),
 // works in some browsers and hosts and not in others: that is a warning
 // naming the id to write, not a broken link.
 func checkFragment(pl *pendingLink, ids map[string]bool) *diag.Diagnostic {
@@ -418,8 +419,8 @@ func checkFragment(pl *pendingLink, ids map[string]bool) *diag.Diagnostic {
 var codeID = regexp.MustCompile(`^L[0-9]+$`)
 
 // looseID is an id with case and hyphen runs folded, and VitePress's "_"
-// before a leading digit dropped, so that ids made by different slug rules
-// from one heading compare equal.
+// before a leading digit and the dots and colons some tools keep dropped,
+// so that ids made by different slug rules from one heading compare equal.
 func looseID(id string) string {
 	if len(id) > 1 && id[0] == '_' && id[1] >= '0' && id[1] <= '9' {
 		id = id[1:] // VitePress: "## 1. Setup" is #_1-setup
@@ -427,6 +428,9 @@ func looseID(id string) string {
 	var b strings.Builder
 	hyphen := false
 	for _, r := range strings.ToLower(id) {
+		if r == '.' || r == ':' {
+			continue // GitBook keeps them: "Release 2.19.4" is #release-2.19.4
+		}
 		if r == '-' {
 			hyphen = true
 			continue

@@ -45,10 +45,11 @@ func TestAnchors(t *testing.T) {
 
 // TestFragments renders a small site and checks what each kind of fragment
 // link gives: raw HTML anchors and GitHub slugs resolve, case and hyphen
-// variants and VitePress's "_" before a leading digit warn naming the right
-// id, a missing one is a broken link ("_" before a letter is no variant).
+// variants, VitePress's "_" before a leading digit and GitBook's dots warn
+// naming the right id, a missing one is a broken link ("_" before a letter
+// is no variant, nor is another version number).
 func TestFragments(t *testing.T) {
-	target := "# Target\n\n<a name=\"task1\"></a>\n\n## <a id=\"hd\"></a>Host driver\n\n## Build & Ship\n\nText <span id='inline'>here</span>.\n\n## Step Ⓑ\n\n## 1. Set up\n"
+	target := "# Target\n\n<a name=\"task1\"></a>\n\n## <a id=\"hd\"></a>Host driver\n\n## Build & Ship\n\nText <span id='inline'>here</span>.\n\n## Step Ⓑ\n\n## 1. Set up\n\n## Release 2.19.4\n"
 	links := []string{
 		"[a](target.md#task1)",
 		"[b](target.md#hd)",
@@ -61,6 +62,8 @@ func TestFragments(t *testing.T) {
 		"[i](target.md#step-%E2%93%91)",
 		"[j](target.md#_1-set-up)",
 		"[k](target.md#_set-up)",
+		"[l](target.md#release-2.19.4)",
+		"[m](target.md#release-2.19.5)",
 	}
 	from := "# From\n\n" + strings.Join(links, "\n\n") + "\n"
 	out, got := linkDiags(t, map[string]string{"target.md": target, "from.md": from})
@@ -70,12 +73,14 @@ func TestFragments(t *testing.T) {
 		`c/from.md:17: error: broken link "target.md#nowhere": no heading or anchor #nowhere in target.md [link] (did you mean #hd?)`,
 		`c/from.md:21: warning: link "target.md#_1-set-up": #_1-set-up is written #1-set-up in target.md [link-anchor] (write #1-set-up)`,
 		`c/from.md:23: error: broken link "target.md#_set-up": no heading or anchor #_set-up in target.md [link] (did you mean #1-set-up?)`,
+		`c/from.md:25: warning: link "target.md#release-2.19.4": #release-2.19.4 is written #release-2194 in target.md [link-anchor] (write #release-2194)`,
+		`c/from.md:27: error: broken link "target.md#release-2.19.5": no heading or anchor #release-2.19.5 in target.md [link] (did you mean #release-2194?)`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if out.Stats.Broken != 2 {
-		t.Errorf("broken = %d, want 2", out.Stats.Broken)
+	if out.Stats.Broken != 3 {
+		t.Errorf("broken = %d, want 3", out.Stats.Broken)
 	}
 }
 
