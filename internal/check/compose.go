@@ -113,8 +113,9 @@ const invalidProject = ": invalid compose project"
 
 // undefinedRef is compose-go's complaint about a service's reference to a
 // network, volume, secret, config, model or service the file does not
-// define.
-var undefinedRef = regexp.MustCompile(`service "([^"]+)" (?:refers to|depends on) undefined (network|volume|secret|config|model|service) (\S+)`)
+// define. The name runs to the end: a placeholder left as a volume's
+// source has blanks in it (<path to config>:/config).
+var undefinedRef = regexp.MustCompile(`service "([^"]+)" (?:refers to|depends on) undefined (network|volume|secret|config|model|service) (\S(?:.*\S)?)$`)
 
 // firstUndefined names, of a file's references to undefined networks,
 // volumes, secrets, configs, models and services, the first in the file:
@@ -147,7 +148,7 @@ func firstUndefined(top *yaml.Node, src []byte, msg string, load func([]byte) er
 		if err == nil {
 			break
 		}
-		if m = undefinedRef.FindStringSubmatch(strings.TrimSuffix(err.Error(), invalidProject)); m == nil {
+		if m = undefinedRef.FindStringSubmatch(strings.TrimSuffix(strings.TrimSpace(err.Error()), invalidProject)); m == nil {
 			break
 		}
 		partial = partial || undefinedSeverity(top, m[0]) == diag.Warning

@@ -2,9 +2,10 @@ package check
 
 import (
 	"fmt"
-	"github.com/shipshape/shipshape/internal/diag"
+	"strings"
 	"testing"
 
+	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
 
@@ -375,6 +376,26 @@ func TestComposeUndefinedStable(t *testing.T) {
 		}
 		if len(got) != 1 || got[0] != `6 service "a" refers to undefined volume data` {
 			t.Fatalf("run %d: findings %q, want one at line 6 about volume data (the first)", i, got)
+		}
+	}
+}
+
+// TestComposeUndefinedPlaceholderStable: placeholders left as volume
+// sources (<path to data>:/config, with blanks in them) in two services
+// give the same finding on every run, about the earliest line; the name
+// was cut at its first blank, so it was never found to compare lines.
+func TestComposeUndefinedPlaceholderStable(t *testing.T) {
+	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
+		Code: "services:\n  db:\n    image: x\n    volumes:\n      - <path to db data>:/config\n  app:\n    image: y\n    volumes:\n      - <path to config>:/config\n  web:\n    image: z\n    volumes:\n      - <path to web root>:/srv\n"}
+	for i := 0; i < 30; i++ {
+		var got []string
+		for _, d := range Block(s).Findings {
+			if d.Rule == "compose-schema" {
+				got = append(got, fmt.Sprintf("%d %s", d.Line, d.Message))
+			}
+		}
+		if len(got) != 1 || !strings.HasPrefix(got[0], `5 service "db" refers to undefined volume <path to db data>`) {
+			t.Fatalf("run %d: findings %q, want one at line 5 about <path to db data> (the first)", i, got)
 		}
 	}
 }
