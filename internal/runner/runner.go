@@ -625,19 +625,13 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	bctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	// Each build's image carries its own id too, so that a build cut short
-	// after the engine made the image, but before its id reached us, can
-	// still be found and removed.
-	buildID := newID()
-	// No HostLabel: the classic builder shows each label as a step of the
-	// transcript, which must not name the machine; the run removes its
-	// builds itself.
-	labels := map[string]string{Label: e.RunID, BuildLabel: buildID}
-	defer func() {
-		if out.ImageID == "" {
-			e.removeBuild(buildID)
-		}
-	}()
+	// No labels: the classic builder adds each label as a step of its own
+	// ("Step 4/5 : LABEL org.shipshape.run=…"), which the transcript would
+	// show and count, and no reader's build has. The build's images are
+	// known from its stream instead (each step's "---> id"), and removed
+	// when it ends; what the engine commits after a build is cut short,
+	// before the id reaches us, and what a killed run leaves, are plain
+	// untagged images (docker image prune).
 	// Without the cache: a step another build made (and, being untagged,
 	// removes when it ends) could be reused here and vanish before this
 	// build commits the next step on it ("unknown parent image ID"), and a
@@ -648,7 +642,6 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 		Remove:      true,
 		ForceRemove: true,
 		NetworkMode: "none",
-		Labels:      labels,
 		Memory:      spec.Memory,
 		MemorySwap:  -1,
 	}
@@ -662,22 +655,24 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	defer res.Body.Close()
 	log := &capped{limit: 256 << 10}
 	var layers []string
-	if spec.Tag == "" {
-		// The classic builder leaves an untagged image per step: those of a
-		// failed build, and those of the earlier stages of a multi-stage
-		// build, which no removal of the final image reaches. The final
-		// image's own ancestors are refused by the engine while it lives.
-		defer func() {
-			final := strings.TrimPrefix(out.ImageID, "sha256:")
-			var rest []string
-			for _, id := range layers {
-				if final == "" || !strings.HasPrefix(final, id) {
-					rest = append(rest, id)
-				}
+	// The classic builder leaves an untagged image per step: those of a
+	// failed build, and those of the earlier stages of a multi-stage
+	// build, which no removal of the final image reaches. The final
+	// image's own ancestors are refused by the engine while it lives; a
+	// tagged image keeps its stages.
+	defer func() {
+		final := strings.TrimPrefix(out.ImageID, "sha256:")
+		if spec.Tag != "" && final != "" {
+			return
+		}
+		var rest []string
+		for _, id := range layers {
+			if final == "" || !strings.HasPrefix(final, id) {
+				rest = append(rest, id)
 			}
-			e.removeUntagged(context.Background(), rest)
-		}()
-	}
+		}
+		e.removeUntagged(context.Background(), rest)
+	}()
 	dec := json.NewDecoder(res.Body)
 	for {
 		var m jsonstream.Message

@@ -244,6 +244,27 @@ func TestBuildFrontendDirective(t *testing.T) {
 	}
 }
 
+// TestBuildTranscriptIsTheReaders: a one-off build's transcript has the
+// steps the Dockerfile has and no others. On the classic builder the run's
+// labels were each a step of their own ("Step 3/4 : LABEL
+// org.shipshape.run=…"), shown on the site and counted in every "Step i/N".
+func TestBuildTranscriptIsTheReaders(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	out, err := e.Build(context.Background(), runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nENV GREETING=hi\nCMD [\"true\"]\n")})
+	if err != nil || out.Failed {
+		t.Fatalf("build: got %v %+v, want success", err, out)
+	}
+	defer e.RemoveImage(out.ImageID)
+	log := string(out.Log)
+	if strings.Contains(log, "org.shipshape") || strings.Contains(log, "LABEL") {
+		t.Errorf("the transcript shows steps the Dockerfile has not:\n%s", log)
+	}
+	if strings.Contains(log, "Step 1/") && !strings.Contains(log, "Step 3/3 : CMD") {
+		t.Errorf("the classic transcript does not count the Dockerfile's 3 steps:\n%s", log)
+	}
+}
+
 // TestBuildOwnSteps: a one-off build never reuses a step another build
 // made, since that build removes its untagged steps when it ends, maybe
 // while this one builds on them; and a transcript must not depend on what
@@ -297,7 +318,7 @@ func TestNoLeftovers(t *testing.T) {
 				script = "sleep 30"
 				time.AfterFunc(1500*time.Millisecond, cancel)
 			case 3: // a build, failing every other time
-				df := "FROM " + busybox + "\nRUN echo layer > /l\n"
+				df := "FROM " + busybox + "\nENV LEFTOVER_MARK=" + e.RunID + "\nRUN echo layer > /l\n"
 				if i%8 == 3 {
 					df += "RUN exit 1\n"
 				}
@@ -318,6 +339,34 @@ func TestNoLeftovers(t *testing.T) {
 	if left != 0 {
 		t.Errorf("after %d runs: got %d labelled leftovers, want 0", n, left)
 	}
+	// The classic builder's step images carry no label (it would show as
+	// a step): they are found by the mark the builds set.
+	if steps := markedImages(t, e, "LEFTOVER_MARK="+e.RunID); len(steps) != 0 {
+		t.Errorf("after %d runs: %d images of the builds are left: %v", n, len(steps), steps)
+	}
+}
+
+// markedImages lists the images whose environment holds env.
+func markedImages(t *testing.T, e *runner.Engine, env string) []string {
+	t.Helper()
+	ctx := context.Background()
+	is, err := e.Client().ImageList(ctx, client.ImageListOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, im := range is.Items {
+		r, err := e.Client().ImageInspect(ctx, im.ID)
+		if err != nil || r.Config == nil {
+			continue
+		}
+		for _, kv := range r.Config.Env {
+			if kv == env {
+				out = append(out, im.ID)
+			}
+		}
+	}
+	return out
 }
 
 // server starts a labelled busybox httpd on the bridge network and returns

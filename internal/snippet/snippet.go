@@ -19,6 +19,12 @@ import (
 // changes, so old results stop matching.
 const Version = "2" // 2: session builds run on BuildKit, so their transcripts differ
 
+// BuildRevision counts changes to what a one-off {build} block's result
+// holds, so that results recorded before run again. 2: the classic
+// builder's transcript no longer shows the run's labels as steps of their
+// own ("Step 4/5 : LABEL org.shipshape.run=…").
+const BuildRevision = "2"
+
 // Action is what verify does with a snippet.
 type Action string
 
@@ -150,6 +156,7 @@ func Hash(s Snippet, images ImageMapper) string {
 	}
 	fmt.Fprintf(h, "image=%s\n", img)
 	if s.Action == Build {
+		fmt.Fprintf(h, "build=%s\n", BuildRevision)
 		df, bases := dockerfile.RewriteFrom(s.Code, images)
 		fmt.Fprintf(h, "from=%s\n", strings.Join(bases, " "))
 		if _, copied := dockerfile.RewriteSources(df, images); len(copied) > 0 {
