@@ -102,4 +102,4 @@ func (im *images) close() {
 
 // noEngineNote is said once when stored results are used without asking an
 // engine whether their images are still the same.
-const noEngineNote = "no Docker engine reachable: stored results are used, but their image IDs were not re-checked"
+const noEngineNote = "no Docker engine reachable: stored results are used, but their engine and image IDs were not re-checked"

@@ -93,7 +93,8 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	}
 	opt := verify.Options{Config: cfg, Force: *force, Jobs: cfg.Verify.Jobs, Log: log, Pull: cfg.Verify.Pull}
 	// The engine may be missing only when every result matches by hash;
-	// then the output says that image IDs were not re-checked.
+	// then the output says that their engine and image IDs were not
+	// re-checked.
 	eng, release, err := cn.eng, cn.release, cn.err
 	ran := true // whether anything of this run may be left to sweep
 	switch {
