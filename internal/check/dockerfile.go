@@ -3,9 +3,11 @@ package check
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
@@ -96,19 +98,40 @@ func checkDockerfile(b *block) string {
 }
 
 // eachInstruction reports the errors of every instruction on its own,
-// except at line seen, which is already reported.
+// except at line seen, which is already reported. A FROM's image name is
+// judged here too: BuildKit resolves the stages' bases in parallel and
+// reports whichever bad name fails first, so with two of them the finding
+// changed from run to run; each is now reported, the same every time.
 func eachInstruction(b *block, code string, seen int) {
 	res, err := parser.Parse(strings.NewReader(code))
 	if err != nil || res.AST == nil {
 		return
 	}
+	stages := map[string]bool{}
 	for _, n := range res.AST.Children {
+		in, err := instructions.ParseInstruction(n)
 		if n.StartLine == seen {
+			if st, ok := in.(*instructions.Stage); ok && err == nil {
+				stages[strings.ToLower(st.Name)] = true
+			}
 			continue
 		}
-		if _, err := instructions.ParseInstruction(n); err != nil {
+		if err != nil {
 			b.add(n.StartLine, diag.Error, "dockerfile-syntax", syntaxHint(code, n.StartLine), cleanBuildError(err.Error()))
+			continue
 		}
+		st, ok := in.(*instructions.Stage)
+		if !ok {
+			continue
+		}
+		// A name with a variable is known only once the build expands
+		// it; an earlier stage's name is no image.
+		if base := st.BaseName; !strings.Contains(base, "$") && !stages[strings.ToLower(base)] {
+			if _, err := reference.ParseNormalizedNamed(base); err != nil {
+				b.add(n.StartLine, diag.Error, "dockerfile-syntax", "", fmt.Sprintf("failed to parse stage name %q: %v", base, err))
+			}
+		}
+		stages[strings.ToLower(st.Name)] = true
 	}
 }
 

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -396,6 +397,30 @@ func TestComposeUndefinedPlaceholderStable(t *testing.T) {
 		}
 		if len(got) != 1 || !strings.HasPrefix(got[0], `5 service "db" refers to undefined volume <path to db data>`) {
 			t.Fatalf("run %d: findings %q, want one at line 5 about <path to db data> (the first)", i, got)
+		}
+	}
+}
+
+// TestDockerfileBadBasesStable: BuildKit resolves the stages' base images
+// in parallel and reports whichever bad name fails first; every bad name is
+// reported, the same on every run.
+func TestDockerfileBadBasesStable(t *testing.T) {
+	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "dockerfile", Kind: snippet.Dockerfile,
+		Code: "FROM Vendor/Builder:1 AS build\nRUN make\n\nFROM build AS test\nRUN make test\n\nFROM Vendor/Runtime:1\nCOPY --from=build /out /app\n"}
+	for i := 0; i < 30; i++ {
+		var got []string
+		for _, d := range Block(s).Findings {
+			if d.Rule == "dockerfile-syntax" {
+				got = append(got, fmt.Sprintf("%d %s %s", d.Line, d.Severity, d.Message))
+			}
+		}
+		want := []string{
+			`2 error failed to parse stage name "Vendor/Builder:1": invalid reference format: repository name (Builder) must be lowercase`,
+			`8 error failed to parse stage name "Vendor/Runtime:1": invalid reference format: repository name (Runtime) must be lowercase`,
+		}
+		sort.Strings(got)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("run %d: findings\n%s\nwant\n%s", i, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	}
 }
