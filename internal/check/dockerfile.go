@@ -13,6 +13,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 
@@ -108,25 +109,37 @@ func eachInstruction(b *block, code string, seen int) {
 		return
 	}
 	stages := map[string]bool{}
+	var metaArgs []string // the ARGs before the first FROM, with a default
+	sawFrom := false
+	lex := shell.NewLex(res.EscapeToken)
 	for _, n := range res.AST.Children {
 		in, err := instructions.ParseInstruction(n)
-		if n.StartLine == seen {
-			if st, ok := in.(*instructions.Stage); ok && err == nil {
+		if a, ok := in.(*instructions.ArgCommand); ok && !sawFrom {
+			for _, kv := range a.Args {
+				if kv.Value != nil {
+					metaArgs = append(metaArgs, kv.Key+"="+*kv.Value)
+				}
+			}
+		}
+		st, isStage := in.(*instructions.Stage)
+		sawFrom = sawFrom || isStage
+		if n.StartLine == seen || err != nil {
+			if err != nil && n.StartLine != seen {
+				b.add(n.StartLine, diag.Error, "dockerfile-syntax", syntaxHint(code, n.StartLine), cleanBuildError(err.Error()))
+			}
+			if isStage {
 				stages[strings.ToLower(st.Name)] = true
 			}
 			continue
 		}
-		if err != nil {
-			b.add(n.StartLine, diag.Error, "dockerfile-syntax", syntaxHint(code, n.StartLine), cleanBuildError(err.Error()))
+		if !isStage {
 			continue
 		}
-		st, ok := in.(*instructions.Stage)
-		if !ok {
-			continue
-		}
-		// A name with a variable is known only once the build expands
-		// it; an earlier stage's name is no image.
-		if base := st.BaseName; !strings.Contains(base, "$") && !stages[strings.ToLower(base)] {
+		// A name is judged as BuildKit expands it: with the defaults of
+		// the ARGs before the first FROM, a variable with none empty. An
+		// earlier stage's name is no image.
+		base, _, err := lex.ProcessWord(st.BaseName, shell.EnvsFromSlice(metaArgs))
+		if err == nil && !stages[strings.ToLower(base)] {
 			if _, err := reference.ParseNormalizedNamed(base); err != nil {
 				b.add(n.StartLine, diag.Error, "dockerfile-syntax", "", fmt.Sprintf("failed to parse stage name %q: %v", base, err))
 			}

@@ -405,22 +405,33 @@ func TestComposeUndefinedPlaceholderStable(t *testing.T) {
 // in parallel and reports whichever bad name fails first; every bad name is
 // reported, the same on every run.
 func TestDockerfileBadBasesStable(t *testing.T) {
-	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "dockerfile", Kind: snippet.Dockerfile,
-		Code: "FROM Vendor/Builder:1 AS build\nRUN make\n\nFROM build AS test\nRUN make test\n\nFROM Vendor/Runtime:1\nCOPY --from=build /out /app\n"}
-	for i := 0; i < 30; i++ {
-		var got []string
-		for _, d := range Block(s).Findings {
-			if d.Rule == "dockerfile-syntax" {
-				got = append(got, fmt.Sprintf("%d %s %s", d.Line, d.Severity, d.Message))
-			}
-		}
-		want := []string{
+	tests := []struct {
+		name, code string
+		want       []string
+	}{
+		{"names written out", "FROM Vendor/Builder:1 AS build\nRUN make\n\nFROM build AS test\nRUN make test\n\nFROM Vendor/Runtime:1\nCOPY --from=build /out /app\n", []string{
 			`2 error failed to parse stage name "Vendor/Builder:1": invalid reference format: repository name (Builder) must be lowercase`,
 			`8 error failed to parse stage name "Vendor/Runtime:1": invalid reference format: repository name (Runtime) must be lowercase`,
-		}
-		sort.Strings(got)
-		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Fatalf("run %d: findings\n%s\nwant\n%s", i, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}},
+		{"names from an ARG's default", "ARG BASE=Vendor/App:1\nARG TAG\nFROM $BASE AS build\nRUN make\nFROM ${BASE}-slim\nFROM alpine:$TAG\n", []string{
+			`4 error failed to parse stage name "Vendor/App:1": invalid reference format: repository name (App) must be lowercase`,
+			`6 error failed to parse stage name "Vendor/App:1-slim": invalid reference format: repository name (App) must be lowercase`,
+			`7 warning failed to parse stage name "alpine:": invalid reference format (the line holds a placeholder)`,
+		}},
+	}
+	for _, tt := range tests {
+		s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "dockerfile", Kind: snippet.Dockerfile, Code: tt.code}
+		for i := 0; i < 30; i++ {
+			var got []string
+			for _, d := range Block(s).Findings {
+				if d.Rule == "dockerfile-syntax" {
+					got = append(got, fmt.Sprintf("%d %s %s", d.Line, d.Severity, d.Message))
+				}
+			}
+			sort.Strings(got)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("%s, run %d: findings of %q\n%s\nwant\n%s", tt.name, i, tt.code, strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
 		}
 	}
 }
