@@ -407,15 +407,12 @@ func TestSweepSparesLiveRuns(t *testing.T) {
 	testenv.Image(t, live, busybox)
 	other := testenv.Docker(t)
 	ctx := context.Background()
-	b, err := live.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nRUN echo live > /l\n")})
-	if err != nil || b.Failed {
-		t.Fatalf("build: %v %+v", err, b)
-	}
+	liveObject(t, live)
 	if _, err := other.Sweep(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := live.Count(ctx, live.RunID); n == 0 {
-		t.Fatalf("a sweep by another run removed the live run's image")
+		t.Fatalf("a sweep by another run removed the live run's container")
 	}
 	live.Close() // the run ends without cleaning up, as after a crash
 	if _, err := other.Sweep(ctx, ""); err != nil {
@@ -434,16 +431,29 @@ func TestLockDirIgnoresTMPDIR(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	other := testenv.Docker(t)
 	ctx := context.Background()
-	b, err := live.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nRUN echo live > /l\n")})
-	if err != nil || b.Failed {
-		t.Fatalf("build: %v %+v", err, b)
-	}
+	liveObject(t, live)
 	if _, err := other.Sweep(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := live.Count(ctx, live.RunID); n == 0 {
-		t.Errorf("a sweep from a process with another TMPDIR removed a live run's image")
+		t.Errorf("a sweep from a process with another TMPDIR removed a live run's container")
 	}
+}
+
+// liveObject makes a container labelled with the run, as the run's
+// examples are; the test's cleanup removes it if no sweep did.
+func liveObject(t *testing.T, e *runner.Engine) {
+	t.Helper()
+	c := e.Client()
+	cr, err := c.ContainerCreate(context.Background(), client.ContainerCreateOptions{
+		Config: &container.Config{Image: busybox, Labels: map[string]string{runner.Label: e.RunID}, Cmd: []string{"true"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = c.ContainerRemove(context.Background(), cr.ID, client.ContainerRemoveOptions{Force: true})
+	})
 }
 
 // TestEnsure: the pull policy decides whether a missing image is fetched.
