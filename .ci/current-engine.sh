@@ -113,7 +113,10 @@ start_engine() {
     priv=(--cap-add ALL --cap-drop SYS_RESOURCE --security-opt systempaths=unconfined
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined)
   fi
-  docker run -d --name "$name" "${priv[@]}" \
+  # --init: dockerd is no reaper, and as the container's first process
+  # it left every containerd-shim that outlived its container a zombie
+  # (203 after one verify of the course).
+  docker run -d --name "$name" --init "${priv[@]}" \
     --label org.shipshape.ci=engine2 \
     -e SOCK="$sock" \
     -v "$data:/var/lib/docker" \
