@@ -509,11 +509,6 @@ func (p *Proxy) checkRegistry(ctx context.Context, ref string, pull bool) error 
 	return CheckRegistryHost(ctx, ref, p.pol.AnyRegistry)
 }
 
-// CheckRegistryHost judges the registry the engine would pull ref from, for
-// every pull shipshape makes or lets a page make: the engine pulls from the
-// host's own network, so a registry there (an address of the host's
-// networks, localhost, a name resolving to one, or not resolving) is
-// refused, as ADD of such a URL is. Docker Hub passes.
 // publicRegistries are the registries of the wider internet that examples
 // pull from without allow_host: the engine pulls from its host's network
 // and follows a registry's redirects, so any other registry (one on the
@@ -526,6 +521,12 @@ var publicRegistries = map[string]bool{
 	"docker.elastic.co": true, "nvcr.io": true, "cgr.dev": true, "registry-1.docker.io": true,
 }
 
+// CheckRegistryHost judges the registry the engine would pull ref from, for
+// every pull shipshape makes or lets a page make: the engine pulls from the
+// host's own network, so only the public registries pass; with anyRegistry
+// (allow_host) any other passes too, unless it is of the host's own
+// network (an address of the host's networks, localhost, a name resolving
+// to one, or not resolving), which is refused as ADD of such a URL is.
 func CheckRegistryHost(ctx context.Context, ref string, anyRegistry bool) error {
 	n, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {

@@ -115,14 +115,15 @@ func Connect(ctx context.Context) (*Engine, error) {
 	return &Engine{c: c, RunID: id, lock: holdLock(id)}, nil
 }
 
-// Version is the engine's version, recorded in every new result. It is
-// asked once, when first wanted; "" if the engine does not say.
 // AllowAnyRegistry sets whether the examples of the runs that follow may
 // pull from registries beyond the public ones (the site's allow_host):
 // one-off pulls and builds here, and CheckRegistryHost's judgement. The
 // verify run sets it from the configuration it runs under.
 func (e *Engine) AllowAnyRegistry(allow bool) { e.anyRegistry.Store(allow) }
 
+// Version is the engine's version, recorded in every new result and
+// compared by results.Fresh. It is asked once, when first wanted; "" if
+// the engine does not say.
 func (e *Engine) Version(ctx context.Context) string {
 	e.version.once.Do(func() {
 		vctx, cancel := context.WithTimeout(ctx, 10*time.Second)

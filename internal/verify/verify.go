@@ -259,9 +259,9 @@ type puller interface {
 
 var _ puller = (*runner.Engine)(nil)
 
-// now is the engine a stored result is held against: its version and its
+// current is the engine a stored result is held against: its version and its
 // image IDs; the zero Now without an engine.
-func now(ctx context.Context, images *imageCache, e Engine) results.Now {
+func current(ctx context.Context, images *imageCache, e Engine) results.Now {
 	if e == nil {
 		return results.Now{}
 	}
@@ -471,7 +471,7 @@ func reuse(ctx context.Context, s snippet.Snippet, store *results.File, images *
 	if !ok || retried(prev) {
 		return prev, false
 	}
-	return prev, results.Fresh(prev, now(ctx, images, opt.Engine))
+	return prev, results.Fresh(prev, current(ctx, images, opt.Engine))
 }
 
 func retried(r results.Result) bool {
