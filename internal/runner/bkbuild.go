@@ -236,7 +236,9 @@ func (e *Engine) buildWithBuildKit(ctx context.Context, spec BuildSpec, timeout 
 	out.Duration = time.Since(start)
 	switch {
 	case err == nil:
+		// The build's labels make its image its own, a bare FROM too.
 		out.ImageID = resp.ExporterResponse["containerimage.digest"]
+		out.Own = out.ImageID != ""
 	case ctx.Err() != nil:
 		return out, ctx.Err()
 	case bctx.Err() != nil:

@@ -38,9 +38,9 @@ func TestOneOffBuildKit(t *testing.T) {
 	if err != nil || string(out.Output) != "built here\n" {
 		t.Errorf("run the built image: got %q %v, want %q", out.Output, err, "built here\n")
 	}
-	e.RemoveImage(ok.ImageID)
+	e.RemoveBuilt(ok)
 	if _, exists := e.Tagged(ctx, ok.ImageID); exists {
-		t.Errorf("the built image %s is still there after RemoveImage", ok.ImageID)
+		t.Errorf("the built image %s is still there after RemoveBuilt", ok.ImageID)
 	}
 	log := string(ok.Log)
 	for _, want := range []string{"built here", "script ran"} {

@@ -98,7 +98,7 @@ func TestMultiStageBuildLeavesNoLayers(t *testing.T) {
 	if err != nil || !strings.Contains(string(run.Output), "built") {
 		t.Fatalf("final image does not run: %v %q", err, run.Output)
 	}
-	e.RemoveImage(out.ImageID)
+	e.RemoveBuilt(out)
 	if left := untaggedLeft(t, e, out.Log); len(left) > 0 {
 		t.Errorf("multi-stage build left untagged step images %v", left)
 	}

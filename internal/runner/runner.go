@@ -579,7 +579,11 @@ type BuildSpec struct {
 // BuildOutcome is what a build produced. Failed is a build that ran and
 // failed, with Log saying why; errors are the engine's.
 type BuildOutcome struct {
-	ImageID  string
+	ImageID string
+	// Own is whether the build made ImageID. A classic build of a
+	// Dockerfile whose last stage is a bare FROM commits nothing: its
+	// image is the base's, which must outlive it (RemoveBuilt).
+	Own      bool
 	Log      []byte
 	Failed   bool
 	Message  string
@@ -655,19 +659,20 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	}
 	defer res.Body.Close()
 	log := &capped{limit: 256 << 10}
-	var layers []string
+	var steps committed
 	// The classic builder leaves an untagged image per step: those of a
 	// failed build, and those of the earlier stages of a multi-stage
-	// build, which no removal of the final image reaches. The final
-	// image's own ancestors are refused by the engine while it lives; a
-	// tagged image keeps its stages.
+	// build, which no removal of the final image reaches. Only the images
+	// this build committed go: never the image a FROM named, which
+	// another block, or the engine's owner, still has. A tagged image
+	// keeps its stages.
 	defer func() {
 		final := strings.TrimPrefix(out.ImageID, "sha256:")
 		if spec.Tag != "" && final != "" {
 			return
 		}
 		var rest []string
-		for _, id := range layers {
+		for _, id := range steps.ids {
 			if final == "" || !strings.HasPrefix(final, id) {
 				rest = append(rest, id)
 			}
@@ -689,7 +694,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 		}
 		if m.Stream != "" {
 			log.Write([]byte(m.Stream))
-			layers = append(layers, proxy.LayerIDs([]byte(m.Stream))...)
+			steps.read(m.Stream)
 		}
 		if m.Error != nil {
 			out.Failed = true
@@ -711,6 +716,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	if !out.Failed && out.ImageID == "" {
 		out.Failed, out.Message = true, "the engine reported no image"
 	}
+	out.Own = out.ImageID != "" && steps.has(out.ImageID)
 	return out, nil
 }
 
@@ -867,7 +873,15 @@ func (e *Engine) Count(ctx context.Context, runID string) (int, error) {
 	return len(cs.Items) + len(ns.Items) + len(vs.Items) + len(is.Items), nil
 }
 
-// RemoveImage deletes an image this run built.
+// RemoveBuilt deletes the image of a one-off build when the build made it,
+// and leaves it when it is the base image a bare FROM named.
+func (e *Engine) RemoveBuilt(b BuildOutcome) {
+	if b.Own && b.ImageID != "" {
+		e.RemoveImage(b.ImageID)
+	}
+}
+
+// RemoveImage deletes an image the caller made, whatever names it.
 func (e *Engine) RemoveImage(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -223,7 +223,7 @@ func BenchmarkOneOffBuild(b *testing.B) {
 				if err != nil || out.Failed {
 					b.Fatalf("%v %s", err, out.Message)
 				}
-				e.RemoveImage(out.ImageID)
+				e.RemoveBuilt(out)
 			}
 		})
 	}

@@ -162,7 +162,7 @@ func TestBuild(t *testing.T) {
 	if err != nil || string(out.Output) != "built here\n" {
 		t.Errorf("run built image: got %q %v, want %q", out.Output, err, "built here\n")
 	}
-	e.RemoveImage(ok.ImageID)
+	e.RemoveBuilt(ok)
 
 	// The engine would fetch this from the host's own loopback.
 	loop, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nADD http://127.0.0.1:9/secret /s\n")})
@@ -183,7 +183,7 @@ func TestBuild(t *testing.T) {
 			t.Errorf("%q: got %v failed=%v %q, want a refusal before the engine reads it", df, err, out.Failed, out.Message)
 		}
 		if out.ImageID != "" {
-			e.RemoveImage(out.ImageID)
+			e.RemoveBuilt(out)
 		}
 	}
 
@@ -231,7 +231,7 @@ func TestBuildFrontendDirective(t *testing.T) {
 				t.Fatal(err)
 			}
 			if out.ImageID != "" {
-				defer e.RemoveImage(out.ImageID)
+				defer e.RemoveBuilt(out)
 			}
 			if strings.Contains(string(out.Log), "5999") {
 				t.Errorf("the engine went for the frontend:\n%s", out.Log)
@@ -255,7 +255,7 @@ func TestBuildTranscriptIsTheReaders(t *testing.T) {
 	if err != nil || out.Failed {
 		t.Fatalf("build: got %v %+v, want success", err, out)
 	}
-	defer e.RemoveImage(out.ImageID)
+	defer e.RemoveBuilt(out)
 	log := string(out.Log)
 	if strings.Contains(log, "org.shipshape") || strings.Contains(log, "LABEL") {
 		t.Errorf("the transcript shows steps the Dockerfile has not:\n%s", log)
@@ -278,14 +278,59 @@ func TestBuildOwnSteps(t *testing.T) {
 	if err != nil || first.Failed {
 		t.Fatalf("first build: got %v %+v, want success", err, first)
 	}
-	defer e.RemoveImage(first.ImageID)
+	defer e.RemoveBuilt(first)
 	second, err := e.Build(ctx, spec)
 	if err != nil || second.Failed {
 		t.Fatalf("second build: got %v %+v, want success", err, second)
 	}
-	defer e.RemoveImage(second.ImageID)
+	defer e.RemoveBuilt(second)
 	if strings.Contains(string(second.Log), "Using cache") {
 		t.Errorf("the second build reused the first one's steps:\n%s", second.Log)
+	}
+}
+
+// TestBuildKeepsItsBase: a one-off build whose last stage is a bare FROM
+// made no image of its own; its image is the base's, which removing the
+// build's image must leave (once it took the engine's busybox with it, and
+// every later test failed on "No such image"). An image the build did make
+// is still removed. Classic, then with a holder (BuildKit where bounded).
+func TestBuildKeepsItsBase(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	baseID, err := e.ImageID(ctx, busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, holder := range []string{"", busybox} {
+		for _, c := range []struct {
+			df  string
+			own bool
+		}{
+			{"FROM " + busybox + "\n", false},
+			{"from " + busybox + "\n", false},
+			{"FROM " + busybox + " AS a\nRUN true\nFROM " + busybox + "\n", false},
+			{"FROM " + busybox + "\nENV KEPT=no\n", true},
+		} {
+			out, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte(c.df), Holder: holder, Memory: 64 << 20, Pids: 64})
+			if err != nil || out.Failed {
+				t.Fatalf("holder %q, %q: got %v %+v, want success", holder, c.df, err, out)
+			}
+			if out.ImageID == baseID && out.Own {
+				t.Errorf("holder %q, %q: the base image counts as the build's own", holder, c.df)
+			}
+			e.RemoveBuilt(out)
+			if id, err := e.ImageID(ctx, busybox); err != nil || id != baseID {
+				t.Fatalf("holder %q, %q: after RemoveBuilt the base is %q %v, want %s", holder, c.df, id, err, baseID)
+			}
+			if out.ImageID != baseID {
+				if _, exists := e.Tagged(ctx, out.ImageID); exists {
+					t.Errorf("holder %q, %q: the build's own image %s outlived RemoveBuilt", holder, c.df, out.ImageID)
+				}
+			} else if holder == "" && c.own {
+				t.Errorf("holder %q, %q: a build with a step of its own gave the base's image", holder, c.df)
+			}
+		}
 	}
 }
 
@@ -324,7 +369,7 @@ func TestNoLeftovers(t *testing.T) {
 				}
 				b, err := e.Build(ctx, runner.BuildSpec{Dockerfile: []byte(df)})
 				if err == nil && b.ImageID != "" {
-					e.RemoveImage(b.ImageID)
+					e.RemoveBuilt(b)
 				}
 				return
 			}

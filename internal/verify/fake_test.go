@@ -61,7 +61,7 @@ func (f *fakeEngine) ImageID(_ context.Context, ref string) (string, error) {
 	return "", runner.ErrNoImage
 }
 
-func (f *fakeEngine) RemoveImage(string) {}
+func (f *fakeEngine) RemoveBuilt(runner.BuildOutcome) {}
 
 func (f *fakeEngine) Version(context.Context) string {
 	f.mu.Lock()

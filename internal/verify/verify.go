@@ -27,7 +27,7 @@ type Engine interface {
 	Run(ctx context.Context, spec runner.RunSpec) (runner.Outcome, error)
 	Build(ctx context.Context, spec runner.BuildSpec) (runner.BuildOutcome, error)
 	ImageID(ctx context.Context, ref string) (string, error)
-	RemoveImage(id string)
+	RemoveBuilt(b runner.BuildOutcome)
 	// Version is the engine's version, recorded in every new result.
 	Version(ctx context.Context) string
 }
@@ -628,7 +628,7 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			files[name] = []byte(s.Code)
 		}
 		if s.Attrs.Has("run") {
-			defer opt.Engine.RemoveImage(bo.ImageID)
+			defer opt.Engine.RemoveBuilt(bo)
 			out, err := opt.Engine.Run(ctx, runner.RunSpec{Image: bo.ImageID, Limits: lim})
 			if err != nil {
 				return infra(r, err)
@@ -639,7 +639,7 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 			judge(&r, s, out.ExitCode, out.TimedOut, lim.Timeout)
 			diskFull(&r, out, lim)
 		} else {
-			opt.Engine.RemoveImage(bo.ImageID)
+			opt.Engine.RemoveBuilt(bo)
 			judge(&r, s, 0, false, 0)
 		}
 		r.ImageID = baseID
