@@ -13,6 +13,7 @@ import (
 	"github.com/shipshape/shipshape/internal/check/dockercli"
 	"github.com/shipshape/shipshape/internal/console"
 	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/lang"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
 
@@ -34,7 +35,7 @@ func checkShell(b *block) string {
 		// docker run): read them joined, as cmd does, so the command is
 		// checked and not its "^" words; say so where the label is not
 		// cmd's.
-		if !cmdLabel[strings.ToLower(b.s.Lang)] {
+		if lang.Dialect(b.s.Lang) != lang.Cmd {
 			b.add(1+strings.Count(filled[:loc[0]], "\n"), diag.Warning, "label-looks-wrong", "put cmd.exe commands in a ```bat block",
 				"the block continues its lines with cmd.exe's caret (^); sh reads a word \"^\" there")
 		}
@@ -59,7 +60,7 @@ func checkShell(b *block) string {
 		if b.kind == snippet.Console {
 			code, _ = console.Commands(code)
 		}
-		if f, err = syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(code), ""); err == nil && !psLabel[strings.ToLower(b.s.Lang)] {
+		if f, err = syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(code), ""); err == nil && lang.Dialect(b.s.Lang) != lang.PowerShell {
 			line := 1 + strings.Count(filled[:backtickEnd.FindStringIndex(filled)[0]], "\n")
 			b.add(line, diag.Warning, "label-looks-wrong", "put PowerShell in a ```powershell block",
 				"the block continues its lines with PowerShell's backtick; sh reads a command substitution there")
@@ -113,13 +114,6 @@ var shellTemplate = regexp.MustCompile(`\$\{\{.*?\}\}|\{%.*?%\}|\$\{[A-Za-z_]\w*
 // continuation, followed by another line: a word "^" at a line's end
 // means nothing to sh.
 var caretEnd = regexp.MustCompile(`([ \t])\^[ \t]*\n`)
-
-// cmdLabel names the labels of cmd.exe blocks.
-var cmdLabel = map[string]bool{"bat": true, "batch": true, "cmd": true, "dos": true, "doscon": true}
-
-// psLabel names the labels of PowerShell blocks, which are read as shell
-// for their docker commands.
-var psLabel = map[string]bool{"powershell": true, "pwsh": true, "ps1": true, "ps": true}
 
 // backtickEnd is a line that ends in a blank and a backtick, PowerShell's
 // continuation, followed by another line.

@@ -148,3 +148,22 @@ func Labels() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Shell dialects other than sh that a label can name (Dialect).
+const (
+	Cmd        = "cmd"        // cmd.exe, whose lines continue with ^
+	PowerShell = "powershell" // whose lines continue with `
+)
+
+// dialects are the labels of Windows shells. They are not in the table:
+// their blocks are classified by content (a docker command in them is
+// still checked as shell), but a check must know the label was right.
+var dialects = map[string]string{
+	"bat": Cmd, "batch": Cmd, "cmd": Cmd, "dos": Cmd, "doscon": Cmd,
+	"powershell": PowerShell, "pwsh": PowerShell, "ps1": PowerShell, "ps": PowerShell,
+}
+
+// Dialect is the Windows shell a label names (Cmd, PowerShell), or "".
+func Dialect(label string) string {
+	return dialects[strings.ToLower(strings.TrimSpace(label))]
+}

@@ -50,3 +50,20 @@ func TestUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TestDialect: Windows shells' labels are known as such, whatever their
+// case, and are not in the table (their blocks are classified by content).
+func TestDialect(t *testing.T) {
+	for label, want := range map[string]string{
+		"bat": Cmd, "DOSCON": Cmd, " cmd ": Cmd,
+		"powershell": PowerShell, "PS1": PowerShell, "pwsh": PowerShell,
+		"bash": "", "console": "", "": "",
+	} {
+		if got := Dialect(label); got != want {
+			t.Errorf("Dialect(%q) = %q, want %q", label, got, want)
+		}
+		if _, ok := Lookup(label); ok && want != "" {
+			t.Errorf("%q is a dialect and in the table", label)
+		}
+	}
+}
