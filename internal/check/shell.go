@@ -67,6 +67,9 @@ func checkShell(b *block) string {
 		}
 	}
 	if err != nil {
+		f, code, err = readToEnd(b, f, code, err)
+	}
+	if err != nil {
 		line, msg := 0, err.Error()
 		var pe syntax.ParseError
 		if errors.As(err, &pe) {
@@ -121,6 +124,34 @@ var backtickEnd = regexp.MustCompile("([ \t])`[ \t]*\n")
 
 // unclosedHeredoc is mvdan.cc/sh's message for a here-document with no end.
 var unclosedHeredoc = regexp.MustCompile("^unclosed here-document `([^`]+)`")
+
+// readToEnd reads a script whose here-document has no end as bash does:
+// bash takes the rest of the input as its body and warns ("here-document
+// delimited by end-of-file"), it does not refuse the script, so the block
+// gets a warning and its commands are still checked. Most often the end
+// word is there but indented, as in a block nested in a Markdown list.
+// Any other parse error is returned as it is.
+func readToEnd(b *block, f *syntax.File, code string, err error) (*syntax.File, string, error) {
+	for i := 0; i < 4 && err != nil; i++ {
+		var pe syntax.ParseError
+		if !errors.As(err, &pe) {
+			break
+		}
+		m := unclosedHeredoc.FindStringSubmatch(pe.Text)
+		if m == nil {
+			break
+		}
+		hint := shellHint(b, code, pe.Text)
+		if hint == "" {
+			hint = fmt.Sprintf("end the here-document with a line that is exactly %q", m[1])
+		}
+		b.add(int(pe.Pos.Line()), diag.Warning, "shell-syntax", hint,
+			pe.Text+": bash reads the rest of the block as its body")
+		code += "\n" + m[1] + "\n"
+		f, err = syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(code), "")
+	}
+	return f, code, err
+}
 
 // shellHint explains a parse error where its cause is not where the parser
 // stopped: a here-document whose end word is there but indented (as a
