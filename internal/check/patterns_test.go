@@ -310,6 +310,10 @@ var patternTable = []blockCase{
 		want: []string{"2 warning shell-syntax"}, msg: "bash reads the rest of the block"},
 	{name: "a command before a here-document with no end is still checked", page: "```bash\ndocker run -i --bogus alpine:3.20 sh <<EOF\n  echo hi\n  EOF\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"2 warning shell-syntax", "2 error docker-unknown-flag"}},
+	{name: "a docs macro's expression in a command", page: "```bash\ndocker run -v /var/run/docker.sock:/var/run/docker.sock aquasec/trivy:{{ git.tag[1:] }} image python:3.4-alpine\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "a github actions expression as an image's tag", page: "```bash\ndocker push ghcr.io/vendor/app:${{ github.sha }}\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "a docs macro's expression keeps a real unknown flag", page: "```bash\ndocker run --bogus aquasec/trivy:{{ git.tag[1:] }} image python:3.4-alpine\n```\n", kind: snippet.Shell, status: Failed,
+		want: []string{"2 error docker-unknown-flag"}},
 	{name: "a script path opening broken shell still fails", page: "```bash\n./deploy.sh https://app.example.com\nrun_it (\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"3 error shell-syntax"}},
 }

@@ -29,7 +29,7 @@ var dockerfileWords = map[string]bool{
 // checkShell parses the block as bash with mvdan.cc/sh and validates every
 // docker invocation found anywhere in it against the docker CLI grammar.
 func checkShell(b *block) string {
-	filled := fillIn(shellTemplate.ReplaceAllString(rawTag.ReplaceAllString(b.s.Code, ""), "${PLACEHOLDER}"), "${PLACEHOLDER}")
+	filled := fillIn(shellTemplate.ReplaceAllLiteralString(rawTag.ReplaceAllString(b.s.Code, ""), "${PLACEHOLDER}"), "${PLACEHOLDER}")
 	if loc := caretEnd.FindStringIndex(filled); loc != nil {
 		// Lines continued with cmd.exe's caret (a Windows command prompt's
 		// docker run): read them joined, as cmd does, so the command is
@@ -107,11 +107,14 @@ var rawTag = regexp.MustCompile(`\{%-?[ \t]*(?:end)?raw[ \t]*-?%\}`)
 
 // shellTemplate is another tool's markup that fills in a command before
 // a shell reads it: a GitHub Actions expression (${{ secrets.TOKEN }}),
-// Liquid or Jinja tags ({% raw %}), a platform's variable with a dotted
-// name (${team.NODE_ENV}, ${project.version}): no shell variable's name
-// has a dot or a brace. Each is read as a value of the reader's, so the
-// rest of the line and of the block is still parsed.
-var shellTemplate = regexp.MustCompile(`\$\{\{.*?\}\}|\{%.*?%\}|\$\{[A-Za-z_]\w*(?:\.\w+)+\}`)
+// Liquid or Jinja tags ({% raw %}) and expressions ({{ git.tag[1:] }}, as
+// mkdocs-macros fills in a release's tag), a platform's variable with a
+// dotted name (${team.NODE_ENV}, ${project.version}): no shell variable's
+// name has a dot or a brace, and no image name or word a command takes
+// has "{{". Each is read as a value of the reader's, so the rest of the
+// line and of the block is still parsed. A Go template in quotes (docker
+// ps --format '{{.Names}}') stays a quoted value.
+var shellTemplate = regexp.MustCompile(`\$\{\{.*?\}\}|\{%.*?%\}|\{\{[^{}\n]*\}\}|\$\{[A-Za-z_]\w*(?:\.\w+)+\}`)
 
 // caretEnd is a line that ends in a blank and a caret, cmd.exe's
 // continuation, followed by another line: a word "^" at a line's end
