@@ -290,8 +290,10 @@ func fillShortcodes(code string, k snippet.Kind) string {
 // A usage line names its parameters in lower case ("STOPSIGNAL signal")
 // and brackets its optional fields ("--device=name,[required]"). A word in
 // capitals where a JSON value goes ("method": METHOD, [LIST_OF_IDS]) is
-// the reader's to fill in: JSON has no bare words.
-var placeholderLine = regexp.MustCompile(`<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|%%[A-Za-z_]\w*%%|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[:@][A-Za-z][\w.-]*\]|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|[:\[,][ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*(?:[\],}]|,|//|$)|` +
+// the reader's to fill in: JSON has no bare words. A word in brackets
+// where a Dockerfile names its base or a stage to copy from (FROM [name],
+// COPY --from=[name]) is one too: no image or stage name has brackets.
+var placeholderLine = regexp.MustCompile(`(?i:^[ \t]*FROM[ \t]+|--from=)\[[A-Za-z][\w.-]*\]|<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|%%[A-Za-z_]\w*%%|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[:@][A-Za-z][\w.-]*\]|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|[:\[,][ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*(?:[\],}]|,|//|$)|` +
 	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
 // templateValue is a template's marker (%%IMAGE%%) in a value the parser
