@@ -280,7 +280,8 @@ func fillShortcodes(code string, k snippet.Kind) string {
 
 // placeholderLine: a line with a placeholder a Dockerfile or shell parser
 // cannot read past: <image>, [:<tag>], [:tag], <sandbox|insecure>, ImageName.
-// Alternatives are written "(error|info)" and optional keys "[key: ...]";
+// Alternatives are written "(error|info)", or "(REPO_PATH | REPO_URL)" for
+// values in capitals, and optional keys "[key: ...]";
 // a line may end in "..." for the arguments it leaves out, and templates
 // fill in $$name$$.
 // A placeholder may be several words (<test data and fixtures>), a note
@@ -293,7 +294,7 @@ func fillShortcodes(code string, k snippet.Kind) string {
 // the reader's to fill in: JSON has no bare words. A word in brackets
 // where a Dockerfile names its base or a stage to copy from (FROM [name],
 // COPY --from=[name]) is one too: no image or stage name has brackets.
-var placeholderLine = regexp.MustCompile(`(?i:^[ \t]*FROM[ \t]+|--from=)\[[A-Za-z][\w.-]*\]|<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|%%[A-Za-z_]\w*%%|\((?:[\w.-]+\|)+[\w.-]+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[:@][A-Za-z][\w.-]*\]|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|[:\[,][ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*(?:[\],}]|,|//|$)|` +
+var placeholderLine = regexp.MustCompile(`(?i:^[ \t]*FROM[ \t]+|--from=)\[[A-Za-z][\w.-]*\]|<[^<>\s]+>|<[A-Za-z][\w.:/@-]*(?: [\w.:/@-]+)+>|<(?:\.\.\.|…)[^<>]*>|\w(?:\.\.\.|…)|^[ \t]*\((?:[A-Za-z]+ )+[^()]*\)[ \t]*$|[ \t](?:\.\.\.|…)[ \t]*$|\$\\?\$[A-Za-z]\w*\\?\$\\?\$|%%[A-Za-z_]\w*%%|\((?:[\w.-]+\|)+[\w.-]+\)|\([A-Z][A-Z0-9_]*(?:[ \t]*\|[ \t]*[A-Z][A-Z0-9_]*)+\)|^[ \t]*\[[A-Za-z_]+:|\[[:@=]?<|\[[:@][A-Za-z][\w.-]*\]|\[[A-Za-z]+=|,\[[a-z]+\]|\b(?:ImageName|INSTRUCTION|IMAGE|TAG|ARGS?)\b|[:\[,][ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*(?:[\],}]|,|//|$)|` +
 	`^[ \t]*[A-Z]+[ \t]+(?:signal|name|path|port|user|group|command|image|value|key|src|dest|source|destination|dir|directory|executable|param|instruction)[ \t]*$`)
 
 // templateValue is a template's marker (%%IMAGE%%) in a value the parser
