@@ -171,8 +171,10 @@ func plausible(k snippet.Kind, code string) bool {
 		return !readsAsYAML(code)
 	case snippet.YAML, snippet.Compose:
 		// A table or drawing, or an expression with no key, list item or
-		// document marker, is not YAML whatever the label says.
-		if snippet.Guess(code) == snippet.Diagram || readsAsTOML(code) {
+		// document marker, is not YAML whatever the label says; nor is a
+		// session that opens with a prompt ("$ cat config.yaml" over the
+		// file it prints, and the next command under it).
+		if snippet.Guess(code) == snippet.Diagram || readsAsTOML(code) || console.Prompt(first) > 0 {
 			return false
 		}
 		return yamlShape.MatchString(code)
