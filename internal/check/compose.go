@@ -275,6 +275,10 @@ func composeError(b *block, top *yaml.Node, msg string) {
 		sev = diag.Warning
 		msg += " (a placeholder the reader fills in)"
 	}
+	if b.s.Guess && onlyServicesKey(top) && strings.HasPrefix(msg, "services.") && notMapping.MatchString(msg) {
+		sev = diag.Warning
+		msg += " (the block is labelled " + b.s.Lang + " and a services key holding no mapping is all that makes it Compose: another tool's file?)"
+	}
 	if m := falseSchema.FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("unknown key %q in %s", m[2], m[1])
 		hint = "check the spelling against the Compose specification"
@@ -284,6 +288,23 @@ func composeError(b *block, top *yaml.Node, msg string) {
 		}
 	}
 	b.add(line, sev, "compose-schema", hint, msg)
+}
+
+// onlyServicesKey says whether a services key, none of whose entries is a
+// mapping, is all the block has: a policy's data file (services: ports:
+// - "23") has the key too, and only a label or another key would say it
+// is Compose.
+func onlyServicesKey(top *yaml.Node) bool {
+	if len(top.Content) != 2 || top.Content[0].Value != "services" {
+		return false
+	}
+	v := top.Content[1]
+	for i := 1; i < len(v.Content); i += 2 {
+		if v.Content[i].Kind == yaml.MappingNode {
+			return false
+		}
+	}
+	return true
 }
 
 // undefinedSeverity: a reference to a network, volume, secret or config
