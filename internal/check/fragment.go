@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 
@@ -385,8 +386,38 @@ func shownRejected(b *block) {
 // outputLine is a line a program prints rather than a command: "key: value"
 // (no command is named "key:"), a word in capitals (PING, CONTAINER ID), a
 // count ("64 bytes from"), a log line (INFO[0000] ...), a rule of dashes or
-// a box-drawing table.
-var outputLine = regexp.MustCompile(`^[ \t]*(?:-[ \t]+)?[\w.-]+:[ \t]|^[ \t]*(?:[A-Z]{3,}[ \t]+[^ \t=]|\d[\d.,]*[ \t]+[a-z])|^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)`)
+// a box-drawing table, or a question asking to confirm ("Overwrite? (y/N)",
+// "continue? [y/N]"), which the reader answers on the same line.
+var outputLine = regexp.MustCompile(`^[ \t]*(?:-[ \t]+)?[\w.-]+:[ \t]|^[ \t]*(?:[A-Z]{3,}[ \t]+[^ \t=]|\d[\d.,]*[ \t]+[a-z])|^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)|\?[ \t]*[\[(][yY]/[nN][\])]`)
+
+// printed says whether the lines after a block's first command are what
+// it prints: the first of them (after blank lines) reads as output, or
+// they are one JSON value (an API's answer under "curl ... | jq"), or
+// most of them read as output (a scanner's report under a title line).
+func printed(rest []string) bool {
+	var ls []string
+	for _, l := range rest {
+		if strings.TrimSpace(l) != "" {
+			ls = append(ls, l)
+		}
+	}
+	if len(ls) == 0 {
+		return false
+	}
+	if outputLine.MatchString(ls[0]) {
+		return true
+	}
+	if t := strings.TrimSpace(ls[0]); (t == "{" || t == "[") && json.Valid([]byte(strings.Join(ls, "\n"))) {
+		return true
+	}
+	n := 0
+	for _, l := range ls {
+		if outputLine.MatchString(l) {
+			n++
+		}
+	}
+	return len(ls) >= 3 && n*3 >= len(ls)*2
+}
 
 // softenOutputLines lowers the syntax errors of a shell block found on a
 // line that reads as output to warnings: a transcript without prompts.
@@ -403,7 +434,7 @@ func softenOutputLines(b *block) {
 		for k < len(ls)-1 && console.Continues(ls[k]) {
 			k++
 		}
-		if k+1 < len(ls) && outputLine.MatchString(ls[k+1]) && !strings.Contains(ls[k], "<<") {
+		if k+1 < len(ls) && printed(ls[k+1:]) && !strings.Contains(ls[k], "<<") {
 			after = k + 2 // 1-based line of the first output line
 		}
 		break
