@@ -340,6 +340,8 @@ var patternTable = []blockCase{
 		want: []string{"3 error shell-syntax"}},
 	{name: "a broken script after a command with one output-like line still fails", page: "```bash\ncurl -s localhost:8080/version\necho a\nname: x\nif [ -f a ]; then\n  echo a (\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"6 error shell-syntax"}},
+	{name: "a folder tree under a bash label", page: "```bash\nyour-plugin/\n  |\n  |- plugin.yaml\n  |- your-plugin.sh\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"3 warning label-looks-wrong"}},
 	{name: "a docs macro's expression keeps a real unknown flag", page: "```bash\ndocker run --bogus aquasec/trivy:{{ git.tag[1:] }} image python:3.4-alpine\n```\n", kind: snippet.Shell, status: Failed,
 		want: []string{"2 error docker-unknown-flag"}},
 	{name: "a script path opening broken shell still fails", page: "```bash\n./deploy.sh https://app.example.com\nrun_it (\n```\n", kind: snippet.Shell, status: Failed,

@@ -566,6 +566,8 @@ func looksDiagram(code string) bool {
 			l = l[:i] // a comment's arrow points at the line: "x: 1 # <-- this"
 		}
 		if strings.HasPrefix(l, "|--") || strings.HasPrefix(l, "+--") || strings.HasPrefix(l, "`--") ||
+			strings.HasPrefix(l, "|- ") || strings.HasPrefix(l, "`- ") || // a tree with one dash a branch
+			l == "|" && len(ls) > 1 || // a tree's bare trunk between branches
 			strings.Contains(l, "-->") || strings.Contains(l, "<--") || strings.Contains(l, "==>") {
 			return true
 		}

@@ -46,6 +46,8 @@ func TestClassify(t *testing.T) {
 		{"python", "", "import os\nprint(os.getcwd())\n", Python, true},
 		{"tree", "", "app/\n├── Dockerfile\n└── src/\n", Diagram, true},
 		{"ascii tree", "", "app/\n|-- Dockerfile\n`-- src/\n", Diagram, true},
+		{"ascii tree with one dash a branch", "", "your-plugin/\n  |\n  |- plugin.yaml\n  |- your-plugin.sh\n", Diagram, true},
+		{"a pipeline continued on the next line is no tree", "", "docker ps -q |\n  xargs docker rm\n", Shell, true},
 		{"arrows", "", "Container User → Container Architect\n", Diagram, true},
 		{"box", "text", "┌──┐\n│ a │\n└──┘\n", Diagram, true},
 		{"pipe table", "", "| a | b |\n| 1 | 2 |\n", Diagram, true},
