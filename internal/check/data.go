@@ -43,7 +43,14 @@ func parseYAML(b *block) (*yaml.Node, bool) {
 				msg = strings.TrimPrefix(msg, m[0])
 			}
 			msg = strings.TrimPrefix(msg, "yaml: ")
-			b.add(line, diag.Error, "yaml-syntax", yamlHint(msg, codeLine(b.s.Code, line)), msg)
+			sev := diag.Error
+			if indent := indentedWhole(b.s.Code); indent != "" && validYAML(dedent(b.s.Code, indent)) {
+				// "  ---" is no document marker, but the reader's file
+				// starts at the margin.
+				sev = diag.Warning
+				msg += fmt.Sprintf(" (the block is indented as a whole, by %d; without that indent it is valid YAML)", len(indent))
+			}
+			b.add(line, sev, "yaml-syntax", yamlHint(msg, codeLine(b.s.Code, line)), msg)
 			return nil, false
 		}
 		// Decoding the tree into plain values finds what the node parse
@@ -76,6 +83,21 @@ func parseYAML(b *block) (*yaml.Node, bool) {
 		}
 	}
 	return first, true
+}
+
+// validYAML says whether every document of code parses.
+func validYAML(code string) bool {
+	dec := yaml.NewDecoder(strings.NewReader(code))
+	for {
+		var v any
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
 }
 
 func yamlHint(msg, line string) string {

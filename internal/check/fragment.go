@@ -501,3 +501,40 @@ func softenMarkup(b *block) {
 		}
 	}
 }
+
+// indentedWhole returns the blanks every non-blank line of code starts
+// with, "" if any line starts at the margin: a block indented as a whole
+// is an excerpt from inside a larger file (a function's body) or kept
+// its list item's indent (a fence in a list with its code indented
+// deeper than the fence).
+func indentedWhole(code string) string {
+	indent, seen := "", false
+	for _, l := range strings.Split(code, "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		lead := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		switch {
+		case !seen:
+			indent, seen = lead, true
+		case strings.HasPrefix(lead, indent):
+		case strings.HasPrefix(indent, lead):
+			indent = lead
+		default:
+			return ""
+		}
+		if indent == "" {
+			return ""
+		}
+	}
+	return indent
+}
+
+// dedent takes indent off the start of every line of code.
+func dedent(code, indent string) string {
+	ls := strings.Split(code, "\n")
+	for i, l := range ls {
+		ls[i] = strings.TrimPrefix(l, indent)
+	}
+	return strings.Join(ls, "\n")
+}
