@@ -80,7 +80,12 @@ func checkShell(b *block) string {
 				"the block mixes PowerShell with sh: "+msg)
 			return "sh (bash)"
 		}
-		b.add(line, diag.Error, "shell-syntax", shellHint(b, code, msg), msg)
+		sev := diag.Error
+		if unfinished.MatchString(msg) && indentedWhole(filled) != "" {
+			sev = diag.Warning
+			msg += " (the block is indented as a whole and stops inside a compound command: an excerpt from a larger script?)"
+		}
+		b.add(line, sev, "shell-syntax", shellHint(b, code, msg), msg)
 		softenPlaceholderLines(b, b.s.Code)
 		return "sh (bash)"
 	}
@@ -124,6 +129,10 @@ var caretEnd = regexp.MustCompile(`([ \t])\^[ \t]*\n`)
 // backtickEnd is a line that ends in a blank and a backtick, PowerShell's
 // continuation, followed by another line.
 var backtickEnd = regexp.MustCompile("([ \t])`[ \t]*\n")
+
+// unfinished is mvdan.cc/sh's message for a compound command (a loop, an
+// if, a brace group) the script ends inside.
+var unfinished = regexp.MustCompile("must end with `|^reached EOF without matching `")
 
 // unclosedHeredoc is mvdan.cc/sh's message for a here-document with no end.
 var unclosedHeredoc = regexp.MustCompile("^unclosed here-document `([^`]+)`")
