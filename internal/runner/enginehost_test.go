@@ -26,10 +26,16 @@ import (
 // binds and returns the container's ID; it is removed when the test ends.
 func onEngineHost(t *testing.T, e *runner.Engine, binds []string, script string) string {
 	t.Helper()
+	return onEngineHostRun(t, e, busybox, binds, []string{"sh", "-c", script})
+}
+
+// onEngineHostRun is onEngineHost with another image and command.
+func onEngineHostRun(t *testing.T, e *runner.Engine, image string, binds, cmd []string) string {
+	t.Helper()
 	ctx := context.Background()
 	c := e.Client()
 	cr, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Config:     &container.Config{Image: busybox, Cmd: []string{"sh", "-c", script}, Labels: map[string]string{runner.Label: e.RunID}},
+		Config:     &container.Config{Image: image, Cmd: cmd, Labels: map[string]string{runner.Label: e.RunID}},
 		HostConfig: &container.HostConfig{NetworkMode: "host", Binds: binds},
 	})
 	if err != nil {
