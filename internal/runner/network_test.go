@@ -12,6 +12,24 @@ import (
 	"github.com/shipshape/shipshape/internal/testenv"
 )
 
+// probeSession starts a session, with egress or not, closed when the test
+// ends; nil where egress is refused because the engine is not on this
+// machine (nested or remote: no rule here could keep the session from its
+// host, so such a session does not start).
+func probeSession(t *testing.T, e *runner.Engine, egress bool) *runner.Session {
+	t.Helper()
+	s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox, Network: egress})
+	if err != nil && egress && strings.Contains(err.Error(), "is not on this machine") {
+		t.Logf("egress refused where the engine's bridge is not on this machine: %v", err)
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestSessionNetworkKeepsOffTheHost probes a listener on every address of
 // the engine's host from a session, with and without egress: from the
 // session's shell and from a container the page starts. A one-off container
@@ -31,17 +49,10 @@ func TestSessionNetworkKeepsOffTheHost(t *testing.T) {
 	}
 	for _, egress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("egress=%v", egress), func(t *testing.T) {
-			s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox, Network: egress})
-			if err != nil && egress && strings.Contains(err.Error(), "is not on this machine") {
-				// A nested or remote engine: no rule here could keep the
-				// session from its host, so the session does not start.
-				t.Logf("egress refused where the engine's bridge is not on this machine: %v", err)
+			s := probeSession(t, e, egress)
+			if s == nil {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
 			// Networks the page makes itself, plain and --internal, and
 			// their gateways, are probed as well: each is a bridge on the
 			// engine's host of its own. One container a network probes
@@ -137,15 +148,10 @@ func TestSessionDNSKeepsOffTheHost(t *testing.T) {
 	}
 	for _, egress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("egress=%v", egress), func(t *testing.T) {
-			s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox, Network: egress})
-			if err != nil && egress && strings.Contains(err.Error(), "is not on this machine") {
-				t.Logf("egress refused where the engine's bridge is not on this machine: %v", err)
+			s := probeSession(t, e, egress)
+			if s == nil {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
 			var script strings.Builder
 			script.WriteString("docker network create pagenet >/dev/null && docker network create --internal pageint >/dev/null || echo network-create-failed\n")
 			// Each container asks through the embedded resolver for each
