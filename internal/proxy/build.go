@@ -245,6 +245,9 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		p.mu.Lock()
 		p.layers = append(p.layers, ids...)
 		p.mu.Unlock()
+		if p.pol.Steps != nil {
+			p.pol.Steps(ids)
+		}
 	}
 }
 

@@ -95,6 +95,10 @@ type Policy struct {
 	// reports whether another session holds it. Both nil: a session alone.
 	Claim func(kind, name string) error
 	Held  func(kind, name string) bool
+	// Steps is told the step images of each classic build as soon as its
+	// answer ends (those Layers lists), so that they can be found again
+	// if the run dies before the session's cleanup removes them.
+	Steps func(ids []string)
 }
 
 // Workspace is the page's folder: Inside as the page's commands see it,

@@ -30,10 +30,7 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 	e := testenv.Docker(t)
 	testenv.Image(t, e, cli)
 	testenv.Image(t, e, busybox)
-	bin := filepath.Join(t.TempDir(), "shipshape")
-	if out, err := osexec.Command("go", "build", "-o", bin, "../../cmd/shipshape").CombinedOutput(); err != nil {
-		t.Fatalf("build shipshape: %v\n%s", err, out)
-	}
+	bin := shipshapeBin(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			ctx := context.Background()
@@ -128,6 +125,100 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 				_, _ = e.Client().VolumeRemove(ctx, folder, client.VolumeRemoveOptions{Force: true})
 			}
 		})
+	}
+}
+
+// shipshapeBin builds the command for the test.
+func shipshapeBin(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "shipshape")
+	if out, err := osexec.Command("go", "build", "-o", bin, "../../cmd/shipshape").CombinedOutput(); err != nil {
+		t.Fatalf("build shipshape: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestKilledBuildLeavesNoSteps kills a `shipshape verify` in the middle of
+// a one-off classic build, after a step has committed an image: that image
+// carries no label (a classic build's steps have none), so only the run's
+// journal of step images names it, and the next run's sweep removes it.
+// Where one-off builds use BuildKit (a current engine), there are no step
+// images to leave.
+func TestKilledBuildLeavesNoSteps(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, busybox)
+	ctx := context.Background()
+	if bounded, _ := e.BuildKitBounded(ctx, busybox); bounded {
+		t.Skip("one-off builds use the engine's BuildKit here: they commit no step images")
+	}
+	bin := shipshapeBin(t)
+	dir := t.TempDir()
+	mark := "KILLED_BUILD=" + filepath.Base(dir)
+	page := "# Killed\n\n```dockerfile {build}\nFROM busybox:1.36\nENV " + mark + "\nRUN sleep 600\n```\n"
+	must(t, os.MkdirAll(filepath.Join(dir, "content"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "shipshape.toml"), []byte("title = \"t\"\n[images]\n\"busybox:*\" = \""+busybox+"\"\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "content", "index.md"), []byte(page), 0o644))
+	cmd := osexec.Command(bin, "verify", "--source", "content")
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	must(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// Killed once the step's image exists and the run has learnt its id
+	// (what the engine commits before the id reaches the run stays).
+	journaled := func() bool {
+		ids := markedImages(t, e, mark)
+		if len(ids) == 0 {
+			return false
+		}
+		files, _ := filepath.Glob(filepath.Join(runner.LockDir(), "steps", "*"))
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), strings.TrimPrefix(ids[0], "sha256:")[:12]) {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(2 * time.Minute); !journaled(); {
+		select {
+		case err := <-exited:
+			t.Fatalf("verify ended before the build's step committed: %v\n%s", err, stderr.String())
+		case <-time.After(300 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no journaled image of the build's ENV step after 2 minutes:\n%s", stderr.String())
+		}
+	}
+	must(t, cmd.Process.Signal(syscall.SIGKILL))
+	<-exited
+	left := markedImages(t, e, mark)
+	if len(left) == 0 {
+		t.Fatal("the killed build left no step image: nothing to sweep, the test proves nothing")
+	}
+	// A dead run's journal of another engine names the same image: a
+	// sweep here leaves it for that engine's sweeps.
+	other := filepath.Join(runner.LockDir(), "steps", "0123456789ab.000000000000")
+	must(t, os.MkdirAll(filepath.Dir(other), 0o777))
+	must(t, os.WriteFile(other, []byte(strings.TrimPrefix(left[0], "sha256:")+"\n"), 0o644))
+	t.Cleanup(func() { os.Remove(other) })
+	// The engine cancels the build and removes its RUN step's container
+	// soon after the client is gone; the step's image goes once it is.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if _, err := e.Sweep(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		if left = markedImages(t, e, mark); len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a SIGKILL and sweeps for 30s: step images %v are still there", left)
+		}
+		time.Sleep(time.Second)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another engine's journal went in this engine's sweep: %v", err)
 	}
 }
 

@@ -79,6 +79,12 @@ type Engine struct {
 	mu       sync.Mutex
 	sessions int
 	layers   []string
+	// key names the engine for the journal of step images (journal.go).
+	key struct {
+		once sync.Once
+		v    string
+	}
+	steps journal
 }
 
 // Connect reaches the engine the docker CLI would use (DOCKER_HOST, the
@@ -137,6 +143,7 @@ func (e *Engine) Version(ctx context.Context) string {
 
 // Close releases the client and the run's liveness lock.
 func (e *Engine) Close() error {
+	e.closeJournal()
 	releaseLock(e.lock)
 	e.bk.once.Do(func() {}) // waits for a probe under way; none starts after
 	if e.bk.c != nil {
@@ -694,7 +701,9 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 		}
 		if m.Stream != "" {
 			log.Write([]byte(m.Stream))
+			before := len(steps.ids)
 			steps.read(m.Stream)
+			e.journalSteps(ctx, steps.ids[before:])
 		}
 		if m.Error != nil {
 			out.Failed = true
@@ -756,16 +765,33 @@ func (e *Engine) Tagged(ctx context.Context, id string) (tagged, exists bool) {
 // names and no other image builds on (the engine refuses those): the step
 // images a failed build leaves. Tagged images, such as a base image a build
 // step was cached from, are never touched.
-func (e *Engine) removeUntagged(ctx context.Context, ids []string) {
+func (e *Engine) removeUntagged(ctx context.Context, ids []string) int {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	n := 0
 	for i := len(ids) - 1; i >= 0; i-- {
-		r, err := e.c.ImageInspect(ctx, ids[i])
-		if err != nil || len(r.RepoTags) > 0 {
-			continue
+		if removed, _ := e.removeStep(ctx, ids[i]); removed {
+			n++
 		}
-		_, _ = e.c.ImageRemove(ctx, ids[i], client.ImageRemoveOptions{PruneChildren: true})
 	}
+	return n
+}
+
+// removeStep removes one step image if no tag names it. left is whether
+// it is still there untagged: the engine refused (a container or another
+// image still uses it) or could not be asked.
+func (e *Engine) removeStep(ctx context.Context, id string) (removed, left bool) {
+	r, err := e.c.ImageInspect(ctx, id)
+	if err != nil {
+		return false, !cerrdefs.IsNotFound(err)
+	}
+	if len(r.RepoTags) > 0 {
+		return false, false
+	}
+	if _, err := e.c.ImageRemove(ctx, id, client.ImageRemoveOptions{PruneChildren: true}); err != nil {
+		return false, true
+	}
+	return true, false
 }
 
 // contextTar writes the Dockerfile and files as a tar stream, in a stable order.
@@ -960,6 +986,7 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 		n += sweepSessionDirs(e.RunID)
 		n += sweepRules(e.RunID)
 		n += e.sweepStandIns(e.RunID)
+		n += e.sweepJournals(ctx)
 	}
 	return n, nil
 }

@@ -186,6 +186,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		ImageExists: s.realImage,
 		Claim:       s.claims.claim,
 		Held:        s.claims.held,
+		Steps:       func(ids []string) { e.journalSteps(context.Background(), ids) },
 		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
 	}
 	pol.StandIns = s.standIns
