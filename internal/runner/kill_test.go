@@ -34,14 +34,7 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			ctx := context.Background()
-			dir := t.TempDir()
-			must(t, os.MkdirAll(filepath.Join(dir, "content"), 0o755))
-			must(t, os.WriteFile(filepath.Join(dir, "shipshape.toml"), []byte("title = \"t\"\n[images]\n\"busybox:*\" = \""+busybox+"\"\n"), 0o644))
-			must(t, os.WriteFile(filepath.Join(dir, "content", "index.md"), []byte(killPage), 0o644))
-			cmd := osexec.Command(bin, "verify", "--source", "content")
-			cmd.Dir = dir
-			var stderr strings.Builder
-			cmd.Stdout, cmd.Stderr = &stderr, &stderr
+			cmd, stderr := verifyCmd(t, bin, t.TempDir(), killPage)
 			// Leftovers of another run (a stray one) are not this run's.
 			before := map[string]bool{}
 			if cs, err := e.Client().ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("name", "leftover")}); err == nil {
@@ -49,10 +42,7 @@ func TestInterruptedVerifyLeavesNothing(t *testing.T) {
 					before[c.ID] = true
 				}
 			}
-			must(t, cmd.Start())
-			t.Cleanup(func() { _ = cmd.Process.Kill() })
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			exited := start(t, cmd)
 
 			// Wait for the page's container to run, then learn what it holds.
 			f := make(client.Filters).Add("name", "leftover").Add("label", runner.Label)
@@ -138,6 +128,30 @@ func shipshapeBin(t *testing.T) string {
 	return bin
 }
 
+// verifyCmd prepares `shipshape verify` of a one-page site in dir, whose
+// busybox images map to the local one; its output goes to the builder.
+func verifyCmd(t *testing.T, bin, dir, page string) (*osexec.Cmd, *strings.Builder) {
+	t.Helper()
+	must(t, os.MkdirAll(filepath.Join(dir, "content"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "shipshape.toml"), []byte("title = \"t\"\n[images]\n\"busybox:*\" = \""+busybox+"\"\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "content", "index.md"), []byte(page), 0o644))
+	cmd := osexec.Command(bin, "verify", "--source", "content")
+	cmd.Dir = dir
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	return cmd, &out
+}
+
+// start starts cmd, killed when the test ends; the channel gets its end.
+func start(t *testing.T, cmd *osexec.Cmd) <-chan error {
+	t.Helper()
+	must(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	return exited
+}
+
 // TestKilledBuildLeavesNoSteps kills a `shipshape verify` in the middle of
 // a one-off classic build, after a step has committed an image: that image
 // carries no label (a classic build's steps have none), so only the run's
@@ -155,17 +169,8 @@ func TestKilledBuildLeavesNoSteps(t *testing.T) {
 	dir := t.TempDir()
 	mark := "KILLED_BUILD=" + filepath.Base(dir)
 	page := "# Killed\n\n```dockerfile {build}\nFROM busybox:1.36\nENV " + mark + "\nRUN sleep 600\n```\n"
-	must(t, os.MkdirAll(filepath.Join(dir, "content"), 0o755))
-	must(t, os.WriteFile(filepath.Join(dir, "shipshape.toml"), []byte("title = \"t\"\n[images]\n\"busybox:*\" = \""+busybox+"\"\n"), 0o644))
-	must(t, os.WriteFile(filepath.Join(dir, "content", "index.md"), []byte(page), 0o644))
-	cmd := osexec.Command(bin, "verify", "--source", "content")
-	cmd.Dir = dir
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	must(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	cmd, stderr := verifyCmd(t, bin, dir, page)
+	exited := start(t, cmd)
 	// Killed once the step's image exists and the run has learnt its id
 	// (what the engine commits before the id reaches the run stays).
 	journaled := func() bool {
