@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -74,6 +75,18 @@ func (p *Proxy) createContainer(w http.ResponseWriter, r *http.Request, _ args) 
 	}
 	if err := p.claim("container", name); err != nil {
 		denyClaim(w, err)
+		return
+	}
+	// Counted and made one at a time, so that creates in parallel cannot
+	// all pass the count.
+	p.creating.Lock()
+	defer p.creating.Unlock()
+	if err := p.roomForContainer(r.Context()); err != nil {
+		if errors.Is(err, ErrPolicy) {
+			refuse(w, "docker run/create: %v", err)
+		} else {
+			deny(w, http.StatusBadGateway, "shipshape proxy: %v", err)
+		}
 		return
 	}
 	// A process that claims nothing (an older shipshape) may hold the name
@@ -177,6 +190,9 @@ func (p *Proxy) container(ctx context.Context, req *container.CreateRequest) err
 	}
 	if err := ports(h); err != nil {
 		return err
+	}
+	if n := published(h); n > maxPorts {
+		return fmt.Errorf("publishing %d ports is %w: the engine runs a process on its host for each (at most %d a container)", n, ErrPolicy, maxPorts)
 	}
 	for port, bs := range h.PortBindings {
 		for _, b := range bs {
@@ -318,6 +334,42 @@ func endpoint(ep *network.EndpointSettings) error {
 	}
 	if extra := setFields(ep, "Aliases", "Links", "IPAMConfig.IPv4Address", "IPAMConfig.IPv6Address", "DNSNames"); len(extra) > 0 {
 		return fmt.Errorf("endpoint settings %s %w", strings.Join(extra, ", "), ErrPolicy)
+	}
+	return nil
+}
+
+// maxPorts is how many ports a page's container may publish, and
+// maxContainers how many containers a page may have at once: the engine
+// runs a docker-proxy process on its host for each published port, and
+// each container is held to the limits alone, so neither may grow with
+// what a page asks for.
+const (
+	maxPorts      = 16
+	maxContainers = 64
+)
+
+// published counts the host ports a container publishes.
+func published(h *container.HostConfig) int {
+	n := 0
+	for _, bs := range h.PortBindings {
+		n += len(bs)
+	}
+	return n
+}
+
+// roomForContainer refuses a container beyond maxContainers of the page's.
+func (p *Proxy) roomForContainer(ctx context.Context) error {
+	v := p.ownerValue()
+	if v == "" {
+		return nil
+	}
+	f := url.QueryEscape(fmt.Sprintf(`{"label":{%q:true}}`, p.pol.OwnerLabel+"="+v))
+	var cs []struct{ ID string }
+	if err := p.getJSON(ctx, "/containers/json?all=1&filters="+f, &cs); err != nil {
+		return fmt.Errorf("list the page's containers: %w", err)
+	}
+	if len(cs) >= maxContainers {
+		return fmt.Errorf("a page may have %d containers at once, and has %d: another is %w (remove one first)", maxContainers, len(cs), ErrPolicy)
 	}
 	return nil
 }

@@ -172,6 +172,9 @@ type Proxy struct {
 	// sources, and the page's pauses, one at a time (see remount).
 	writers []string
 	guard   sync.Mutex
+	// creating keeps container creates one at a time (see
+	// roomForContainer).
+	creating sync.Mutex
 }
 
 // Start listens on socket and forwards allowed requests to the engine at

@@ -1,0 +1,47 @@
+package proxy
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestAttackManyPorts: the engine starts a docker-proxy process on its
+// host for every port a container publishes (measured on 20.10: 100
+// ports, 100 processes, 325 MiB resident), none of it held to the page's
+// limits. A create of 1 MiB names some 25,000; a page that makes many
+// containers multiplies them. So a container publishes a few ports, and a
+// page keeps a bounded number of containers.
+func TestAttackManyPorts(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	for i := 0; i < maxPorts+1; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"%d/tcp":[{"HostIp":"127.0.0.1"}]`, 20000+i)
+	}
+	code, out := e.do("POST", "/containers/create", `{"Image":"busybox:1.36","HostConfig":{"PortBindings":{`+b.String()+`}}}`)
+	refused(t, "many published ports", code, out)
+	code, out = e.do("POST", "/containers/create", `{"Image":"busybox:1.36","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"127.0.0.1"}],"81/tcp":[{}]}}}`)
+	if code != http.StatusCreated {
+		t.Errorf("two published ports: got %d %s, want created", code, out)
+	}
+	for i := 1; i < maxContainers; i++ {
+		e.create(`{"Image":"busybox:1.36"}`)
+	}
+	code, out = e.do("POST", "/containers/create", `{"Image":"busybox:1.36"}`)
+	refused(t, fmt.Sprintf("container %d of a page", maxContainers+1), code, out)
+	// One of them gone, the page may make another.
+	var list []struct{ Id string }
+	_, lo := e.do("GET", "/containers/json?all=1", nil)
+	if err := json.Unmarshal(lo, &list); err != nil || len(list) != maxContainers {
+		t.Fatalf("list: %v, %d containers, want %d", err, len(list), maxContainers)
+	}
+	if code, out := e.do("DELETE", "/containers/"+list[0].Id, nil); code/100 != 2 {
+		t.Fatalf("remove: %d %s", code, out)
+	}
+	e.create(`{"Image":"busybox:1.36"}`)
+}
