@@ -60,6 +60,14 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 				if len(c.AuxAddress) > 0 {
 					return fmt.Errorf("--aux-address is %w", ErrPolicy)
 				}
+				// The engine checks a subnet it is given against its other
+				// networks only: one around an address its host uses (its
+				// gateway, its DNS server, the metadata address) would
+				// route the host's own traffic into the page's bridge. It
+				// picks one clear of its host's routes itself.
+				if c.Subnet.IsValid() || c.IPRange.IsValid() || c.Gateway.IsValid() {
+					return fmt.Errorf("--subnet, --ip-range and --gateway are %w: the engine picks the network's addresses, clear of its host's", ErrPolicy)
+				}
 			}
 		}
 		var err error
