@@ -74,12 +74,11 @@ func (e *Engine) journalSteps(ctx context.Context, ids []string) {
 			e.steps.f = f
 		}
 	})
-	if e.steps.f == nil {
-		return
-	}
 	e.steps.mu.Lock()
 	defer e.steps.mu.Unlock()
-	_, _ = e.steps.f.WriteString(strings.Join(ids, "\n") + "\n")
+	if e.steps.f != nil {
+		_, _ = e.steps.f.WriteString(strings.Join(ids, "\n") + "\n")
+	}
 }
 
 // closeJournal removes the run's journal at its end.
