@@ -77,16 +77,10 @@ func (p *Proxy) createContainer(w http.ResponseWriter, r *http.Request, _ args) 
 		denyClaim(w, err)
 		return
 	}
-	// Counted and made one at a time, so that creates in parallel cannot
-	// all pass the count.
 	p.creating.Lock()
 	defer p.creating.Unlock()
-	if err := p.roomForContainer(r.Context()); err != nil {
-		if errors.Is(err, ErrPolicy) {
-			refuse(w, "docker run/create: %v", err)
-		} else {
-			deny(w, http.StatusBadGateway, "shipshape proxy: %v", err)
-		}
+	if err := p.room(r.Context(), "containers", maxContainers); err != nil {
+		denyRoom(w, "docker run/create", err)
 		return
 	}
 	// A process that claims nothing (an older shipshape) may hold the name
@@ -339,14 +333,26 @@ func endpoint(ep *network.EndpointSettings) error {
 }
 
 // maxPorts is how many ports a page's container may publish, and
-// maxContainers how many containers a page may have at once: the engine
-// runs a docker-proxy process on its host for each published port, and
-// each container is held to the limits alone, so neither may grow with
-// what a page asks for.
+// maxContainers and maxNetworks how many containers and networks a page
+// may have at once: the engine runs a docker-proxy process on its host
+// for each published port, each container is held to the limits alone,
+// and each network takes one of the engine's address pools (31 on a
+// default engine, for every session), so none may grow with what a page
+// asks for.
 const (
 	maxPorts      = 16
 	maxContainers = 64
+	maxNetworks   = 8
 )
+
+// denyRoom answers a create that room refused, or could not count for.
+func denyRoom(w http.ResponseWriter, what string, err error) {
+	if errors.Is(err, ErrPolicy) {
+		refuse(w, "%s: %v", what, err)
+	} else {
+		deny(w, http.StatusBadGateway, "shipshape proxy: %v", err)
+	}
+}
 
 // published counts the host ports a container publishes.
 func published(h *container.HostConfig) int {
@@ -357,19 +363,25 @@ func published(h *container.HostConfig) int {
 	return n
 }
 
-// roomForContainer refuses a container beyond maxContainers of the page's.
-func (p *Proxy) roomForContainer(ctx context.Context) error {
+// room refuses another object of a kind ("containers", "networks") once
+// the page has max of them. The caller holds p.creating, so that creates
+// in parallel cannot all pass the count.
+func (p *Proxy) room(ctx context.Context, kind string, max int) error {
 	v := p.ownerValue()
 	if v == "" {
 		return nil
 	}
 	f := url.QueryEscape(fmt.Sprintf(`{"label":{%q:true}}`, p.pol.OwnerLabel+"="+v))
-	var cs []struct{ ID string }
-	if err := p.getJSON(ctx, "/containers/json?all=1&filters="+f, &cs); err != nil {
-		return fmt.Errorf("list the page's containers: %w", err)
+	list := "/" + kind + "?filters=" + f
+	if kind == "containers" {
+		list = "/containers/json?all=1&filters=" + f
 	}
-	if len(cs) >= maxContainers {
-		return fmt.Errorf("a page may have %d containers at once, and has %d: another is %w (remove one first)", maxContainers, len(cs), ErrPolicy)
+	var objs []struct{ ID string }
+	if err := p.getJSON(ctx, list, &objs); err != nil {
+		return fmt.Errorf("list the page's %s: %w", kind, err)
+	}
+	if len(objs) >= max {
+		return fmt.Errorf("a page may have %d %s at once, and has %d: another is %w (remove one first)", max, kind, len(objs), ErrPolicy)
 	}
 	return nil
 }

@@ -45,3 +45,25 @@ func TestAttackManyPorts(t *testing.T) {
 	}
 	e.create(`{"Image":"busybox:1.36"}`)
 }
+
+// TestAttackManyNetworks: each network takes one of the engine's address
+// pools, 31 on a default engine for every session and the runner's own
+// session networks: a page making networks in a loop left none for the
+// pages after it ("could not find an available, non-overlapping IPv4
+// address pool").
+func TestAttackManyNetworks(t *testing.T) {
+	e := newEnv(t)
+	for i := 0; i < maxNetworks; i++ {
+		if code, out := e.do("POST", "/networks/create", fmt.Sprintf(`{"Name":"pool%d"}`, i)); code != http.StatusCreated {
+			t.Fatalf("network %d: got %d %s, want created", i, code, out)
+		}
+	}
+	code, out := e.do("POST", "/networks/create", `{"Name":"pool-more"}`)
+	refused(t, fmt.Sprintf("network %d of a page", maxNetworks+1), code, out)
+	if code, out := e.do("DELETE", "/networks/pool0", nil); code/100 != 2 {
+		t.Fatalf("remove: %d %s", code, out)
+	}
+	if code, out := e.do("POST", "/networks/create", `{"Name":"pool-more"}`); code != http.StatusCreated {
+		t.Errorf("after a remove: got %d %s, want created", code, out)
+	}
+}

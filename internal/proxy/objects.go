@@ -86,6 +86,12 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 		denyClaim(w, fmt.Errorf("network %s: %w", n.Name, ErrConflict))
 		return
 	}
+	p.creating.Lock()
+	defer p.creating.Unlock()
+	if err := p.room(r.Context(), "networks", maxNetworks); err != nil {
+		denyRoom(w, "docker network create", err)
+		return
+	}
 	n.Driver, n.Options, n.Scope = "bridge", map[string]string{}, ""
 	// Nothing made by an example reaches beyond the engine unless the
 	// block asked for the network (and the page did not ask for an

@@ -172,8 +172,8 @@ type Proxy struct {
 	// sources, and the page's pauses, one at a time (see remount).
 	writers []string
 	guard   sync.Mutex
-	// creating keeps container creates one at a time (see
-	// roomForContainer).
+	// creating keeps container and network creates one at a time (see
+	// room).
 	creating sync.Mutex
 }
 
