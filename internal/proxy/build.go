@@ -285,8 +285,14 @@ func rewriteContext(body io.Reader, name string, fix func(string) (string, error
 			return nil, err
 		}
 		// The classic builder falls back to "dockerfile" when the default
-		// name is missing.
-		n := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
+		// name is missing. The engine unpacks "/x" and "x" to the same
+		// file, and opens the name in what it unpacked, following
+		// symlinks: a folder on the way that is not one would lead it to
+		// a file not judged here.
+		n := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
+		if fix != nil && hdr.Typeflag != tar.TypeDir && strings.HasPrefix(clean, n+"/") {
+			return nil, &policyError{fmt.Errorf("%s in the context is on the Dockerfile's path and is not a folder", hdr.Name)}
+		}
 		if fix != nil && (n == clean || (clean == "Dockerfile" && n == "dockerfile")) {
 			if hdr.Typeflag != tar.TypeReg {
 				return nil, &policyError{fmt.Errorf("the Dockerfile must be a regular file in the context")}
