@@ -3,7 +3,6 @@ package proxy
 import (
 	"archive/tar"
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -14,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"path"
 	"regexp"
 	"strconv"
@@ -200,7 +200,16 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	}
 	release := func() {}
 	defer func() { release() }()
-	body, err := rewriteContext(r.Body, name, func(df string) (string, error) {
+	// The rewritten context goes to a file, not memory: it may be as
+	// large as maxContext, and a page may send several at once.
+	f, err := os.CreateTemp("", "shipshape-context-*")
+	if err != nil {
+		deny(w, http.StatusInternalServerError, "shipshape proxy: %v", err)
+		return
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	err = rewriteContext(r.Body, name, func(df string) (string, error) {
 		if err := CheckRemoteAdd(r.Context(), df, p.fetchURLs()); err != nil {
 			return "", err
 		}
@@ -224,7 +233,18 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 			df = p.pol.Dockerfile(df)
 		}
 		return df, nil
-	})
+	}, f)
+	if errors.Is(err, errContextSize) {
+		deny(w, http.StatusRequestEntityTooLarge, "shipshape: docker build: %v", err)
+		return
+	}
+	var size int64
+	if err == nil {
+		size, err = f.Seek(0, io.SeekCurrent)
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
 	if err != nil {
 		var pe *policyError
 		if errors.As(err, &pe) {
@@ -234,9 +254,9 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		deny(w, http.StatusBadRequest, "shipshape: read build context: %v", err)
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-	r.Header.Set("Content-Length", fmt.Sprint(len(body)))
+	r.Body = io.NopCloser(f)
+	r.ContentLength = size
+	r.Header.Set("Content-Length", fmt.Sprint(size))
 	r.Header.Del("Transfer-Encoding")
 	r.TransferEncoding = nil
 	tw := &teeWriter{ResponseWriter: w, limit: 4 << 20}
@@ -256,21 +276,29 @@ type policyError struct{ err error }
 
 func (e *policyError) Error() string { return e.err.Error() }
 
-// rewriteContext copies a (possibly gzipped) tar build context, passing
-// every file the classic builder could read as the Dockerfile through fix.
-func rewriteContext(body io.Reader, name string, fix func(string) (string, error)) ([]byte, error) {
-	br := bufio.NewReader(io.LimitReader(body, 512<<20))
+// maxContext bounds a classic build's context, as it comes and as it
+// unpacks: the proxy reads all of it, on the host, outside the page's
+// limits.
+const maxContext = 512 << 20
+
+// errContextSize is a context past maxContext.
+var errContextSize = fmt.Errorf("the build context is larger than %d MiB unpacked", maxContext>>20)
+
+// rewriteContext copies a (possibly gzipped) tar build context to out,
+// passing every file the classic builder could read as the Dockerfile
+// through fix. Only the Dockerfile is held in memory; the rest streams.
+func rewriteContext(body io.Reader, name string, fix func(string) (string, error), out io.Writer) error {
+	br := bufio.NewReader(io.LimitReader(body, maxContext))
 	var in io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		in = zr
 	}
-	tr := tar.NewReader(in)
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
+	tr := tar.NewReader(&capReader{r: in, n: maxContext})
+	tw := tar.NewWriter(out)
 	clean := strings.TrimPrefix(name, "./")
 	for {
 		hdr, err := tr.Next()
@@ -278,11 +306,7 @@ func rewriteContext(body io.Reader, name string, fix func(string) (string, error
 			break
 		}
 		if err != nil {
-			return nil, err
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, err
+			return err
 		}
 		// The classic builder falls back to "dockerfile" when the default
 		// name is missing. The engine unpacks "/x" and "x" to the same
@@ -291,30 +315,55 @@ func rewriteContext(body io.Reader, name string, fix func(string) (string, error
 		// a file not judged here.
 		n := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
 		if fix != nil && hdr.Typeflag != tar.TypeDir && strings.HasPrefix(clean, n+"/") {
-			return nil, &policyError{fmt.Errorf("%s in the context is on the Dockerfile's path and is not a folder", hdr.Name)}
+			return &policyError{fmt.Errorf("%s in the context is on the Dockerfile's path and is not a folder", hdr.Name)}
 		}
-		if fix != nil && (n == clean || (clean == "Dockerfile" && n == "dockerfile")) {
-			if hdr.Typeflag != tar.TypeReg {
-				return nil, &policyError{fmt.Errorf("the Dockerfile must be a regular file in the context")}
+		if fix == nil || (n != clean && (clean != "Dockerfile" || n != "dockerfile")) {
+			if err := tw.WriteHeader(hdr); err != nil {
+				return err
 			}
-			s, err := fix(string(data))
-			if err != nil {
-				return nil, &policyError{err}
+			if _, err := io.Copy(tw, tr); err != nil {
+				return err
 			}
-			data = []byte(s)
-			hdr.Size = int64(len(data))
+			continue
 		}
+		if hdr.Typeflag != tar.TypeReg {
+			return &policyError{fmt.Errorf("the Dockerfile must be a regular file in the context")}
+		}
+		data, err := io.ReadAll(io.LimitReader(tr, maxDockerfile+1))
+		if err != nil {
+			return err
+		}
+		if len(data) > maxDockerfile {
+			return &policyError{fmt.Errorf("the Dockerfile is larger than %d bytes", maxDockerfile)}
+		}
+		s, err := fix(string(data))
+		if err != nil {
+			return &policyError{err}
+		}
+		hdr.Size = int64(len(s))
 		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
+			return err
 		}
-		if _, err := tw.Write(data); err != nil {
-			return nil, err
+		if _, err := io.WriteString(tw, s); err != nil {
+			return err
 		}
 	}
-	if err := tw.Close(); err != nil {
-		return nil, err
+	return tw.Close()
+}
+
+// capReader reads r, and fails with errContextSize once more than n
+// bytes came.
+type capReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *capReader) Read(b []byte) (int, error) {
+	k, err := c.r.Read(b)
+	if c.n -= int64(k); c.n < 0 {
+		return k, errContextSize
 	}
-	return out.Bytes(), nil
+	return k, err
 }
 
 // noteBuild records what a BuildKit build of the page asked that changes

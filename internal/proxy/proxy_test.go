@@ -129,12 +129,12 @@ func TestRewriteContext(t *testing.T) {
 	zw.Close()
 	fix := func(s string) string { return strings.Replace(s, "busybox:1.36", "local/busybox", 1) }
 	for name, in := range map[string][]byte{"plain": raw.Bytes(), "gzip": gz.Bytes()} {
-		out, err := rewriteContext(bytes.NewReader(in), "Dockerfile", func(s string) (string, error) { return fix(s), nil })
-		if err != nil {
+		var out bytes.Buffer
+		if err := rewriteContext(bytes.NewReader(in), "Dockerfile", func(s string) (string, error) { return fix(s), nil }, &out); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		got := map[string]string{}
-		tr := tar.NewReader(bytes.NewReader(out))
+		tr := tar.NewReader(&out)
 		for {
 			h, err := tr.Next()
 			if err == io.EOF {
