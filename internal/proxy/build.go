@@ -169,6 +169,14 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		q.Set("memswap", strconv.FormatInt(p.pol.Memory, 10))
 	}
 	r.URL.RawQuery = q.Encode()
+	// Each build runs its steps held to the limits alone, so a page's
+	// builds run a few at a time; the others wait their turn.
+	select {
+	case p.buildSlots <- struct{}{}:
+		defer func() { <-p.buildSlots }()
+	case <-r.Context().Done():
+		return
+	}
 	if buildkit {
 		// Nothing to rewrite: the Dockerfile is judged as it passes
 		// through the session, and the names it holds are released once

@@ -4,8 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestAttackManyPorts: the engine starts a docker-proxy process on its
@@ -65,5 +69,46 @@ func TestAttackManyNetworks(t *testing.T) {
 	}
 	if code, out := e.do("POST", "/networks/create", `{"Name":"pool-more"}`); code != http.StatusCreated {
 		t.Errorf("after a remove: got %d %s, want created", code, out)
+	}
+}
+
+// TestAttackParallelBuilds: every build step runs held to the memory
+// limit alone, so a page starting builds in parallel (docker build … &
+// in a loop) had as many limits as builds. A page's builds now run
+// maxBuilds at a time, the others waiting their turn.
+func TestAttackParallelBuilds(t *testing.T) {
+	e := newEnv(t)
+	marker := "par-" + e.session
+	done := make(chan struct{})
+	var most atomic.Int32
+	go func() {
+		f := url.QueryEscape(`{"status":{"running":true}}`)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			_, out := e.engine("GET", "/containers/json?filters="+f, nil)
+			if n := int32(strings.Count(string(out), marker)); n > most.Load() {
+				most.Store(n)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for i := 0; i < maxBuilds+3; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			df := fmt.Sprintf("FROM busybox:1.36\nRUN echo %d %s && sleep 3\n", i, marker)
+			if code, out := e.do("POST", "/build?rm=1&nocache=1", buildContext(t, df)); code != http.StatusOK {
+				t.Errorf("build %d: got %d %.300s", i, code, out)
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	if n := most.Load(); n > maxBuilds || n == 0 {
+		t.Errorf("%d build steps of the page ran at once, want 1 to %d", n, maxBuilds)
 	}
 }

@@ -175,7 +175,13 @@ type Proxy struct {
 	// creating keeps container and network creates one at a time (see
 	// room).
 	creating sync.Mutex
+	// buildSlots holds one token for each build running through /build:
+	// at most maxBuilds at once.
+	buildSlots chan struct{}
 }
+
+// maxBuilds is how many builds of a page run at once through /build.
+const maxBuilds = 4
 
 // Start listens on socket and forwards allowed requests to the engine at
 // host ("unix:///var/run/docker.sock" or "tcp://host:port").
@@ -229,7 +235,7 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 		pol.LogMaxSize = DefaultLogMaxSize
 	}
 	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial,
-		holds: map[string]int{}, sessionHolds: map[string][]func(){}, sessionBuilds: map[string]int{}}
+		holds: map[string]int{}, sessionHolds: map[string][]func(){}, sessionBuilds: map[string]int{}, buildSlots: make(chan struct{}, maxBuilds)}
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.dial(ctx) }}
 	p.hc = &http.Client{Transport: tr}
 	p.rp = &httputil.ReverseProxy{
