@@ -60,14 +60,6 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 				if len(c.AuxAddress) > 0 {
 					return fmt.Errorf("--aux-address is %w", ErrPolicy)
 				}
-				// The engine checks a subnet it is given against its other
-				// networks only: one around an address its host uses (its
-				// gateway, its DNS server, the metadata address) would
-				// route the host's own traffic into the page's bridge. It
-				// picks one clear of its host's routes itself.
-				if c.Subnet.IsValid() || c.IPRange.IsValid() || c.Gateway.IsValid() {
-					return fmt.Errorf("--subnet, --ip-range and --gateway are %w: the engine picks the network's addresses, clear of its host's", ErrPolicy)
-				}
 			}
 		}
 		var err error
@@ -101,6 +93,22 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 	// gateway, and it takes a name the runner's firewall rule already
 	// keeps from the host. Where no name can be had, it is refused.
 	n.Internal = n.Internal || !p.pol.Egress
+	// The engine checks a subnet it is given against its other networks
+	// only, and gives the bridge of a network with egress the gateway
+	// address and so a route for the subnet on its host: one around an
+	// address the host uses (its gateway, its DNS server, the metadata
+	// address) would route the host's own traffic into the page's bridge.
+	// Such a network takes the addresses the engine picks, clear of its
+	// host's routes. An internal one's bridge has no address, so no route:
+	// it may be given any.
+	if !n.Internal && n.IPAM != nil {
+		for _, c := range n.IPAM.Config {
+			if c.Subnet.IsValid() || c.IPRange.IsValid() || c.Gateway.IsValid() {
+				refuse(w, "docker network create: --subnet, --ip-range and --gateway on a network with egress are %v: the engine picks its addresses, clear of its host's routes (an --internal network may name them)", ErrPolicy)
+				return
+			}
+		}
+	}
 	if !n.Internal {
 		bridge, err := "", errors.New("no firewall rule can keep its bridge from the host")
 		if p.pol.PageBridge != nil {
