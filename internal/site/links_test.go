@@ -76,9 +76,7 @@ func TestFragments(t *testing.T) {
 		`c/from.md:25: warning: link "target.md#release-2.19.4": #release-2.19.4 is written #release-2194 in target.md [link-anchor] (write #release-2194)`,
 		`c/from.md:27: error: broken link "target.md#release-2.19.5": no heading or anchor #release-2.19.5 in target.md [link] (did you mean #release-2194?)`,
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	sameDiags(t, got, want)
 	if out.Stats.Broken != 3 {
 		t.Errorf("broken = %d, want 3", out.Stats.Broken)
 	}
@@ -95,9 +93,7 @@ func TestTemplateLinks(t *testing.T) {
 	want := []string{
 		`c/index.md:5: error: malformed link "http://%41:80/": parse "http://%41:80/": invalid URL escape "%41" [link]`,
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	sameDiags(t, got, want)
 }
 
 // TestEscapedDestinations: a backslash before punctuation in a link's
@@ -113,9 +109,7 @@ func TestEscapedDestinations(t *testing.T) {
 	want := []string{
 		`c/index.md:7: error: broken link "no_page.md": no page or file no_page.md [link] (did you mean "my_guide.md"?)`,
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	sameDiags(t, got, want)
 }
 
 // TestUnpublishedTargets: a link to something that exists in the content
@@ -135,9 +129,7 @@ func TestUnpublishedTargets(t *testing.T) {
 		`c/index.md:5: warning: link "tool" leads outside the site: tool is a folder without an index page [link-outside] (link to it by its address in the repository)`,
 		`c/index.md:7: error: broken link "tool/gone": no page or file tool/gone [link] (did you mean "tool/main.go"?)`,
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	sameDiags(t, got, want)
 	if out.Stats.Broken != 1 {
 		t.Errorf("broken = %d, want 1", out.Stats.Broken)
 	}
@@ -145,6 +137,14 @@ func TestUnpublishedTargets(t *testing.T) {
 
 // linkDiags renders a site made of files (content folder "c") and returns
 // it with its link diagnostics, in order.
+// sameDiags compares a build's link diagnostics with those wanted, in order.
+func sameDiags(t *testing.T, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func linkDiags(t *testing.T, files map[string]string) (*Output, []string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -209,7 +209,5 @@ func TestMkDocsLinks(t *testing.T) {
 	want := []string{
 		`c/docs/index.en.md:3: error: broken link "gone.md": no page or file gone.md [link]`,
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("link diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	sameDiags(t, got, want)
 }
