@@ -262,21 +262,35 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		deny(w, http.StatusBadRequest, "shipshape: read build context: %v", err)
 		return
 	}
+	if !p.readingStarted() {
+		deny(w, http.StatusServiceUnavailable, "shipshape proxy: the session is ending")
+		return
+	}
+	defer p.readingEnded()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(p.stopped, cancel)()
+	r = r.WithContext(ctx)
 	r.Body = io.NopCloser(f)
 	r.ContentLength = size
 	r.Header.Set("Content-Length", fmt.Sprint(size))
 	r.Header.Del("Transfer-Encoding")
 	r.TransferEncoding = nil
 	tw := &teeWriter{ResponseWriter: w, limit: 4 << 20}
-	p.rp.ServeHTTP(tw, r)
-	if ids := LayerIDs(tw.buf.Bytes()); len(ids) > 0 {
-		p.mu.Lock()
-		p.layers = append(p.layers, ids...)
-		p.mu.Unlock()
-		if p.pol.Steps != nil {
-			p.pol.Steps(ids)
+	// Deferred: a build cut mid-answer ends the handler with a panic
+	// (http.ErrAbortHandler), and the steps it made are still to be found.
+	defer func() {
+		if ids := LayerIDs(tw.buf.Bytes()); len(ids) > 0 {
+			// The journal first: it outlives this process.
+			if p.pol.Steps != nil {
+				p.pol.Steps(ids)
+			}
+			p.mu.Lock()
+			p.layers = append(p.layers, ids...)
+			p.mu.Unlock()
 		}
-	}
+	}()
+	p.rp.ServeHTTP(tw, r)
 }
 
 // policyError marks a refusal found while reading a build context.

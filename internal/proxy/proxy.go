@@ -129,9 +129,18 @@ type Proxy struct {
 
 	bk     buildKitCtl
 	mu     sync.Mutex
-	tags   []string        // names the session put on images with docker tag (its builds carry its label)
-	layers []string        // step images of the session's builds, oldest first
-	execs  map[string]bool // exec instances the session created
+	tags   []string // names the session put on images with docker tag (its builds carry its label)
+	layers []string // step images of the session's builds, oldest first
+	// reading counts the classic builds whose answers are still being
+	// read for their step images; Close waits for them (drained), since
+	// the client may have read the last message and gone before then.
+	reading int
+	closing bool
+	drained chan struct{}
+	// stopped ends with Close, cutting the builds in flight.
+	stopped context.Context
+	stop    context.CancelFunc
+	execs   map[string]bool // exec instances the session created
 	// sessions are the BuildKit build sessions open through this proxy;
 	// a build may only use one of them.
 	sessions map[string]bool
@@ -236,6 +245,7 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 	}
 	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial,
 		holds: map[string]int{}, sessionHolds: map[string][]func(){}, sessionBuilds: map[string]int{}, buildSlots: make(chan struct{}, maxBuilds)}
+	p.stopped, p.stop = context.WithCancel(context.Background())
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.dial(ctx) }}
 	p.hc = &http.Client{Transport: tr}
 	p.rp = &httputil.ReverseProxy{
@@ -253,17 +263,63 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 	return p
 }
 
-// Close stops serving; requests in flight are cut.
+// Close stops serving; requests in flight are cut. It returns once the
+// classic builds in flight have recorded their step images (see Layers),
+// or after a bound if one does not end.
 func (p *Proxy) Close() error {
 	p.bk.once.Do(func() {}) // waits for a client being made, and makes none after
 	if p.bk.c != nil {
 		_ = p.bk.c.Close()
 	}
-	err := p.srv.Close()
+	p.mu.Lock()
+	p.closing = true
+	var drained chan struct{}
+	if p.reading > 0 {
+		drained = make(chan struct{})
+		p.drained = drained
+	}
+	p.mu.Unlock()
+	p.stop()
+	var err error
+	if p.srv != nil {
+		err = p.srv.Close()
+	}
+	if drained != nil {
+		select {
+		case <-drained:
+		case <-time.After(closeWait):
+		}
+	}
 	// Kept-alive connections to the engine go too: over ssh each is an ssh
 	// process, which would outlive the session.
 	p.hc.CloseIdleConnections()
 	return err
+}
+
+// closeWait bounds how long Close waits for a cut build to record its
+// step images.
+const closeWait = 30 * time.Second
+
+// readingStarted counts a classic build in flight; false once the proxy is
+// closing, when the build must not start.
+func (p *Proxy) readingStarted() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closing {
+		return false
+	}
+	p.reading++
+	return true
+}
+
+// readingEnded is the other half of readingStarted.
+func (p *Proxy) readingEnded() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reading--; p.reading == 0 && p.drained != nil {
+		close(p.drained)
+		p.drained = nil
+	}
 }
 
 // Layers lists the step images the session's builds made, oldest first, so
