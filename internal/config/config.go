@@ -91,6 +91,9 @@ const (
 	BuildTimeout = 5 * time.Minute
 	// Disk bounds what one container writes to its layer.
 	Disk = 64 << 20
+	// PageDisk bounds what a page session writes in all: its containers'
+	// layers and its volumes, the session's own included.
+	PageDisk = 512 << 20
 	// PythonImage runs and compiles Python blocks that name no image.
 	PythonImage = "python:3"
 	// NginxImage tests nginx blocks that name no image.

@@ -10,6 +10,7 @@ package relay
 
 import (
 	"archive/tar"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -18,9 +19,11 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/yamux"
 )
@@ -186,6 +189,12 @@ func (l *Listener) WriteFiles(files map[string][]byte) error {
 	}
 	names := make([]string, 0, len(files))
 	for n := range files {
+		// A name with a control character would not survive as a path,
+		// and one could pass for usedAsk.
+		if strings.IndexFunc(n, unicode.IsControl) >= 0 {
+			_ = st.Close()
+			return fmt.Errorf("%q: a file name may not hold control characters", n)
+		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -219,11 +228,55 @@ func (l *Listener) WriteFiles(files map[string][]byte) error {
 	return nil
 }
 
-// receive unpacks one tar of files into dir and answers "ok" or the error.
+// usedAsk opens a stream that asks the relay how many bytes are in use on
+// the file system of its folder. A tar of files never starts with it: a
+// tar starts with a file's name, or with a zero block when it is empty.
+const usedAsk = "\x01used\n"
+
+// Used asks the relay how many bytes are in use on the file system of its
+// folder: the engine's own, where the page's containers and volumes write,
+// measured on the engine's host whichever way the client reaches it.
+func (l *Listener) Used() (uint64, error) {
+	st, err := l.s.Open()
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	if _, err := io.WriteString(st, usedAsk); err != nil {
+		return 0, err
+	}
+	if err := st.Close(); err != nil {
+		return 0, err
+	}
+	reply, err := io.ReadAll(io.LimitReader(st, 4<<10))
+	if err != nil {
+		return 0, err
+	}
+	r := strings.TrimSpace(string(reply))
+	n, err := strconv.ParseUint(r, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("the session's relay cannot measure its file system: %s", strings.TrimPrefix(r, "error: "))
+	}
+	return n, nil
+}
+
+// receive answers one stream from outside: a question for usedBytes, or a
+// tar of files to unpack into dir, answered "ok" or with the error.
 func receive(st net.Conn, dir string) {
 	defer st.Close()
-	err := unpack(st, dir)
-	_, _ = io.Copy(io.Discard, st)
+	br := bufio.NewReader(st)
+	if ask, _ := br.Peek(len(usedAsk)); string(ask) == usedAsk {
+		_, _ = io.Copy(io.Discard, br)
+		n, err := usedBytes(dir)
+		if err != nil {
+			fmt.Fprintf(st, "error: %v\n", err)
+			return
+		}
+		fmt.Fprintln(st, n)
+		return
+	}
+	err := unpack(br, dir)
+	_, _ = io.Copy(io.Discard, br)
 	if err != nil {
 		fmt.Fprintf(st, "error: %v\n", err)
 		return

@@ -172,3 +172,39 @@ func TestRelayWriteFiles(t *testing.T) {
 		t.Errorf("written outside the relay's folder: %v", es)
 	}
 }
+
+// TestUsed: the relay measures the file system of its folder, and sees
+// what is written there.
+func TestUsed(t *testing.T) {
+	_, dir, ln := startIn(t, http.NotFoundHandler())
+	before, err := ln.Used()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(make([]byte, 32<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	after, err := ln.Used()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after < before+30<<20 {
+		t.Errorf("Used went from %d to %d after 32 MiB were written, want at least 30 MiB more", before, after)
+	}
+	// The question never reaches the folder as a file, nor can a file's
+	// name pass for it.
+	if err := ln.WriteFiles(map[string][]byte{usedAsk: []byte("x")}); err == nil {
+		t.Error("a file named like the question was sent")
+	}
+	if _, err := ln.Used(); err != nil {
+		t.Errorf("Used after a refused write: %v", err)
+	}
+}

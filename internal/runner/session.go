@@ -48,6 +48,9 @@ type SessionSpec struct {
 	// builds ADD public URLs and its pulls reach registries beyond the
 	// public ones (proxy.Policy.FetchURLs, AnyRegistry).
 	AllowHost bool
+	// Disk bounds what the page writes in all (see watchDisk); 0 means
+	// config.PageDisk.
+	Disk int64
 }
 
 // Session is a running page session.
@@ -69,6 +72,9 @@ type Session struct {
 	// builds to its limits; made at the first build.
 	holderMu sync.Mutex
 	holder   string
+	// stopWatch ends the disk watchdog; diskFull is what it found.
+	stopWatch context.CancelFunc
+	diskFull  error
 }
 
 // ErrSessionEnded means an earlier block's timeout ended the session.
@@ -210,6 +216,13 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	// Its processes change the page's folder: it is frozen while the
 	// engine mounts from there.
 	s.px.AddWriter(cr.ID)
+	base, err := ln.Used()
+	if err != nil {
+		return nil, fmt.Errorf("measure the engine's disk for the page's budget (rebuild %s with .ci/images.sh): %w", spec.Image, err)
+	}
+	wctx, stop := context.WithCancel(context.Background())
+	s.stopWatch = stop
+	go s.watchDisk(wctx, spec.pageDisk(), base)
 	ok = true
 	return s, nil
 }
@@ -409,6 +422,13 @@ func (s *Session) Exec(ctx context.Context, script string, timeout time.Duration
 	if out.TimedOut {
 		return out, nil
 	}
+	s.mu.Lock()
+	full := s.diskFull
+	s.mu.Unlock()
+	if full != nil {
+		out.ExitCode = 137
+		return out, full
+	}
 	ictx, icancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer icancel()
 	in, err := s.e.c.ExecInspect(ictx, ex.ID, client.ExecInspectOptions{})
@@ -453,6 +473,9 @@ func (s *Session) end(err error) {
 // Close removes the session container and everything the page created
 // through the proxy, then the tags it put on other images.
 func (s *Session) Close() {
+	if s.stopWatch != nil {
+		s.stopWatch()
+	}
 	if s.px != nil {
 		s.px.Close()
 	}

@@ -669,8 +669,9 @@ func fill(r *results.Result, out runner.Outcome) {
 func infra(r results.Result, err error) results.Result {
 	r.Status = results.Infra
 	r.Reason = err.Error()
-	if errors.Is(err, proxy.ErrPolicy) {
-		// Refused by the sandbox's rules: certain, and the same next time.
+	if errors.Is(err, proxy.ErrPolicy) || errors.Is(err, runner.ErrDiskBudget) {
+		// Refused by the sandbox's rules, or over its disk budget:
+		// certain, and the same next time.
 		r.Status = results.Failed
 		return r
 	}

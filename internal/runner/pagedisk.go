@@ -1,0 +1,136 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/shipshape/shipshape/internal/config"
+)
+
+// ErrDiskBudget means a page session wrote more than its disk budget: it
+// was ended, and everything it made goes with it.
+var ErrDiskBudget = errors.New("the page wrote more than its disk budget")
+
+// diskPoll is how often the watchdog asks how full the engine's file
+// system is; what a page can write in one poll, and in one measurement of
+// its own objects after it, is how far it can overshoot its budget.
+const diskPoll = 250 * time.Millisecond
+
+// watchDisk bounds what a page writes in all: its containers' layers and
+// its volumes, the session's own container and folder included. No storage
+// driver bounds a volume, nor overlay2 on ext4 a layer, so a watchdog does.
+//
+// Measuring a page's objects is the engine walking them (a volume's size
+// is asked of `system df`, which on engines before API 1.42 walks every
+// image as well), too slow to repeat several times a second. So the
+// relay, on the engine's host, says how many bytes are in use on the
+// engine's file system, which costs nothing; what the page holds is at
+// most what it held when last measured plus what the file system grew
+// since. Only when that bound passes the budget are the page's objects
+// measured, and only if they are over is the page ended: another page or
+// the host writing beside it never ends it.
+//
+// base is what was in use when the session started, before the page could
+// write anything.
+func (s *Session) watchDisk(ctx context.Context, budget int64, base uint64) {
+	t := time.NewTicker(diskPoll)
+	defer t.Stop()
+	var held int64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		used, err := s.relay.Used()
+		if err != nil {
+			continue
+		}
+		if held+int64(used)-int64(base) <= budget {
+			continue
+		}
+		n, err := s.diskUsage(ctx)
+		if err != nil {
+			continue
+		}
+		if n > budget {
+			s.mu.Lock()
+			full := fmt.Errorf("%w: it held %d MB in its containers and volumes, over the %d MB a page may write", ErrDiskBudget, n>>20, budget>>20)
+			s.diskFull = full
+			s.mu.Unlock()
+			s.end(fmt.Errorf("%w: an earlier block went over: %w", ErrSessionEnded, full))
+			s.killPage()
+			return
+		}
+		base, held = used, n
+	}
+}
+
+// diskUsage measures what the page holds on the engine's disk: the layers
+// of its containers and of the session's own, and its volumes and the
+// session's folder.
+func (s *Session) diskUsage(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	f := make(client.Filters).Add("label", SessionLabel+"="+s.id)
+	cs, err := s.e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Size: true, Filters: f})
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	// The page's volumes carry its label, but not those the engine makes
+	// for a container (an anonymous volume, an image's VOLUME): those are
+	// found as its containers' mounts.
+	vols := map[string]bool{s.volume: true}
+	for _, c := range cs.Items {
+		n += c.SizeRw
+		for _, m := range c.Mounts {
+			if m.Type == "volume" {
+				vols[m.Name] = true
+			}
+		}
+	}
+	own, err := s.e.c.ContainerInspect(ctx, s.cid, client.ContainerInspectOptions{Size: true})
+	if err != nil {
+		return 0, err
+	}
+	if own.Container.SizeRw != nil {
+		n += *own.Container.SizeRw
+	}
+	du, err := s.e.c.DiskUsage(ctx, client.DiskUsageOptions{Volumes: true, Verbose: true})
+	if err != nil {
+		return 0, err
+	}
+	for _, v := range du.Volumes.Items {
+		if (vols[v.Name] || v.Labels[SessionLabel] == s.id) && v.UsageData != nil && v.UsageData.Size > 0 {
+			n += v.UsageData.Size
+		}
+	}
+	return n, nil
+}
+
+// killPage stops the page's containers writing at once; Close removes them.
+func (s *Session) killPage() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := make(client.Filters).Add("label", SessionLabel+"="+s.id)
+	cs, err := s.e.c.ContainerList(ctx, client.ContainerListOptions{Filters: f})
+	if err != nil {
+		return
+	}
+	for _, c := range cs.Items {
+		_, _ = s.e.c.ContainerKill(ctx, c.ID, client.ContainerKillOptions{Signal: "KILL"})
+	}
+}
+
+// pageDisk is the session's budget.
+func (spec SessionSpec) pageDisk() int64 {
+	if spec.Disk > 0 {
+		return spec.Disk
+	}
+	return config.PageDisk
+}
