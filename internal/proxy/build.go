@@ -168,6 +168,9 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		q.Set("memory", strconv.FormatInt(p.pol.Memory, 10))
 		q.Set("memswap", strconv.FormatInt(p.pol.Memory, 10))
 	}
+	if p.pol.CgroupParent != "" && !buildkit {
+		q.Set("cgroupparent", p.pol.CgroupParent)
+	}
 	r.URL.RawQuery = q.Encode()
 	// Each build runs its steps held to the limits alone, so a page's
 	// builds run a few at a time; the others wait their turn.

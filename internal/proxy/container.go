@@ -262,6 +262,9 @@ func (p *Proxy) limits(res *container.Resources) {
 	if l := p.pol.NanoCPUs; l > 0 && (res.NanoCPUs <= 0 || res.NanoCPUs > l) {
 		res.NanoCPUs = l
 	}
+	if p.pol.CgroupParent != "" {
+		res.CgroupParent = p.pol.CgroupParent
+	}
 }
 
 // network puts the container on the session's network unless it names
