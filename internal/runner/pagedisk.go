@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/shipshape/shipshape/internal/config"
@@ -63,7 +64,6 @@ func (s *Session) watchDisk(ctx context.Context, budget int64, base uint64) {
 			s.diskFull = full
 			s.mu.Unlock()
 			s.end(fmt.Errorf("%w: an earlier block went over: %w", ErrSessionEnded, full))
-			s.killPage()
 			return
 		}
 		base, held = used, n
@@ -113,7 +113,8 @@ func (s *Session) diskUsage(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// killPage stops the page's containers writing at once; Close removes them.
+// killPage stops the page's running containers at once, and waits for
+// them to have stopped; Close removes them.
 func (s *Session) killPage() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -123,7 +124,14 @@ func (s *Session) killPage() {
 		return
 	}
 	for _, c := range cs.Items {
-		_, _ = s.e.c.ContainerKill(ctx, c.ID, client.ContainerKillOptions{Signal: "KILL"})
+		w := s.e.c.ContainerWait(ctx, c.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+		if _, err := s.e.c.ContainerKill(ctx, c.ID, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+			continue
+		}
+		select {
+		case <-w.Result:
+		case <-w.Error:
+		}
 	}
 }
 

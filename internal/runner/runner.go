@@ -71,6 +71,10 @@ type Engine struct {
 	// container's writable layer.
 	noStorageOpt atomic.Bool
 	storageOnce  sync.Once
+	// pageCgroups is whether a page's containers can run under its
+	// session container's cgroup (see Session.pageParent).
+	pageCgroups     bool
+	pageCgroupsOnce sync.Once
 	// bk is the engine's BuildKit, for one-off builds.
 	bk buildKit
 	// sessions counts live page sessions; the step images a session's
@@ -942,6 +946,11 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 		live[id] = id == e.RunID || alive(id)
 		return live[id]
 	}
+	// A page's containers before the sessions', whose cgroups may hold
+	// theirs: the engine cannot remove a cgroup with children.
+	sort.SliceStable(cs.Items, func(i, j int) bool {
+		return cs.Items[i].Labels[SessionLabel] != "" && cs.Items[j].Labels[SessionLabel] == ""
+	})
 	for _, c := range cs.Items {
 		if spare(c.Labels) {
 			continue

@@ -144,7 +144,14 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	if err != nil {
 		return nil, fmt.Errorf("inspect the session's folder: %w", err)
 	}
-	pids := lim.Pids
+	// Where the engine can, the page's containers run under the session
+	// container's cgroup, whose limits then bound them together (see
+	// NestsPages); the session's own processes count in that too.
+	nest := e.NestsPages(ctx)
+	mem, pids, cpus := lim.Memory, lim.Pids, lim.NanoCPUs
+	if nest {
+		mem, pids, cpus = mem*pageShare, pids*pageShare, cpus*pageShare
+	}
 	cfg := &container.Config{
 		Image: spec.Image,
 		// The folder is the page's: containers it runs as another user
@@ -160,7 +167,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		SecurityOpt: []string{"no-new-privileges"},
 		Mounts:      []mount.Mount{{Type: mount.TypeVolume, Source: s.volume, Target: spec.WorkDir}},
 		LogConfig:   logConfig(lim.OutputLimit),
-		Resources:   container.Resources{Memory: lim.Memory, MemorySwap: lim.Memory, NanoCPUs: lim.NanoCPUs, PidsLimit: &pids},
+		Resources:   container.Resources{Memory: mem, MemorySwap: mem, NanoCPUs: cpus, PidsLimit: &pids},
 	}
 	// As in Run: creation is not cut short by a cancel, so its id is known
 	// and Close removes it.
@@ -194,6 +201,9 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Held:        s.claims.held,
 		Steps:       func(ids []string) { e.journalSteps(context.Background(), ids) },
 		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
+	}
+	if nest {
+		pol.CgroupParent = pageParent(cr.ID)
 	}
 	pol.StandIns = s.standIns
 	// The ONBUILD triggers of the images builds start from are judged
@@ -465,6 +475,9 @@ func (s *Session) end(err error) {
 	s.mu.Lock()
 	s.dead = err
 	s.mu.Unlock()
+	// The page's containers first: the session container's cgroup may
+	// hold theirs, and the engine cannot remove a cgroup with children.
+	s.killPage()
 	if s.cid != "" {
 		s.e.kill(s.cid)
 	}
@@ -486,14 +499,16 @@ func (s *Session) Close() {
 		s.e.removeContainer(s.holder)
 	}
 	s.holderMu.Unlock()
-	if s.cid != "" {
-		_, _ = s.e.c.ContainerRemove(ctx, s.cid, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	}
+	// The page's containers before the session's, whose cgroup may hold
+	// theirs (see end).
 	f := make(client.Filters).Add("label", SessionLabel+"="+s.id)
 	if cs, err := s.e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f}); err == nil {
 		for _, c := range cs.Items {
 			_, _ = s.e.c.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 		}
+	}
+	if s.cid != "" {
+		_, _ = s.e.c.ContainerRemove(ctx, s.cid, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 	}
 	if vs, err := s.e.c.VolumeList(ctx, client.VolumeListOptions{Filters: f}); err == nil {
 		for _, v := range vs.Items {
