@@ -295,12 +295,20 @@ func parse(file, rel string, b []byte, tool string) (*Page, diag.List) {
 		ds = append(ds, diag.Errorf(file, 1, "front matter opened with --- is never closed"))
 		return nil, ds
 	}
+	var m frontMatter
+	if err := yaml.Unmarshal(fm, &m); err != nil && tool == "mkdocs" {
+		// MkDocs ignores front matter it cannot read, with no error:
+		// the page keeps its --- lines and renders them as text.
+		d := yamlError(file, err)
+		d.Severity = diag.Warning
+		d.Message += "; MkDocs ignores front matter it cannot read and shows these lines as text"
+		ds = append(ds, d)
+		fm, body = nil, b
+	} else if err != nil {
+		ds = append(ds, yamlError(file, err))
+		return nil, ds
+	}
 	if fm != nil {
-		var m frontMatter
-		if err := yaml.Unmarshal(fm, &m); err != nil {
-			ds = append(ds, yamlError(file, err))
-			return nil, ds
-		}
 		pg.Title, pg.Description, pg.Weight, pg.Draft, pg.Params = m.Title, m.Description, m.Weight, m.Draft, m.Params
 		if pg.Weight == 0 {
 			pg.Weight = position(m.SidebarPosition)

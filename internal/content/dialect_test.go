@@ -147,3 +147,52 @@ func TestUnclosedFrontMatter(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreadableFrontMatter: front matter that is no valid YAML refuses the
+// page in shipshape's own tree (as Hugo does) and is a warning in a tree
+// MkDocs builds, which ignores such front matter and shows its lines as text.
+func TestUnreadableFrontMatter(t *testing.T) {
+	page := "---\ntitle: x\ndescription: \"a quoted value\"\"\n---\n# Page\n"
+	for _, tt := range []struct {
+		name, config string
+		loaded       bool
+		severity     string
+	}{
+		{"own tree", "", false, "error"},
+		{"mkdocs tree", "site_name: x\n", true, "warning"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			docs := filepath.Join(dir, "docs")
+			if err := os.MkdirAll(docs, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			root := docs
+			if tt.config != "" {
+				root = dir
+				if err := os.WriteFile(filepath.Join(dir, "mkdocs.yml"), []byte(tt.config), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(docs, "p.md"), []byte(page), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Load(root, Options{Name: "t"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range s.Diags {
+				if strings.Contains(d.Message, "front matter") {
+					got = append(got, d.Severity.String())
+				}
+			}
+			if loaded := len(s.Pages) == 1; loaded != tt.loaded || len(got) != 1 || got[0] != tt.severity {
+				t.Fatalf("page %q: loaded %v, front matter findings %q; want loaded %v, one %s", page, loaded, got, tt.loaded, tt.severity)
+			}
+			if tt.loaded && !strings.HasPrefix(string(s.Pages[0].Body), "---\ntitle: x\n") {
+				t.Errorf("page %q: body %q, want the front matter's lines kept as text", page, s.Pages[0].Body)
+			}
+		})
+	}
+}
