@@ -180,6 +180,10 @@ func Load(root string, opt Options) (*Site, error) {
 		s.Diags = append(s.Diags, d)
 	}
 	var pages []*Page
+	// nested maps the content folders of tools configured inside the
+	// tree (a repository whose docs/mkdocs.yml reads docs/content) to
+	// their tool: a page there is read as that tool reads it.
+	nested := map[string]string{}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -194,6 +198,11 @@ func Load(root string, opt Options) (*Site, error) {
 			return nil
 		}
 		if d.IsDir() {
+			if s.Tool == "" && rel != "." {
+				if sub, _ := detect(p); sub != nil {
+					nested[filepath.Join(p, filepath.FromSlash(sub.Root))] = sub.Tool
+				}
+			}
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 && !inside(root, p) {
@@ -210,9 +219,9 @@ func Load(root string, opt Options) (*Site, error) {
 			s.Diags = append(s.Diags, diag.Errorf(p, 0, "read: %v", err))
 			return nil
 		}
-		tool := ""
-		if tc != nil {
-			tool = tc.Tool
+		tool := s.Tool
+		for dir := filepath.Dir(p); tool == "" && len(dir) > len(root); dir = filepath.Dir(dir) {
+			tool = nested[dir]
 		}
 		pg, ds := parse(filepath.Join(name0, filepath.FromSlash(rel)), rel, b, tool)
 		s.Diags = append(s.Diags, ds...)

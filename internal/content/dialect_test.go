@@ -196,3 +196,47 @@ func TestUnreadableFrontMatter(t *testing.T) {
 		})
 	}
 }
+
+// TestNestedMkDocs: in a repository whose docs/mkdocs.yml reads
+// docs/content, the pages there are read as MkDocs reads them (an unclosed
+// --- is a thematic break); a page elsewhere in the repository is still
+// shipshape's own and refused.
+func TestNestedMkDocs(t *testing.T) {
+	page := "---\n\nSome text.\n"
+	dir := t.TempDir()
+	files := map[string]string{
+		"docs/mkdocs.yml":             "site_name: x\ndocs_dir: content\n",
+		"docs/content/guide/inc.md":   page,
+		"notes/inc.md":                page,
+		"docs/content/guide/index.md": "# Guide\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Load(dir, Options{Name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused []string
+	for _, d := range s.Diags {
+		if strings.Contains(d.Message, "never closed") {
+			refused = append(refused, filepath.ToSlash(d.File))
+		}
+	}
+	if want := []string{"t/notes/inc.md"}; strings.Join(refused, " ") != strings.Join(want, " ") {
+		t.Errorf("page %q: refused in %q, want only %q", page, refused, want)
+	}
+	var loaded []string
+	for _, p := range s.Pages {
+		loaded = append(loaded, p.Path)
+	}
+	if !strings.Contains(strings.Join(loaded, " "), "docs/content/guide/inc.md") {
+		t.Errorf("page %q: loaded %q, want docs/content/guide/inc.md among them", page, loaded)
+	}
+}
