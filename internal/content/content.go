@@ -35,6 +35,9 @@ type Page struct {
 	Body        []byte // Markdown after the front matter
 	BodyLine    int    // line in File of Body's first line
 	Params      map[string]any
+	// Tool is the tool that builds the page's tree ("mkdocs", "hugo",
+	// ...), "" for shipshape's own: how lenient a reading must be.
+	Tool string
 }
 
 // Section is a folder of pages.
@@ -291,7 +294,7 @@ func parse(file, rel string, b []byte, tool string) (*Page, diag.List) {
 		ds = append(ds, *warn)
 	}
 	b = bytes.TrimPrefix(b, []byte("\ufeff"))
-	pg := &Page{Path: rel, File: file, BodyLine: 1}
+	pg := &Page{Path: rel, File: file, BodyLine: 1, Tool: tool}
 	pg.Section, pg.URL, pg.IsIndex = place(rel)
 	body, fm, fmLines, ok := splitFrontMatter(b)
 	if !ok && tool == "mkdocs" {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/yuin/goldmark/ast"
@@ -97,11 +98,33 @@ func Page(cfg config.Config, p *content.Page, doc ast.Node) ([]snippet.Snippet, 
 		return nil, nil
 	}
 	sn, ds := snippet.Extract(p.File, d, p.Body, p.BodyLine, cfg.MapImage, cfg.Verify.Image)
+	if p.Tool != "" {
+		lenientInfo(ds, sn)
+	}
 	for i := range sn {
 		ds = append(ds, snippet.Include(&sn[i], cfg.ReadFile, cfg.MapImage)...)
 	}
 	snippet.Seal(sn, cfg.MapImage, snippet.Env{Session: Env(cfg), Limits: Limits(cfg)})
 	return sn, ds
+}
+
+// lenientInfo makes a warning of the error on an info string that opens
+// attributes with { and never closes them, in a tree another tool builds:
+// that tool reads the block by its language, without attributes and
+// without an error, so the page is fine for it. In shipshape's own tree
+// the attributes say what verify does, and it stays an error.
+func lenientInfo(ds diag.List, sn []snippet.Snippet) {
+	for i, d := range ds {
+		if d.Severity != diag.Error || !strings.HasPrefix(d.Message, "code block info ") {
+			continue
+		}
+		for _, s := range sn {
+			if s.Line == d.Line && snippet.Unclosed(s.Info) {
+				ds[i].Severity = diag.Warning
+				ds[i].Message += "; read without attributes, as the tree's own tool reads it"
+			}
+		}
+	}
 }
 
 // Limits digests the sandbox limits of [verify] that change what a run,

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/content"
+	"github.com/shipshape/shipshape/internal/diag"
+	"github.com/shipshape/shipshape/internal/markdown"
 )
 
 func write(t *testing.T, dir, rel, text string) {
@@ -83,5 +86,30 @@ func TestLimits(t *testing.T) {
 		if got := Limits(cfg); (got == "") != c.empty {
 			t.Errorf("%s: Limits = %q, want empty %v", c.name, got, c.empty)
 		}
+	}
+}
+
+// TestUnclosedInfo: an info string whose { is never closed is an error in
+// shipshape's own tree, where attributes say what verify does, and a
+// warning in a tree another tool builds, which reads the block by its
+// language alone. Attributes that are closed but unreadable stay an error
+// there too (Hugo fails on them).
+func TestUnclosedInfo(t *testing.T) {
+	for _, tt := range []struct {
+		name, tool, info string
+		want             diag.Severity
+	}{
+		{"hugo tree, { never closed", "hugo", `yaml {title="app.yaml`, diag.Warning},
+		{"own tree, { never closed", "", `yaml {title="app.yaml`, diag.Error},
+		{"hugo tree, quote never closed", "hugo", `yaml {title="app.yaml}`, diag.Error},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body := "# P\n\n```" + tt.info + "\na: 1\n```\n"
+			pg := &content.Page{File: "p.md", Path: "p.md", Body: []byte(body), BodyLine: 1, Tool: tt.tool}
+			_, ds := Page(config.Default(), pg, markdown.New(markdown.Options{}).Parse(pg.Body))
+			if len(ds) != 1 || ds[0].Severity != tt.want {
+				t.Fatalf("info %q in a %q tree: got %v, want one %v", tt.info, tt.tool, ds, tt.want)
+			}
+		})
 	}
 }

@@ -82,6 +82,14 @@ func ParseInfo(info string) (lang string, attrs Attrs, err error) {
 	return lang, attrs, nil
 }
 
+// Unclosed reports whether an info string opens attributes with { and
+// never closes them ("yaml {title=x.yaml"). Hugo then reads the language
+// alone, without an error, as MkDocs and Docusaurus do in their way.
+func Unclosed(info string) bool {
+	info = strings.TrimSpace(info)
+	return !mystDirective.MatchString(info) && strings.Contains(info, "{") && !strings.Contains(info[strings.IndexByte(info, '{'):], "}")
+}
+
 // tokens splits on spaces and commas outside double or single quotes and
 // removes the quotes.
 func tokens(s string) ([]string, error) {
