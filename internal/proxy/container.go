@@ -389,7 +389,9 @@ func (p *Proxy) room(ctx context.Context, kind string, max int) error {
 	return nil
 }
 
-// ports keeps published ports on the loopback interface.
+// ports keeps published ports on the loopback interface. An address with
+// a zone ("::1%eth0") is loopback to Go, but the engine reads no zone: it
+// takes such a HostIp as none and publishes on every address of its host.
 func ports(h *container.HostConfig) error {
 	if h.PublishAllPorts {
 		return fmt.Errorf("-P (publish all) is %w; publish with -p 127.0.0.1:PORT:PORT", ErrPolicy)
@@ -398,6 +400,8 @@ func ports(h *container.HostConfig) error {
 	for port, bs := range h.PortBindings {
 		for i, b := range bs {
 			switch ip := b.HostIP; {
+			case ip.Zone() != "":
+				return fmt.Errorf("-p [%s]:%s:%s: %w: an address with a zone would be published on every address of the host", ip, b.HostPort, port, ErrPolicy)
 			case !ip.IsValid() || ip.IsUnspecified():
 				bs[i].HostIP = lo
 			case ip.IsLoopback():

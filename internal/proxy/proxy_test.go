@@ -51,6 +51,7 @@ func TestContainerPolicy(t *testing.T) {
 		{"sysctl", `{"Image":"x","HostConfig":{"Sysctls":{"net.ipv4.ip_forward":"1"}}}`, "Sysctls", nil},
 		{"publish all", `{"Image":"x","HostConfig":{"PublishAllPorts":true}}`, "PublishAllPorts", nil},
 		{"public host ip", `{"Image":"x","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"192.0.2.1","HostPort":"80"}]}}}`, "loopback", nil},
+		{"zoned loopback", `{"Image":"x","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"::1%eth0","HostPort":"80"}]}}}`, "zone", nil},
 		{"syslog", `{"Image":"x","HostConfig":{"LogConfig":{"Type":"syslog","Config":{"syslog-address":"udp://192.0.2.1:514"}}}}`, "log-driver", nil},
 		{"cap add sys_admin", `{"Image":"x","HostConfig":{"CapAdd":["CAP_SYS_ADMIN"]}}`, "cap-add", nil},
 		{"our label", `{"Image":"x","Labels":{"org.shipshape.run":"../../etc/passwd"}}`, "org.shipshape.run", nil},
