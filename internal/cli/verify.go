@@ -25,7 +25,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "verify", "[flags]")
 	source := fs.String("source", "", "content folder (default from shipshape.toml, else content)")
 	force := fs.Bool("force", false, "run every example even where a stored result matches")
-	jobs := fs.Int("j", 0, "pages verified at once, page sessions included (default from config: 2 per core, at most 8, at most one per GiB of memory)")
+	jobs := fs.Int("j", 0, "pages verified at once, page sessions included (default from config: 2 per core, at most 8, at most one per 1.5 GiB of memory)")
 	pull := fs.String("pull", "", "never, missing or always: whether page sessions may pull images (default from config)")
 	format := fs.String("format", "text", "report on stdout: text (none), json or junit")
 	shard := fs.String("shard", "", "K/N: verify only the pages of shard K of N (combine with: shipshape results merge)")

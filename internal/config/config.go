@@ -128,12 +128,14 @@ func Default() Config {
 }
 
 // defaultJobs is how many pages verify at once: throughput stops rising at
-// about twice the cores, and each job may hold a container with up to
-// 512 MB plus its session, so at most one job per GiB of memory.
+// about twice the cores, and a page holds at most three times the memory
+// limit (512 MB): its session once, and its containers twice together
+// (where the engine nests cgroups, see runner.NestsPages), so at most one
+// job per 1.5 GiB of memory.
 func defaultJobs(cpus int, mem int64) int {
 	n := min(cpus*2, 8)
 	if mem > 0 {
-		n = min(n, int(mem>>30))
+		n = min(n, int(mem/(3<<29)))
 	}
 	return max(n, 1)
 }

@@ -49,6 +49,6 @@ func (e *Engine) RealImage(ctx context.Context, ref string) bool { return e.real
 // WriteContext writes a one-off build's context, for the test of its names.
 var WriteContext = writeContext
 
-// ContainerID is the session container's id, for tests that look at what
-// the engine keeps of it.
-func (s *Session) ContainerID() string { return s.cid }
+// PageHolder is the id of the container whose cgroup holds the page's, for
+// tests that look at what the engine keeps of it.
+func (s *Session) PageHolder() string { return s.pageHolder }

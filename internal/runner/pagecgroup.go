@@ -11,8 +11,8 @@ import (
 // of what one container may hold: memory, processes and CPU.
 const pageShare = 2
 
-// NestsPages is whether the engine can run a page's containers under its
-// session container's cgroup, so that the session's limits bound them
+// NestsPages is whether the engine can run a page's containers under one
+// cgroup, a holder's (see startHolder), so that its limits bound them
 // together: cgroup v1 with the cgroupfs driver, where a container's
 // cgroup is /docker/<id> and a parent's limits hold its children. Under
 // systemd a container's cgroup is a scope, which cannot be a parent; under
@@ -32,5 +32,5 @@ func (e *Engine) NestsPages(ctx context.Context) bool {
 }
 
 // pageParent is the cgroup a page's containers and classic build steps run
-// under: the session container's own, with the engine's default parent.
-func pageParent(sessionID string) string { return "/docker/" + sessionID }
+// under: the page holder's own, under the engine's default parent.
+func pageParent(holder string) string { return "/docker/" + holder }

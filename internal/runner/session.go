@@ -72,6 +72,9 @@ type Session struct {
 	// builds to its limits; made at the first build.
 	holderMu sync.Mutex
 	holder   string
+	// pageHolder is the container whose cgroup holds the page's
+	// containers together (see NestsPages); "" where the engine cannot.
+	pageHolder string
 	// stopWatch ends the disk watchdog; diskFull is what it found.
 	stopWatch context.CancelFunc
 	diskFull  error
@@ -144,14 +147,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	if err != nil {
 		return nil, fmt.Errorf("inspect the session's folder: %w", err)
 	}
-	// Where the engine can, the page's containers run under the session
-	// container's cgroup, whose limits then bound them together (see
-	// NestsPages); the session's own processes count in that too.
-	nest := e.NestsPages(ctx)
-	mem, pids, cpus := lim.Memory, lim.Pids, lim.NanoCPUs
-	if nest {
-		mem, pids, cpus = mem*pageShare, pids*pageShare, cpus*pageShare
-	}
+	pids := lim.Pids
 	cfg := &container.Config{
 		Image: spec.Image,
 		// The folder is the page's: containers it runs as another user
@@ -167,7 +163,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		SecurityOpt: []string{"no-new-privileges"},
 		Mounts:      []mount.Mount{{Type: mount.TypeVolume, Source: s.volume, Target: spec.WorkDir}},
 		LogConfig:   logConfig(lim.OutputLimit),
-		Resources:   container.Resources{Memory: mem, MemorySwap: mem, NanoCPUs: cpus, PidsLimit: &pids},
+		Resources:   container.Resources{Memory: lim.Memory, MemorySwap: lim.Memory, NanoCPUs: lim.NanoCPUs, PidsLimit: &pids},
 	}
 	// As in Run: creation is not cut short by a cancel, so its id is known
 	// and Close removes it.
@@ -202,8 +198,18 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Steps:       func(ids []string) { e.journalSteps(context.Background(), ids) },
 		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
 	}
-	if nest {
-		pol.CgroupParent = pageParent(cr.ID)
+	// Where the engine can, the page's containers and classic build steps
+	// run under a holder whose limits bound them together (see
+	// NestsPages). Not under the session container: it is frozen while the
+	// engine mounts from the page's folder, and a freeze holds a cgroup's
+	// children too, so a container starting under it would never start.
+	if e.NestsPages(ctx) {
+		id, err := e.startHolder(ctx, spec.Image, lim.Memory*pageShare, lim.NanoCPUs*pageShare, lim.Pids*pageShare)
+		if err != nil {
+			return nil, fmt.Errorf("start the page's holder: %w", err)
+		}
+		s.pageHolder = id
+		pol.CgroupParent = pageParent(id)
 	}
 	pol.StandIns = s.standIns
 	// The ONBUILD triggers of the images builds start from are judged
@@ -475,8 +481,7 @@ func (s *Session) end(err error) {
 	s.mu.Lock()
 	s.dead = err
 	s.mu.Unlock()
-	// The page's containers first: the session container's cgroup may
-	// hold theirs, and the engine cannot remove a cgroup with children.
+	// The page's containers too, at once: they may be what must stop.
 	s.killPage()
 	if s.cid != "" {
 		s.e.kill(s.cid)
@@ -499,13 +504,16 @@ func (s *Session) Close() {
 		s.e.removeContainer(s.holder)
 	}
 	s.holderMu.Unlock()
-	// The page's containers before the session's, whose cgroup may hold
-	// theirs (see end).
+	// The page's containers before their holder, whose cgroup holds
+	// theirs: the engine cannot remove a cgroup with children.
 	f := make(client.Filters).Add("label", SessionLabel+"="+s.id)
 	if cs, err := s.e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f}); err == nil {
 		for _, c := range cs.Items {
 			_, _ = s.e.c.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 		}
+	}
+	if s.pageHolder != "" {
+		s.e.removeContainer(s.pageHolder)
 	}
 	if s.cid != "" {
 		_, _ = s.e.c.ContainerRemove(ctx, s.cid, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
