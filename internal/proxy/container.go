@@ -109,6 +109,7 @@ func (p *Proxy) container(ctx context.Context, req *container.CreateRequest) err
 		return fmt.Errorf("No such image: %s (%w)", c.Image, ErrConflict)
 	}
 	c.Image = p.mapImage(ctx, c.Image)
+	p.health(ctx, c)
 	var err error
 	if c.Labels, err = p.ourLabels(c.Labels); err != nil {
 		return err

@@ -191,6 +191,11 @@ type Proxy struct {
 	// buildSlots holds one token for each build running through /build:
 	// at most maxBuilds at once.
 	buildSlots chan struct{}
+	// probes are the health probes a second of each container the page
+	// started, by id; probing keeps starts that add to them one at a time
+	// (see probesBounded).
+	probes  map[string]float64
+	probing sync.Mutex
 }
 
 // maxBuilds is how many builds of a page run at once through /build.
@@ -247,7 +252,7 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 	if pol.LogMaxSize == "" {
 		pol.LogMaxSize = DefaultLogMaxSize
 	}
-	p := &Proxy{pol: pol, execs: map[string]bool{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial,
+	p := &Proxy{pol: pol, execs: map[string]bool{}, probes: map[string]float64{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial,
 		holds: map[string]int{}, sessionHolds: map[string][]func(){}, sessionBuilds: map[string]int{}, buildSlots: make(chan struct{}, maxBuilds)}
 	p.stopped, p.stop = context.WithCancel(context.Background())
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.dial(ctx) }}

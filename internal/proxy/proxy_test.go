@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 )
@@ -51,6 +52,12 @@ func TestContainerPolicy(t *testing.T) {
 		{"sysctl", `{"Image":"x","HostConfig":{"Sysctls":{"net.ipv4.ip_forward":"1"}}}`, "Sysctls", nil},
 		{"publish all", `{"Image":"x","HostConfig":{"PublishAllPorts":true}}`, "PublishAllPorts", nil},
 		{"public host ip", `{"Image":"x","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"192.0.2.1","HostPort":"80"}]}}}`, "loopback", nil},
+		{"fast health probes", `{"Image":"x","Healthcheck":{"Test":["CMD","true"],"Interval":1000000,"StartInterval":5000000000}}`, "", func(p *Proxy, m map[string]any) string {
+			if h := m["Healthcheck"].(map[string]any); h["Interval"] != float64(time.Second) || h["StartInterval"] != float64(5*time.Second) {
+				return "health probe interval not raised to a second, or a longer one changed"
+			}
+			return ""
+		}},
 		{"zoned loopback", `{"Image":"x","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"::1%eth0","HostPort":"80"}]}}}`, "zone", nil},
 		{"syslog", `{"Image":"x","HostConfig":{"LogConfig":{"Type":"syslog","Config":{"syslog-address":"udp://192.0.2.1:514"}}}}`, "log-driver", nil},
 		{"cap add sys_admin", `{"Image":"x","HostConfig":{"CapAdd":["CAP_SYS_ADMIN"]}}`, "cap-add", nil},

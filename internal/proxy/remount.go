@@ -227,7 +227,7 @@ func (t *thawOnAnswer) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 // startContainer starts an own container (see remount).
 func (p *Proxy) startContainer(w http.ResponseWriter, r *http.Request, a args) {
-	if p.checkOwn(w, r, "containers", a.id) {
+	if p.checkOwn(w, r, "containers", a.id) && p.probesBounded(w, r, a.id) {
 		p.remount(w, r, a.id)
 	}
 }
@@ -242,7 +242,7 @@ func (p *Proxy) archive(w http.ResponseWriter, r *http.Request, a args) {
 // restartContainer is a stop, then a start judged as start is, for a
 // container that binds the page's files; others restart as they are.
 func (p *Proxy) restartContainer(w http.ResponseWriter, r *http.Request, a args) {
-	if !p.checkOwn(w, r, "containers", a.id) {
+	if !p.checkOwn(w, r, "containers", a.id) || !p.probesBounded(w, r, a.id) {
 		return
 	}
 	srcs, err := p.bindSources(r.Context(), a.id)
