@@ -25,6 +25,12 @@ const Version = "2" // 2: session builds run on BuildKit, so their transcripts d
 // own ("Step 4/5 : LABEL org.shipshape.run=…").
 const BuildRevision = "2"
 
+// SessionRevision counts changes to what a page session's sandbox lets a
+// block do, so that a result proven under the old one runs again. 2: the
+// page's containers are held together (under the session's cgroup) and to
+// a disk budget, so a page that passed before may now fail.
+const SessionRevision = "2"
+
 // Action is what verify does with a snippet.
 type Action string
 
@@ -168,6 +174,7 @@ func Hash(s Snippet, images ImageMapper) string {
 	}
 	if s.InSession() {
 		fmt.Fprintf(h, "workdir=%s\n", WorkDir(s.File))
+		fmt.Fprintf(h, "session=%s\n", SessionRevision)
 	}
 	if s.Kind == Console {
 		// What runs is how Steps reads the prompts: when that reading
