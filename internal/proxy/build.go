@@ -168,8 +168,15 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		q.Set("memory", strconv.FormatInt(p.pol.Memory, 10))
 		q.Set("memswap", strconv.FormatInt(p.pol.Memory, 10))
 	}
-	if p.pol.CgroupParent != "" && !buildkit {
-		q.Set("cgroupparent", p.pol.CgroupParent)
+	if p.pol.PageCgroup != nil && !buildkit {
+		cg, err := p.pol.PageCgroup(r.Context())
+		if err != nil {
+			deny(w, http.StatusBadGateway, "shipshape proxy: hold the build to the page's limits: %v", err)
+			return
+		}
+		if cg != "" {
+			q.Set("cgroupparent", cg)
+		}
 	}
 	r.URL.RawQuery = q.Encode()
 	// Each build runs its steps held to the limits alone, so a page's

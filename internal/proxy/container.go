@@ -73,6 +73,14 @@ func (p *Proxy) createContainer(w http.ResponseWriter, r *http.Request, _ args) 
 		refuse(w, "docker run/create: %v", err)
 		return
 	}
+	if p.pol.PageCgroup != nil {
+		cg, err := p.pol.PageCgroup(r.Context())
+		if err != nil {
+			deny(w, http.StatusBadGateway, "shipshape proxy: hold the container to the page's limits: %v", err)
+			return
+		}
+		req.HostConfig.CgroupParent = cg
+	}
 	if err := p.claim("container", name); err != nil {
 		denyClaim(w, err)
 		return
@@ -262,9 +270,6 @@ func (p *Proxy) limits(res *container.Resources) {
 	}
 	if l := p.pol.NanoCPUs; l > 0 && (res.NanoCPUs <= 0 || res.NanoCPUs > l) {
 		res.NanoCPUs = l
-	}
-	if p.pol.CgroupParent != "" {
-		res.CgroupParent = p.pol.CgroupParent
 	}
 }
 

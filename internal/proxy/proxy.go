@@ -41,12 +41,13 @@ type Policy struct {
 	Memory     int64             // most memory a container may have, bytes
 	Pids       int64             // most processes a container may have
 	NanoCPUs   int64             // most CPU a container may have
-	// CgroupParent, when set, is where every container of the page and
-	// every classic build step runs: a cgroup whose limits bound the
-	// page's containers together, not only each alone.
-	CgroupParent string
-	MapImage     func(string) string
-	Dockerfile   func(string) string // rewrites a build's Dockerfile (FROM mapping)
+	// PageCgroup, when set, names the cgroup every container of the page
+	// and every classic build step runs under, made at its first call: a
+	// cgroup whose limits bound the page's containers together, not only
+	// each alone. "" where the engine cannot.
+	PageCgroup func(ctx context.Context) (string, error)
+	MapImage   func(string) string
+	Dockerfile func(string) string // rewrites a build's Dockerfile (FROM mapping)
 	// StandIns makes the image names a build may read resolve to their
 	// mapped local images, before the engine reads them. It is given the
 	// build's Dockerfile as judged and every name the proxy judged in it

@@ -47,6 +47,12 @@ func TestPageMemoryTogether(t *testing.T) {
 // are gone, nothing removes it any more.
 func TestEndedPageLeavesNoCgroup(t *testing.T) {
 	s := diskSession(t, 48<<20)
+	start := time.Now()
+	_, err := s.Exec(context.Background(), "docker run -d busybox:1.36 sleep 60 >/dev/null; docker run --rm busybox:1.36 sh -c 'dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null; sleep 20'", time.Minute, 1<<16)
+	if !errors.Is(err, runner.ErrDiskBudget) {
+		t.Fatalf("the page was not ended: %v", err)
+	}
+	t.Logf("ended after %s", time.Since(start))
 	if s.PageHolder() == "" {
 		t.Skip("this engine cannot nest a page's cgroups")
 	}
@@ -54,12 +60,6 @@ func TestEndedPageLeavesNoCgroup(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("the engine's cgroups are not seen from here (%v)", err)
 	}
-	start := time.Now()
-	_, err := s.Exec(context.Background(), "docker run -d busybox:1.36 sleep 60 >/dev/null; docker run --rm busybox:1.36 sh -c 'dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null; sleep 20'", time.Minute, 1<<16)
-	if !errors.Is(err, runner.ErrDiskBudget) {
-		t.Fatalf("the page was not ended: %v", err)
-	}
-	t.Logf("ended after %s", time.Since(start))
 	s.Close()
 	for i := 0; ; i++ {
 		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
@@ -69,5 +69,36 @@ func TestEndedPageLeavesNoCgroup(t *testing.T) {
 			t.Fatalf("%s is left after the session closed", dir)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestPageBuildStepsTogether: a classic build step counts in the page's
+// share as its containers do: 50 MB fit a step alone under 64 MB, not
+// beside two containers holding 50 MB each in a page's 128 MB. Which
+// process the kernel kills for it, the step's or a container's, is its
+// choice: either way the three did not all hold their 50 MB.
+func TestPageBuildStepsTogether(t *testing.T) {
+	e, s := session(t)
+	defer s.Close()
+	if !e.NestsPages(context.Background()) {
+		t.Skip("this engine cannot nest a page's cgroups (cgroup v2 or systemd): each container is held alone")
+	}
+	if err := s.WriteFiles(context.Background(), map[string][]byte{"Dockerfile": []byte("FROM busybox:1.36\nRUN head -c 50m /dev/zero | tail >/dev/null && echo step-$((1+1))-done\n")}); err != nil {
+		t.Fatal(err)
+	}
+	alone := exec(t, s, "DOCKER_BUILDKIT=0 docker build --no-cache . 2>&1")
+	if !strings.Contains(string(alone.Output), "step-2-done") {
+		t.Fatalf("a step holding 50 MB under 64 MB, alone: %s", alone.Output)
+	}
+	hold := "head -c 50m /dev/zero | tail | sleep 60"
+	out := exec(t, s, "for i in 1 2; do docker run -d --name m$i busybox:1.36 sh -c '"+hold+"' >/dev/null; done; sleep 4\n"+
+		"DOCKER_BUILDKIT=0 docker build --no-cache . 2>&1\n"+
+		"n=0; for i in 1 2; do docker exec m$i pidof tail >/dev/null && n=$((n+1)); done; echo alive=$n")
+	got := string(out.Output)
+	if strings.Contains(got, "step-2-done") && strings.Contains(got, "alive=2") {
+		t.Errorf("a step holding 50 MB beside two containers of 50 MB, in a page's 128 MB: all three held theirs: %s", got)
+	}
+	if !strings.Contains(got, "alive=") {
+		t.Errorf("the page did not finish: %s", got)
 	}
 }

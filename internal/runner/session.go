@@ -73,7 +73,7 @@ type Session struct {
 	holderMu sync.Mutex
 	holder   string
 	// pageHolder is the container whose cgroup holds the page's
-	// containers together (see NestsPages); "" where the engine cannot.
+	// containers together (see pageCgroup), under holderMu too.
 	pageHolder string
 	// stopWatch ends the disk watchdog; diskFull is what it found.
 	stopWatch context.CancelFunc
@@ -198,19 +198,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Steps:       func(ids []string) { e.journalSteps(context.Background(), ids) },
 		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
 	}
-	// Where the engine can, the page's containers and classic build steps
-	// run under a holder whose limits bound them together (see
-	// NestsPages). Not under the session container: it is frozen while the
-	// engine mounts from the page's folder, and a freeze holds a cgroup's
-	// children too, so a container starting under it would never start.
-	if e.NestsPages(ctx) {
-		id, err := e.startHolder(ctx, spec.Image, lim.Memory*pageShare, lim.NanoCPUs*pageShare, lim.Pids*pageShare)
-		if err != nil {
-			return nil, fmt.Errorf("start the page's holder: %w", err)
-		}
-		s.pageHolder = id
-		pol.CgroupParent = pageParent(id)
-	}
+	pol.PageCgroup = s.pageCgroup
 	pol.StandIns = s.standIns
 	// The ONBUILD triggers of the images builds start from are judged
 	// before the engine runs them; an image the engine lacks is fetched
@@ -241,6 +229,30 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	go s.watchDisk(wctx, spec.pageDisk(), base)
 	ok = true
 	return s, nil
+}
+
+// pageCgroup is the cgroup the page's containers and classic build steps
+// run under, where the engine can nest them (see NestsPages): a holder's,
+// made at the page's first container or build, whose limits bound them
+// together. Not the session container's: it is frozen while the engine
+// mounts from the page's folder, and a freeze holds a cgroup's children
+// too, so a container starting under it would never start. "" where the
+// engine cannot.
+func (s *Session) pageCgroup(ctx context.Context) (string, error) {
+	if !s.e.NestsPages(ctx) {
+		return "", nil
+	}
+	s.holderMu.Lock()
+	defer s.holderMu.Unlock()
+	if s.pageHolder == "" {
+		lim := s.spec.Limits
+		id, err := s.e.startHolder(ctx, s.spec.Image, lim.Memory*pageShare, lim.NanoCPUs*pageShare, lim.Pids*pageShare)
+		if err != nil {
+			return "", err
+		}
+		s.pageHolder = id
+	}
+	return pageParent(s.pageHolder), nil
 }
 
 // buildCgroup is the cgroup parent that holds the session's BuildKit builds
@@ -512,9 +524,11 @@ func (s *Session) Close() {
 			_, _ = s.e.c.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 		}
 	}
+	s.holderMu.Lock()
 	if s.pageHolder != "" {
 		s.e.removeContainer(s.pageHolder)
 	}
+	s.holderMu.Unlock()
 	if s.cid != "" {
 		_, _ = s.e.c.ContainerRemove(ctx, s.cid, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 	}
