@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -99,10 +100,11 @@ func checkDockerfile(b *block) string {
 }
 
 // eachInstruction reports the errors of every instruction on its own,
-// except at line seen, which is already reported. A FROM's image name is
-// judged here too: BuildKit resolves the stages' bases in parallel and
-// reports whichever bad name fails first, so with two of them the finding
-// changed from run to run; each is now reported, the same every time.
+// except at line seen, which is already reported. A FROM's image name, and
+// a COPY --from's, are judged here too: BuildKit resolves them in parallel
+// and reports whichever bad name fails first, so with two of them the
+// finding changed from run to run; each is now reported, the same every
+// time.
 func eachInstruction(b *block, code string, seen int) {
 	res, err := parser.Parse(strings.NewReader(code))
 	if err != nil || res.AST == nil {
@@ -129,6 +131,17 @@ func eachInstruction(b *block, code string, seen int) {
 			}
 			if isStage {
 				stages[strings.ToLower(st.Name)] = true
+			}
+			continue
+		}
+		// A COPY --from names an earlier stage, a stage's index or an
+		// image; BuildKit judges these in parallel too.
+		if c, ok := in.(*instructions.CopyCommand); ok && c.From != "" && !strings.Contains(c.From, "$") {
+			from := strings.ToLower(c.From)
+			if _, err := strconv.Atoi(from); err != nil && !stages[from] {
+				if _, err := reference.ParseNormalizedNamed(c.From); err != nil {
+					b.add(n.StartLine, diag.Error, "dockerfile-syntax", "", fmt.Sprintf("failed to parse stage name %q: %v", c.From, err))
+				}
 			}
 			continue
 		}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/yuin/goldmark/ast"
@@ -99,7 +98,7 @@ func Page(cfg config.Config, p *content.Page, doc ast.Node) ([]snippet.Snippet, 
 	}
 	sn, ds := snippet.Extract(p.File, d, p.Body, p.BodyLine, cfg.MapImage, cfg.Verify.Image)
 	if p.Tool != "" {
-		lenientInfo(ds, sn)
+		lenientInfo(ds)
 	}
 	for i := range sn {
 		ds = append(ds, snippet.Include(&sn[i], cfg.ReadFile, cfg.MapImage)...)
@@ -113,16 +112,11 @@ func Page(cfg config.Config, p *content.Page, doc ast.Node) ([]snippet.Snippet, 
 // that tool reads the block by its language, without attributes and
 // without an error, so the page is fine for it. In shipshape's own tree
 // the attributes say what verify does, and it stays an error.
-func lenientInfo(ds diag.List, sn []snippet.Snippet) {
+func lenientInfo(ds diag.List) {
 	for i, d := range ds {
-		if d.Severity != diag.Error || !strings.HasPrefix(d.Message, "code block info ") {
-			continue
-		}
-		for _, s := range sn {
-			if s.Line == d.Line && snippet.Unclosed(s.Info) {
-				ds[i].Severity = diag.Warning
-				ds[i].Message += "; read without attributes, as the tree's own tool reads it"
-			}
+		if d.Severity == diag.Error && d.Rule == snippet.RuleUnclosedInfo {
+			ds[i].Severity = diag.Warning
+			ds[i].Message += "; read without attributes, as the tree's own tool reads it"
 		}
 	}
 }

@@ -82,6 +82,10 @@ func ParseInfo(info string) (lang string, attrs Attrs, err error) {
 	return lang, attrs, nil
 }
 
+// RuleUnclosedInfo marks the error on an info string that Unclosed
+// describes: another tool reads such a block by its language alone.
+const RuleUnclosedInfo = "info-unclosed"
+
 // Unclosed reports whether an info string opens attributes with { and
 // never closes them ("yaml {title=x.yaml"). Hugo then reads the language
 // alone, without an error, as MkDocs and Docusaurus do in their way.

@@ -92,7 +92,11 @@ func FromBlock(file string, b markdown.Block, bodyLine int, images ImageMapper, 
 	line := b.Line + bodyLine - 1
 	lang, attrs, err := ParseInfo(b.Info)
 	if err != nil {
-		ds = append(ds, diag.Errorf(file, line, "code block info %q: %v", b.Info, err))
+		d := diag.Errorf(file, line, "code block info %q: %v", b.Info, err)
+		if Unclosed(b.Info) {
+			d.Rule = RuleUnclosedInfo
+		}
+		ds = append(ds, d)
 	}
 	if !b.Closed {
 		ds = append(ds, diag.Diagnostic{File: file, Line: line, Severity: diag.Warning, Rule: "unclosed-fence",
