@@ -26,13 +26,13 @@ func TestPageMemoryTogether(t *testing.T) {
 		t.Skip("this engine cannot nest a page's cgroups (cgroup v2 or systemd): each container is held alone")
 	}
 	hold := "head -c 50m /dev/zero | tail | sleep 30"
-	alone := exec(t, s, "docker run -d --name one busybox:1.36 sh -c '"+hold+"' >/dev/null && sleep 4 && docker exec one pidof tail >/dev/null && echo alive")
+	alone := exec(t, s, "docker run -d --name pagemem-alone busybox:1.36 sh -c '"+hold+"' >/dev/null && sleep 4 && docker exec pagemem-alone pidof tail >/dev/null && echo alive")
 	if !strings.Contains(string(alone.Output), "alive") {
 		t.Fatalf("one container holding 50 MB under 64 MB: %s", alone.Output)
 	}
-	out, err := s.Exec(context.Background(), "docker rm -f one >/dev/null\n"+
-		"for i in 1 2 3; do docker run -d --name m$i busybox:1.36 sh -c '"+hold+"' >/dev/null; done\n"+
-		"sleep 6; n=0; for i in 1 2 3; do docker exec m$i pidof tail >/dev/null && n=$((n+1)); done; echo alive=$n", time.Minute, 1<<16)
+	out, err := s.Exec(context.Background(), "docker rm -f pagemem-alone >/dev/null\n"+
+		"for i in 1 2 3; do docker run -d --name pagemem-$i busybox:1.36 sh -c '"+hold+"' >/dev/null; done\n"+
+		"sleep 6; n=0; for i in 1 2 3; do docker exec pagemem-$i pidof tail >/dev/null && n=$((n+1)); done; echo alive=$n", time.Minute, 1<<16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,9 +91,9 @@ func TestPageBuildStepsTogether(t *testing.T) {
 		t.Fatalf("a step holding 50 MB under 64 MB, alone: %s", alone.Output)
 	}
 	hold := "head -c 50m /dev/zero | tail | sleep 60"
-	out := exec(t, s, "for i in 1 2; do docker run -d --name m$i busybox:1.36 sh -c '"+hold+"' >/dev/null; done; sleep 4\n"+
+	out := exec(t, s, "for i in 1 2; do docker run -d --name pagebuild-$i busybox:1.36 sh -c '"+hold+"' >/dev/null; done; sleep 4\n"+
 		"DOCKER_BUILDKIT=0 docker build --no-cache . 2>&1\n"+
-		"n=0; for i in 1 2; do docker exec m$i pidof tail >/dev/null && n=$((n+1)); done; echo alive=$n")
+		"n=0; for i in 1 2; do docker exec pagebuild-$i pidof tail >/dev/null && n=$((n+1)); done; echo alive=$n")
 	got := string(out.Output)
 	if strings.Contains(got, "step-2-done") && strings.Contains(got, "alive=2") {
 		t.Errorf("a step holding 50 MB beside two containers of 50 MB, in a page's 128 MB: all three held theirs: %s", got)

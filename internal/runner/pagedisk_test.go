@@ -36,10 +36,10 @@ func TestPageDiskBudget(t *testing.T) {
 		over         bool
 	}{
 		{"a container's layer", "docker run --rm busybox:1.36 sh -c 'dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null; sleep 20'", true},
-		{"a volume", "docker run --rm -v data:/v busybox:1.36 sh -c 'dd if=/dev/zero of=/v/big bs=1M count=100 2>/dev/null; sleep 20'", true},
+		{"a volume", "docker run --rm -v pagedisk-data:/v busybox:1.36 sh -c 'dd if=/dev/zero of=/v/big bs=1M count=100 2>/dev/null; sleep 20'", true},
 		{"an anonymous volume", "docker run -d --mount type=volume,target=/v busybox:1.36 sh -c 'dd if=/dev/zero of=/v/big bs=1M count=100 2>/dev/null; sleep 20' >/dev/null; sleep 20", true},
 		{"the page's folder", "dd if=/dev/zero of=big bs=1M count=100 2>/dev/null; sleep 20", true},
-		{"within the budget", "docker run --rm -v data:/v busybox:1.36 sh -c 'dd if=/dev/zero of=/v/big bs=1M count=16 2>/dev/null && sync && sleep 2' && echo done", false},
+		{"within the budget", "docker run --rm -v pagedisk-data:/v busybox:1.36 sh -c 'dd if=/dev/zero of=/v/big bs=1M count=16 2>/dev/null && sync && sleep 2' && echo done", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := diskSession(t, budget)
