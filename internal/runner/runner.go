@@ -71,8 +71,8 @@ type Engine struct {
 	// container's writable layer.
 	noStorageOpt atomic.Bool
 	storageOnce  sync.Once
-	// pageCgroups is whether a page's containers can run under its
-	// session container's cgroup (see Session.pageParent).
+	// pageCgroups is whether a page's containers can run together under
+	// one holder's cgroup (see NestsPages).
 	pageCgroups     bool
 	pageCgroupsOnce sync.Once
 	// bk is the engine's BuildKit, for one-off builds.
@@ -946,8 +946,9 @@ func (e *Engine) Sweep(ctx context.Context, runID string) (int, error) {
 		live[id] = id == e.RunID || alive(id)
 		return live[id]
 	}
-	// A page's containers before the sessions', whose cgroups may hold
-	// theirs: the engine cannot remove a cgroup with children.
+	// A page's containers before the run's own (sessions, holders), whose
+	// cgroups may hold theirs: the engine cannot remove a cgroup with
+	// children.
 	sort.SliceStable(cs.Items, func(i, j int) bool {
 		return cs.Items[i].Labels[SessionLabel] != "" && cs.Items[j].Labels[SessionLabel] == ""
 	})
