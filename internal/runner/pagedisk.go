@@ -48,14 +48,21 @@ func (s *Session) watchDisk(ctx context.Context, budget int64, base uint64) {
 		case <-t.C:
 		}
 		used, err := s.relay.Used()
-		if err != nil {
+		if err != nil && ctx.Err() != nil {
+			return
+		}
+		// Without its relay's answer (the page's shell may have killed
+		// it), the page's own objects are measured every time instead.
+		// Space freed beside the page lowers the mark it grows from, so
+		// that the page's own writes are not hidden by it.
+		if err == nil && used < base {
+			base = used
+		}
+		if err == nil && held+int64(used)-int64(base) <= budget {
 			continue
 		}
-		if held+int64(used)-int64(base) <= budget {
-			continue
-		}
-		n, err := s.diskUsage(ctx)
-		if err != nil {
+		n, err2 := s.diskUsage(ctx)
+		if err2 != nil {
 			continue
 		}
 		if n > budget {
@@ -66,7 +73,9 @@ func (s *Session) watchDisk(ctx context.Context, budget int64, base uint64) {
 			s.end(fmt.Errorf("%w: an earlier block went over: %w", ErrSessionEnded, full))
 			return
 		}
-		base, held = used, n
+		if err == nil {
+			base, held = used, n
+		}
 	}
 }
 
