@@ -25,6 +25,11 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		// A folder typed here would otherwise be ignored, and the
+		// configured one built in its place.
+		return fmt.Errorf("%w: build takes no arguments, got %q: the content folder is --source, the output --out", errUsage, fs.Arg(0))
+	}
 	cfg, err := e.loadConfig(*source, *out)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -22,7 +23,7 @@ import (
 type configT = config.Config
 
 func runVerify(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "verify", "[flags]")
+	fs := flags(e, "verify", "[flags] [PAGE…]  (pages: Markdown files or folders; default every page)")
 	source := fs.String("source", "", "content folder (default from shipshape.toml, else content)")
 	force := fs.Bool("force", false, "run every example even where a stored result matches")
 	jobs := fs.Int("j", 0, "pages verified at once, page sessions included (default from config: 2 per core, at most 8, at most one per 1.5 GiB of memory)")
@@ -85,7 +86,16 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	}
 	all, ds := proj.Snippets, proj.Diags
 	printDiags(e, ds)
-	pages := verify.Shard(all, shardK, shardN)
+	pages := all
+	if fs.NArg() > 0 {
+		if pages, err = selectPages(e, cfg, all, fs.Args()); err != nil {
+			if cn.err == nil {
+				cn.release()
+			}
+			return err
+		}
+	}
+	pages = verify.Shard(pages, shardK, shardN)
 	path, store := proj.ResultsPath, proj.Results
 	var log io.Writer = e.stderr
 	if isTerminal(e.stderr) && os.Getenv("CI") == "" {
@@ -152,6 +162,45 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%s in content", plural(ds.Errors(), "error"))
 	}
 	return rep.Err()
+}
+
+// selectPages keeps the pages at or under the paths typed. A path that is
+// not there, or holds no page with a code block, is a usage error: a
+// typo must not pass as a page that verified cleanly.
+func selectPages(e *env, cfg configT, pages [][]snippet.Snippet, paths []string) ([][]snippet.Snippet, error) {
+	keep := make([]bool, len(pages))
+	for _, p := range paths {
+		want, err := filepath.Abs(e.userPath(p))
+		if err == nil {
+			_, err = os.Stat(want)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: verify %s: %v", errUsage, p, err)
+		}
+		found := false
+		for i, pg := range pages {
+			if len(pg) == 0 {
+				continue
+			}
+			f, err := filepath.Abs(cfg.Path(pg[0].File))
+			if err != nil {
+				continue
+			}
+			if f == want || strings.HasPrefix(f, want+string(filepath.Separator)) {
+				keep[i], found = true, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: verify %s: no page with a code block there (pages are read from %s)", errUsage, p, cfg.Source)
+		}
+	}
+	var out [][]snippet.Snippet
+	for i, pg := range pages {
+		if keep[i] {
+			out = append(out, pg)
+		}
+	}
+	return out, nil
 }
 
 func countRunnable(pages [][]snippet.Snippet) int {
