@@ -94,6 +94,11 @@ const (
 	// PageDisk bounds what a page session writes in all: its containers'
 	// layers and its volumes, the session's own included.
 	PageDisk = 512 << 20
+	// DiskFloor is the free space on the engine's disk below which page
+	// sessions are stopped (or a twentieth of the disk, if less): what
+	// builds write is not counted in any page's budget, so this is what
+	// keeps them from filling the disk.
+	DiskFloor = 1 << 30
 	// PythonImage runs and compiles Python blocks that name no image.
 	PythonImage = "python:3"
 	// NginxImage tests nginx blocks that name no image.

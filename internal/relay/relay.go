@@ -228,51 +228,65 @@ func (l *Listener) WriteFiles(files map[string][]byte) error {
 	return nil
 }
 
-// usedAsk opens a stream that asks the relay how many bytes are in use on
-// the file system of its folder. A tar of files never starts with it: a
-// tar starts with a file's name, or with a zero block when it is empty.
+// usedAsk opens a stream that asks the relay how full the file system of
+// its folder is. A tar of files never starts with it: a tar starts with a
+// file's name, or with a zero block when it is empty.
 const usedAsk = "\x01used\n"
 
-// Used asks the relay how many bytes are in use on the file system of its
-// folder: the engine's own, where the page's containers and volumes write,
-// measured on the engine's host whichever way the client reaches it.
-func (l *Listener) Used() (uint64, error) {
+// Disk is how full a file system is, in bytes: in use, free to others than
+// root, and in all.
+type Disk struct {
+	Used, Avail, Total uint64
+}
+
+// Usage asks the relay how full the file system of its folder is: the
+// engine's own, where the page's containers, volumes and builds write,
+// measured on the engine's host whichever way the client reaches it. A
+// relay from before Avail and Total answers Used alone; they are 0 then.
+func (l *Listener) Usage() (Disk, error) {
 	st, err := l.s.Open()
 	if err != nil {
-		return 0, err
+		return Disk{}, err
 	}
 	defer st.Close()
 	if _, err := io.WriteString(st, usedAsk); err != nil {
-		return 0, err
+		return Disk{}, err
 	}
 	if err := st.Close(); err != nil {
-		return 0, err
+		return Disk{}, err
 	}
 	reply, err := io.ReadAll(io.LimitReader(st, 4<<10))
 	if err != nil {
-		return 0, err
+		return Disk{}, err
 	}
 	r := strings.TrimSpace(string(reply))
-	n, err := strconv.ParseUint(r, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("the session's relay cannot measure its file system: %s", strings.TrimPrefix(r, "error: "))
+	var d Disk
+	f := strings.Fields(r)
+	ns := []*uint64{&d.Used, &d.Avail, &d.Total}
+	if len(f) != 1 && len(f) != len(ns) {
+		return Disk{}, fmt.Errorf("the session's relay cannot measure its file system: %s", strings.TrimPrefix(r, "error: "))
 	}
-	return n, nil
+	for i, s := range f {
+		if *ns[i], err = strconv.ParseUint(s, 10, 64); err != nil {
+			return Disk{}, fmt.Errorf("the session's relay cannot measure its file system: %s", strings.TrimPrefix(r, "error: "))
+		}
+	}
+	return d, nil
 }
 
-// receive answers one stream from outside: a question for usedBytes, or a
+// receive answers one stream from outside: a question for measure, or a
 // tar of files to unpack into dir, answered "ok" or with the error.
 func receive(st net.Conn, dir string) {
 	defer st.Close()
 	br := bufio.NewReader(st)
 	if ask, _ := br.Peek(len(usedAsk)); string(ask) == usedAsk {
 		_, _ = io.Copy(io.Discard, br)
-		n, err := usedBytes(dir)
+		d, err := measure(dir)
 		if err != nil {
 			fmt.Fprintf(st, "error: %v\n", err)
 			return
 		}
-		fmt.Fprintln(st, n)
+		fmt.Fprintln(st, d.Used, d.Avail, d.Total)
 		return
 	}
 	err := unpack(br, dir)

@@ -174,10 +174,10 @@ func TestRelayWriteFiles(t *testing.T) {
 }
 
 // TestUsed: the relay measures the file system of its folder, and sees
-// what is written there.
+// what is written there, in use and no longer free.
 func TestUsed(t *testing.T) {
 	_, dir, ln := startIn(t, http.NotFoundHandler())
-	before, err := ln.Used()
+	before, err := ln.Usage()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,19 +192,25 @@ func TestUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	after, err := ln.Used()
+	after, err := ln.Usage()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after < before+30<<20 {
-		t.Errorf("Used went from %d to %d after 32 MiB were written, want at least 30 MiB more", before, after)
+	if after.Used < before.Used+30<<20 {
+		t.Errorf("Used went from %d to %d after 32 MiB were written, want at least 30 MiB more", before.Used, after.Used)
+	}
+	if after.Avail+30<<20 > before.Avail {
+		t.Errorf("Avail went from %d to %d after 32 MiB were written, want at least 30 MiB less", before.Avail, after.Avail)
+	}
+	if after.Total < after.Used || after.Total < after.Avail {
+		t.Errorf("Total %d is less than Used %d or Avail %d", after.Total, after.Used, after.Avail)
 	}
 	// The question never reaches the folder as a file, nor can a file's
 	// name pass for it.
 	if err := ln.WriteFiles(map[string][]byte{usedAsk: []byte("x")}); err == nil {
 		t.Error("a file named like the question was sent")
 	}
-	if _, err := ln.Used(); err != nil {
-		t.Errorf("Used after a refused write: %v", err)
+	if _, err := ln.Usage(); err != nil {
+		t.Errorf("Usage after a refused write: %v", err)
 	}
 }

@@ -2,11 +2,12 @@ package relay
 
 import "syscall"
 
-// usedBytes is what is in use on the file system holding dir.
-func usedBytes(dir string) (uint64, error) {
+// measure reads the file system holding dir.
+func measure(dir string) (Disk, error) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, err
+		return Disk{}, err
 	}
-	return (st.Blocks - st.Bfree) * uint64(st.Bsize), nil
+	b := uint64(st.Bsize)
+	return Disk{Used: (st.Blocks - st.Bfree) * b, Avail: st.Bavail * b, Total: st.Blocks * b}, nil
 }

@@ -10,11 +10,19 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/shipshape/shipshape/internal/config"
+	"github.com/shipshape/shipshape/internal/relay"
 )
 
 // ErrDiskBudget means a page session wrote more than its disk budget: it
 // was ended, and everything it made goes with it.
 var ErrDiskBudget = errors.New("the page wrote more than its disk budget")
+
+// ErrDiskLow means the engine's disk fell under the free space verify
+// keeps (SessionSpec.DiskFloor) while the page ran: it was stopped before
+// the disk filled. It is not a judgement of the page: what builds write
+// cannot be told apart from page to page, so every page running then is
+// stopped, and runs again next time.
+var ErrDiskLow = errors.New("the engine's disk is nearly full")
 
 // diskPoll is how often the watchdog asks how full the engine's file
 // system is; what a page can write in one poll, and in one measurement of
@@ -35,9 +43,17 @@ const diskPoll = 250 * time.Millisecond
 // measured, and only if they are over is the page ended: another page or
 // the host writing beside it never ends it.
 //
-// base is what was in use when the session started, before the page could
-// write anything.
-func (s *Session) watchDisk(ctx context.Context, budget int64, base uint64) {
+// What a page's builds write (step layers, the images they make,
+// BuildKit's cache) is not its containers' or volumes', and the engine
+// cannot say which page's build wrote which cache record. So a floor
+// holds builds: when the free space on the engine's disk falls under it,
+// the page is stopped with ErrDiskLow, unless its own objects are over its
+// budget, which is certain and fails it.
+//
+// base is how full the disk was when the session started, before the
+// page could write anything.
+func (s *Session) watchDisk(ctx context.Context, spec SessionSpec, base relay.Disk) {
+	budget := spec.pageDisk()
 	t := time.NewTicker(diskPoll)
 	defer t.Stop()
 	var held int64
@@ -47,7 +63,7 @@ func (s *Session) watchDisk(ctx context.Context, budget int64, base uint64) {
 			return
 		case <-t.C:
 		}
-		used, err := s.relay.Used()
+		u, err := s.relay.Usage()
 		if err != nil && ctx.Err() != nil {
 			return
 		}
@@ -55,26 +71,34 @@ func (s *Session) watchDisk(ctx context.Context, budget int64, base uint64) {
 		// it), the page's own objects are measured every time instead.
 		// Space freed beside the page lowers the mark it grows from, so
 		// that the page's own writes are not hidden by it.
-		if err == nil && used < base {
-			base = used
+		if err == nil && u.Used < base.Used {
+			base.Used = u.Used
 		}
-		if err == nil && held+int64(used)-int64(base) <= budget {
+		floor := spec.diskFloor(u.Total)
+		low := err == nil && u.Total > 0 && u.Avail < floor
+		if !low && err == nil && held+int64(u.Used)-int64(base.Used) <= budget {
 			continue
 		}
 		n, err2 := s.diskUsage(ctx)
-		if err2 != nil {
+		if err2 != nil && !low {
 			continue
 		}
-		if n > budget {
+		var why error
+		switch {
+		case err2 == nil && n > budget:
+			why = fmt.Errorf("%w: it held %d MB in its containers and volumes, over the %d MB a page may write", ErrDiskBudget, n>>20, budget>>20)
+		case low:
+			why = fmt.Errorf("%w: %d MB free, under the %d MB verify keeps free; the page was stopped, not judged, since what builds write cannot be told apart from page to page", ErrDiskLow, u.Avail>>20, floor>>20)
+		}
+		if why != nil {
 			s.mu.Lock()
-			full := fmt.Errorf("%w: it held %d MB in its containers and volumes, over the %d MB a page may write", ErrDiskBudget, n>>20, budget>>20)
-			s.diskFull = full
+			s.diskFull = why
 			s.mu.Unlock()
-			s.end(fmt.Errorf("%w: an earlier block went over: %w", ErrSessionEnded, full))
+			s.end(fmt.Errorf("%w: %w", ErrSessionEnded, why))
 			return
 		}
 		if err == nil {
-			base, held = used, n
+			base.Used, held = u.Used, n
 		}
 	}
 }
@@ -142,6 +166,15 @@ func (s *Session) killPage() {
 		case <-w.Error:
 		}
 	}
+}
+
+// diskFloor is the free space under which the session is stopped, on a
+// disk of total bytes.
+func (spec SessionSpec) diskFloor(total uint64) uint64 {
+	if spec.DiskFloor > 0 {
+		return uint64(spec.DiskFloor)
+	}
+	return min(uint64(config.DiskFloor), total/20)
 }
 
 // pageDisk is the session's budget.

@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -83,5 +84,60 @@ func TestPageDiskBudgetNotAnothers(t *testing.T) {
 	wg.Wait()
 	if err != nil || !strings.Contains(string(out.Output), "done") {
 		t.Errorf("a page writing 8 MB beside another writing 100 MB: %v, exit %d, %s", err, out.ExitCode, out.Output)
+	}
+}
+
+// TestDiskFloorStopsBuilds: what a page's build writes is in no page's
+// budget, so a floor of free space on the engine's disk holds it. A build
+// writing 300 MB under a floor 150 MB below what was free is stopped, with
+// ErrDiskLow (not the budget's failure); one writing 8 MB under a floor
+// 1 GB below runs to its end.
+func TestDiskFloorStopsBuilds(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	// What is free on the engine's disk, as the page's folder (a volume
+	// of the engine) sees it.
+	probe := diskSession(t, 0)
+	out, err := probe.Exec(context.Background(), "df -Pk . | awk 'NR==2{print $4}'", 30*time.Second, 1<<10)
+	if err != nil || out.ExitCode != 0 {
+		t.Fatalf("df in the page's folder: %v %s", err, out.Output)
+	}
+	var freeKB int64
+	if _, err := fmt.Sscan(string(out.Output), &freeKB); err != nil || freeKB < 2<<20 {
+		t.Skipf("the engine's disk has %d KB free (%v): too little to try", freeKB, err)
+	}
+	build := func(mb int) string {
+		return fmt.Sprintf("printf 'FROM busybox:1.36\\nRUN dd if=/dev/zero of=/big bs=1M count=%d 2>/dev/null && sync && sleep 8\\n' > Dockerfile && docker build -q --no-cache . >/dev/null && echo built", mb)
+	}
+	for _, tc := range []struct {
+		name   string
+		margin int64 // the floor, under what was free
+		mb     int
+		low    bool
+	}{
+		{"a build writing past the floor", 150 << 20, 300, true},
+		{"a build well above the floor", 1 << 30, 8, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox, DiskFloor: freeKB<<10 - tc.margin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			out, err := s.Exec(context.Background(), build(tc.mb), 90*time.Second, 1<<16)
+			if !tc.low {
+				if err != nil || !strings.Contains(string(out.Output), "built") {
+					t.Fatalf("a build of 8 MB with 1 GB to spare: %v, exit %d, %s", err, out.ExitCode, out.Output)
+				}
+				return
+			}
+			if !errors.Is(err, runner.ErrDiskLow) || errors.Is(err, runner.ErrDiskBudget) {
+				t.Fatalf("a build writing 300 MB with 150 MB to spare: err %v, exit %d, %s", err, out.ExitCode, out.Output)
+			}
+			if _, err := s.Exec(context.Background(), "true", 10*time.Second, 1<<10); !errors.Is(err, runner.ErrDiskLow) {
+				t.Errorf("a later block of the stopped page: %v, want the floor's error", err)
+			}
+		})
 	}
 }

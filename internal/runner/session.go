@@ -51,6 +51,10 @@ type SessionSpec struct {
 	// Disk bounds what the page writes in all (see watchDisk); 0 means
 	// config.PageDisk.
 	Disk int64
+	// DiskFloor is the free space on the engine's disk under which the
+	// page is stopped (see watchDisk); 0 means config.DiskFloor, or a
+	// twentieth of the disk if that is less.
+	DiskFloor int64
 }
 
 // Session is a running page session.
@@ -220,13 +224,13 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	// Its processes change the page's folder: it is frozen while the
 	// engine mounts from there.
 	s.px.AddWriter(cr.ID)
-	base, err := ln.Used()
+	base, err := ln.Usage()
 	if err != nil {
 		return nil, fmt.Errorf("measure the engine's disk for the page's budget (rebuild %s with .ci/images.sh): %w", spec.Image, err)
 	}
 	wctx, stop := context.WithCancel(context.Background())
 	s.stopWatch = stop
-	go s.watchDisk(wctx, spec.pageDisk(), base)
+	go s.watchDisk(wctx, spec, base)
 	ok = true
 	return s, nil
 }
