@@ -225,6 +225,10 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 	// engine mounts from there.
 	s.px.AddWriter(cr.ID)
 	base, err := ln.Usage()
+	if err == nil && base.Total == 0 {
+		// A relay from before the floor: builds would go unbounded.
+		err = errors.New("its relay does not say how much of the disk is free")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("measure the engine's disk for the page's budget (rebuild %s with .ci/images.sh): %w", spec.Image, err)
 	}
