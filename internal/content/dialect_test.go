@@ -59,24 +59,14 @@ func TestStripMDX(t *testing.T) {
 // markup gives a plain title, and folders holding only a folder are not
 // navigation steps.
 func TestTreeDialects(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{
+	dir := writeTree(t, map[string]string{
 		"src/content/docs/guide/b.md":         "---\nsidebar_position: 0\n---\n# `b` first\n",
 		"src/content/docs/guide/a.md":         "---\nnav_order: 2\nsidebar_label: Short A\n---\n# A long title\n",
 		"src/content/docs/guide/c.mdx":        "import X from 'x';\n\n# C ![badge](b.svg)\n",
 		"src/content/docs/linux/setup.md":     "# Setup\n",
 		"src/content/docs/windows/setup.md":   "# Setup\n",
 		"src/content/docs/windows/install.md": "# Setup\n",
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	s, err := Load(dir, Options{Name: "t"})
 	if err != nil {
 		t.Fatal(err)
@@ -114,23 +104,7 @@ func TestUnclosedFrontMatter(t *testing.T) {
 		{"mkdocs tree", "site_name: x\n", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			docs := filepath.Join(dir, "docs")
-			if err := os.MkdirAll(docs, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if tt.config != "" {
-				if err := os.WriteFile(filepath.Join(dir, "mkdocs.yml"), []byte(tt.config), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := os.WriteFile(filepath.Join(docs, "snippet.md"), []byte(page), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			root := dir
-			if tt.config == "" {
-				root = docs
-			}
+			root := mkdocsRoot(t, tt.config, "snippet.md", page)
 			s, err := Load(root, Options{Name: "t"})
 			if err != nil {
 				t.Fatal(err)
@@ -162,21 +136,7 @@ func TestUnreadableFrontMatter(t *testing.T) {
 		{"mkdocs tree", "site_name: x\n", true, "warning"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			docs := filepath.Join(dir, "docs")
-			if err := os.MkdirAll(docs, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			root := docs
-			if tt.config != "" {
-				root = dir
-				if err := os.WriteFile(filepath.Join(dir, "mkdocs.yml"), []byte(tt.config), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := os.WriteFile(filepath.Join(docs, "p.md"), []byte(page), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			root := mkdocsRoot(t, tt.config, "p.md", page)
 			s, err := Load(root, Options{Name: "t"})
 			if err != nil {
 				t.Fatal(err)
@@ -203,22 +163,12 @@ func TestUnreadableFrontMatter(t *testing.T) {
 // shipshape's own and refused.
 func TestNestedMkDocs(t *testing.T) {
 	page := "---\n\nSome text.\n"
-	dir := t.TempDir()
-	files := map[string]string{
+	dir := writeTree(t, map[string]string{
 		"docs/mkdocs.yml":             "site_name: x\ndocs_dir: content\n",
 		"docs/content/guide/inc.md":   page,
 		"notes/inc.md":                page,
 		"docs/content/guide/index.md": "# Guide\n",
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	s, err := Load(dir, Options{Name: "t"})
 	if err != nil {
 		t.Fatal(err)
@@ -239,4 +189,33 @@ func TestNestedMkDocs(t *testing.T) {
 	if !strings.Contains(strings.Join(loaded, " "), "docs/content/guide/inc.md") {
 		t.Errorf("page %q: loaded %q, want docs/content/guide/inc.md among them", page, loaded)
 	}
+}
+
+// writeTree writes files (slash paths to contents) into a new folder.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// mkdocsRoot writes one page into docs/ and returns the folder to load:
+// with config, a tree MkDocs builds (its mkdocs.yml beside docs/); without,
+// docs/ alone, shipshape's own.
+func mkdocsRoot(t *testing.T, config, name, page string) string {
+	t.Helper()
+	files := map[string]string{"docs/" + name: page}
+	if config == "" {
+		return filepath.Join(writeTree(t, files), "docs")
+	}
+	files["mkdocs.yml"] = config
+	return writeTree(t, files)
 }
