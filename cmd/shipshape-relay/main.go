@@ -15,6 +15,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: shipshape-relay SOCKET DIR (run by shipshape in a page session: relays SOCKET over stdin/stdout and writes the files it is sent into DIR)")
 		os.Exit(2)
 	}
+	if err := relay.Seal(); err != nil {
+		fmt.Fprintln(os.Stderr, "shipshape-relay:", err)
+		os.Exit(1)
+	}
 	if err := relay.Serve(os.Args[1], os.Args[2], os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "shipshape-relay:", err)
 		os.Exit(1)

@@ -141,3 +141,30 @@ func TestDiskFloorStopsBuilds(t *testing.T) {
 		})
 	}
 }
+
+// TestRelaySealed: the page's shell runs as the same user as the relay,
+// beside it. It can no longer read or open the relay's /proc/PID/fd, nor its mem, so it
+// cannot answer for the relay (how full the disk is) on its standard
+// output; the session works on after the attempt.
+func TestRelaySealed(t *testing.T) {
+	s := diskSession(t, 0)
+	out := exec(t, s, `r=; for p in /proc/[0-9]*; do grep -qa 'shipshape-rela[y]' $p/cmdline 2>/dev/null && r=${p#/proc/}; done
+[ -n "$r" ] || { echo no relay; exit 3; }
+readlink /proc/$r/fd/1 >/dev/null 2>&1 && echo fd-read
+: > /proc/$r/fd/1 2>/dev/null && echo stdout-opened
+: < /proc/$r/fd/0 2>/dev/null && echo stdin-opened
+: < /proc/$r/mem 2>/dev/null && echo mem-opened
+docker version --format 'engine {{.Server.APIVersion}}'`)
+	got := string(out.Output)
+	for _, bad := range []string{"no relay", "fd-read", "stdout-opened", "stdin-opened", "mem-opened"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("the page's shell: %s\n%s", bad, got)
+		}
+	}
+	if !strings.Contains(got, "engine ") {
+		t.Errorf("the session after the attempt: %s", got)
+	}
+	if _, err := s.Exec(context.Background(), "true", 10*time.Second, 1<<10); err != nil {
+		t.Errorf("a later block: %v", err)
+	}
+}
