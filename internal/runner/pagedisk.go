@@ -74,7 +74,7 @@ func (s *Session) watchDisk(ctx context.Context, spec SessionSpec, base relay.Di
 		if err == nil && u.Used < base.Used {
 			base.Used = u.Used
 		}
-		floor := spec.diskFloor(u.Total)
+		floor := diskFloor(spec.DiskFloor, u.Total)
 		low := err == nil && u.Total > 0 && u.Avail < floor
 		if !low && err == nil && held+int64(u.Used)-int64(base.Used) <= budget {
 			continue
@@ -168,11 +168,12 @@ func (s *Session) killPage() {
 	}
 }
 
-// diskFloor is the free space under which the session is stopped, on a
-// disk of total bytes.
-func (spec SessionSpec) diskFloor(total uint64) uint64 {
-	if spec.DiskFloor > 0 {
-		return uint64(spec.DiskFloor)
+// diskFloor is the free space under which sessions and builds are
+// stopped, on a disk of total bytes: config.DiskFloor, or a twentieth of a
+// smaller disk, unless set (a test's).
+func diskFloor(set int64, total uint64) uint64 {
+	if set > 0 {
+		return uint64(set)
 	}
 	return min(uint64(config.DiskFloor), total/20)
 }

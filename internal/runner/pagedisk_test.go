@@ -168,3 +168,53 @@ docker version --format 'engine {{.Server.APIVersion}}'`)
 		t.Errorf("a later block: %v", err)
 	}
 }
+
+// TestDiskFloorStopsOneOffBuilds: a one-off build has no session, and the
+// engine's guard holds it to the floor instead. A build whose step writes
+// past the floor is stopped with ErrDiskLow, not judged; one well above it
+// builds; without a guard the same big build runs to its end.
+func TestDiskFloorStopsOneOffBuilds(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	probe := diskSession(t, 0)
+	out, err := probe.Exec(context.Background(), "df -Pk . | awk 'NR==2{print $4}'", 30*time.Second, 1<<10)
+	if err != nil || out.ExitCode != 0 {
+		t.Fatalf("df in the page's folder: %v %s", err, out.Output)
+	}
+	var freeKB int64
+	if _, err := fmt.Sscan(string(out.Output), &freeKB); err != nil || freeKB < 2<<20 {
+		t.Skipf("the engine's disk has %d KB free (%v): too little to try", freeKB, err)
+	}
+	df := func(mb int) []byte {
+		return []byte(fmt.Sprintf("FROM %s\nRUN dd if=/dev/zero of=/big bs=1M count=%d 2>/dev/null && sync && sleep 8\n", busybox, mb))
+	}
+	for _, tc := range []struct {
+		name   string
+		guard  string
+		margin int64 // the floor, under what was free
+		mb     int
+		low    bool
+	}{
+		{"a build writing past the floor", cli, 150 << 20, 300, true},
+		{"a build well above the floor", cli, 1 << 30, 8, false},
+		{"the same big build with no guard", "", 150 << 20, 300, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bo, err := e.Build(context.Background(), runner.BuildSpec{Dockerfile: df(tc.mb), Holder: busybox, Memory: 64 << 20, Pids: 64,
+				Guard: tc.guard, DiskFloor: freeKB<<10 - tc.margin})
+			if bo.ImageID != "" {
+				t.Cleanup(func() { e.RemoveBuilt(bo) })
+			}
+			if tc.low {
+				if !errors.Is(err, runner.ErrDiskLow) {
+					t.Fatalf("a build writing %d MB with 150 MB to spare: err %v, failed %v %s", tc.mb, err, bo.Failed, bo.Log)
+				}
+				return
+			}
+			if err != nil || bo.Failed || bo.ImageID == "" {
+				t.Fatalf("a build of %d MB: err %v, failed %v %s", tc.mb, err, bo.Failed, bo.Log)
+			}
+		})
+	}
+}

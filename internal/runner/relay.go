@@ -28,9 +28,18 @@ func (s *Session) startRelay(ctx context.Context) (*relay.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the session's relay: %w", err)
 	}
-	att, err := s.e.c.ExecAttach(context.WithoutCancel(ctx), ex.ID, client.ExecAttachOptions{})
+	ln, err := attachRelay(ctx, s.e.c, ex.ID)
 	if err != nil {
-		return nil, fmt.Errorf("attach to the session's relay: %w", err)
+		return nil, fmt.Errorf("the session image %s: %w (rebuild it with .ci/images.sh)", s.spec.Image, err)
+	}
+	return ln, nil
+}
+
+// attachRelay attaches to a relay's exec and waits until it answers.
+func attachRelay(ctx context.Context, c *client.Client, execID string) (*relay.Listener, error) {
+	att, err := c.ExecAttach(context.WithoutCancel(ctx), execID, client.ExecAttachOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("attach to the relay: %w", err)
 	}
 	pr, pw := io.Pipe()
 	errs := &capped{limit: 4 << 10}
@@ -51,7 +60,7 @@ func (s *Session) startRelay(ctx context.Context) (*relay.Listener, error) {
 		mu.Lock()
 		msg := errs.buf.String()
 		mu.Unlock()
-		return nil, fmt.Errorf("the session image %s runs no shipshape-relay (rebuild it with .ci/images.sh): %w %s", s.spec.Image, err, msg)
+		return nil, fmt.Errorf("no shipshape-relay answers: %w %s", err, msg)
 	}
 	return ln, nil
 }

@@ -77,6 +77,8 @@ type Engine struct {
 	pageCgroupsOnce sync.Once
 	// bk is the engine's BuildKit, for one-off builds.
 	bk buildKit
+	// guard watches the engine's disk for one-off builds.
+	guard diskGuard
 	// sessions counts live page sessions; the step images a session's
 	// builds left wait in layers until none is live, since a build of
 	// another session may be sitting on one of them as its cache.
@@ -150,6 +152,8 @@ func (e *Engine) Close() error {
 	e.closeJournal()
 	releaseLock(e.lock)
 	e.bk.once.Do(func() {}) // waits for a probe under way; none starts after
+	e.guard.once.Do(func() {})
+	e.closeGuard()
 	if e.bk.c != nil {
 		_ = e.bk.c.Close()
 	}
@@ -585,6 +589,14 @@ type BuildSpec struct {
 	// a BuildKit build's steps to the limits above (see bkbuild.go). With
 	// none, or on an engine that cannot, the build is classic.
 	Holder string
+	// Guard is the session image, whose relay watches the engine's disk
+	// while the build runs (see diskGuard): under the floor of free space
+	// the build is stopped with ErrDiskLow. With none, nothing but the
+	// timeout bounds what the build writes.
+	Guard string
+	// DiskFloor is that floor; 0 means config.DiskFloor, or a twentieth of
+	// a smaller disk.
+	DiskFloor int64
 }
 
 // BuildOutcome is what a build produced. Failed is a build that ran and
@@ -629,6 +641,24 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (BuildOutcome, error
 	if timeout <= 0 {
 		timeout = config.BuildTimeout
 	}
+	if spec.Guard != "" {
+		gctx, done, err := e.guardBuild(ctx, spec.Guard, spec.DiskFloor)
+		if err != nil {
+			return out, err
+		}
+		defer done()
+		out, err := e.build(gctx, spec, timeout)
+		if cause := context.Cause(gctx); errors.Is(cause, ErrDiskLow) {
+			return out, cause
+		}
+		return out, err
+	}
+	return e.build(ctx, spec, timeout)
+}
+
+// build is Build once the Dockerfile passed and the disk is watched.
+func (e *Engine) build(ctx context.Context, spec BuildSpec, timeout time.Duration) (BuildOutcome, error) {
+	var out BuildOutcome
 	if spec.Holder != "" {
 		if ok, _ := e.BuildKitBounded(ctx, spec.Holder); ok {
 			return e.buildWithBuildKit(ctx, spec, timeout)

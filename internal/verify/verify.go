@@ -606,6 +606,9 @@ func one(ctx context.Context, s snippet.Snippet, files map[string][]byte, images
 				spec.Holder = holder
 			}
 		}
+		// The session image's relay watches the engine's disk while the
+		// build writes: nothing else bounds what a build writes there.
+		spec.Guard = cfg.Verify.SessionImage
 		bo, err := opt.Engine.Build(ctx, spec)
 		if err != nil {
 			return infra(r, err)
