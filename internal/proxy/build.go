@@ -169,7 +169,7 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		q.Set("memswap", strconv.FormatInt(p.pol.Memory, 10))
 	}
 	if p.pol.PageCgroup != nil && !buildkit {
-		cg, err := p.pol.PageCgroup(r.Context())
+		cg, err := p.pol.PageCgroup(context.WithValue(r.Context(), classicKey{}, true))
 		if err != nil {
 			deny(w, http.StatusBadGateway, "shipshape proxy: hold the build to the page's limits: %v", err)
 			return
@@ -845,4 +845,15 @@ func (s *statusWriter) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// classicKey marks the context PageCgroup is asked under for a classic
+// build, whose step containers the engine removes on its own time, even
+// after the build was cut.
+type classicKey struct{}
+
+// ClassicBuild is whether PageCgroup was asked for a classic build.
+func ClassicBuild(ctx context.Context) bool {
+	v, _ := ctx.Value(classicKey{}).(bool)
+	return v
 }

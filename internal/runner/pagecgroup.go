@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -34,3 +35,73 @@ func (e *Engine) NestsPages(ctx context.Context) bool {
 // pageParent is the cgroup a page's containers and classic build steps run
 // under: the page holder's own, under the engine's default parent.
 func pageParent(holder string) string { return "/docker/" + holder }
+
+// holderKey is what makes page holders alike: the image they run and the
+// limits their cgroup holds the page's containers to.
+type holderKey struct {
+	image               string
+	memory, cpus, pids int64
+}
+
+// maxIdleHolders is how many ended pages' holders wait for the next page,
+// per kind: as many as pages run at once is all a run needs.
+const maxIdleHolders = 8
+
+// holderPool keeps the holders of ended pages for the pages that follow.
+// A holder only sleeps, in a cgroup whose limits are the page's; once its
+// page's containers are gone it holds nothing of the page, and a new one
+// costs a container start (about 0.7 CPU-seconds here), for most pages of
+// a run.
+type holderPool struct {
+	mu   sync.Mutex
+	idle map[holderKey][]string
+}
+
+// takeHolder returns a running idle holder of that kind, or "".
+func (e *Engine) takeHolder(ctx context.Context, k holderKey) string {
+	for {
+		e.holders.mu.Lock()
+		ids := e.holders.idle[k]
+		if len(ids) == 0 {
+			e.holders.mu.Unlock()
+			return ""
+		}
+		id := ids[len(ids)-1]
+		e.holders.idle[k] = ids[:len(ids)-1]
+		e.holders.mu.Unlock()
+		ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		r, err := e.c.ContainerInspect(ictx, id, client.ContainerInspectOptions{})
+		cancel()
+		if err == nil && r.Container.State != nil && r.Container.State.Running {
+			return id
+		}
+		e.removeContainer(id)
+	}
+}
+
+// putHolder keeps a holder whose page is over, or removes it when enough
+// wait or the engine is closed.
+func (e *Engine) putHolder(k holderKey, id string) {
+	e.holders.mu.Lock()
+	if e.holders.idle != nil && len(e.holders.idle[k]) < maxIdleHolders {
+		e.holders.idle[k] = append(e.holders.idle[k], id)
+		id = ""
+	}
+	e.holders.mu.Unlock()
+	if id != "" {
+		e.removeContainer(id)
+	}
+}
+
+// closeHolders removes the idle holders; none is kept after.
+func (e *Engine) closeHolders() {
+	e.holders.mu.Lock()
+	idle := e.holders.idle
+	e.holders.idle = nil
+	e.holders.mu.Unlock()
+	for _, ids := range idle {
+		for _, id := range ids {
+			e.removeContainer(id)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shipshape/shipshape/internal/runner"
+	"github.com/shipshape/shipshape/internal/testenv"
 )
 
 // TestPageMemoryTogether: each container of a page is held to the memory
@@ -46,9 +47,16 @@ func TestPageMemoryTogether(t *testing.T) {
 // page's; the engine cannot remove it while they are there, and once they
 // are gone, nothing removes it any more.
 func TestEndedPageLeavesNoCgroup(t *testing.T) {
-	s := diskSession(t, 48<<20)
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox, Disk: 48 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
 	start := time.Now()
-	_, err := s.Exec(context.Background(), "docker run -d busybox:1.36 sleep 60 >/dev/null; docker run --rm busybox:1.36 sh -c 'dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null; sleep 20'", time.Minute, 1<<16)
+	_, err = s.Exec(context.Background(), "docker run -d busybox:1.36 sleep 60 >/dev/null; docker run --rm busybox:1.36 sh -c 'dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null; sleep 20'", time.Minute, 1<<16)
 	if !errors.Is(err, runner.ErrDiskBudget) {
 		t.Fatalf("the page was not ended: %v", err)
 	}
@@ -61,14 +69,63 @@ func TestEndedPageLeavesNoCgroup(t *testing.T) {
 		t.Skipf("the engine's cgroups are not seen from here (%v)", err)
 	}
 	s.Close()
+	// The holder may wait for the next page, but with nothing of this
+	// page's under it; it goes with the engine.
+	if subs, _ := filepath.Glob(filepath.Join(dir, "*", "memory.limit_in_bytes")); len(subs) > 0 {
+		t.Errorf("the page's cgroups are left under its holder after the session closed: %v", subs)
+	}
+	e.Close()
 	for i := 0; ; i++ {
 		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 			return
 		}
 		if i == 50 {
-			t.Fatalf("%s is left after the session closed", dir)
+			t.Fatalf("%s is left after the session and the engine closed", dir)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestPageHolderKeptForNextPage: an ended page's holder waits for the next
+// page of its kind (same image and limits), whose containers then run
+// under it; a page that ran a classic build leaves none, since the engine
+// may still be removing that build's steps under it.
+func TestPageHolderKeptForNextPage(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	if !e.NestsPages(context.Background()) {
+		t.Skip("this engine cannot nest a page's cgroups (cgroup v2 or systemd): pages have no holder")
+	}
+	lim := strict()
+	lim.Memory = 72 << 20 // a kind of holder no other test makes
+	start := func() *runner.Session {
+		s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: lim, MapImage: mapBusybox,
+			Dockerfile: func(df string) string { return strings.ReplaceAll(df, "FROM busybox:1.36", "FROM "+busybox) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	a := start()
+	exec(t, a, "docker run --rm busybox:1.36 true")
+	held := a.PageHolder()
+	a.Close()
+	b := start()
+	out := exec(t, b, "docker run --rm busybox:1.36 grep memory /proc/self/cgroup")
+	if b.PageHolder() != held || !strings.Contains(string(out.Output), "/docker/"+held+"/") {
+		t.Fatalf("the next page: holder %.12s, its container in %s; want under the first page's holder %.12s", b.PageHolder(), out.Output, held)
+	}
+	if err := b.WriteFiles(context.Background(), map[string][]byte{"Dockerfile": []byte("FROM busybox:1.36\nRUN true\n")}); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, b, "DOCKER_BUILDKIT=0 docker build -q --no-cache . >/dev/null")
+	b.Close()
+	c := start()
+	exec(t, c, "docker run --rm busybox:1.36 true")
+	if c.PageHolder() == held {
+		t.Errorf("the page after one that ran a classic build got its holder %.12s", held)
 	}
 }
 

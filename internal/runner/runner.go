@@ -75,6 +75,8 @@ type Engine struct {
 	// one holder's cgroup (see NestsPages).
 	pageCgroups     bool
 	pageCgroupsOnce sync.Once
+	// holders are ended pages' holders, for the pages that follow.
+	holders holderPool
 	// bk is the engine's BuildKit, for one-off builds.
 	bk buildKit
 	// guard watches the engine's disk for one-off builds.
@@ -124,7 +126,7 @@ func Connect(ctx context.Context) (*Engine, error) {
 		return nil, fmt.Errorf("%w at %s (%s): %v\n  %s", ErrNoEngine, ep.host, ep.from, err, hint)
 	}
 	id := newID()
-	return &Engine{c: c, RunID: id, lock: holdLock(id)}, nil
+	return &Engine{c: c, RunID: id, lock: holdLock(id), holders: holderPool{idle: map[holderKey][]string{}}}, nil
 }
 
 // AllowAnyRegistry sets whether the examples of the runs that follow may
@@ -154,6 +156,7 @@ func (e *Engine) Close() error {
 	e.bk.once.Do(func() {}) // waits for a probe under way; none starts after
 	e.guard.once.Do(func() {})
 	e.closeGuard()
+	e.closeHolders()
 	if e.bk.c != nil {
 		_ = e.bk.c.Close()
 	}

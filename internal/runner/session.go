@@ -79,6 +79,8 @@ type Session struct {
 	// pageHolder is the container whose cgroup holds the page's
 	// containers together (see pageCgroup), under holderMu too.
 	pageHolder string
+	// classic is whether a classic build of the page ran under it.
+	classic bool
 	// stopWatch ends the disk watchdog; diskFull is what it found.
 	stopWatch context.CancelFunc
 	diskFull  error
@@ -252,15 +254,27 @@ func (s *Session) pageCgroup(ctx context.Context) (string, error) {
 	}
 	s.holderMu.Lock()
 	defer s.holderMu.Unlock()
+	if proxy.ClassicBuild(ctx) {
+		s.classic = true
+	}
 	if s.pageHolder == "" {
-		lim := s.spec.Limits
-		id, err := s.e.startHolder(ctx, s.spec.Image, lim.Memory*pageShare, lim.NanoCPUs*pageShare, lim.Pids*pageShare)
-		if err != nil {
-			return "", err
+		k := s.holderKey()
+		id := s.e.takeHolder(ctx, k)
+		if id == "" {
+			var err error
+			if id, err = s.e.startHolder(ctx, k.image, k.memory, k.cpus, k.pids); err != nil {
+				return "", err
+			}
 		}
 		s.pageHolder = id
 	}
 	return pageParent(s.pageHolder), nil
+}
+
+// holderKey is the kind of holder the page's containers run under.
+func (s *Session) holderKey() holderKey {
+	lim := s.spec.Limits
+	return holderKey{image: s.spec.Image, memory: lim.Memory * pageShare, cpus: lim.NanoCPUs * pageShare, pids: lim.Pids * pageShare}
 }
 
 // buildCgroup is the cgroup parent that holds the session's BuildKit builds
@@ -527,14 +541,26 @@ func (s *Session) Close() {
 	// The page's containers before their holder, whose cgroup holds
 	// theirs: the engine cannot remove a cgroup with children.
 	f := make(client.Filters).Add("label", SessionLabel+"="+s.id)
-	if cs, err := s.e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f}); err == nil {
+	cs, err := s.e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	clean := err == nil
+	if err == nil {
 		for _, c := range cs.Items {
-			_, _ = s.e.c.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+			if _, err := s.e.c.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
+				clean = false
+			}
 		}
 	}
+	// The holder waits for the next page only once nothing of this
+	// page's runs under it: every container it made is gone, and it ran
+	// no classic build, whose steps the engine may still be removing
+	// under it after the build was cut. Else it goes, as before.
 	s.holderMu.Lock()
 	if s.pageHolder != "" {
-		s.e.removeContainer(s.pageHolder)
+		if clean && !s.classic {
+			s.e.putHolder(s.holderKey(), s.pageHolder)
+		} else {
+			s.e.removeContainer(s.pageHolder)
+		}
 	}
 	s.holderMu.Unlock()
 	if s.cid != "" {
