@@ -39,7 +39,7 @@ func pageParent(holder string) string { return "/docker/" + holder }
 // holderKey is what makes page holders alike: the image they run and the
 // limits their cgroup holds the page's containers to.
 type holderKey struct {
-	image               string
+	image              string
 	memory, cpus, pids int64
 }
 
