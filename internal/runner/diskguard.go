@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -57,6 +58,9 @@ func (e *Engine) guardBuild(ctx context.Context, image string, floor int64) (con
 	g.once.Do(func() { g.err = e.startGuard(ctx, image) })
 	if g.err != nil {
 		return nil, nil, fmt.Errorf("watch the engine's disk for one-off builds: %w", g.err)
+	}
+	if g.ln == nil {
+		return nil, nil, errors.New("watch the engine's disk for one-off builds: the engine is closed")
 	}
 	u, err := g.ln.Usage()
 	if err != nil {
@@ -207,4 +211,5 @@ func (e *Engine) closeGuard() {
 		defer cancel()
 		_, _ = e.c.VolumeRemove(ctx, g.vol, client.VolumeRemoveOptions{Force: true})
 	}
+	g.stop, g.ln, g.cid, g.vol = nil, nil, "", ""
 }
