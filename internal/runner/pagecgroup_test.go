@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/testenv"
 )
@@ -157,5 +159,68 @@ func TestPageBuildStepsTogether(t *testing.T) {
 	}
 	if !strings.Contains(got, "alive=") {
 		t.Errorf("the page did not finish: %s", got)
+	}
+}
+
+// TestAttackPageHolder: a page can read its holder's id (its containers'
+// cgroup path names it), and the holder now outlives the page to hold the
+// next one. Nothing the page asks of it by that id may pass: not reading
+// it, not running in it or beside it, not changing its limits, not
+// stopping it. The holder runs on afterwards with the limits it had.
+func TestAttackPageHolder(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	if !e.NestsPages(context.Background()) {
+		t.Skip("this engine cannot nest a page's cgroups (cgroup v2 or systemd): pages have no holder")
+	}
+	s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	out := exec(t, s, "docker run --rm busybox:1.36 sed -n 's|.*memory:/docker/\\([0-9a-f]*\\)/.*|\\1|p' /proc/self/cgroup")
+	h := strings.TrimSpace(string(out.Output))
+	if h == "" || h != s.PageHolder() {
+		t.Fatalf("the page read holder %q from its container's cgroup; the session's is %.12s", h, s.PageHolder())
+	}
+	for _, cmd := range []string{
+		"docker inspect " + h,
+		"docker logs " + h,
+		"docker top " + h,
+		"docker exec " + h + " true",
+		"docker update --memory 1g --memory-swap 1g " + h,
+		"docker update --pids-limit 10000 " + h,
+		"docker pause " + h,
+		"docker kill " + h,
+		"docker stop -t 0 " + h,
+		"docker rename " + h + " mine",
+		"docker rm -f " + h,
+		"docker cp " + h + ":/etc/hostname -",
+		"docker export -o /tmp/holder.tar " + h,
+		"docker commit " + h,
+		"docker run --rm --pid container:" + h + " busybox:1.36 true",
+		"docker run --rm --network container:" + h + " busybox:1.36 true",
+		"docker run --rm --ipc container:" + h + " busybox:1.36 true",
+		"docker run --rm --volumes-from " + h + " busybox:1.36 true",
+		"docker run --rm --cgroup-parent /docker/" + h + " busybox:1.36 true",
+		"docker attach --no-stdin " + h,
+		"docker wait " + h,
+	} {
+		out, err := s.Exec(context.Background(), cmd+" 2>&1", 30*time.Second, 1<<12)
+		if err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		if out.ExitCode == 0 || !strings.Contains(string(out.Output), "shipshape") {
+			t.Errorf("the page's %q was not refused by the proxy: exit %d, %s", cmd, out.ExitCode, out.Output)
+		}
+	}
+	r, err := e.Client().ContainerInspect(context.Background(), s.PageHolder(), client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Container
+	if c.State == nil || !c.State.Running || c.State.Paused || c.HostConfig.Memory != strict().Memory*2 {
+		t.Errorf("the holder after the attempts: running %v, paused %v, memory %d", c.State != nil && c.State.Running, c.State != nil && c.State.Paused, c.HostConfig.Memory)
 	}
 }
