@@ -179,7 +179,8 @@ func TestAttackPageHolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	out := exec(t, s, "docker run --rm busybox:1.36 sed -n 's|.*memory:/docker/\\([0-9a-f]*\\)/.*|\\1|p' /proc/self/cgroup")
+	// The container's memory cgroup is …/<holder>/<container>.
+	out := exec(t, s, "docker run --rm busybox:1.36 awk -F/ '/memory/ {print $(NF-1)}' /proc/self/cgroup")
 	h := strings.TrimSpace(string(out.Output))
 	if h == "" || h != s.PageHolder() {
 		t.Fatalf("the page read holder %q from its container's cgroup; the session's is %.12s", h, s.PageHolder())
