@@ -87,17 +87,12 @@ func TestPageDiskBudgetNotAnothers(t *testing.T) {
 	}
 }
 
-// TestDiskFloorStopsBuilds: what a page's build writes is in no page's
-// budget, so a floor of free space on the engine's disk holds it. A build
-// writing 300 MB under a floor 150 MB below what was free is stopped, with
-// ErrDiskLow (not the budget's failure); one writing 8 MB under a floor
-// 1 GB below runs to its end.
-func TestDiskFloorStopsBuilds(t *testing.T) {
-	e := testenv.Docker(t)
+// engineFreeKB is what is free on the engine's disk, as a page's folder (a
+// volume of the engine) sees it; the test is skipped with under 2 GB.
+func engineFreeKB(t *testing.T, e *runner.Engine) int64 {
+	t.Helper()
 	testenv.Image(t, e, cli)
 	testenv.Image(t, e, busybox)
-	// What is free on the engine's disk, as the page's folder (a volume
-	// of the engine) sees it.
 	probe := diskSession(t, 0)
 	out, err := probe.Exec(context.Background(), "df -Pk . | awk 'NR==2{print $4}'", 30*time.Second, 1<<10)
 	if err != nil || out.ExitCode != 0 {
@@ -107,6 +102,17 @@ func TestDiskFloorStopsBuilds(t *testing.T) {
 	if _, err := fmt.Sscan(string(out.Output), &freeKB); err != nil || freeKB < 2<<20 {
 		t.Skipf("the engine's disk has %d KB free (%v): too little to try", freeKB, err)
 	}
+	return freeKB
+}
+
+// TestDiskFloorStopsBuilds: what a page's build writes is in no page's
+// budget, so a floor of free space on the engine's disk holds it. A build
+// writing 300 MB under a floor 150 MB below what was free is stopped, with
+// ErrDiskLow (not the budget's failure); one writing 8 MB under a floor
+// 1 GB below runs to its end.
+func TestDiskFloorStopsBuilds(t *testing.T) {
+	e := testenv.Docker(t)
+	freeKB := engineFreeKB(t, e)
 	build := func(mb int) string {
 		return fmt.Sprintf("printf 'FROM busybox:1.36\\nRUN dd if=/dev/zero of=/big bs=1M count=%d 2>/dev/null && sync && sleep 8\\n' > Dockerfile && docker build -q --no-cache . >/dev/null && echo built", mb)
 	}
@@ -175,17 +181,7 @@ docker version --format 'engine {{.Server.APIVersion}}'`)
 // builds; without a guard the same big build runs to its end.
 func TestDiskFloorStopsOneOffBuilds(t *testing.T) {
 	e := testenv.Docker(t)
-	testenv.Image(t, e, cli)
-	testenv.Image(t, e, busybox)
-	probe := diskSession(t, 0)
-	out, err := probe.Exec(context.Background(), "df -Pk . | awk 'NR==2{print $4}'", 30*time.Second, 1<<10)
-	if err != nil || out.ExitCode != 0 {
-		t.Fatalf("df in the page's folder: %v %s", err, out.Output)
-	}
-	var freeKB int64
-	if _, err := fmt.Sscan(string(out.Output), &freeKB); err != nil || freeKB < 2<<20 {
-		t.Skipf("the engine's disk has %d KB free (%v): too little to try", freeKB, err)
-	}
+	freeKB := engineFreeKB(t, e)
 	df := func(mb int) []byte {
 		return []byte(fmt.Sprintf("FROM %s\nRUN dd if=/dev/zero of=/big bs=1M count=%d 2>/dev/null && sync && sleep 8\n", busybox, mb))
 	}

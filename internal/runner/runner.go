@@ -912,7 +912,8 @@ func labelFilter(runID string) client.Filters {
 }
 
 // Count reports how many containers, networks, volumes and images carry the
-// label of runID (any run when empty): after a run it should be zero.
+// label of runID (any run when empty), but for what the engine keeps until
+// it closes (see kept): after a page, and after a run, it should be zero.
 func (e *Engine) Count(ctx context.Context, runID string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -933,7 +934,38 @@ func (e *Engine) Count(ctx context.Context, runID string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("list images: %w", err)
 	}
-	return len(cs.Items) + len(ns.Items) + len(vs.Items) + len(is.Items), nil
+	n := len(ns.Items) + len(is.Items)
+	// The engine's own, which it removes when it closes, are not left
+	// over: the holders waiting for the next page, the disk guard.
+	kept := e.kept()
+	for _, c := range cs.Items {
+		if !kept[c.ID] {
+			n++
+		}
+	}
+	for _, v := range vs.Items {
+		if !kept[v.Name] {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// kept is what the engine keeps for the run and removes when it closes:
+// the idle holders, and the disk guard's container and volume.
+func (e *Engine) kept() map[string]bool {
+	m := map[string]bool{}
+	e.holders.mu.Lock()
+	for _, ids := range e.holders.idle {
+		for _, id := range ids {
+			m[id] = true
+		}
+	}
+	e.holders.mu.Unlock()
+	if e.guard.cid != "" {
+		m[e.guard.cid], m[e.guard.vol] = true, true
+	}
+	return m
 }
 
 // RemoveBuilt deletes the image of a one-off build when the build made it,
