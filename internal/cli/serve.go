@@ -172,6 +172,9 @@ func (b *background) once(ctx context.Context) error {
 		Engine: b.eng}
 	// Also with nothing stale by hash: an image may have changed.
 	rep := verify.Run(ctx, pages, store, opt)
+	// The engine lives as long as the preview: what it keeps for a run
+	// (idle page holders, the disk guard) goes until the next.
+	b.eng.DropKept()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

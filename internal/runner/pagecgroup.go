@@ -93,6 +93,26 @@ func (e *Engine) putHolder(k holderKey, id string) {
 	}
 }
 
+// DropKept removes what the engine keeps from run to run: the idle page
+// holders and the disk guard, made again when wanted. For an engine that
+// outlives its runs (the preview server's), between runs only.
+func (e *Engine) DropKept() {
+	e.holders.mu.Lock()
+	idle := e.holders.idle
+	if idle != nil {
+		e.holders.idle = map[holderKey][]string{}
+	}
+	e.holders.mu.Unlock()
+	for _, ids := range idle {
+		for _, id := range ids {
+			e.removeContainer(id)
+		}
+	}
+	e.guard.once.Do(func() {})
+	e.closeGuard()
+	e.guard.once, e.guard.err = sync.Once{}, nil
+}
+
 // closeHolders removes the idle holders; none is kept after.
 func (e *Engine) closeHolders() {
 	e.holders.mu.Lock()

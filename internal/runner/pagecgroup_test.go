@@ -225,3 +225,46 @@ func TestAttackPageHolder(t *testing.T) {
 		t.Errorf("the holder after the attempts: running %v, paused %v, memory %d", c.State != nil && c.State.Running, c.State != nil && c.State.Paused, c.HostConfig.Memory)
 	}
 }
+
+// TestDropKept: an engine that outlives its runs (the preview server's)
+// drops what it keeps between them, the idle holders and the disk guard,
+// and makes them again when the next run wants them.
+func TestDropKept(t *testing.T) {
+	e := testenv.Docker(t)
+	testenv.Image(t, e, cli)
+	testenv.Image(t, e, busybox)
+	running := func() int {
+		f := make(client.Filters).Add("label", runner.Label+"="+e.RunID)
+		cs, err := e.Client().ContainerList(context.Background(), client.ContainerListOptions{Filters: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(cs.Items)
+	}
+	use := func() {
+		s, err := e.StartSession(context.Background(), runner.SessionSpec{Image: cli, Limits: strict(), MapImage: mapBusybox})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(t, s, "docker run --rm busybox:1.36 true")
+		s.Close()
+		bo, err := e.Build(context.Background(), runner.BuildSpec{Dockerfile: []byte("FROM " + busybox + "\nRUN true\n"), Memory: 64 << 20, Pids: 64, Guard: cli})
+		if err != nil || bo.Failed {
+			t.Fatalf("a one-off build: %v %s", err, bo.Log)
+		}
+		e.RemoveBuilt(bo)
+	}
+	use()
+	kept := running()
+	if e.NestsPages(context.Background()) && kept != 2 || kept < 1 {
+		t.Fatalf("after a page and a one-off build: %d containers kept, want the holder and the guard", kept)
+	}
+	e.DropKept()
+	if n := running(); n != 0 {
+		t.Fatalf("after DropKept: %d containers left", n)
+	}
+	use()
+	if n := running(); n != kept {
+		t.Errorf("after the next run: %d containers kept, want %d again", n, kept)
+	}
+}
