@@ -166,7 +166,8 @@ func TestPageBuildStepsTogether(t *testing.T) {
 // cgroup path names it), and the holder now outlives the page to hold the
 // next one. Nothing the page asks of it by that id may pass: not reading
 // it, not running in it or beside it, not changing its limits, not
-// stopping it. The holder runs on afterwards with the limits it had.
+// stopping it, through the CLI or as raw HTTP. The holder runs on
+// afterwards with the limits it had.
 func TestAttackPageHolder(t *testing.T) {
 	e := testenv.Docker(t)
 	testenv.Image(t, e, cli)
@@ -214,6 +215,25 @@ func TestAttackPageHolder(t *testing.T) {
 		}
 		if out.ExitCode == 0 || !strings.Contains(string(out.Output), "shipshape") {
 			t.Errorf("the page's %q was not refused by the proxy: exit %d, %s", cmd, out.ExitCode, out.Output)
+		}
+	}
+	// The same as raw HTTP, as a page's own program could send it, with
+	// keys in odd case, the id's short form, and the fields a CLI would
+	// not fill this way.
+	for _, req := range []struct{ method, path, body string }{
+		{"POST", "/containers/create", `{"Image":"busybox:1.36","hostconfig":{"cgroupparent":"/docker/` + h + `"}}`},
+		{"POST", "/containers/create", `{"Image":"busybox:1.36","HostConfig":{"PidMode":"container:` + h[:12] + `"}}`},
+		{"POST", "/containers/create", `{"Image":"busybox:1.36","HostConfig":{"CgroupnsMode":"container:` + h + `"}}`},
+		{"POST", "/containers/create", `{"Image":"busybox:1.36","HostConfig":{"Cgroup":"container:` + h + `"}}`},
+		{"POST", "/containers/" + h[:12] + "/update", `{"memory":1073741824,"MemorySwap":-1}`},
+		{"POST", "/containers/" + h + "/exec", `{"Cmd":["true"]}`},
+		{"POST", "/containers/" + h + "/kill?signal=KILL", ""},
+		{"DELETE", "/containers/" + h + "?force=1", ""},
+		{"GET", "/containers/" + h + "/json", ""},
+	} {
+		code, body := raw(t, s, req.method, req.path, req.body)
+		if code < 400 || !strings.Contains(body, "shipshape") {
+			t.Errorf("%s %s %s: %d %s, want the proxy's refusal", req.method, req.path, req.body, code, body)
 		}
 	}
 	r, err := e.Client().ContainerInspect(context.Background(), s.PageHolder(), client.ContainerInspectOptions{})
