@@ -97,27 +97,21 @@ func (e *Engine) putHolder(k holderKey, id string) {
 // holders and the disk guard, made again when wanted. For an engine that
 // outlives its runs (the preview server's), between runs only.
 func (e *Engine) DropKept() {
-	e.holders.mu.Lock()
-	idle := e.holders.idle
-	if idle != nil {
-		e.holders.idle = map[holderKey][]string{}
-	}
-	e.holders.mu.Unlock()
-	for _, ids := range idle {
-		for _, id := range ids {
-			e.removeContainer(id)
-		}
-	}
+	e.dropHolders(true)
 	e.guard.once.Do(func() {})
 	e.closeGuard()
 	e.guard.once, e.guard.err = sync.Once{}, nil
 }
 
-// closeHolders removes the idle holders; none is kept after.
-func (e *Engine) closeHolders() {
+// dropHolders removes the idle holders; with more, the pool keeps those
+// put back after, else none is kept any more (the engine is closing).
+func (e *Engine) dropHolders(more bool) {
 	e.holders.mu.Lock()
 	idle := e.holders.idle
 	e.holders.idle = nil
+	if more && idle != nil {
+		e.holders.idle = map[holderKey][]string{}
+	}
 	e.holders.mu.Unlock()
 	for _, ids := range idle {
 		for _, id := range ids {

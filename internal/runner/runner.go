@@ -156,7 +156,7 @@ func (e *Engine) Close() error {
 	e.bk.once.Do(func() {}) // waits for a probe under way; none starts after
 	e.guard.once.Do(func() {})
 	e.closeGuard()
-	e.closeHolders()
+	e.dropHolders(false)
 	if e.bk.c != nil {
 		_ = e.bk.c.Close()
 	}
