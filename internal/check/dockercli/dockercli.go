@@ -131,7 +131,7 @@ var removed = map[string]string{
 // plugins are CLI plugins whose grammar is not in the spec; their
 // commands are listed as not checked rather than unknown.
 var plugins = map[string]bool{
-	"buildx": true, "scout": true, "init": true, "debug": true, "model": true,
+	"scout": true, "init": true, "debug": true, "model": true,
 	"sbom": true, "extension": true, "ai": true, "offload": true, "mcp": true, "sandbox": true,
 	"trust": true, // a plugin (docker-trust) since the CLI moved it out
 }
@@ -225,6 +225,12 @@ func (v *validator) descend(c *Command, i int) {
 			return
 		}
 		sub := c.byName[w.Text]
+		if sub == nil && c.Runnable && c.MaxArgs > 0 {
+			// A command with subcommands that itself takes a bounded
+			// number of arguments (buildx history inspect [REF]): cobra
+			// gives it the word as its argument.
+			break
+		}
 		if sub == nil {
 			v.unknownCommand(c, i)
 			return
@@ -278,11 +284,6 @@ func (v *validator) unknownCommand(c *Command, i int) {
 			return
 		}
 	}
-	if c.Name == "builder" && c.parent != nil && c.parent.parent == nil {
-		// With buildx installed, `docker builder` is buildx (du, ls, use...).
-		v.add("docker-plugin", Info, i, "", "docker builder %s comes from the buildx plugin; not checked", name)
-		return
-	}
 	hint := ""
 	if s := suggest(name, commandNames(c)); s != "" {
 		hint = fmt.Sprintf("did you mean `%s %s`?", where, s)
@@ -298,7 +299,7 @@ func (v *validator) unknownCommand(c *Command, i int) {
 		}
 		return
 	}
-	v.add("docker-unknown-command", Error, i, hint, "unknown command: %s %s", where, name)
+	v.add("docker-unknown-command", v.unknownSeverity(), i, hint, "unknown command: %s %s", where, name)
 }
 
 // pluginName is the form the docker CLI requires of a plugin's name.
@@ -449,7 +450,7 @@ func (v *validator) flag(c *Command, i int) (int, bool) {
 				v.add("docker-unknown-flag", Warning, i, hint, "unknown flag for %q: --%s (a stand-in name?)", v.pathString(), name)
 				return 1, false
 			}
-			v.add("docker-unknown-flag", v.unknownFlagSeverity(), i, hint, "unknown flag for %q: --%s", v.pathString(), name)
+			v.add("docker-unknown-flag", v.unknownSeverity(), i, hint, "unknown flag for %q: --%s", v.pathString(), name)
 			return 1, false
 		}
 		v.flagNotes(f, i)
@@ -481,7 +482,7 @@ func (v *validator) flag(c *Command, i int) (int, bool) {
 					hint = fmt.Sprintf("did you mean --%s?", sg)
 				}
 			}
-			v.add("docker-unknown-flag", v.unknownFlagSeverity(), i, hint, "unknown shorthand flag %q in %s for %q", sh, w.Text, v.pathString())
+			v.add("docker-unknown-flag", v.unknownSeverity(), i, hint, "unknown shorthand flag %q in %s for %q", sh, w.Text, v.pathString())
 			return 1, false
 		}
 		v.flagNotes(f, i)
@@ -506,12 +507,15 @@ func (v *validator) flag(c *Command, i int) (int, bool) {
 	return 1, true
 }
 
-// unknownFlagSeverity is lower for `docker build`, which current Docker
-// hands to buildx, whose extra flags (--push, --load...) are not in the
-// grammar.
-func (v *validator) unknownFlagSeverity() Severity {
-	switch v.pathString() {
-	case "docker build", "docker builder build", "docker image build":
+// unknownSeverity is lower for what current Docker hands to the buildx
+// plugin (docker build, image build, builder, buildx): the grammar has one
+// buildx release's commands and flags, and buildx adds some in most
+// releases, so a name it lacks may be a newer buildx's.
+func (v *validator) unknownSeverity() Severity {
+	p := v.path
+	switch {
+	case len(p) >= 2 && (p[1] == "buildx" || p[1] == "builder" || p[1] == "build"),
+		len(p) >= 3 && p[1] == "image" && p[2] == "build":
 		return Warning
 	}
 	return Error

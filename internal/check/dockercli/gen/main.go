@@ -1,6 +1,7 @@
 // Command gen walks the real docker CLI command tree (github.com/docker/cli,
-// with the Compose v5 tree mounted as `docker compose`) and writes it as the
-// JSON grammar that package dockercli embeds. It lives in its own module so
+// with the Compose v5 tree mounted as `docker compose` and the buildx tree as
+// `docker buildx`) and writes it as the JSON grammar that package dockercli
+// embeds. It lives in its own module so
 // that the main module never compiles docker/cli.
 //
 // Usage, from this folder: go run . > ../spec.json
@@ -15,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	buildx "github.com/docker/buildx/commands"
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/cli/cli/command/commands"
@@ -76,15 +78,22 @@ func newRoot() (*cobra.Command, error) {
 	c := compose.RootCommand(dockerCli, &compose.BackendOptions{})
 	c.Use = "compose"
 	root.AddCommand(c)
+	root.AddCommand(buildx.NewRootCmd("buildx", true, dockerCli))
 	return root, nil
 }
 
 func run(w io.Writer) error {
+	// buildx registers its experimental commands (debug, dap...) only
+	// with this set; they are real commands readers may be shown.
+	os.Setenv("BUILDX_EXPERIMENTAL", "1")
 	root, err := newRoot()
 	if err != nil {
 		return err
 	}
 	s := spec{Source: source(), Root: walk(root, nil)}
+	if err := mergeBuildx(s.Root); err != nil {
+		return err
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	return enc.Encode(s)
@@ -94,7 +103,8 @@ func source() string {
 	parts := []string{}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
-			if d.Path == "github.com/docker/cli" || d.Path == "github.com/docker/compose/v5" {
+			switch d.Path {
+			case "github.com/docker/cli", "github.com/docker/compose/v5", "github.com/docker/buildx":
 				parts = append(parts, d.Path+"@"+d.Version)
 			}
 		}
@@ -201,4 +211,65 @@ func probeInterspersed(path []string) bool {
 	}
 	err := c.ParseFlags([]string{"arg0", "--shipshape-probe-unknown"})
 	return err == nil
+}
+
+// mergeBuildx gives the commands the docker CLI hands to buildx when it is
+// installed (build, image build, builder build, and every builder
+// subcommand) the union of the classic grammar and buildx's. Which of the
+// two runs depends on the reader's machine (buildx installed,
+// DOCKER_BUILDKIT=0), so a line that either accepts is not an error.
+func mergeBuildx(root *cmd) error {
+	bx := root.Subcommands["buildx"]
+	if bx == nil || bx.Subcommands["build"] == nil {
+		return fmt.Errorf("no buildx build in the tree")
+	}
+	for _, path := range [][]string{{"build"}, {"image", "build"}, {"builder", "build"}} {
+		c := root
+		for _, p := range path {
+			if c = c.Subcommands[p]; c == nil {
+				return fmt.Errorf("no docker %s in the tree", strings.Join(path, " "))
+			}
+		}
+		merge(c, bx.Subcommands["build"])
+	}
+	builder := root.Subcommands["builder"]
+	// buildx's own persistent flags (--builder, --debug) reach every
+	// subcommand through `docker builder` as through `docker buildx`.
+	merge(builder, bx)
+	for name, sub := range bx.Subcommands {
+		if have := builder.Subcommands[name]; have != nil {
+			merge(have, sub)
+			continue
+		}
+		builder.Subcommands[name] = sub
+	}
+	return nil
+}
+
+// merge adds to a the flags of b it lacks, and widens its argument counts
+// to take what either takes. A shorthand a already gives another flag
+// stays a's.
+func merge(a, b *cmd) {
+	names, shorts := map[string]bool{}, map[string]bool{}
+	for _, f := range a.Flags {
+		names[f.Name] = true
+		if f.Short != "" {
+			shorts[f.Short] = true
+		}
+	}
+	for _, f := range b.Flags {
+		if names[f.Name] {
+			continue
+		}
+		if shorts[f.Short] {
+			f.Short = ""
+		}
+		a.Flags = append(a.Flags, f)
+	}
+	sort.Slice(a.Flags, func(i, j int) bool { return a.Flags[i].Name < a.Flags[j].Name })
+	a.MinArgs = min(a.MinArgs, b.MinArgs)
+	if a.MaxArgs >= 0 && (b.MaxArgs < 0 || b.MaxArgs > a.MaxArgs) {
+		a.MaxArgs = b.MaxArgs
+	}
+	a.Runnable = a.Runnable || b.Runnable
 }
