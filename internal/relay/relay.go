@@ -239,16 +239,25 @@ type Disk struct {
 	Used, Avail, Total uint64
 }
 
+// usageWait bounds Usage.
+var usageWait = 10 * time.Second
+
 // Usage asks the relay how full the file system of its folder is: the
 // engine's own, where the page's containers, volumes and builds write,
 // measured on the engine's host whichever way the client reaches it. A
 // relay from before Avail and Total answers Used alone; they are 0 then.
 func (l *Listener) Usage() (Disk, error) {
-	st, err := l.s.Open()
+	st, err := l.s.OpenStream()
 	if err != nil {
 		return Disk{}, err
 	}
 	defer st.Close()
+	// The relay answers from one statfs. One that has not answered in
+	// usageWait is stopped or frozen: a page can signal the relay in its
+	// container, and whoever watches the disk must go on without it.
+	if err := st.SetDeadline(time.Now().Add(usageWait)); err != nil {
+		return Disk{}, err
+	}
 	if _, err := io.WriteString(st, usedAsk); err != nil {
 		return Disk{}, err
 	}

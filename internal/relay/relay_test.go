@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/yamux"
 )
 
 // start runs both ends over in-memory pipes, as an exec's stdio would
@@ -212,5 +214,44 @@ func TestUsed(t *testing.T) {
 	}
 	if _, err := ln.Usage(); err != nil {
 		t.Errorf("Usage after a refused write: %v", err)
+	}
+}
+
+// TestUsageStoppedRelay: a relay that takes the question and never answers
+// (a page can stop the relay in its container with SIGSTOP) gives Usage an
+// error after usageWait, not a wait as long as the relay's.
+func TestUsageStoppedRelay(t *testing.T) {
+	defer func(w time.Duration) { usageWait = w }(usageWait)
+	usageWait = 300 * time.Millisecond
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ln, err := Listen(outR, inW, func() error { inW.Close(); return outR.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The inside: the relay's end of the session, accepting streams and
+	// silent. Closing the pipes first lets both ends' goodbyes through.
+	srv, err := yamux.Client(pipe{Reader: inR, Writer: outW}, config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, c := range []io.Closer{inR, inW, outR, outW, srv, ln} {
+			c.Close()
+		}
+	}()
+	go func() {
+		for {
+			if _, err := srv.Accept(); err != nil {
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	if _, err := ln.Usage(); err == nil {
+		t.Fatal("Usage answered for a relay that said nothing")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Usage waited %v for a silent relay, want about %v", d, usageWait)
 	}
 }

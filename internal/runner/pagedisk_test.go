@@ -41,6 +41,8 @@ func TestPageDiskBudget(t *testing.T) {
 		{"an anonymous volume", "docker run -d --mount type=volume,target=/v busybox:1.36 sh -c 'dd if=/dev/zero of=/v/big bs=1M count=100 2>/dev/null; sleep 20' >/dev/null; sleep 20", true},
 		{"the page's folder", "dd if=/dev/zero of=big bs=1M count=100 2>/dev/null; sleep 20", true},
 		{"a page that killed its relay", "docker run -d busybox:1.36 sh -c 'sleep 2; dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null; sleep 20' >/dev/null; for p in /proc/[0-9]*; do grep -qa 'shipshape-rela[y]' $p/cmdline 2>/dev/null && kill -9 ${p#/proc/}; done; sleep 20", true},
+		// Stopped, not killed: its stream stays open and never answers.
+		{"a page that stopped its relay", "docker run -d busybox:1.36 sh -c 'sleep 2; dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null; sleep 20' >/dev/null; for p in /proc/[0-9]*; do grep -qa 'shipshape-rela[y]' $p/cmdline 2>/dev/null && kill -STOP ${p#/proc/}; done; sleep 20", true},
 		{"within the budget", "docker run --rm -v pagedisk-data:/v busybox:1.36 sh -c 'dd if=/dev/zero of=/v/big bs=1M count=16 2>/dev/null && sync && sleep 2' && echo done", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
