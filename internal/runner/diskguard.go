@@ -28,13 +28,15 @@ const guardDir = "/guard"
 // cache record), so a build that brings the disk under the floor ends
 // with ErrDiskLow, an infra error, like every build running with it.
 type diskGuard struct {
-	once sync.Once
-	err  error
-	cid  string
-	vol  string
-	ln   *relay.Listener
-	stop context.CancelFunc
-	done chan struct{}
+	// life guards the guard's making and removal, and what they set.
+	life    sync.Mutex
+	started bool // made (or tried) since the engine opened or DropKept
+	err     error
+	cid     string
+	vol     string
+	ln      *relay.Listener
+	stop    context.CancelFunc
+	done    chan struct{}
 
 	mu     sync.Mutex
 	next   int
@@ -55,14 +57,20 @@ type guarded struct {
 // build would go unbounded on disk.
 func (e *Engine) guardBuild(ctx context.Context, image string, floor int64) (context.Context, func(), error) {
 	g := &e.guard
-	g.once.Do(func() { g.err = e.startGuard(ctx, image) })
-	if g.err != nil {
-		return nil, nil, fmt.Errorf("watch the engine's disk for one-off builds: %w", g.err)
+	g.life.Lock()
+	if !g.started {
+		g.started = true
+		g.err = e.startGuard(ctx, image)
 	}
-	if g.ln == nil {
+	ln, err := g.ln, g.err
+	g.life.Unlock()
+	if err != nil {
+		return nil, nil, fmt.Errorf("watch the engine's disk for one-off builds: %w", err)
+	}
+	if ln == nil {
 		return nil, nil, errors.New("watch the engine's disk for one-off builds: the engine is closed")
 	}
-	u, err := g.ln.Usage()
+	u, err := ln.Usage()
 	if err != nil {
 		return nil, nil, fmt.Errorf("measure the engine's disk for a one-off build: %w", err)
 	}
@@ -96,7 +104,7 @@ func lowDisk(u relay.Disk, floor int64) error {
 }
 
 // startGuard makes the guard's container and volume, starts its relay and
-// the watch.
+// the watch; g.life is held.
 func (e *Engine) startGuard(ctx context.Context, image string) error {
 	if image == "" {
 		return fmt.Errorf("no image to run it from")
@@ -121,7 +129,7 @@ func (e *Engine) startGuard(ctx context.Context, image string) error {
 	}
 	cr, err := e.c.ContainerCreate(cctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host})
 	if err != nil {
-		e.closeGuard()
+		e.removeGuard()
 		if cerrdefs.IsNotFound(err) {
 			return fmt.Errorf("%w: %s (the session image, whose relay measures the disk)", ErrNoImage, image)
 		}
@@ -129,7 +137,7 @@ func (e *Engine) startGuard(ctx context.Context, image string) error {
 	}
 	g.cid = cr.ID
 	if _, err := e.c.ContainerStart(cctx, cr.ID, client.ContainerStartOptions{}); err != nil {
-		e.closeGuard()
+		e.removeGuard()
 		return err
 	}
 	ex, err := e.c.ExecCreate(cctx, g.cid, client.ExecCreateOptions{
@@ -145,18 +153,18 @@ func (e *Engine) startGuard(ctx context.Context, image string) error {
 		}
 	}
 	if err != nil {
-		e.closeGuard()
+		e.removeGuard()
 		return fmt.Errorf("%w (rebuild %s with .ci/images.sh)", err, image)
 	}
 	wctx, stop := context.WithCancel(context.Background())
 	g.stop, g.done = stop, make(chan struct{})
-	go g.watch(wctx)
+	go g.watch(wctx, g.ln)
 	return nil
 }
 
 // watch asks the relay how full the disk is, every diskPoll, and stops
 // each build whose floor the free space fell under.
-func (g *diskGuard) watch(ctx context.Context) {
+func (g *diskGuard) watch(ctx context.Context, ln *relay.Listener) {
 	defer close(g.done)
 	t := time.NewTicker(diskPoll)
 	defer t.Stop()
@@ -172,7 +180,7 @@ func (g *diskGuard) watch(ctx context.Context) {
 		if n == 0 {
 			continue
 		}
-		u, err := g.ln.Usage()
+		u, err := ln.Usage()
 		if err != nil {
 			// The guard is gone (its relay cannot be reached by any
 			// build): every build it watches is stopped, unjudged.
@@ -193,8 +201,23 @@ func (g *diskGuard) watch(ctx context.Context) {
 	}
 }
 
-// closeGuard stops the watch and removes the guard's container and volume.
-func (e *Engine) closeGuard() {
+// closeGuard stops the watch and removes the guard's container and
+// volume. With again, the next one-off build makes a new guard (DropKept);
+// without, one-off builds find the engine closed.
+func (e *Engine) closeGuard(again bool) {
+	g := &e.guard
+	g.life.Lock()
+	defer g.life.Unlock()
+	e.removeGuard()
+	if again {
+		g.started, g.err = false, nil
+	} else {
+		g.started = true
+	}
+}
+
+// removeGuard removes what startGuard made; g.life is held.
+func (e *Engine) removeGuard() {
 	g := &e.guard
 	if g.stop != nil {
 		g.stop()

@@ -98,9 +98,7 @@ func (e *Engine) putHolder(k holderKey, id string) {
 // outlives its runs (the preview server's), between runs only.
 func (e *Engine) DropKept() {
 	e.dropHolders(true)
-	e.guard.once.Do(func() {})
-	e.closeGuard()
-	e.guard.once, e.guard.err = sync.Once{}, nil
+	e.closeGuard(true)
 }
 
 // dropHolders removes the idle holders; with more, the pool keeps those

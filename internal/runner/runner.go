@@ -154,8 +154,7 @@ func (e *Engine) Close() error {
 	e.closeJournal()
 	releaseLock(e.lock)
 	e.bk.once.Do(func() {}) // waits for a probe under way; none starts after
-	e.guard.once.Do(func() {})
-	e.closeGuard()
+	e.closeGuard(false)
 	e.dropHolders(false)
 	if e.bk.c != nil {
 		_ = e.bk.c.Close()
@@ -962,9 +961,11 @@ func (e *Engine) kept() map[string]bool {
 		}
 	}
 	e.holders.mu.Unlock()
+	e.guard.life.Lock()
 	if e.guard.cid != "" {
 		m[e.guard.cid], m[e.guard.vol] = true, true
 	}
+	e.guard.life.Unlock()
 	return m
 }
 
