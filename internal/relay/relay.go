@@ -11,6 +11,7 @@ package relay
 import (
 	"archive/tar"
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -182,11 +183,26 @@ func (l *Listener) Ready(timeout time.Duration) error {
 // executable) to the relay, which writes them under its folder as the
 // page's own: a symlink the page left where a file goes is replaced, one
 // where a folder must be is an error.
-func (l *Listener) WriteFiles(files map[string][]byte) error {
-	st, err := l.s.Open()
+func (l *Listener) WriteFiles(ctx context.Context, files map[string][]byte) error {
+	return silent(l.writeFiles(ctx, files))
+}
+
+func (l *Listener) writeFiles(ctx context.Context, files map[string][]byte) error {
+	st, err := l.s.OpenStream()
 	if err != nil {
 		return err
 	}
+	// A relay the page stopped takes what fits in the stream's window and
+	// never answers: the write ends at ctx's deadline, or after
+	// writeWait, and when ctx ends.
+	deadline, ok := ctx.Deadline()
+	if !ok || time.Until(deadline) > writeWait {
+		deadline = time.Now().Add(writeWait)
+	}
+	if err := st.SetDeadline(deadline); err != nil {
+		return err
+	}
+	defer context.AfterFunc(ctx, func() { _ = st.SetDeadline(time.Now()) })()
 	names := make([]string, 0, len(files))
 	for n := range files {
 		// A name with a control character would not survive as a path,
@@ -239,14 +255,28 @@ type Disk struct {
 	Used, Avail, Total uint64
 }
 
-// usageWait bounds Usage.
-var usageWait = 10 * time.Second
+// usageWait bounds Usage, writeWait WriteFiles.
+var usageWait, writeWait = 10 * time.Second, time.Minute
 
 // Usage asks the relay how full the file system of its folder is: the
 // engine's own, where the page's containers, volumes and builds write,
 // measured on the engine's host whichever way the client reaches it. A
 // relay from before Avail and Total answers Used alone; they are 0 then.
 func (l *Listener) Usage() (Disk, error) {
+	d, err := l.usage()
+	return d, silent(err)
+}
+
+// silent says what a deadline's error means here.
+func silent(err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("the session's relay did not answer in time (stopped?): %w", err)
+	}
+	return err
+}
+
+func (l *Listener) usage() (Disk, error) {
 	st, err := l.s.OpenStream()
 	if err != nil {
 		return Disk{}, err

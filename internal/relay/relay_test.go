@@ -151,7 +151,7 @@ func TestRelayWriteFiles(t *testing.T) {
 	outside := t.TempDir()
 	os.Symlink(filepath.Join(outside, "planted"), filepath.Join(dir, "app.py"))
 	os.Symlink(outside, filepath.Join(dir, "conf"))
-	err := ln.WriteFiles(map[string][]byte{"app.py": []byte("print(1)\n"), "run.sh": []byte("echo\n"), "a/b/c.txt": []byte("c"), "../../up.txt": []byte("up")})
+	err := ln.WriteFiles(context.Background(), map[string][]byte{"app.py": []byte("print(1)\n"), "run.sh": []byte("echo\n"), "a/b/c.txt": []byte("c"), "../../up.txt": []byte("up")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestRelayWriteFiles(t *testing.T) {
 	if fi, _ := os.Stat(filepath.Join(dir, "run.sh")); fi == nil || fi.Mode()&0o111 == 0 {
 		t.Errorf("run.sh: not executable")
 	}
-	if err := ln.WriteFiles(map[string][]byte{"conf/x.yaml": []byte("x")}); err == nil {
+	if err := ln.WriteFiles(context.Background(), map[string][]byte{"conf/x.yaml": []byte("x")}); err == nil {
 		t.Errorf("a file under a symlink out of the folder: got no error")
 	}
 	if es, _ := os.ReadDir(outside); len(es) != 0 {
@@ -209,7 +209,7 @@ func TestUsed(t *testing.T) {
 	}
 	// The question never reaches the folder as a file, nor can a file's
 	// name pass for it.
-	if err := ln.WriteFiles(map[string][]byte{usedAsk: []byte("x")}); err == nil {
+	if err := ln.WriteFiles(context.Background(), map[string][]byte{usedAsk: []byte("x")}); err == nil {
 		t.Error("a file named like the question was sent")
 	}
 	if _, err := ln.Usage(); err != nil {
@@ -219,7 +219,8 @@ func TestUsed(t *testing.T) {
 
 // TestUsageStoppedRelay: a relay that takes the question and never answers
 // (a page can stop the relay in its container with SIGSTOP) gives Usage an
-// error after usageWait, not a wait as long as the relay's.
+// error after usageWait, and WriteFiles one after writeWait or when its
+// context ends, not a wait as long as the relay's.
 func TestUsageStoppedRelay(t *testing.T) {
 	defer func(w time.Duration) { usageWait = w }(usageWait)
 	usageWait = 300 * time.Millisecond
@@ -253,5 +254,27 @@ func TestUsageStoppedRelay(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Usage waited %v for a silent relay, want about %v", d, usageWait)
+	}
+	// Files to a silent relay: the write ends at writeWait, and sooner
+	// when the caller's context ends.
+	defer func(w time.Duration) { writeWait = w }(writeWait)
+	writeWait = 300 * time.Millisecond
+	files := map[string][]byte{"app.py": []byte("print(1)\n")}
+	start = time.Now()
+	if err := ln.WriteFiles(context.Background(), files); err == nil || !strings.Contains(err.Error(), "did not answer in time") {
+		t.Fatalf("WriteFiles to a relay that said nothing: %v, want that it did not answer in time", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("WriteFiles waited %v for a silent relay, want about %v", d, writeWait)
+	}
+	writeWait = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start = time.Now()
+	if err := ln.WriteFiles(ctx, files); err == nil {
+		t.Fatal("WriteFiles succeeded on a relay that said nothing")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("WriteFiles went on %v after its context ended", d)
 	}
 }

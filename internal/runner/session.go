@@ -386,7 +386,7 @@ func (s *Session) WriteFiles(ctx context.Context, files map[string][]byte) error
 	if len(files) == 0 {
 		return nil
 	}
-	if err := s.relay.WriteFiles(files); err != nil {
+	if err := s.relay.WriteFiles(ctx, files); err != nil {
 		names := make([]string, 0, len(files))
 		for n := range files {
 			names = append(names, n)

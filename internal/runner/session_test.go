@@ -285,3 +285,34 @@ func TestAttackWorkspaceRaw(t *testing.T) {
 		t.Errorf("start after the swap: got %d %s, want it refused", code, out)
 	}
 }
+
+// TestSessionStoppedRelay: a page stops the relay in its container
+// (SIGSTOP: the stream stays open and silent). The page's next {file=}
+// ends with an error when its context does, not never; the page's blocks
+// still run; the session closes and leaves nothing.
+func TestSessionStoppedRelay(t *testing.T) {
+	e, s := session(t)
+	exec(t, s, "for p in /proc/[0-9]*; do grep -qa 'shipshape-rela[y]' $p/cmdline 2>/dev/null && kill -STOP ${p#/proc/}; done; echo stopped")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := s.WriteFiles(ctx, map[string][]byte{"app.py": []byte("print(1)\n")}); err == nil {
+		t.Error("files were written by a stopped relay")
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("WriteFiles took %v with a 5 s context", d)
+	}
+	if out := exec(t, s, "echo still here"); !strings.Contains(string(out.Output), "still here") {
+		t.Errorf("a block after the relay stopped: %q", out.Output)
+	}
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the session did not close in 2 minutes")
+	}
+	if n, err := e.Count(context.Background(), e.RunID); err != nil || n != 0 {
+		t.Errorf("after Close: %d of the run's objects left (%v)", n, err)
+	}
+}
