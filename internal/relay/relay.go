@@ -140,11 +140,14 @@ func Listen(r io.Reader, w io.Writer, closer func() error) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{s: s}, nil
+	return &Listener{s: s, asking: make(chan struct{}, 1)}, nil
 }
 
 // Listener is the proxy's side of a relay.
-type Listener struct{ s *yamux.Session }
+type Listener struct {
+	s      *yamux.Session
+	asking chan struct{} // full while a Usage is under way
+}
 
 // Accept waits for the next connection from the session.
 func (l *Listener) Accept() (net.Conn, error) {
@@ -184,7 +187,55 @@ func (l *Listener) Ready(timeout time.Duration) error {
 // page's own: a symlink the page left where a file goes is replaced, one
 // where a folder must be is an error.
 func (l *Listener) WriteFiles(ctx context.Context, files map[string][]byte) error {
-	return silent(l.writeFiles(ctx, files))
+	wait := writeWait
+	if d, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(d))
+	}
+	_, err := bounded(ctx, wait, nil, func() (struct{}, error) { return struct{}{}, l.writeFiles(ctx, files) })
+	return err
+}
+
+// errSilent is the error of a relay that did not answer in time.
+var errSilent = errors.New("the session's relay did not answer in time (stopped?)")
+
+// bounded runs f, and stops waiting for it after wait or when ctx ends.
+// The deadlines f sets on its stream do not suffice: while the connection
+// is full (a relay stopped with SIGSTOP reads nothing), yamux holds a
+// stream's opening until StreamOpenTimeout, before any deadline is set.
+// f then ends at the latest when yamux gives up on the session. With busy,
+// f does not start while another is under way (busy is full): the caller
+// polls, and waiting ones would pile up.
+func bounded[T any](ctx context.Context, wait time.Duration, busy chan struct{}, f func() (T, error)) (T, error) {
+	var zero T
+	if busy != nil {
+		select {
+		case busy <- struct{}{}:
+		default:
+			return zero, fmt.Errorf("%w: the last question is still unanswered", errSilent)
+		}
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		if busy != nil {
+			<-busy
+		}
+		done <- result{v, err}
+	}()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		return r.v, silent(r.err)
+	case <-t.C:
+		return zero, errSilent
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
 }
 
 func (l *Listener) writeFiles(ctx context.Context, files map[string][]byte) error {
@@ -263,15 +314,14 @@ var usageWait, writeWait = 10 * time.Second, time.Minute
 // measured on the engine's host whichever way the client reaches it. A
 // relay from before Avail and Total answers Used alone; they are 0 then.
 func (l *Listener) Usage() (Disk, error) {
-	d, err := l.usage()
-	return d, silent(err)
+	return bounded(context.Background(), usageWait, l.asking, l.usage)
 }
 
 // silent says what a deadline's error means here.
 func silent(err error) error {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("the session's relay did not answer in time (stopped?): %w", err)
+		return fmt.Errorf("%w: %w", errSilent, err)
 	}
 	return err
 }

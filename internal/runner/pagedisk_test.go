@@ -216,3 +216,39 @@ func TestDiskFloorStopsOneOffBuilds(t *testing.T) {
 		})
 	}
 }
+
+// TestPageDiskBudgetJammedRelay: a page stops its relay, and the stream to
+// it fills (here with the verifier's {file=}s, 4 MB that the relay never
+// reads). yamux then holds every new stream's opening, the disk watcher's
+// questions included, until its open timeout ends the session a minute
+// later; neither the watcher nor the writes may wait with it. The page's
+// container writing 100 MB past a 48 MB budget 12 s in must end the page
+// during its 50 s block, not after.
+func TestPageDiskBudgetJammedRelay(t *testing.T) {
+	s := diskSession(t, 48<<20)
+	out, err := s.Exec(context.Background(), "docker run -d busybox:1.36 sh -c 'sleep 12; dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null; sleep 90' >/dev/null && for p in /proc/[0-9]*; do grep -qa 'shipshape-rela[y]' $p/cmdline 2>/dev/null && kill -STOP ${p#/proc/}; done; echo stopped", 30*time.Second, 1<<12)
+	if err != nil || !strings.Contains(string(out.Output), "stopped") {
+		t.Fatalf("start the writer and stop the relay: %v %s", err, out.Output)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		_, err := s.Exec(context.Background(), "sleep 50", 90*time.Second, 1<<12)
+		ended <- err
+	}()
+	big := strings.Repeat("x", 4<<20)
+	for i := 0; i < 2; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		start := time.Now()
+		err := s.WriteFiles(ctx, map[string][]byte{"big": []byte(big)})
+		cancel()
+		if err == nil {
+			t.Fatal("a stopped relay took 4 MB of files")
+		}
+		if d := time.Since(start); d > 20*time.Second {
+			t.Errorf("write %d with a 3 s context took %v", i, d)
+		}
+	}
+	if err := <-ended; !errors.Is(err, runner.ErrDiskBudget) {
+		t.Fatalf("a page writing 100 MB past a 48 MB budget behind a jammed relay: %v, want the budget's error", err)
+	}
+}
