@@ -18,6 +18,10 @@ import (
 //
 //   - mkdocs.yml: docs_dir (default "docs") is the content root, site_name
 //     the site's title, and nav the order and names of pages.
+//   - VitePress keeps its configuration in .vitepress/ of its project
+//     folder (the folder given, or its docs/) and its pages there too, or
+//     in the srcDir its configuration names; public/ of that folder is
+//     served at the site's root.
 //   - Starlight (astro.config.*) keeps pages in src/content/docs;
 //     Docusaurus (docusaurus.config.*) in docs; Hugo (hugo.toml,
 //     config/_default/) in content, and serves static/ at the site's root.
@@ -27,7 +31,7 @@ type treeConfig struct {
 	Root  string // content root, a folder inside the one given
 	Title string
 	Nav   []navEntry
-	Tool  string // "mkdocs", "starlight", "docusaurus", "hugo"
+	Tool  string // "mkdocs", "vitepress", "starlight", "docusaurus", "hugo"
 	File  string // the configuration file, for messages
 	// Locales are the languages of MkDocs' i18n plugin when it keeps a
 	// page's translations side by side (page.de.md), the default first.
@@ -77,6 +81,9 @@ func detect(dir string) (*treeConfig, diag.List) {
 		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p)))
 		return err == nil && st.IsDir()
 	}
+	if tc := vitePress(dir); tc != nil {
+		return tc, nil
+	}
 	switch {
 	case hugo(has, isDir):
 		return &treeConfig{Root: "content", Tool: "hugo", Public: "static"}, nil
@@ -95,6 +102,33 @@ func detect(dir string) (*treeConfig, diag.List) {
 		return tc, nil
 	}
 	return nil, nil
+}
+
+// viteSrcDir is the srcDir a VitePress configuration sets: srcDir: 'src'.
+var viteSrcDir = regexp.MustCompile("\\bsrcDir:\\s*[\"'`]\\.?/?([\\w./-]*?)/?[\"'`]")
+
+// vitePress reads a VitePress site in dir: its project folder (where
+// .vitepress/ is) is dir or dir/docs, and its pages are there or in the
+// srcDir the configuration names, relative to it. Links starting with /
+// are read from that folder, whose public/ is served at the site's root.
+func vitePress(dir string) *treeConfig {
+	for _, project := range []string{".", "docs"} {
+		m, _ := filepath.Glob(filepath.Join(dir, project, ".vitepress", "config.*"))
+		if len(m) == 0 {
+			continue
+		}
+		src := project
+		if b, err := os.ReadFile(m[0]); err == nil {
+			if g := viteSrcDir.FindSubmatch(b); g != nil && !strings.HasPrefix(path.Clean(string(g[1])), "..") {
+				src = path.Join(project, string(g[1]))
+			}
+		}
+		if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(src))); err != nil || !st.IsDir() {
+			src = project
+		}
+		return &treeConfig{Root: src, Tool: "vitepress", Public: path.Join(src, "public")}
+	}
+	return nil
 }
 
 // hugo reports whether a folder is a Hugo site: its pages in content/ and
