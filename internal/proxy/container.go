@@ -62,7 +62,7 @@ func (p *Proxy) createContainer(w http.ResponseWriter, r *http.Request, _ args) 
 		return
 	}
 	var req container.CreateRequest
-	if !decodeBody(w, r, &req) {
+	if !p.decodeBody(w, r, &req) {
 		return
 	}
 	if err := p.container(r.Context(), &req); err != nil {
@@ -584,7 +584,7 @@ func (p *Proxy) update(w http.ResponseWriter, r *http.Request, a args) {
 		return
 	}
 	var u container.UpdateConfig
-	if !decodeBody(w, r, &u) {
+	if !p.decodeBody(w, r, &u) {
 		return
 	}
 	if extra := setFields(&u, "CpuShares", "Memory", "NanoCpus", "MemoryReservation", "MemorySwap", "PidsLimit", "RestartPolicy", "CpusetCpus"); len(extra) > 0 {
@@ -633,7 +633,7 @@ func (p *Proxy) execCreate(w http.ResponseWriter, r *http.Request, a args) {
 		container.ExecCreateRequest
 		Detach bool `json:",omitempty"`
 	}
-	if !decodeBody(w, r, &req) {
+	if !p.decodeBody(w, r, &req) {
 		return
 	}
 	e := req.ExecCreateRequest
@@ -669,7 +669,7 @@ func (p *Proxy) execStart(w http.ResponseWriter, r *http.Request, a args) {
 		return
 	}
 	var s container.ExecStartRequest
-	if !decodeBody(w, r, &s) {
+	if !p.decodeBody(w, r, &s) {
 		return
 	}
 	p.forwardJSON(w, r, &s)

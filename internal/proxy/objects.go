@@ -25,7 +25,7 @@ func (p *Proxy) networkCreate(w http.ResponseWriter, r *http.Request, _ args) {
 		network.CreateRequest
 		CheckDuplicate bool `json:",omitempty"`
 	}
-	if !decodeBody(w, r, &req) {
+	if !p.decodeBody(w, r, &req) {
 		return
 	}
 	n := req.CreateRequest
@@ -147,7 +147,7 @@ func (p *Proxy) networkConnect(w http.ResponseWriter, r *http.Request, a args) {
 		EndpointConfig *network.EndpointSettings `json:",omitempty"`
 		Force          bool                      `json:",omitempty"`
 	}
-	if !decodeBody(w, r, &c) {
+	if !p.decodeBody(w, r, &c) {
 		return
 	}
 	if a.action == "connect" && c.Force {
@@ -177,7 +177,7 @@ func (p *Proxy) networkConnect(w http.ResponseWriter, r *http.Request, a args) {
 // (type=none,o=bind,device=/ would bind any host folder).
 func (p *Proxy) volumeCreate(w http.ResponseWriter, r *http.Request, _ args) {
 	var v volume.CreateRequest
-	if !decodeBody(w, r, &v) {
+	if !p.decodeBody(w, r, &v) {
 		return
 	}
 	err := func() error {

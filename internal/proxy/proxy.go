@@ -31,6 +31,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/netutil"
+	"golang.org/x/sync/semaphore"
 )
 
 // Policy is what the proxy enforces.
@@ -125,12 +128,13 @@ var ErrPolicy = errors.New("not allowed for examples")
 
 // Proxy is a running proxy.
 type Proxy struct {
-	pol  Policy
-	dial func(ctx context.Context) (net.Conn, error)
-	rp   *httputil.ReverseProxy
-	srv  *http.Server
-	ln   net.Listener
-	hc   *http.Client
+	pol    Policy
+	bodies *semaphore.Weighted // bodyBudget: request bodies being read
+	dial   func(ctx context.Context) (net.Conn, error)
+	rp     *httputil.ReverseProxy
+	srv    *http.Server
+	ln     net.Listener
+	hc     *http.Client
 
 	bk     buildKitCtl
 	mu     sync.Mutex
@@ -229,7 +233,7 @@ func Serve(ln net.Listener, dial func(ctx context.Context) (net.Conn, error), po
 	p := newProxy(dial, pol)
 	p.ln = ln
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
-	go p.srv.Serve(ln)
+	go p.srv.Serve(netutil.LimitListener(ln, maxConns))
 	return p
 }
 
@@ -254,7 +258,8 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 		pol.LogMaxSize = DefaultLogMaxSize
 	}
 	p := &Proxy{pol: pol, execs: map[string]bool{}, probes: map[string]float64{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial,
-		holds: map[string]int{}, sessionHolds: map[string][]func(){}, sessionBuilds: map[string]int{}, buildSlots: make(chan struct{}, maxBuilds)}
+		holds: map[string]int{}, sessionHolds: map[string][]func(){}, sessionBuilds: map[string]int{}, buildSlots: make(chan struct{}, maxBuilds),
+		bodies: semaphore.NewWeighted(bodyBudget)}
 	p.stopped, p.stop = context.WithCancel(context.Background())
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.dial(ctx) }}
 	p.hc = &http.Client{Transport: tr}
@@ -551,13 +556,37 @@ func (p *Proxy) forwardJSON(w http.ResponseWriter, r *http.Request, v any) {
 	p.rp.ServeHTTP(w, r)
 }
 
-// readBody reads a JSON request body of bounded size.
-func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+// A JSON request body is read whole before it is judged, in shipshape's
+// own process, which no container limit covers. So what a page can make it
+// hold is bounded: at most maxConns connections at once, bodies of at most
+// maxBody, and bodyBudget of them being read at once, each to arrive within
+// bodyWait. A page that opens thousands of connections and trickles a
+// body on each waits on itself; it cannot grow the verifier.
+const (
+	maxConns   = 256
+	maxBody    = 1 << 20
+	bodyBudget = 8 * (maxBody + 1)
+	bodyWait   = 30 * time.Second
+)
+
+// readBody reads a JSON request body of bounded size, within the proxy's
+// budget for bodies and in bounded time.
+func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), bodyWait)
+	defer cancel()
+	if err := p.bodies.Acquire(ctx, maxBody+1); err != nil {
+		return nil, fmt.Errorf("the page's other requests hold the proxy's %d MiB for request bodies: %w", bodyBudget>>20, err)
+	}
+	defer p.bodies.Release(maxBody + 1)
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Now().Add(bodyWait)); err == nil {
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > 1<<20 {
+	if len(b) > maxBody {
 		return nil, errors.New("request body larger than 1 MiB")
 	}
 	return b, nil
@@ -565,8 +594,8 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // decodeBody reads and decodes the request body into v; on failure it has
 // answered and returns false.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	b, err := readBody(r)
+func (p *Proxy) decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	b, err := p.readBody(w, r)
 	if err == nil {
 		err = decode(b, v)
 	}
