@@ -217,7 +217,10 @@ func (p *Proxy) container(ctx context.Context, req *container.CreateRequest) err
 const maxLogFiles = 3
 
 // logs keeps the container's log on disk and bounded: json-file, at most
-// our max-size per file, at most maxLogFiles files (one unless asked).
+// LogMaxSize in all, in at most maxLogFiles files (one unless asked). A
+// container's log is not in the page's disk budget (the engine says
+// nothing of its size), so a page's logs hold at most maxContainers ×
+// LogMaxSize beside it.
 func (p *Proxy) logs(lc *container.LogConfig) error {
 	if lc.Type != "" && lc.Type != "json-file" {
 		return fmt.Errorf("--log-driver %s is %w (logs stay in the engine, bounded)", lc.Type, ErrPolicy)
@@ -226,7 +229,7 @@ func (p *Proxy) logs(lc *container.LogConfig) error {
 	if err != nil {
 		return fmt.Errorf("log max-size %q: %w", p.pol.LogMaxSize, err)
 	}
-	size, files := p.pol.LogMaxSize, "1"
+	asked, files := limit, 1
 	for k, v := range lc.Config {
 		switch k {
 		case "max-size":
@@ -234,23 +237,25 @@ func (p *Proxy) logs(lc *container.LogConfig) error {
 			if err != nil || n <= 0 {
 				return fmt.Errorf("--log-opt max-size=%s: not a size", v)
 			}
-			if n < limit {
-				size = v
-			}
+			asked = n
 		case "max-file":
-			// Rotation as readers write it (max-file=3), with the disk a
-			// container's log takes bounded by maxLogFiles × our max-size.
+			// Rotation as readers write it (max-file=3), with the files
+			// sharing our max-size between them.
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > maxLogFiles {
 				return fmt.Errorf("--log-opt max-file=%s: at most %d files here", v, maxLogFiles)
 			}
-			files = v
+			files = n
 		case "compress":
 		default:
 			return fmt.Errorf("--log-opt %s is %w", k, ErrPolicy)
 		}
 	}
-	*lc = container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": size, "max-file": files}}
+	size := strconv.FormatInt(min(asked, limit/int64(files)), 10)
+	if asked >= limit && files == 1 {
+		size = p.pol.LogMaxSize
+	}
+	*lc = container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": size, "max-file": strconv.Itoa(files)}}
 	return nil
 }
 

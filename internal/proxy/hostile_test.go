@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -444,6 +445,14 @@ func TestAttackExhaust(t *testing.T) {
 	}
 	if h.LogConfig.Type != "json-file" || h.LogConfig.Config["max-size"] != DefaultLogMaxSize {
 		t.Errorf("logs: got %+v, want json-file with max-size %s", h.LogConfig, DefaultLogMaxSize)
+	}
+	// Rotation as readers write it shares the cap: three files hold no
+	// more than one would (they held three times as much).
+	lc := e.inspect(e.create(`{"Image":"busybox:1.36","HostConfig":{"LogConfig":{"Type":"json-file","Config":{"max-size":"10m","max-file":"3"}}}}`)).HostConfig.LogConfig
+	per, err1 := parseSize(lc.Config["max-size"])
+	files, err2 := strconv.Atoi(lc.Config["max-file"])
+	if limit, _ := parseSize(DefaultLogMaxSize); err1 != nil || err2 != nil || files != 3 || per*int64(files) > limit {
+		t.Errorf("logs with max-size=10m max-file=3: got %v, want 3 files of at most %s in all", lc.Config, DefaultLogMaxSize)
 	}
 	for _, c := range dropCaps {
 		if !strings.Contains(strings.Join(h.CapDrop, ","), c) {

@@ -94,8 +94,9 @@ type Policy struct {
 	// Both nil: triggers are not read.
 	Triggers func(ctx context.Context, ref string) (triggers []string, ok bool)
 	Ensure   func(ctx context.Context, ref string) error
-	// LogMaxSize is the json-file max-size of session containers' logs
-	// (default DefaultLogMaxSize); a request may ask for less.
+	// LogMaxSize is what a session container's log may hold on disk, its
+	// rotated files together (default DefaultLogMaxSize); a request may
+	// ask for less.
 	LogMaxSize string
 	// Claim takes a name (kind container, network, volume, image or
 	// port) for the session before the engine writes it, or returns an
@@ -120,8 +121,9 @@ type Workspace struct {
 	Lstat        func(ctx context.Context, inside string) (fs.FileMode, error)
 }
 
-// DefaultLogMaxSize caps the on-disk log of a session container.
-const DefaultLogMaxSize = "10m"
+// DefaultLogMaxSize caps the on-disk log of a session container: with
+// maxContainers of them, 256 MiB for a page, beside its disk budget.
+const DefaultLogMaxSize = "4m"
 
 // ErrPolicy is returned for a request that asks for more than examples get.
 var ErrPolicy = errors.New("not allowed for examples")

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/moby/moby/client"
 
 	"github.com/shipshape/shipshape/internal/runner"
 	"github.com/shipshape/shipshape/internal/testenv"
@@ -250,5 +253,49 @@ func TestPageDiskBudgetJammedRelay(t *testing.T) {
 	}
 	if err := <-ended; !errors.Is(err, runner.ErrDiskBudget) {
 		t.Fatalf("a page writing 100 MB past a 48 MB budget behind a jammed relay: %v, want the budget's error", err)
+	}
+}
+
+// TestPageLogsBounded: a container's log is not in the page's disk budget
+// (the engine says nothing of its size), so the proxy bounds it: the
+// rotated files a reader asks for (max-size=10m, max-file=3) share
+// DefaultLogMaxSize between them. Three containers printing 20 MB each
+// keep at most three times that on the engine's disk (they kept 30 MB
+// each, 64 containers nearly 2 GB).
+func TestPageLogsBounded(t *testing.T) {
+	e := testenv.Docker(t)
+	s := diskSession(t, 0)
+	out, err := s.Exec(context.Background(), `for i in 1 2 3; do
+docker run -d --log-opt max-size=10m --log-opt max-file=3 busybox:1.36 sh -c 'yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 20000000' >/dev/null
+done
+for c in $(docker ps -aq); do docker wait $c >/dev/null; done; echo done`, 120*time.Second, 1<<12)
+	if err != nil || !strings.Contains(string(out.Output), "done") {
+		t.Fatalf("three chatty containers: %v %s", err, out.Output)
+	}
+	f := make(client.Filters).Add("label", runner.SessionLabel+"="+s.ID())
+	cs, err := e.Client().ContainerList(context.Background(), client.ContainerListOptions{All: true, Filters: f})
+	if err != nil || len(cs.Items) != 3 {
+		t.Fatalf("the page's containers: %v, %d of them", err, len(cs.Items))
+	}
+	const limit = 4 << 20 // proxy.DefaultLogMaxSize
+	for _, c := range cs.Items {
+		in, err := e.Client().ContainerInspect(context.Background(), c.ID, client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var held int64
+		found := false
+		for _, suf := range []string{"", ".1", ".2", ".3"} {
+			if st, err := os.Stat(in.Container.LogPath + suf); err == nil {
+				held, found = held+st.Size(), true
+			}
+		}
+		if !found {
+			t.Skipf("the engine's log files are not on this machine (%s)", in.Container.LogPath)
+		}
+		// json-file rotates after the line that passes max-size.
+		if held > limit+64<<10 {
+			t.Errorf("container %.12s keeps %d KB of logs, want at most %d KB", c.ID, held>>10, limit>>10)
+		}
 	}
 }
