@@ -808,6 +808,12 @@ func (p *Proxy) info(w http.ResponseWriter, r *http.Request, _ args) {
 // to measure everything it holds: that walk reads other sessions' objects
 // and fails while they change (seen on Docker 28 with pages in parallel).
 func (p *Proxy) systemDF(w http.ResponseWriter, r *http.Request, _ args) {
+	release, err := dfTurn(r.Context())
+	if err != nil {
+		deny(w, http.StatusServiceUnavailable, "shipshape proxy: docker system df: %v", err)
+		return
+	}
+	defer release()
 	// What is left may still fail while other sessions remove volumes: try
 	// again, and if it still fails, the page's answer is not one of a run
 	// alone, so it is a conflict (the page is run again alone).
@@ -832,6 +838,45 @@ func (p *Proxy) systemDF(w http.ResponseWriter, r *http.Request, _ args) {
 		_, _ = w.Write(rec.Body.Bytes())
 		return
 	}
+}
+
+// The engine measures disk usage one walk at a time (Docker 20.10 refuses
+// a second while one runs, and an older engine's walk covers everything
+// it holds), and the page watchers measure volumes with the same walk. A
+// page asking for docker system df in loops kept it busy, and the
+// watchers' walks failed while a page was over its budget. So pages' walks
+// go one at a time, process-wide, and each waits after the last for
+// three times as long as it took (at least dfRest): the engine's walk is
+// a page's at most a quarter of the time.
+var dfGate = struct {
+	turn chan struct{}
+	next time.Time // held with turn
+}{turn: make(chan struct{}, 1)}
+
+const dfRest = time.Second
+
+// dfTurn waits for the turn to measure; release ends it.
+func dfTurn(ctx context.Context) (release func(), err error) {
+	select {
+	case dfGate.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if wait := time.Until(dfGate.next); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			<-dfGate.turn
+			return nil, ctx.Err()
+		}
+	}
+	start := time.Now()
+	return func() {
+		dfGate.next = time.Now().Add(max(3*time.Since(start), dfRest))
+		<-dfGate.turn
+	}, nil
 }
 
 // ownUsage is the df answer for the session's own objects; on failure it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -134,7 +135,18 @@ func (s *Session) diskUsage(ctx context.Context) (int64, error) {
 	if own.Container.SizeRw != nil {
 		n += *own.Container.SizeRw
 	}
+	// The engine walks one disk usage at a time, and refuses another
+	// meanwhile (Docker 20.10): a page's own docker system df must not
+	// keep this one from measuring it.
 	du, err := s.e.c.DiskUsage(ctx, client.DiskUsageOptions{Volumes: true, Verbose: true})
+	for err != nil && strings.Contains(err.Error(), "already running") {
+		select {
+		case <-ctx.Done():
+			return 0, err
+		case <-time.After(100 * time.Millisecond):
+		}
+		du, err = s.e.c.DiskUsage(ctx, client.DiskUsageOptions{Volumes: true, Verbose: true})
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -297,5 +298,58 @@ for c in $(docker ps -aq); do docker wait $c >/dev/null; done; echo done`, 120*t
 		if held > limit+64<<10 {
 			t.Errorf("container %.12s keeps %d KB of logs, want at most %d KB", c.ID, held>>10, limit>>10)
 		}
+	}
+}
+
+// TestPageDiskBudgetBusyDF: Docker 20.10 walks one disk usage at a time
+// and refuses another meanwhile ("a disk usage operation is already
+// running"); the watcher measures a page's volumes with that walk. A page
+// whose processes ask for docker system df in loops (40 perl children,
+// raw HTTP) kept the walk busy, and a container writing 150 MB past a
+// 48 MB budget was seen over it for 25 s and never ended, instead of about
+// 1 s (found red-teaming). The proxy now lets pages' walks through one at
+// a time and rarely, and the watcher waits for its turn.
+func TestPageDiskBudgetBusyDF(t *testing.T) {
+	const budget = 48 << 20
+	over := map[int]int{}
+	for _, loops := range []int{0, 40} {
+		s := diskSession(t, budget)
+		start := time.Now()
+		// loops perl children ask GET /system/df over and over (raw HTTP,
+		// a few MB each: six docker CLIs get the 64 MB shell OOM-killed).
+		out, err := s.Exec(context.Background(), `cat > /tmp/df.pl <<'PL'
+use IO::Socket::UNIX; use Socket;
+for my $k (1..$ENV{N}) { next if fork(); while (1) {
+  my $s = IO::Socket::UNIX->new(Peer => "/run/shipshape/docker.sock", Type => SOCK_STREAM) or do { sleep 1; next };
+  print $s "GET /v1.41/system/df HTTP/1.0\r\nHost: docker\r\n\r\n"; my $l = <$s>; close $s; } }
+PL
+N=`+strconv.Itoa(loops)+` setsid perl /tmp/df.pl </dev/null >/dev/null 2>&1 &
+sleep 4
+docker run -d --name writer busybox:1.36 sh -c 'dd if=/dev/zero of=/big bs=1M count=150; sleep 120' 2>&1
+for i in $(seq 20); do sleep 1; echo "$(date +%s) $(docker ps -s --format "{{.Names}} {{.Size}}" 2>&1)"; done
+echo survived`, 80*time.Second, 1<<16)
+		t.Logf("%d df loops: after %s: err %v, exit %d\n%s", loops, time.Since(start), err, out.ExitCode, out.Output)
+		// Seconds seen over the budget: first to last ps line showing 157MB.
+		var first, last int64
+		for _, l := range strings.Split(string(out.Output), "\n") {
+			var ts int64
+			if strings.Contains(l, "writer 157MB") && func() bool { _, e := fmt.Sscan(l, &ts); return e == nil }() {
+				if first == 0 {
+					first = ts
+				}
+				last = ts
+			}
+		}
+		if first > 0 {
+			over[loops] = int(last-first) + 1
+		}
+		t.Logf("%d df loops: the page was seen over its budget for about %d s; ended for it: %v", loops, over[loops], errors.Is(err, runner.ErrDiskBudget))
+		if strings.Contains(string(out.Output), "survived") {
+			t.Errorf("with %d df loops a page holding 150 MB under a 48 MB budget ran its block to the end", loops)
+		}
+		s.Close()
+	}
+	if over[40] >= 6 && over[40] >= 3*max(over[0], 1) {
+		t.Errorf("keeping the engine's df busy kept the watcher from ending a page 3x over its budget for ~%d s (vs ~%d s without)", over[40], over[0])
 	}
 }
