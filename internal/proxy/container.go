@@ -230,6 +230,7 @@ func (p *Proxy) logs(lc *container.LogConfig) error {
 		return fmt.Errorf("log max-size %q: %w", p.pol.LogMaxSize, err)
 	}
 	asked, files := limit, 1
+	size := p.pol.LogMaxSize
 	for k, v := range lc.Config {
 		switch k {
 		case "max-size":
@@ -237,7 +238,7 @@ func (p *Proxy) logs(lc *container.LogConfig) error {
 			if err != nil || n <= 0 {
 				return fmt.Errorf("--log-opt max-size=%s: not a size", v)
 			}
-			asked = n
+			asked, size = n, v
 		case "max-file":
 			// Rotation as readers write it (max-file=3), with the files
 			// sharing our max-size between them.
@@ -251,9 +252,13 @@ func (p *Proxy) logs(lc *container.LogConfig) error {
 			return fmt.Errorf("--log-opt %s is %w", k, ErrPolicy)
 		}
 	}
-	size := strconv.FormatInt(min(asked, limit/int64(files)), 10)
-	if asked >= limit && files == 1 {
+	// What the reader wrote stays as written where it fits (docker inspect
+	// shows it back); else each file gets its share of the cap.
+	if share := limit / int64(files); asked > share {
 		size = p.pol.LogMaxSize
+		if files > 1 {
+			size = strconv.FormatInt(share>>10, 10) + "k"
+		}
 	}
 	*lc = container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": size, "max-file": strconv.Itoa(files)}}
 	return nil

@@ -454,6 +454,12 @@ func TestAttackExhaust(t *testing.T) {
 	if limit, _ := parseSize(DefaultLogMaxSize); err1 != nil || err2 != nil || files != 3 || per*int64(files) > limit {
 		t.Errorf("logs with max-size=10m max-file=3: got %v, want 3 files of at most %s in all", lc.Config, DefaultLogMaxSize)
 	}
+	// Within the cap, the reader's options stay as written, as docker
+	// inspect shows them back (the course's operations page).
+	lc = e.inspect(e.create(`{"Image":"busybox:1.36","HostConfig":{"LogConfig":{"Type":"json-file","Config":{"max-size":"1m","max-file":"3"}}}}`)).HostConfig.LogConfig
+	if lc.Config["max-size"] != "1m" || lc.Config["max-file"] != "3" {
+		t.Errorf("logs with max-size=1m max-file=3: got %v, want them as written", lc.Config)
+	}
 	for _, c := range dropCaps {
 		if !strings.Contains(strings.Join(h.CapDrop, ","), c) {
 			t.Errorf("capabilities: got CapDrop %v, want %s dropped", h.CapDrop, c)
