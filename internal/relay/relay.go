@@ -203,15 +203,20 @@ var errSilent = errors.New("the session's relay did not answer in time (stopped?
 // is full (a relay stopped with SIGSTOP reads nothing), yamux holds a
 // stream's opening until StreamOpenTimeout, before any deadline is set.
 // f then ends at the latest when yamux gives up on the session. With busy,
-// f does not start while another is under way (busy is full): the caller
-// polls, and waiting ones would pile up.
+// f does not start while another is under way (busy is full), and the
+// wait for it counts in wait: a caller polls, and callers stuck on a
+// jammed relay would pile up.
 func bounded[T any](ctx context.Context, wait time.Duration, busy chan struct{}, f func() (T, error)) (T, error) {
 	var zero T
+	t := time.NewTimer(wait)
+	defer t.Stop()
 	if busy != nil {
 		select {
 		case busy <- struct{}{}:
-		default:
+		case <-t.C:
 			return zero, fmt.Errorf("%w: the last question is still unanswered", errSilent)
+		case <-ctx.Done():
+			return zero, ctx.Err()
 		}
 	}
 	type result struct {
@@ -226,8 +231,6 @@ func bounded[T any](ctx context.Context, wait time.Duration, busy chan struct{},
 		}
 		done <- result{v, err}
 	}()
-	t := time.NewTimer(wait)
-	defer t.Stop()
 	select {
 	case r := <-done:
 		return r.v, silent(r.err)

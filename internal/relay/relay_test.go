@@ -217,6 +217,24 @@ func TestUsed(t *testing.T) {
 	}
 }
 
+// TestUsageConcurrent: questions asked at once (the disk guard's watch and
+// a one-off build starting) are all answered; one waits for the other.
+func TestUsageConcurrent(t *testing.T) {
+	_, _, ln := startIn(t, http.NotFoundHandler())
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			_, err := ln.Usage()
+			errs <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("a question asked beside others: %v", err)
+		}
+	}
+}
+
 // TestUsageStoppedRelay: a relay that takes the question and never answers
 // (a page can stop the relay in its container with SIGSTOP) gives Usage an
 // error after usageWait, and WriteFiles one after writeWait or when its
