@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -38,10 +37,7 @@ func TestCloseWaitsForBuildSteps(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	defer engine.Close()
-	dial := func(ctx context.Context) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "tcp", strings.TrimPrefix(engine.URL, "http://"))
-	}
+	dial := dialTo(engine)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -28,10 +27,7 @@ func TestAttackSlowBodies(t *testing.T) {
 		http.Error(w, `{"message":"no"}`, http.StatusNotFound)
 	}))
 	defer engine.Close()
-	dial := func(ctx context.Context) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "tcp", strings.TrimPrefix(engine.URL, "http://"))
-	}
+	dial := dialTo(engine)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

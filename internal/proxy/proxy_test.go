@@ -267,10 +267,7 @@ func TestSystemDFRetried(t *testing.T) {
 				}
 			}))
 			defer engine.Close()
-			dial := func(ctx context.Context) (net.Conn, error) {
-				var d net.Dialer
-				return d.DialContext(ctx, "tcp", strings.TrimPrefix(engine.URL, "http://"))
-			}
+			dial := dialTo(engine)
 			p := newProxy(dial, Policy{Labels: map[string]string{"session": "s1"}, OwnerLabel: "session", Held: func(string, string) bool { return false }})
 			rec := httptest.NewRecorder()
 			p.ServeHTTP(rec, httptest.NewRequest("GET", "/v1.41/system/df", nil))
@@ -337,5 +334,13 @@ func TestRegistryHosts(t *testing.T) {
 		if (err != nil) != c.refused {
 			t.Errorf("BuildKit FROM %s: got %v, want refused=%v", c.ref, err, c.refused)
 		}
+	}
+}
+
+// dialTo reaches a fake engine as the proxy's dial does the real one.
+func dialTo(engine *httptest.Server) func(ctx context.Context) (net.Conn, error) {
+	return func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", strings.TrimPrefix(engine.URL, "http://"))
 	}
 }
