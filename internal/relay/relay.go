@@ -187,11 +187,11 @@ func (l *Listener) Ready(timeout time.Duration) error {
 // page's own: a symlink the page left where a file goes is replaced, one
 // where a folder must be is an error.
 func (l *Listener) WriteFiles(ctx context.Context, files map[string][]byte) error {
-	wait := writeWait
-	if d, ok := ctx.Deadline(); ok {
-		wait = min(wait, time.Until(d))
+	deadline := time.Now().Add(writeWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
 	}
-	_, err := bounded(ctx, wait, nil, func() (struct{}, error) { return struct{}{}, l.writeFiles(ctx, files) })
+	_, err := bounded(ctx, time.Until(deadline), nil, func() (struct{}, error) { return struct{}{}, l.writeFiles(ctx, deadline, files) })
 	return err
 }
 
@@ -241,18 +241,13 @@ func bounded[T any](ctx context.Context, wait time.Duration, busy chan struct{},
 	}
 }
 
-func (l *Listener) writeFiles(ctx context.Context, files map[string][]byte) error {
+func (l *Listener) writeFiles(ctx context.Context, deadline time.Time, files map[string][]byte) error {
 	st, err := l.s.OpenStream()
 	if err != nil {
 		return err
 	}
 	// A relay the page stopped takes what fits in the stream's window and
-	// never answers: the write ends at ctx's deadline, or after
-	// writeWait, and when ctx ends.
-	deadline, ok := ctx.Deadline()
-	if !ok || time.Until(deadline) > writeWait {
-		deadline = time.Now().Add(writeWait)
-	}
+	// never answers: the stream ends at the deadline, and when ctx ends.
 	if err := st.SetDeadline(deadline); err != nil {
 		return err
 	}
