@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"os"
 	"path"
 	"regexp"
 	"strconv"
@@ -220,12 +219,11 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	defer func() { release() }()
 	// The rewritten context goes to a file, not memory: it may be as
 	// large as maxContext, and a page may send several at once.
-	f, err := os.CreateTemp("", "shipshape-context-*")
+	f, err := p.spool("shipshape-context-*")
 	if err != nil {
 		deny(w, http.StatusInternalServerError, "shipshape proxy: %v", err)
 		return
 	}
-	defer os.Remove(f.Name())
 	defer f.Close()
 	err = rewriteContext(r.Body, name, func(df string) (string, error) {
 		if err := CheckRemoteAdd(r.Context(), df, p.fetchURLs()); err != nil {
@@ -252,7 +250,7 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		}
 		return df, nil
 	}, f)
-	if errors.Is(err, errContextSize) {
+	if errors.Is(err, errContextSize) || errors.Is(err, errSpool) {
 		deny(w, http.StatusRequestEntityTooLarge, "shipshape: docker build: %v", err)
 		return
 	}

@@ -30,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -98,6 +99,12 @@ type Policy struct {
 	// rotated files together (default DefaultLogMaxSize); a request may
 	// ask for less.
 	LogMaxSize string
+	// Spool bounds what the page's requests may hold on this machine's
+	// disk at once: classic build contexts and docker cp uploads, read
+	// whole before the engine sees them (default maxUpload). The runner
+	// sets the page's disk budget, so that what the page writes here
+	// counts as what it writes on the engine's disk does.
+	Spool int64
 	// Claim takes a name (kind container, network, volume, image or
 	// port) for the session before the engine writes it, or returns an
 	// error wrapping ErrConflict when another live session holds it; Held
@@ -130,13 +137,14 @@ var ErrPolicy = errors.New("not allowed for examples")
 
 // Proxy is a running proxy.
 type Proxy struct {
-	pol    Policy
-	bodies *semaphore.Weighted // bodyBudget: request bodies being read
-	dial   func(ctx context.Context) (net.Conn, error)
-	rp     *httputil.ReverseProxy
-	srv    *http.Server
-	ln     net.Listener
-	hc     *http.Client
+	pol     Policy
+	bodies  *semaphore.Weighted // bodyBudget: request bodies being read
+	spooled atomic.Int64        // bytes of the page's requests held on this machine's disk (spool)
+	dial    func(ctx context.Context) (net.Conn, error)
+	rp      *httputil.ReverseProxy
+	srv     *http.Server
+	ln      net.Listener
+	hc      *http.Client
 
 	bk     buildKitCtl
 	mu     sync.Mutex
@@ -258,6 +266,9 @@ func dialer(host string) (func(ctx context.Context) (net.Conn, error), error) {
 func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Proxy {
 	if pol.LogMaxSize == "" {
 		pol.LogMaxSize = DefaultLogMaxSize
+	}
+	if pol.Spool <= 0 {
+		pol.Spool = maxUpload
 	}
 	p := &Proxy{pol: pol, execs: map[string]bool{}, probes: map[string]float64{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial,
 		holds: map[string]int{}, sessionHolds: map[string][]func(){}, sessionBuilds: map[string]int{}, buildSlots: make(chan struct{}, maxBuilds),

@@ -3,11 +3,11 @@ package proxy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path"
 	"strings"
 	"sync"
@@ -162,14 +162,17 @@ func (p *Proxy) remount(w http.ResponseWriter, r *http.Request, id string) {
 	// An upload is read whole first: the page's CLI that sends it is
 	// about to be frozen.
 	if r.Method == http.MethodPut {
-		f, err := os.CreateTemp("", "shipshape-upload-*")
+		f, err := p.spool("shipshape-upload-*")
 		if err != nil {
 			deny(w, http.StatusInternalServerError, "shipshape proxy: %v", err)
 			return
 		}
-		defer os.Remove(f.Name())
 		defer f.Close()
 		n, err := io.Copy(f, io.LimitReader(r.Body, maxUpload+1))
+		if errors.Is(err, errSpool) {
+			deny(w, http.StatusRequestEntityTooLarge, "shipshape: docker cp into a container that mounts the page's files: %v", err)
+			return
+		}
 		if err == nil && n > maxUpload {
 			deny(w, http.StatusRequestEntityTooLarge, "shipshape: docker cp into a container that mounts the page's files: more than %d MiB %v", maxUpload>>20, ErrPolicy)
 			return

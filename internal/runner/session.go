@@ -203,6 +203,7 @@ func (e *Engine) StartSession(ctx context.Context, spec SessionSpec) (*Session, 
 		Held:        s.claims.held,
 		Steps:       func(ids []string) { e.journalSteps(context.Background(), ids) },
 		Workspace:   proxy.Workspace{Inside: spec.WorkDir, Root: vi.Volume.Mountpoint, Lstat: s.lstat},
+		Spool:       spec.pageDisk(),
 	}
 	pol.PageCgroup = s.pageCgroup
 	pol.StandIns = s.standIns
