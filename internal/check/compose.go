@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -243,6 +244,7 @@ func composeError(b *block, top *yaml.Node, msg string) {
 	msg = indexPath.ReplaceAllString(msg, "$1.$2")
 	msg = strings.TrimSuffix(msg, ": invalid compose project")
 	msg = firstNotMapping(top, msg)
+	msg = additionalInOrder(top, msg)
 	line := 0
 	var path []string
 	if m := schemaPath.FindStringSubmatch(msg); m != nil {
@@ -280,6 +282,9 @@ func composeError(b *block, top *yaml.Node, msg string) {
 		msg += " (the block is labelled " + b.s.Lang + " and a services key holding no mapping is all that makes it Compose: another tool's file?)"
 	}
 	if m := falseSchema.FindStringSubmatch(msg); m != nil {
+		if k := firstUnknownKey(top, m[1]); k != nil && k.Value != m[2] {
+			m[2], line = k.Value, k.Line
+		}
 		msg = fmt.Sprintf("unknown key %q in %s", m[2], m[1])
 		hint = "check the spelling against the Compose specification"
 		if illustration(top, m[1], m[2]) {
@@ -376,6 +381,124 @@ func illustration(top *yaml.Node, path, key string) bool {
 		names = append(names, k)
 	}
 	return key != strings.ToLower(key) || dockercli.Suggest(key, names) == ""
+}
+
+// additional is the schema's complaint about keys it does not know in a
+// mapping, which it lists in its map's order.
+var additional = regexp.MustCompile(`^(\S+) additional properties ('[^']*'(?:, '[^']*')*) not allowed$`)
+
+// additionalInOrder lists the unknown keys of an additional-properties
+// complaint in the file's order, so that the finding is the same on every
+// run.
+func additionalInOrder(top *yaml.Node, msg string) string {
+	m := additional.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	names := strings.Split(m[2], ", ")
+	at := map[string]int{}
+	if _, v := lookupPath(top, strings.Split(m[1], ".")); v != nil && v.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			at["'"+v.Content[i].Value+"'"] = i/2 + 1
+		}
+	}
+	sort.SliceStable(names, func(i, j int) bool {
+		a, b := at[names[i]], at[names[j]]
+		if a == 0 || b == 0 {
+			return a != 0 || (b == 0 && names[i] < names[j])
+		}
+		return a < b
+	})
+	return m[1] + " additional properties " + strings.Join(names, ", ") + " not allowed"
+}
+
+// firstUnknownKey is, of the keys of the mapping at path (dotted) that the
+// Compose schema does not know there, the first in the file; nil if the
+// schema cannot say. The schema's validator names whichever unknown key
+// its map order gives, and a finding must be the same on every run.
+func firstUnknownKey(top *yaml.Node, path string) *yaml.Node {
+	parts := strings.Split(path, ".")
+	_, v := lookupPath(top, parts)
+	if v = mapping(v); v == nil {
+		return nil
+	}
+	known, ok := schemaKeys(parts)
+	if !ok {
+		return nil
+	}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		if k := v.Content[i]; !known[k.Value] && !strings.HasPrefix(k.Value, "x-") {
+			return k
+		}
+	}
+	return nil
+}
+
+// composeSchema is the Compose schema compose-go validates with, decoded.
+var composeSchema = sync.OnceValue(func() map[string]any {
+	var s map[string]any
+	_ = json.Unmarshal([]byte(schema.Schema), &s)
+	return s
+})
+
+// schemaKeys are the keys the Compose schema names for a mapping at path
+// (services, web, build): the properties of every schema that may apply
+// there, through references and alternatives. ok is false where the path
+// leads to no schema with properties.
+func schemaKeys(path []string) (keys map[string]bool, ok bool) {
+	root := composeSchema()
+	if root == nil {
+		return nil, false
+	}
+	// expand follows references and alternatives to the schemas that
+	// apply together or in turn; depth bounds a cycle.
+	var expand func(n any, depth int, out []map[string]any) []map[string]any
+	expand = func(n any, depth int, out []map[string]any) []map[string]any {
+		m, _ := n.(map[string]any)
+		if m == nil || depth > 8 {
+			return out
+		}
+		if ref, _ := m["$ref"].(string); strings.HasPrefix(ref, "#/$defs/") {
+			defs, _ := root["$defs"].(map[string]any)
+			out = expand(defs[strings.TrimPrefix(ref, "#/$defs/")], depth+1, out)
+		}
+		out = append(out, m)
+		for _, alt := range []string{"allOf", "oneOf", "anyOf"} {
+			list, _ := m[alt].([]any)
+			for _, a := range list {
+				out = expand(a, depth+1, out)
+			}
+		}
+		return out
+	}
+	nodes := expand(root, 0, nil)
+	for _, seg := range path {
+		var next []map[string]any
+		for _, n := range nodes {
+			if props, _ := n["properties"].(map[string]any); props != nil && props[seg] != nil {
+				next = expand(props[seg], 0, next)
+				continue
+			}
+			pats, _ := n["patternProperties"].(map[string]any)
+			for pat, sub := range pats {
+				if re, err := regexp.Compile(pat); err == nil && re.MatchString(seg) {
+					next = expand(sub, 0, next)
+				}
+			}
+			if add, _ := n["additionalProperties"].(map[string]any); add != nil {
+				next = expand(add, 0, next)
+			}
+		}
+		nodes = next
+	}
+	keys = map[string]bool{}
+	for _, n := range nodes {
+		props, _ := n["properties"].(map[string]any)
+		for k := range props {
+			keys[k] = true
+		}
+	}
+	return keys, len(keys) > 0
 }
 
 // serviceKeys are the keys of a service in the Compose schema that

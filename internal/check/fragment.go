@@ -322,9 +322,42 @@ func softenPlaceholderLines(b *block, code string) {
 		case templateValue.MatchString(d.Message):
 			b.found[i].Severity = diag.Warning
 			b.found[i].Message += " (the value holds a template's placeholder)"
+		case n >= 1 && n <= len(ls) && d.Rule == "dockerfile-syntax" && fromPlaceholder(code, ls[n-1]):
+			b.found[i].Severity = diag.Warning
+			b.found[i].Message += " (the base's name holds a placeholder)"
 		}
 	}
 }
+
+// fromCaps is a FROM whose image has a part in capitals, which no image
+// name has and which docs use for the reader's value (cgr.dev/ORG/node).
+var fromCaps = regexp.MustCompile(`^[ \t]*(?i:FROM)[ \t]+(?:--\S+[ \t]+)*\S*[/:@][A-Z][A-Z0-9_]+(?:[/:@ \t]|$)`)
+
+// fromVar is a variable a FROM line expands.
+var fromVar = regexp.MustCompile(`\$\{?([A-Za-z_]\w*)`)
+
+// fromPlaceholder says whether a Dockerfile's FROM line names its base
+// with a value the reader fills in: a part in capitals, or a variable no
+// ARG of the file declares (FROM cgr.dev/$ORGANIZATION/go). BuildKit
+// expands an undeclared variable to nothing, so the name it then fails on
+// is not the one the reader will build.
+func fromPlaceholder(code, line string) bool {
+	if fromCaps.MatchString(line) {
+		return true
+	}
+	if !fromLine.MatchString(line) {
+		return false
+	}
+	for _, m := range fromVar.FindAllStringSubmatch(line, -1) {
+		if !regexp.MustCompile(`(?mi)^[ \t]*ARG[ \t]+(?:\S+[ \t]+)*` + m[1] + `\b`).MatchString(code) {
+			return true
+		}
+	}
+	return false
+}
+
+// fromLine is a FROM instruction.
+var fromLine = regexp.MustCompile(`^[ \t]*(?i:FROM)[ \t]`)
 
 // powerShell: a line written for PowerShell ($Env:NAME, Verb-Noun cmdlets).
 var powerShell = regexp.MustCompile(`\$[Ee]nv:\w|\b(?:Get|Set|New|Remove|Invoke|Write|Start|Stop)-[A-Z]\w+`)

@@ -27,6 +27,14 @@ var patternTable = []blockCase{
 	{name: "elision in compose", page: "```yaml\nservices:\n  web:\n    image: nginx:1.27\n    # ...\n```\n", kind: snippet.Compose, status: Passed},
 	{name: "elision in json softens its syntax error", page: "```json\n{\n  \"debug\": true,\n  …\n}\n```\n", kind: snippet.JSON, status: Warned,
 		want: []string{"5 warning json-syntax"}},
+	{name: "capitals in the base's name", page: "```dockerfile\nFROM cgr.dev/ORG/node:22\nRUN npm ci\n```\n", kind: snippet.Dockerfile, status: Warned,
+		want: []string{"2 warning InvalidDefaultArgInFrom", "2 warning dockerfile-syntax"}},
+	{name: "undeclared variable in the base's name", page: "```dockerfile\nFROM cgr.dev/$ORGANIZATION/go:1.25 AS builder\nRUN go build\n```\n", kind: snippet.Dockerfile, status: Warned,
+		want: []string{"2 warning InvalidDefaultArgInFrom", "2 warning UndefinedArgInFrom", "2 warning dockerfile-syntax"}},
+	{name: "a declared variable that breaks the base's name still fails", page: "```dockerfile\nARG ORG=\nFROM cgr.dev/${ORG}/go:1.25\nRUN go build\n```\n", kind: snippet.Dockerfile, status: Failed,
+		want: []string{"3 warning InvalidDefaultArgInFrom", "3 error dockerfile-syntax"}},
+	{name: "a bad base in lower case still fails", page: "```dockerfile\nFROM cgr.dev//node:22\nRUN npm ci\n```\n", kind: snippet.Dockerfile, status: Failed,
+		want: []string{"2 warning InvalidDefaultArgInFrom", "2 error dockerfile-syntax"}},
 	{name: "bracketed elision in a dockerfile", page: "```dockerfile\nFROM alpine:3.20\n[...]\nUSER app\n```\n", kind: snippet.Dockerfile, status: Passed},
 	{name: "partial command showing one flag", page: "```bash\ndocker run --pids-limit=64\n```\n", kind: snippet.Shell, status: Warned,
 		want: []string{"2 warning docker-args"}},
@@ -387,6 +395,33 @@ func TestIgnoreComment(t *testing.T) {
 				t.Errorf("page %q: status %s, want %s (%v)", tt.page, r.Status, tt.status, r.Findings)
 			}
 		})
+	}
+}
+
+// TestComposeUnknownKeyStable: a service with several keys Compose does
+// not know (a build's context and dockerfile written under the service);
+// the schema names whichever its map order gives, check the first in the
+// file, and x- extensions are never among them. A nested mapping (a
+// build's) lists them all, in the file's order.
+func TestComposeUnknownKeyStable(t *testing.T) {
+	for _, c := range []struct{ code, want string }{
+		{"services:\n  web:\n    build: .\n    x-note: ok\n    context: ./app\n    dockerfile: Dockerfile\n    retries: 3\n    ports:\n      - \"5000:5000\"\n",
+			`6 unknown key "context" in services.web`},
+		{"services:\n  web:\n    build:\n      context: .\n      file: Dockerfile\n      image: x\n      dockerfil: D\n",
+			`4 services.web.build additional properties 'file', 'image', 'dockerfil' not allowed`},
+	} {
+		s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose, Code: c.code}
+		for i := 0; i < 30; i++ {
+			var errs []string
+			for _, d := range Block(s).Findings {
+				if d.Severity == diag.Error {
+					errs = append(errs, fmt.Sprintf("%d %s", d.Line, d.Message))
+				}
+			}
+			if len(errs) != 1 || errs[0] != c.want {
+				t.Fatalf("run %d of %q: errors %q, want one: %s (the first in the file)", i, c.code, errs, c.want)
+			}
+		}
 	}
 }
 
