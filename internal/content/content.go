@@ -200,6 +200,13 @@ func Load(root string, opt Options) (*Site, error) {
 			}
 			return nil
 		}
+		if d.IsDir() && rel != "." {
+			if why := notPages(p, name); why != "" {
+				s.Diags = append(s.Diags, diag.Diagnostic{File: filepath.Join(name0, filepath.FromSlash(rel)), Severity: diag.Info, Rule: "content-skipped",
+					Message: why + ": not read as pages"})
+				return filepath.SkipDir
+			}
+		}
 		if d.IsDir() {
 			if s.Tool == "" && rel != "." {
 				if sub, _ := detect(p); sub != nil {
@@ -252,6 +259,27 @@ func Load(root string, opt Options) (*Site, error) {
 	}
 	s.Pages = order(s.Tree)
 	return s, nil
+}
+
+// notPages says why the folder dir (named name) holds no pages of the
+// tree, or "": the packages a project installs (npm's node_modules, Go's
+// vendor folder, Bundler's vendor/bundle) and the site Jekyll wrote
+// (_site beside its _config.yml). Repositories commit them, and their
+// Markdown is other projects' READMEs or copies of the pages: read, it
+// made errors the tree's authors cannot fix, and a site of someone
+// else's files.
+func notPages(dir, name string) string {
+	switch {
+	case name == "node_modules":
+		return "npm's installed packages"
+	case name == "vendor" && exists(filepath.Join(dir, "modules.txt")):
+		return "Go's vendored modules"
+	case name == "bundle" && filepath.Base(filepath.Dir(dir)) == "vendor":
+		return "Bundler's installed gems"
+	case name == "_site" && (exists(filepath.Join(filepath.Dir(dir), "_config.yml")) || exists(filepath.Join(filepath.Dir(dir), "_config.toml"))):
+		return "the site Jekyll built"
+	}
+	return ""
 }
 
 // inside reports whether the symbolic link at p names a file (not a

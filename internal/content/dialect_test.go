@@ -3,6 +3,7 @@ package content
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -218,4 +219,48 @@ func mkdocsRoot(t *testing.T, config, name, page string) string {
 	}
 	files["mkdocs.yml"] = config
 	return writeTree(t, files)
+}
+
+// TestNotPages: folders of installed packages and of a built site are not
+// read; the same names elsewhere are.
+func TestNotPages(t *testing.T) {
+	page := "# A page\n"
+	dir := writeTree(t, map[string]string{
+		"guide.md":                        page,
+		"app/node_modules/x/README.md":    page,
+		"vendor/modules.txt":              "# github.com/x/y v1.0.0\n",
+		"vendor/github.com/x/y/README.md": page,
+		"site/vendor/bundle/ruby/gem.md":  page,
+		"_config.yml":                     "title: x\n",
+		"_site/guide.md":                  page,
+		"notes/vendor/own.md":             page,
+		"notes/_site/own.md":              page,
+		"notes/bundle/own.md":             page,
+	})
+	s, err := Load(dir, Options{Name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loaded, skipped []string
+	for _, p := range s.Pages {
+		loaded = append(loaded, p.Path)
+	}
+	for _, d := range s.Diags {
+		if d.Rule == "content-skipped" {
+			skipped = append(skipped, filepath.ToSlash(d.File))
+		}
+	}
+	sort.Strings(loaded)
+	sort.Strings(skipped)
+	if got, want := strings.Join(loaded, " "), "guide.md notes/_site/own.md notes/bundle/own.md notes/vendor/own.md"; got != want {
+		t.Errorf("pages: got %q, want %q", got, want)
+	}
+	if got, want := strings.Join(skipped, " "), "t/_site t/app/node_modules t/site/vendor/bundle t/vendor"; got != want {
+		t.Errorf("skipped: got %q, want %q", got, want)
+	}
+	for _, f := range s.Static {
+		if strings.Contains(f, "node_modules") || strings.HasPrefix(f, "vendor/") {
+			t.Errorf("static file %s published from a skipped folder", f)
+		}
+	}
 }
