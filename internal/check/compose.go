@@ -134,7 +134,7 @@ func firstUndefined(top *yaml.Node, src []byte, msg string, load func([]byte) er
 	if m == nil || strings.Contains(strings.TrimSpace(msg), "\n") {
 		return msg, false
 	}
-	best, bestLine := msg, refLine(top, m)
+	best, bestLine := ownRef(top, m), refLine(top, m)
 	partial = undefinedSeverity(top, m[0]) == diag.Warning
 	for i := 0; i < 16; i++ {
 		var doc yaml.Node
@@ -154,7 +154,7 @@ func firstUndefined(top *yaml.Node, src []byte, msg string, load func([]byte) er
 		}
 		partial = partial || undefinedSeverity(top, m[0]) == diag.Warning
 		if l := refLine(top, m); l > 0 && (bestLine == 0 || l < bestLine) {
-			best, bestLine = m[0], l
+			best, bestLine = ownRef(top, m), l
 		}
 	}
 	return best, partial
@@ -167,24 +167,59 @@ var refSection = map[string]string{"network": "networks", "volume": "volumes", "
 // refLine is the line of the reference an undefinedRef match is about, 0
 // if it cannot be found.
 func refLine(top *yaml.Node, m []string) int {
-	_, v := lookupPath(top, []string{"services", m[1], refSection[m[2]]})
-	if v == nil {
-		return 0
-	}
-	if it := named(v, strings.Trim(m[3], `"`)); it != nil {
+	if _, it, _ := findRef(top, m); it != nil {
 		return it.Line
 	}
 	return 0
 }
 
+// ownRef names, in an undefinedRef match, the service whose own section
+// holds the reference: compose-go names a service that extends it, or the
+// one extended, as its map order gives.
+func ownRef(top *yaml.Node, m []string) string {
+	if _, _, owner := findRef(top, m); owner != "" && owner != m[1] {
+		return strings.Replace(m[0], `service "`+m[1]+`"`, `service "`+owner+`"`, 1)
+	}
+	return m[0]
+}
+
+// findRef finds the reference an undefinedRef match is about: in the
+// service it names, or in the one that service extends in the same file
+// (whose references compose-go reports as the extending service's), the
+// section holding it, and the service whose it is.
+func findRef(top *yaml.Node, m []string) (section, item *yaml.Node, owner string) {
+	svc := m[1]
+	for hop := 0; hop < 8; hop++ {
+		_, v := lookupPath(top, []string{"services", svc, refSection[m[2]]})
+		if v != nil {
+			if it := named(v, strings.Trim(m[3], `"`)); it != nil {
+				return v, it, svc
+			}
+		}
+		_, ext := lookupPath(top, []string{"services", svc, "extends"})
+		switch {
+		case ext == nil:
+			return nil, nil, ""
+		case ext.Kind == yaml.ScalarNode:
+			svc = ext.Value
+		default:
+			if _, file := lookupKey(ext, "file"); file != nil {
+				return nil, nil, "" // another file's service
+			}
+			_, name := lookupKey(ext, "service")
+			if name == nil {
+				return nil, nil, ""
+			}
+			svc = name.Value
+		}
+	}
+	return nil, nil, ""
+}
+
 // dropRef removes the reference an undefinedRef match is about from the
 // file; false if it is not found.
 func dropRef(top *yaml.Node, m []string) bool {
-	_, v := lookupPath(top, []string{"services", m[1], refSection[m[2]]})
-	if v == nil {
-		return false
-	}
-	it := named(v, strings.Trim(m[3], `"`))
+	v, it, _ := findRef(top, m)
 	if it == nil {
 		return false
 	}
@@ -245,6 +280,7 @@ func composeError(b *block, top *yaml.Node, msg string) {
 	msg = strings.TrimSuffix(msg, ": invalid compose project")
 	msg = firstNotMapping(top, msg)
 	msg = additionalInOrder(top, msg)
+	msg = typeInFull(top, msg)
 	line := 0
 	var path []string
 	if m := schemaPath.FindStringSubmatch(msg); m != nil {
@@ -441,14 +477,13 @@ var composeSchema = sync.OnceValue(func() map[string]any {
 	return s
 })
 
-// schemaKeys are the keys the Compose schema names for a mapping at path
-// (services, web, build): the properties of every schema that may apply
-// there, through references and alternatives. ok is false where the path
-// leads to no schema with properties.
-func schemaKeys(path []string) (keys map[string]bool, ok bool) {
+// schemaNodes are the schemas of the Compose schema that may apply at
+// path (services, web, build), through references and alternatives; none
+// where the path leads nowhere.
+func schemaNodes(path []string) []map[string]any {
 	root := composeSchema()
 	if root == nil {
-		return nil, false
+		return nil
 	}
 	// expand follows references and alternatives to the schemas that
 	// apply together or in turn; depth bounds a cycle.
@@ -491,14 +526,66 @@ func schemaKeys(path []string) (keys map[string]bool, ok bool) {
 		}
 		nodes = next
 	}
+	return nodes
+}
+
+// schemaKeys are the keys the Compose schema names for a mapping at path:
+// the properties of every schema that may apply there. ok is false where
+// it names none.
+func schemaKeys(path []string) (keys map[string]bool, ok bool) {
 	keys = map[string]bool{}
-	for _, n := range nodes {
+	for _, n := range schemaNodes(path) {
 		props, _ := n["properties"].(map[string]any)
 		for k := range props {
 			keys[k] = true
 		}
 	}
 	return keys, len(keys) > 0
+}
+
+// mustBe is the schema's complaint about a value's type.
+var mustBe = regexp.MustCompile(`^(\S+) must be an? ([a-z, ]+)$`)
+
+// typeInFull names every type the schema takes for a value whose type is
+// wrong, and the one it has: where the schema offers alternatives
+// (command: a string, a list or nothing), its validator names one of
+// them, and "must be a null" misleads.
+func typeInFull(top *yaml.Node, msg string) string {
+	m := mustBe.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	parts := strings.Split(m[1], ".")
+	seen := map[string]bool{}
+	var want []string
+	for _, n := range schemaNodes(parts) {
+		var ts []any
+		switch t := n["type"].(type) {
+		case string:
+			ts = []any{t}
+		case []any:
+			ts = t
+		}
+		for _, t := range ts {
+			if s, _ := t.(string); s != "" && !seen[s] {
+				seen[s] = true
+				want = append(want, map[string]string{"object": "mapping", "array": "list"}[s]+map[bool]string{true: s}[s != "object" && s != "array"])
+			}
+		}
+	}
+	if len(want) < 2 {
+		return msg
+	}
+	sort.Strings(want)
+	got := ""
+	if _, v := lookupPath(top, parts); v != nil {
+		got = map[yaml.Kind]string{yaml.MappingNode: "a mapping", yaml.SequenceNode: "a list", yaml.ScalarNode: "a " + strings.TrimPrefix(v.ShortTag(), "!!")}[v.Kind]
+	}
+	out := m[1] + " must be a " + strings.Join(want[:len(want)-1], ", ") + " or " + want[len(want)-1]
+	if got != "" {
+		out += ", not " + got
+	}
+	return out
 }
 
 // serviceKeys are the keys of a service in the Compose schema that

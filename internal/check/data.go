@@ -24,6 +24,13 @@ var (
 	hujsonLine    = regexp.MustCompile(`^line (\d+), column \d+: `)
 )
 
+var (
+	// unknownAnchor is the parser's complaint about an alias to no
+	// anchor; anchorSet is an anchor set (key: &name).
+	unknownAnchor = regexp.MustCompile(`^unknown anchor '([^']+)' referenced$`)
+	anchorSet     = regexp.MustCompile(`(?:^|[\s:\[{,-])&[\w.-]+`)
+)
+
 // parseYAML decodes the first document as a node tree; a syntax error
 // becomes a finding at its line. Later documents are checked for syntax.
 func parseYAML(b *block) (*yaml.Node, bool) {
@@ -49,6 +56,21 @@ func parseYAML(b *block) (*yaml.Node, bool) {
 				// starts at the margin.
 				sev = diag.Warning
 				msg += fmt.Sprintf(" (the block is indented as a whole, by %d; without that indent it is valid YAML)", len(indent))
+			}
+			if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+				// The parser names no line: the alias's is the first
+				// that uses it.
+				name := regexp.QuoteMeta(m[1])
+				if loc := regexp.MustCompile(`\*` + name + `(?:[\s,\]}]|$)`).FindStringIndex(b.s.Code); loc != nil && line == 0 {
+					line = 1 + strings.Count(b.s.Code[:loc[0]], "\n")
+				}
+				if !anchorSet.MatchString(b.s.Code) {
+					// An alias in a block that sets no anchor: a part of
+					// a file that sets it above (<<: *default). One that
+					// sets others may have misspelt this one.
+					sev = diag.Warning
+					msg += " (the block sets no anchor: an excerpt of a file that does)"
+				}
 			}
 			b.add(line, sev, "yaml-syntax", yamlHint(msg, codeLine(b.s.Code, line)), msg)
 			return nil, false

@@ -35,6 +35,12 @@ var patternTable = []blockCase{
 		want: []string{"3 warning InvalidDefaultArgInFrom", "3 error dockerfile-syntax"}},
 	{name: "a bad base in lower case still fails", page: "```dockerfile\nFROM cgr.dev//node:22\nRUN npm ci\n```\n", kind: snippet.Dockerfile, status: Failed,
 		want: []string{"2 warning InvalidDefaultArgInFrom", "2 error dockerfile-syntax"}},
+	{name: "an alias to an anchor set above the excerpt", page: "```yaml\nproduction:\n  <<: *default\n  adapter: postgresql\n```\n", kind: snippet.YAML, status: Warned,
+		want: []string{"3 warning yaml-syntax"}},
+	{name: "an alias to an anchor the block misspells still fails", page: "```yaml\nbase: &defaults\n  a: 1\nprod:\n  <<: *default\n```\n", kind: snippet.YAML, status: Failed,
+		want: []string{"5 error yaml-syntax"}},
+	{name: "a value of the wrong type names every type Compose takes", page: "```yaml\nservices:\n  api:\n    image: krakend:2.7\n    command:\n      command: [\"run\"]\n```\n", kind: snippet.Compose, status: Failed,
+		want: []string{"5 error compose-schema"}, msg: "services.api.command must be a list, null or string, not a mapping"},
 	{name: "bracketed elision in a dockerfile", page: "```dockerfile\nFROM alpine:3.20\n[...]\nUSER app\n```\n", kind: snippet.Dockerfile, status: Passed},
 	{name: "partial command showing one flag", page: "```bash\ndocker run --pids-limit=64\n```\n", kind: snippet.Shell, status: Warned,
 		want: []string{"2 warning docker-args"}},
@@ -462,6 +468,26 @@ func TestComposeUndefinedStable(t *testing.T) {
 		}
 		if len(got) != 1 || got[0] != `6 service "a" refers to undefined volume data` {
 			t.Fatalf("run %d: findings %q, want one at line 6 about volume data (the first)", i, got)
+		}
+	}
+}
+
+// TestComposeUndefinedExtendsStable: a service that extends another
+// inherits its references, and compose-go names either service for the
+// inherited one, as its map order gives; the finding names the service
+// whose own section holds it, the same on every run.
+func TestComposeUndefinedExtendsStable(t *testing.T) {
+	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
+		Code: "services:\n  common:\n    image: busybox\n    volumes:\n      - common-volume:/data:rw\n  cli:\n    extends:\n      service: common\n    volumes:\n      - cli-volume:/data:ro\n"}
+	for i := 0; i < 40; i++ {
+		var got []string
+		for _, d := range Block(s).Findings {
+			if d.Rule == "compose-schema" {
+				got = append(got, fmt.Sprintf("%d %s", d.Line, d.Message))
+			}
+		}
+		if len(got) != 1 || got[0] != `6 service "common" refers to undefined volume common-volume` {
+			t.Fatalf("run %d: findings %q, want one at line 6 about common's volume (the first)", i, got)
 		}
 	}
 }
