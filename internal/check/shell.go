@@ -228,7 +228,28 @@ func optionsOnly(b *block, f *syntax.File) string {
 		onlyOptions = false
 	}
 	if onlyOptions && statements > 0 {
-		for _, p := range dockercli.RunFlags(argWords(optionWords)) {
+		problems := dockercli.RunFlags(argWords(optionWords))
+		known := false
+		for _, w := range optionWords {
+			if !strings.HasPrefix(w.Text, "-") || w.Text == "-" || w.Text == "--" {
+				continue
+			}
+			// Each option alone: the grammar stops at the first
+			// unknown one.
+			name, _, _ := strings.Cut(w.Text, "=")
+			one := dockercli.RunFlags(argWords([]dockercli.Word{{Text: name}}))
+			if len(one) == 0 || one[0].Rule != "docker-unknown-flag" {
+				known = true
+				break
+			}
+		}
+		if !known {
+			// Not one of them is docker run's: another tool's options
+			// (chainctl's, bake's --set, traefik's --entryPoints.web…),
+			// which a block without a command shows as often.
+			return "options, none of them docker run's (not checked)"
+		}
+		for _, p := range problems {
 			arg := p.Arg - 2
 			line := 0
 			if arg >= 0 && arg < len(optionNodes) {
