@@ -42,6 +42,9 @@ type Options struct {
 	// Markdown's: "a / b" is "a-b", a repeat is "a_1"), for trees MkDocs
 	// builds, whose links are written for those ids.
 	MkDocsIDs bool
+	// VitePressIDs does the same with the ids VitePress gives ("2. Setup"
+	// is "_2-setup"), for trees VitePress builds.
+	VitePressIDs bool
 }
 
 // Markdown parses and renders documents with one fixed configuration.
@@ -65,7 +68,7 @@ func New(opt Options) *Markdown {
 		goldmark.WithExtensions(extension.GFM, extension.Footnote),
 		goldmark.WithParserOptions(parser.WithAttribute(),
 			parser.WithBlockParsers(util.Prioritized(mkdocsParser{}, 750), util.Prioritized(colonParser{}, 760)),
-			parser.WithASTTransformers(util.Prioritized(headingIDs{mkdocs: opt.MkDocsIDs}, 50), util.Prioritized(admonitionTitle{}, 60), util.Prioritized(alerts{}, 100))),
+			parser.WithASTTransformers(util.Prioritized(headingIDs{mkdocs: opt.MkDocsIDs, vitepress: opt.VitePressIDs}, 50), util.Prioritized(admonitionTitle{}, 60), util.Prioritized(alerts{}, 100))),
 		goldmark.WithRendererOptions(ropts...),
 	)
 	return &Markdown{md: md}

@@ -67,7 +67,7 @@ func (s *ids) Put(value []byte) { s.used[string(value)] = true }
 // its text as the reader sees it: markup, inline HTML and images do not
 // leak into it. Explicit ids are reserved first, so a generated one never
 // takes them.
-type headingIDs struct{ mkdocs bool }
+type headingIDs struct{ mkdocs, vitepress bool }
 
 func (t headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	src := reader.Source()
@@ -139,11 +139,58 @@ func (t headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.C
 			}
 		}
 	}
+	if t.vitepress {
+		// VitePress numbers a repeated id "-1", "-2" from the ids it
+		// gave before, as markdown-it-anchor does; explicit ids are
+		// the page's own.
+		seen := map[string]bool{}
+		for i, h := range hs {
+			if explicit[h] {
+				continue
+			}
+			base := VitePressSlug(PlainText(h, src))
+			id := base
+			for n := 1; seen[id]; n++ {
+				id = base + "-" + strconv.Itoa(n)
+			}
+			seen[id] = true
+			if id != "" && !taken[id] {
+				taken[id] = true
+				aliases[i] = append(aliases[i], id)
+			}
+		}
+	}
 	for i, h := range hs {
 		if len(aliases[i]) > 0 {
 			h.SetAttributeString(aliasAttr, []byte(strings.Join(aliases[i], " ")))
 		}
 	}
+}
+
+// vitePressSpecial are the characters VitePress's slugify turns into a
+// hyphen, a run of them one hyphen.
+var vitePressSpecial = regexp.MustCompile("[\\s~`!@#$%^&*()\\-_+=\\[\\]{}|\\\\;:\"'\u201c\u201d\u2018\u2019<>,.?/]+")
+
+// VitePressSlug is the id VitePress gives a heading (@mdit-vue's
+// slugify): the text decomposed with its combining marks and control
+// characters dropped, each run of blanks and punctuation one hyphen, none
+// at either end, "_" before a leading digit, lower case; letters of any
+// script and emoji are kept. "2. Login via SSH" is "_2-login-via-ssh" and
+// "Coolify's magic" "coolify-s-magic", where GitHub has "2-login-via-ssh"
+// and "coolifys-magic".
+func VitePressSlug(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFKD.String(s) {
+		if (r >= 0x300 && r <= 0x36f) || r < 0x20 {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	out := strings.Trim(vitePressSpecial.ReplaceAllString(b.String(), "-"), "-")
+	if out != "" && out[0] >= '0' && out[0] <= '9' {
+		out = "_" + out
+	}
+	return strings.ToLower(out)
 }
 
 // MkDocsSlug is the id MkDocs (Python-Markdown's toc) gives a heading:

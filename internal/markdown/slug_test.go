@@ -129,6 +129,61 @@ func TestMkDocsIDs(t *testing.T) {
 	}
 }
 
+func TestVitePressSlug(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2. Login to your server via SSH", "_2-login-to-your-server-via-ssh"},
+		{"Coolify's Magic Environment Variables", "coolify-s-magic-environment-variables"},
+		{"snake_case name", "snake-case-name"},
+		{"users / usersFile", "users-usersfile"},
+		{"Café au lait", "cafe-au-lait"},
+		{"Привет, Мир", "привет-мир"},
+		{"🐳 Docker", "🐳-docker"},
+		{"-- edge --", "edge"},
+		{"“Quoted” (text)?", "quoted-text"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := VitePressSlug(tt.in); got != tt.want {
+			t.Errorf("VitePressSlug(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestVitePressIDs: in a tree VitePress builds, a heading also answers to
+// the id VitePress gives it, repeats numbered "-1"; other trees get
+// GitHub's ids only.
+func TestVitePressIDs(t *testing.T) {
+	src := "## 2. Setup\n\n## Coolify's magic\n\n## Coolify's magic\n"
+	for _, tt := range []struct {
+		vitepress bool
+		want      []string
+		absent    []string
+	}{
+		{true, []string{`<a id="_2-setup">`, `<a id="coolify-s-magic">`, `<a id="coolify-s-magic-1">`}, nil},
+		{false, nil, []string{`<a id="_2-setup">`, `<a id="coolify-s-magic">`}},
+	} {
+		md := New(Options{VitePressIDs: tt.vitepress})
+		doc := md.Parse([]byte(src))
+		var out bytes.Buffer
+		if err := md.Render(&out, []byte(src), doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("vitepress %v: %s missing from\n%s", tt.vitepress, w, out.String())
+			}
+		}
+		for _, w := range tt.absent {
+			if strings.Contains(out.String(), w) {
+				t.Errorf("vitepress %v: %s in\n%s", tt.vitepress, w, out.String())
+			}
+		}
+		if !strings.Contains(out.String(), `<h2 id="2-setup">`) {
+			t.Errorf("vitepress %v: GitHub's id 2-setup missing from\n%s", tt.vitepress, out.String())
+		}
+	}
+}
+
 func FuzzSlug(f *testing.F) {
 	for _, s := range []string{"🔰 Container Fundamentals", "1️⃣ x", "a--b", "Привет"} {
 		f.Add(s)
