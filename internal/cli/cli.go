@@ -198,9 +198,11 @@ func (e *env) loadConfig(source, out string) (config.Config, error) {
 	}
 	if source != "" {
 		cfg.Source = source
-	} else if _, err := os.Stat(cfg.Path(cfg.Source)); errors.Is(err, fs.ErrNotExist) {
-		// zero configuration: a folder MkDocs, Docusaurus or Starlight
-		// builds is a content folder
+	} else if _, err := os.Stat(cfg.Path(cfg.Source)); errors.Is(err, fs.ErrNotExist) || !exists(filepath.Join(e.dir, config.FileName)) {
+		// zero configuration: a folder MkDocs, Docusaurus, Starlight or
+		// Hugo builds is a content folder, read as its tool says, even
+		// when it has a content/ of its own (Hugo's, whose pages may be
+		// in content/en)
 		if content.Tool(e.dir) != "" {
 			cfg.Source = "."
 		}
@@ -209,6 +211,11 @@ func (e *env) loadConfig(source, out string) (config.Config, error) {
 		cfg.Out = out
 	}
 	return cfg, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // isTerminal reports whether w is a terminal, for colour and progress.

@@ -82,10 +82,12 @@ type Site struct {
 	// (page.de.md), the default first: a link to page.md leads to the
 	// linking page's own language. nil for most trees.
 	Locales []string
-	Pages   []*Page  // every page in reading order (sections depth first)
-	Static  []string // slash paths of the other files, copied as they are
-	Tree    *Section
-	Diags   diag.List
+	// Markup is how the tree's tool reads Markdown beyond GitHub's.
+	Markup Markup
+	Pages  []*Page  // every page in reading order (sections depth first)
+	Static []string // slash paths of the other files, copied as they are
+	Tree   *Section
+	Diags  diag.List
 }
 
 // Options change what Load keeps.
@@ -149,7 +151,7 @@ func Load(root string, opt Options) (*Site, error) {
 		// configuration one folder up still says how links are served
 		parent := filepath.Dir(filepath.Clean(root))
 		if up, _ := detect(parent); up != nil && filepath.Join(parent, filepath.FromSlash(up.Root)) == filepath.Clean(root) {
-			s.Title, s.Base, s.Others, s.Tool, s.Locales = up.Title, up.Base, up.Others, up.Tool, up.Locales
+			s.Title, s.Base, s.Others, s.Tool, s.Locales, s.Markup = up.Title, up.Base, up.Others, up.Tool, up.Locales, up.Markup
 			if up.Public != "" {
 				s.Public = filepath.Join(parent, filepath.FromSlash(up.Public))
 			}
@@ -165,7 +167,7 @@ func Load(root string, opt Options) (*Site, error) {
 		if s.Repo == "" {
 			s.Repo = root
 		}
-		s.Title, s.Base, s.Others, s.Tool, s.Locales = tc.Title, tc.Base, tc.Others, tc.Tool, tc.Locales
+		s.Title, s.Base, s.Others, s.Tool, s.Locales, s.Markup = tc.Title, tc.Base, tc.Others, tc.Tool, tc.Locales, tc.Markup
 		if tc.Public != "" {
 			s.Public = filepath.Join(root, filepath.FromSlash(tc.Public))
 		}

@@ -1,12 +1,14 @@
 package content
 
 import (
+	"encoding/json"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 
+	"github.com/BurntSushi/toml"
 	"gopkg.in/yaml.v3"
 
 	"github.com/shipshape/shipshape/internal/diag"
@@ -46,6 +48,20 @@ type treeConfig struct {
 	// to the folders on disk: their pages are not in this site, but a
 	// link to them is not broken.
 	Others map[string]string
+	// Markup is how the tool reads Markdown where it departs from GitHub.
+	Markup Markup
+}
+
+// Markup is how a tree's tool reads Markdown beyond GitHub's: definition
+// lists ("term" then ": definition", Hugo's default and MkDocs' def_list
+// extension), and ids for their terms (Hugo's autoDefinitionTermID), which
+// links are written for.
+type Markup struct {
+	DefinitionLists bool
+	TermIDs         bool
+	// CasedPaths: the tool serves a page at its path as written, not in
+	// lower case as Hugo does unless disablePathToLower.
+	CasedPaths bool
 }
 
 // docusaurusPlugin finds the extra docs folders a Docusaurus configuration
@@ -86,7 +102,7 @@ func detect(dir string) (*treeConfig, diag.List) {
 	}
 	switch {
 	case hugo(has, isDir):
-		return &treeConfig{Root: "content", Tool: "hugo", Public: "static"}, nil
+		return hugoSite(dir), nil
 	case has("astro.config.*") && isDir("src/content/docs"):
 		return &treeConfig{Root: "src/content/docs", Tool: "starlight", Public: "public"}, nil
 	case has("docusaurus.config.*") && isDir("docs"):
@@ -129,6 +145,120 @@ func vitePress(dir string) *treeConfig {
 		return &treeConfig{Root: src, Tool: "vitepress", Public: path.Join(src, "public")}
 	}
 	return nil
+}
+
+// hugoSite reads a Hugo site's configuration for what shapes the tree:
+// the folder its pages are in (a module mount onto content, the default
+// language's contentDir, or contentDir; content/ if none), and how it
+// reads Markdown (definition lists unless turned off; ids for their terms
+// when autoDefinitionTermID says so).
+func hugoSite(dir string) *treeConfig {
+	conf := hugoConfig(dir)
+	tc := &treeConfig{Root: "content", Tool: "hugo", Public: "static", Markup: Markup{DefinitionLists: true}}
+	if v, ok := lookupCI(conf, "markup", "goldmark", "parser", "autoDefinitionTermID").(bool); ok && v {
+		tc.Markup.TermIDs = true
+	}
+	if v, ok := lookupCI(conf, "markup", "goldmark", "extensions", "definitionList").(bool); ok && !v {
+		tc.Markup.DefinitionLists = false
+	}
+	if v, ok := lookupCI(conf, "disablePathToLower").(bool); ok && v {
+		tc.Markup.CasedPaths = true
+	}
+	lang, _ := lookupCI(conf, "defaultContentLanguage").(string)
+	if lang == "" {
+		lang = "en"
+	}
+	root := ""
+	var mounts []map[string]any
+	switch ms := lookupCI(conf, "module", "mounts").(type) {
+	case []map[string]any: // TOML's array of tables
+		mounts = ms
+	case []any:
+		for _, m := range ms {
+			if mm, ok := m.(map[string]any); ok {
+				mounts = append(mounts, mm)
+			}
+		}
+	}
+	for _, mm := range mounts {
+		src, _ := lookupCI(mm, "source").(string)
+		if target, _ := lookupCI(mm, "target").(string); strings.Trim(target, "/") == "content" && src != "" {
+			root = src
+			break
+		}
+	}
+	if root == "" {
+		root, _ = lookupCI(conf, "languages", lang, "contentDir").(string)
+	}
+	if root == "" {
+		root, _ = lookupCI(conf, "contentDir").(string)
+	}
+	if root = path.Clean(filepath.ToSlash(root)); root != "." && !path.IsAbs(root) && !strings.HasPrefix(root, "../") {
+		if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(root))); err == nil && st.IsDir() {
+			tc.Root = root
+		}
+	}
+	return tc
+}
+
+// hugoConfig merges a Hugo site's configuration files into one map: the
+// site file (hugo.*, or the older config.*) and config/_default/, whose
+// files other than hugo.* and config.* hold the key they are named for
+// (markup.toml is [markup]). TOML, YAML and JSON alike.
+func hugoConfig(dir string) map[string]any {
+	conf := map[string]any{}
+	read := func(file string) map[string]any {
+		b, err := os.ReadFile(file)
+		if err != nil || len(b) > 1<<20 {
+			return nil
+		}
+		var m map[string]any
+		switch filepath.Ext(file) {
+		case ".toml":
+			_ = toml.Unmarshal(b, &m)
+		case ".yaml", ".yml":
+			_ = yaml.Unmarshal(b, &m)
+		case ".json":
+			_ = json.Unmarshal(b, &m)
+		}
+		return m
+	}
+	for _, g := range []string{"config.*", "hugo.*", "config/_default/*"} {
+		files, _ := filepath.Glob(filepath.Join(dir, g))
+		for _, f := range files {
+			m := read(f)
+			if m == nil {
+				continue
+			}
+			if name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)); filepath.Base(filepath.Dir(f)) == "_default" && name != "hugo" && name != "config" {
+				m = map[string]any{name: m}
+			}
+			for k, v := range m {
+				conf[k] = v
+			}
+		}
+	}
+	return conf
+}
+
+// lookupCI follows keys through nested maps, ignoring case as Hugo does;
+// nil where one is missing.
+func lookupCI(m map[string]any, keys ...string) any {
+	var cur any = m
+	for _, k := range keys {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = nil
+		for kk, v := range mm {
+			if strings.EqualFold(kk, k) {
+				cur = v
+				break
+			}
+		}
+	}
+	return cur
 }
 
 // hugo reports whether a folder is a Hugo site: its pages in content/ and
@@ -174,9 +304,25 @@ func mkdocs(file string, b []byte) (*treeConfig, diag.List) {
 			tc.Nav = navEntries(v, nil)
 		case "plugins":
 			tc.Locales = suffixLocales(v)
+		case "markdown_extensions":
+			tc.Markup.DefinitionLists = hasExtension(v, "def_list")
 		}
 	}
 	return tc, nil
+}
+
+// hasExtension says whether MkDocs' markdown_extensions list names ext,
+// alone ("- def_list") or with options ("- def_list: {}").
+func hasExtension(list *yaml.Node, ext string) bool {
+	if list.Kind != yaml.SequenceNode {
+		return false
+	}
+	for _, it := range list.Content {
+		if it.Kind == yaml.ScalarNode && it.Value == ext || it.Kind == yaml.MappingNode && len(it.Content) > 0 && it.Content[0].Value == ext {
+			return true
+		}
+	}
+	return false
 }
 
 // suffixLocales reads the languages of mkdocs-static-i18n when its

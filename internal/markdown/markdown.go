@@ -45,6 +45,12 @@ type Options struct {
 	// VitePressIDs does the same with the ids VitePress gives ("2. Setup"
 	// is "_2-setup"), for trees VitePress builds.
 	VitePressIDs bool
+	// DefinitionLists reads "term" then ": definition" as a definition
+	// list, as Hugo does and MkDocs with def_list; GitHub does not.
+	DefinitionLists bool
+	// TermIDs gives definition terms ids as headings get them (Hugo's
+	// autoDefinitionTermID), from the same numbering.
+	TermIDs bool
 }
 
 // Markdown parses and renders documents with one fixed configuration.
@@ -64,11 +70,15 @@ func New(opt Options) *Markdown {
 	if opt.Code != nil {
 		ropts = append(ropts, renderer.WithNodeRenderers(util.Prioritized(&codeRenderer{fn: opt.Code}, 100)))
 	}
+	exts := []goldmark.Extender{extension.GFM, extension.Footnote}
+	if opt.DefinitionLists {
+		exts = append(exts, extension.DefinitionList)
+	}
 	md := goldmark.New(
-		goldmark.WithExtensions(extension.GFM, extension.Footnote),
+		goldmark.WithExtensions(exts...),
 		goldmark.WithParserOptions(parser.WithAttribute(),
 			parser.WithBlockParsers(util.Prioritized(mkdocsParser{}, 750), util.Prioritized(colonParser{}, 760)),
-			parser.WithASTTransformers(util.Prioritized(headingIDs{mkdocs: opt.MkDocsIDs, vitepress: opt.VitePressIDs}, 50), util.Prioritized(admonitionTitle{}, 60), util.Prioritized(alerts{}, 100))),
+			parser.WithASTTransformers(util.Prioritized(headingIDs{mkdocs: opt.MkDocsIDs, vitepress: opt.VitePressIDs, terms: opt.TermIDs && opt.DefinitionLists}, 50), util.Prioritized(admonitionTitle{}, 60), util.Prioritized(alerts{}, 100))),
 		goldmark.WithRendererOptions(ropts...),
 	)
 	return &Markdown{md: md}

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/yuin/goldmark/ast"
+	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"golang.org/x/text/unicode/norm"
@@ -67,7 +68,7 @@ func (s *ids) Put(value []byte) { s.used[string(value)] = true }
 // its text as the reader sees it: markup, inline HTML and images do not
 // leak into it. Explicit ids are reserved first, so a generated one never
 // takes them.
-type headingIDs struct{ mkdocs, vitepress bool }
+type headingIDs struct{ mkdocs, vitepress, terms bool }
 
 func (t headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	src := reader.Source()
@@ -94,6 +95,19 @@ func (t headingIDs) Transform(doc *ast.Document, reader text.Reader, pc parser.C
 			continue
 		}
 		h.SetAttributeString("id", gen.Generate([]byte(PlainText(h, src)), ast.KindHeading))
+	}
+	if t.terms {
+		// After the headings, from the same numbering, as Hugo gives
+		// them: a term named like a heading is "name-1".
+		_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+			if n.Kind() == extast.KindDefinitionTerm && entering {
+				if _, ok := n.AttributeString("id"); !ok {
+					n.SetAttributeString("id", gen.Generate([]byte(PlainText(n, src)), n.Kind()))
+				}
+				return ast.WalkSkipChildren, nil
+			}
+			return ast.WalkContinue, nil
+		})
 	}
 	// A heading that starts with an emoji gets GitHub's id, with its
 	// leading hyphen, and also answers to the id most other tools give it

@@ -198,3 +198,37 @@ func FuzzSlug(f *testing.F) {
 		}
 	})
 }
+
+// TestDefinitionLists: "term" then ": definition" is a definition list
+// where the tree's tool reads one (Hugo, MkDocs with def_list), with ids
+// for its terms where Hugo gives them, numbered after the headings; as
+// GitHub reads it otherwise.
+func TestDefinitionLists(t *testing.T) {
+	src := "## publishDir\n\n`publishDir`\n: Where the site goes.\n\nbaseURL\n: The site's address.\n"
+	for _, tt := range []struct {
+		name        string
+		opt         Options
+		want, avoid []string
+	}{
+		{"github", Options{}, []string{"<p><code>publishDir</code>\n: Where the site goes.</p>"}, []string{"<dl>"}},
+		{"lists", Options{DefinitionLists: true}, []string{"<dl>", "<dt><code>publishDir</code></dt>", "<dd>Where the site goes.</dd>"}, []string{`<dt id=`}},
+		{"lists with term ids", Options{DefinitionLists: true, TermIDs: true}, []string{`<h2 id="publishdir">`, `<dt id="publishdir-1"><code>publishDir</code></dt>`, `<dt id="baseurl">baseURL</dt>`}, nil},
+		{"term ids need lists", Options{TermIDs: true}, nil, []string{"<dl>", `id="baseurl"`}},
+	} {
+		md := New(tt.opt)
+		var out bytes.Buffer
+		if err := md.Render(&out, []byte(src), md.Parse([]byte(src))); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%s: %q missing from\n%s", tt.name, w, out.String())
+			}
+		}
+		for _, w := range tt.avoid {
+			if strings.Contains(out.String(), w) {
+				t.Errorf("%s: %q in\n%s", tt.name, w, out.String())
+			}
+		}
+	}
+}

@@ -60,6 +60,15 @@ func newResolver(s *content.Site) *resolver {
 	for _, st := range s.Static {
 		r.static[st] = true
 	}
+	if s.Tool == "hugo" && !s.Markup.CasedPaths {
+		// Hugo serves every page at its path in lower case (unless
+		// disablePathToLower): Translate.md is /functions/lang/translate/.
+		for _, p := range s.Pages {
+			if k := strings.ToLower(strings.TrimPrefix(p.URL, "/")); r.byURL[k] == nil {
+				r.byURL[k] = p
+			}
+		}
+	}
 	if s.Tool == "hugo" {
 		// Hugo serves a page at each of its front matter's aliases too
 		// (a redirect); a relative one is in the page's section.
@@ -100,9 +109,10 @@ func newResolver(s *content.Site) *resolver {
 }
 
 // templateMarker is a docs template's placeholder (%%GITHUB-REPO%%, as
-// the official images' docs write their links): no address has "%%"
-// around a name in capitals, which is no valid escape.
-var templateMarker = regexp.MustCompile(`%%[A-Z][A-Z0-9_-]*%%`)
+// the official images' docs write their links), or a Hugo shortcode whose
+// output is the address ({{% eturl alias %}}, {{< ref "page" >}}): no
+// address has "%%" around a name in capitals, nor "{{%" or "{{<".
+var templateMarker = regexp.MustCompile(`%%[A-Z][A-Z0-9_-]*%%|\{\{[%<].*[%>]\}\}`)
 
 // pendingLink is a link whose fragment is checked once every page has been
 // rendered and its ids are known.

@@ -83,15 +83,16 @@ func TestFragments(t *testing.T) {
 }
 
 // TestTemplateLinks: a link whose address is a docs template's placeholder
-// is the generator's to fill in, not a malformed link; a malformed address
-// with no placeholder is still reported.
+// or a Hugo shortcode is the generator's to fill in, not a malformed link;
+// a malformed address with no placeholder is still reported.
 func TestTemplateLinks(t *testing.T) {
 	files := map[string]string{
-		"index.md": "# Home\n\n[repo](%%GITHUB-REPO%%/issues)\n\n[bad](http://%41:80/)\n",
+		"index.md": "# Home\n\n[repo](%%GITHUB-REPO%%/issues)\n\n[bad](http://%41:80/)\n\n[hook]({{% eturl alias %}}) and [ref]({{< ref \"x.md\" >}})\n\n[half](%{{x)\n",
 	}
 	_, got := linkDiags(t, files)
 	want := []string{
 		`c/index.md:5: error: malformed link "http://%41:80/": parse "http://%41:80/": invalid URL escape "%41" [link]`,
+		`c/index.md:9: error: malformed link "%{{x": parse "%{{x": invalid URL escape "%{{" [link]`,
 	}
 	sameDiags(t, got, want)
 }

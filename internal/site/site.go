@@ -432,7 +432,8 @@ var templates = sync.OnceValue(func() *template.Template {
 func newBuilder(s *content.Site, opt Options) *builder {
 	b := &builder{site: s, opt: opt, marks: map[string]int{}}
 	b.tmpl, b.themeFiles, b.diags = siteTheme(opt.Config)
-	b.md = markdown.New(markdown.Options{Code: b.code, Unsafe: true, MkDocsIDs: s.Tool == "mkdocs", VitePressIDs: s.Tool == "vitepress"})
+	b.md = markdown.New(markdown.Options{Code: b.code, Unsafe: true, MkDocsIDs: s.Tool == "mkdocs", VitePressIDs: s.Tool == "vitepress",
+		DefinitionLists: s.Markup.DefinitionLists, TermIDs: s.Markup.TermIDs})
 	b.links = newResolver(s)
 	b.nav = navFragment(s.Tree)
 	if opt.GitDates {
