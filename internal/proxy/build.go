@@ -180,12 +180,11 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 	r.URL.RawQuery = q.Encode()
 	// Each build runs its steps held to the limits alone, so a page's
 	// builds run a few at a time; the others wait their turn.
-	select {
-	case p.buildSlots <- struct{}{}:
-		defer func() { <-p.buildSlots }()
-	case <-r.Context().Done():
+	slot, err := p.buildSlot(r.Context())
+	if err != nil {
 		return
 	}
+	defer slot()
 	if buildkit {
 		// Nothing to rewrite: the Dockerfile is judged as it passes
 		// through the session, and the names it holds are released once
@@ -299,6 +298,17 @@ func (p *Proxy) build(w http.ResponseWriter, r *http.Request, _ args) {
 		}
 	}()
 	p.rp.ServeHTTP(tw, r)
+}
+
+// buildSlot waits for one of the page's maxBuilds build slots; release
+// gives it back.
+func (p *Proxy) buildSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case p.buildSlots <- struct{}{}:
+		return func() { <-p.buildSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // policyError marks a refusal found while reading a build context.

@@ -139,6 +139,20 @@ func (p *Proxy) controlCall(cc *grpc.ClientConn, ss grpc.ServerStream) error {
 		if proto.Unmarshal(first.b, &req) == nil && req.Session != "" {
 			defer p.sessionBuild(req.Session)()
 		}
+		// A build buildx drives counts toward the page's builds at once
+		// as one through /build does: each has the engine's solver work
+		// for it, outside the page's limits. Its status call waits
+		// meanwhile: the engine answers one for a build it does not
+		// know yet with "no such job" after a few seconds.
+		release, err := p.buildSlot(ss.Context())
+		p.mu.Lock()
+		delete(p.queued, req.Ref)
+		p.builds[req.Ref] = err
+		p.mu.Unlock()
+		if err != nil {
+			return status.FromContextError(err).Err()
+		}
+		defer release()
 	}
 	cctx, cancel := context.WithCancel(metadata.NewOutgoingContext(ss.Context(), out))
 	defer cancel()
@@ -197,16 +211,23 @@ func (p *Proxy) recordBuilt(b []byte) {
 // waitBuild returns nil if ref is a build this page started, and the
 // reason if the proxy refused it.
 func (p *Proxy) waitBuild(ctx context.Context, ref string) error {
-	why, ok := waitFor(ctx, 10*time.Second, func() (error, bool) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		why, seen := p.builds[ref]
-		return why, seen
-	})
-	if !ok {
+	for {
+		queued := false
+		why, ok := waitFor(ctx, 10*time.Second, func() (error, bool) {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			why, seen := p.builds[ref]
+			queued = p.queued[ref]
+			return why, seen
+		})
+		switch {
+		case ok:
+			return why
+		case queued && ctx.Err() == nil:
+			continue // waiting for a build slot, however long
+		}
 		return fmt.Errorf("build %q is not one of this page's", ref)
 	}
-	return why
 }
 
 // decodeRequest reads a call's request into m, refusing one that carries
@@ -305,11 +326,13 @@ func (p *Proxy) judgeSolveRequest(ctx context.Context, b []byte) (_ []byte, ref 
 		return nil, req.Ref, fmt.Errorf("BuildKit session %q was not opened through this page's proxy", req.Session)
 	}
 	p.mu.Lock()
-	if _, seen := p.builds[req.Ref]; seen {
+	if _, seen := p.builds[req.Ref]; seen || p.queued[req.Ref] {
 		p.mu.Unlock()
 		return nil, req.Ref, fmt.Errorf("build %s was started already", req.Ref)
 	}
-	p.builds[req.Ref] = nil
+	// It starts once it has one of the page's build slots (controlCall);
+	// until then its status call waits for it.
+	p.queued[req.Ref] = true
 	p.mu.Unlock()
 	clean := &controlapi.SolveRequest{
 		Ref:                  req.Ref,

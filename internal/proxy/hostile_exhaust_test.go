@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -110,5 +114,49 @@ func TestAttackParallelBuilds(t *testing.T) {
 	close(done)
 	if n := most.Load(); n > maxBuilds || n == 0 {
 		t.Errorf("%d build steps of the page ran at once, want 1 to %d", n, maxBuilds)
+	}
+}
+
+// TestAttackParallelBuildx: the same through buildx, whose builds reach
+// the engine's BuildKit as Solve calls on /grpc, not as /build: those were
+// not counted, so `docker buildx build … &` in a loop ran every build at
+// once. Each build's step counts, in a cache mount the page's builds
+// share, the steps running beside it. The page gets one build slot here,
+// fewer than the engine would run at once (3 on 2 cores), so that a
+// build past the slots shows; buildx's status call for a build waiting
+// its turn must wait with it (the engine says "no such job" after a few
+// seconds).
+func TestAttackParallelBuildx(t *testing.T) {
+	e := newEnv(t)
+	const slots, n = 1, 3
+	e.px.buildSlots = make(chan struct{}, slots)
+	var script strings.Builder
+	for i := range n {
+		dir := filepath.Join(e.work, fmt.Sprintf("b%d", i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		df := fmt.Sprintf("FROM %s\nRUN --mount=type=cache,id=par,target=/c,sharing=shared touch /c/r.%d; sleep 3; echo RUNNING=$(ls /c | grep -c '^r[.]'); rm /c/r.%d\n", baseImage, i, i)
+		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&script, "docker buildx build --progress=plain --no-cache b%d >out%d 2>&1 &\n", i, i)
+	}
+	script.WriteString("wait; cat out*\n")
+	out, err := sessionCLI(t, e, script.String())
+	if err != nil {
+		t.Fatalf("builds: %v\n%s", err, out)
+	}
+	most, seen := 0, 0
+	for _, m := range regexp.MustCompile(`RUNNING=(\d+)`).FindAllStringSubmatch(out, -1) {
+		k, _ := strconv.Atoi(m[1])
+		most, seen = max(most, k), seen+1
+	}
+	if seen != n {
+		t.Fatalf("%d of %d builds ran their step:\n%s", seen, n, out)
+	}
+	t.Logf("%d buildx builds, %d slot: at most %d steps at once", n, slots, most)
+	if most > slots {
+		t.Errorf("%d buildx builds of the page ran their steps at once, want at most %d", most, slots)
 	}
 }

@@ -188,6 +188,8 @@ type Proxy struct {
 	// builds are the BuildKit builds the page started through POST /grpc
 	// (nil) or tried to and was refused (why).
 	builds map[string]error
+	// queued are the BuildKit builds judged and waiting for a build slot.
+	queued map[string]bool
 	// buildArgs are the argument sets of the page's BuildKit builds, and
 	// pulled whether any asked to pull or for a platform: the Dockerfile
 	// arrives apart from its build's request (see checkBuildKitDockerfile).
@@ -203,8 +205,8 @@ type Proxy struct {
 	// creating keeps container and network creates one at a time (see
 	// room).
 	creating sync.Mutex
-	// buildSlots holds one token for each build running through /build:
-	// at most maxBuilds at once.
+	// buildSlots holds one token for each build running, through /build
+	// or as a Solve through /grpc: at most maxBuilds at once.
 	buildSlots chan struct{}
 	// probes are the health probes a second of each container the page
 	// started, by id; probing keeps starts that add to them one at a time
@@ -213,7 +215,7 @@ type Proxy struct {
 	probing sync.Mutex
 }
 
-// maxBuilds is how many builds of a page run at once through /build.
+// maxBuilds is how many builds of a page run at once.
 const maxBuilds = 4
 
 // Start listens on socket and forwards allowed requests to the engine at
@@ -270,7 +272,7 @@ func newProxy(dial func(ctx context.Context) (net.Conn, error), pol Policy) *Pro
 	if pol.Spool <= 0 {
 		pol.Spool = maxUpload
 	}
-	p := &Proxy{pol: pol, execs: map[string]bool{}, probes: map[string]float64{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, dial: dial,
+	p := &Proxy{pol: pol, execs: map[string]bool{}, probes: map[string]float64{}, sessions: map[string]bool{}, ended: map[string]bool{}, pages: map[string]io.Closer{}, builds: map[string]error{}, queued: map[string]bool{}, dial: dial,
 		holds: map[string]int{}, sessionHolds: map[string][]func(){}, sessionBuilds: map[string]int{}, buildSlots: make(chan struct{}, maxBuilds),
 		bodies: semaphore.NewWeighted(bodyBudget)}
 	p.stopped, p.stop = context.WithCancel(context.Background())
