@@ -120,6 +120,9 @@ func Block(s snippet.Snippet) Result {
 		// guesses may be wrong.
 		b.found = soften(b.found, "the block has no label; its kind was guessed from its content")
 	}
+	// In the order of their lines: BuildKit's lint reports in the order
+	// its parallel work ends, which changed a report from run to run.
+	sort.SliceStable(b.found, func(i, j int) bool { return b.found[i].Line < b.found[j].Line })
 	r.Findings = b.ignore(b.found)
 	r.Status = status(r.Findings)
 	if expectsFail(s) {

@@ -196,6 +196,16 @@ func findRef(top *yaml.Node, m []string) (section, item *yaml.Node, owner string
 				return v, it, svc
 			}
 		}
+		// A section merged in from an anchor (<<: *function) is every
+		// merging service's: the first in the file owns it.
+		_, own := lookupPath(top, []string{"services", svc})
+		for _, src := range mergeSources(own) {
+			if _, v := lookupKey(src, refSection[m[2]]); v != nil {
+				if it := named(v, strings.Trim(m[3], `"`)); it != nil {
+					return v, it, firstMerging(top, src, svc)
+				}
+			}
+		}
 		_, ext := lookupPath(top, []string{"services", svc, "extends"})
 		switch {
 		case ext == nil:
@@ -214,6 +224,51 @@ func findRef(top *yaml.Node, m []string) (section, item *yaml.Node, owner string
 		}
 	}
 	return nil, nil, ""
+}
+
+// mergeSources are the mappings a mapping merges in (<<: *a, or
+// <<: [*a, *b]).
+func mergeSources(m *yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != "<<" {
+			continue
+		}
+		v := m.Content[i+1]
+		items := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			items = v.Content
+		}
+		for _, it := range items {
+			if it.Kind == yaml.AliasNode && it.Alias != nil {
+				it = it.Alias
+			}
+			if it.Kind == yaml.MappingNode {
+				out = append(out, it)
+			}
+		}
+	}
+	return out
+}
+
+// firstMerging is the first service in the file that merges src, or
+// fallback.
+func firstMerging(top, src *yaml.Node, fallback string) string {
+	_, svcs := lookupKey(top, "services")
+	if svcs == nil || svcs.Kind != yaml.MappingNode {
+		return fallback
+	}
+	for i := 0; i+1 < len(svcs.Content); i += 2 {
+		for _, m := range mergeSources(svcs.Content[i+1]) {
+			if m == src {
+				return svcs.Content[i].Value
+			}
+		}
+	}
+	return fallback
 }
 
 // dropRef removes the reference an undefinedRef match is about from the

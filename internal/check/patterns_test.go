@@ -42,6 +42,10 @@ var patternTable = []blockCase{
 	{name: "a value of the wrong type names every type Compose takes", page: "```yaml\nservices:\n  api:\n    image: krakend:2.7\n    command:\n      command: [\"run\"]\n```\n", kind: snippet.Compose, status: Failed,
 		want: []string{"5 error compose-schema"}, msg: "services.api.command must be a list, null or string, not a mapping"},
 	{name: "bracketed elision in a dockerfile", page: "```dockerfile\nFROM alpine:3.20\n[...]\nUSER app\n```\n", kind: snippet.Dockerfile, status: Passed},
+	{name: "a program's help beside its options", page: "```\n      --parent string   The name or id of the organization (env: ORG).\n  -o, --output string   Output format. One of: [json, table]\n```\n", kind: snippet.Shell, status: Passed},
+	{name: "docker run's options with their meaning, one misspelt", page: "```text\n-p 8080:80              host port 8080 on every interface -> container port 80\n-P                      every EXPOSEd port on random free host ports\n--publsh 80             misspelt (really)\n```\n", kind: snippet.Shell, status: Warned,
+		want: []string{"4 warning docker-unknown-flag"}},
+	{name: "another tool's help, one option named as docker run's", page: "```\n      --name string   Optional name for the pull token. (default \"pull-token\")\n      --parent string   The IAM organization.\n      --ttl ns   Time To Live.\n```\n", kind: snippet.Shell, status: Passed},
 	{name: "another tool's options alone", page: "```\n--entryPoints.web.address=:80\n--providers.docker=true\n```\n", kind: snippet.Shell, status: Passed},
 	{name: "docker run's options alone, one misspelt", page: "```bash\n--read-only\n--tmpfs /tmp\n--cap-drop=ALL --pids-limt 64\n```\n", kind: snippet.Shell, status: Warned,
 		want: []string{"4 warning docker-unknown-flag"}},
@@ -433,6 +437,31 @@ func TestComposeUnknownKeyStable(t *testing.T) {
 	}
 }
 
+// TestDockerfileFindingsInLineOrder: BuildKit's lint reports as its
+// parallel work ends, so two stages' findings came in either order; they
+// are given in the order of their lines, the same on every run.
+func TestDockerfileFindingsInLineOrder(t *testing.T) {
+	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "dockerfile", Kind: snippet.Dockerfile,
+		Code: "FROM %%IMAGE%%:<version> as builder\nCOPY a .\nRUN make\nFROM %%IMAGE%%:<version>\nCOPY --from=builder /a .\n"}
+	var first string
+	for i := 0; i < 30; i++ {
+		var got []string
+		last := 0
+		for _, d := range Block(s).Findings {
+			got = append(got, fmt.Sprintf("%d %s", d.Line, d.Rule))
+			if d.Line < last {
+				t.Fatalf("run %d: findings out of line order: %q", i, got)
+			}
+			last = d.Line
+		}
+		if i == 0 {
+			first = strings.Join(got, ", ")
+		} else if g := strings.Join(got, ", "); g != first {
+			t.Fatalf("run %d: findings %s, run 0 gave %s", i, g, first)
+		}
+	}
+}
+
 // TestComposeErrorStable: a Compose file whose service name was left out
 // (image:, restart:, ports: straight under services) has several entries
 // that are no mapping; the schema names whichever its map order gives, and
@@ -490,6 +519,25 @@ func TestComposeUndefinedExtendsStable(t *testing.T) {
 		}
 		if len(got) != 1 || got[0] != `6 service "common" refers to undefined volume common-volume` {
 			t.Fatalf("run %d: findings %q, want one at line 6 about common's volume (the first)", i, got)
+		}
+	}
+}
+
+// TestComposeUndefinedMergeStable: services that merge one anchor share its
+// references, and compose-go names either service; the finding names the
+// first in the file, the same on every run.
+func TestComposeUndefinedMergeStable(t *testing.T) {
+	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
+		Code: "x-function: &function\n  networks:\n    - functions\nservices:\n  nodeinfo:\n    <<: *function\n    image: a:1\n  echoit:\n    <<: *function\n    image: b:1\n"}
+	for i := 0; i < 40; i++ {
+		var got []string
+		for _, d := range Block(s).Findings {
+			if d.Rule == "compose-schema" {
+				got = append(got, fmt.Sprintf("%d %s", d.Line, d.Message))
+			}
+		}
+		if len(got) != 1 || !strings.HasPrefix(got[0], `6 service "nodeinfo" refers to undefined network functions`) {
+			t.Fatalf("run %d: findings %q, want one at line 6 about nodeinfo (the first)", i, got)
 		}
 	}
 }

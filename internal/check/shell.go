@@ -50,6 +50,11 @@ func checkShell(b *block) string {
 			return "console prompts"
 		}
 	}
+	if b.s.Guess && helpListing(code) {
+		// A program's option list with a description beside each
+		// option: the options are checked, the prose is not shell.
+		code = helpDesc.ReplaceAllString(code, "$1")
+	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(code), "")
 	if err != nil && strings.Contains(err.Error(), "without closing quote \"`\"") && backtickEnd.MatchString(filled) {
 		// Lines continued with PowerShell's backtick (under a bash label,
@@ -206,6 +211,28 @@ func backslashHint(b *block) {
 	}
 }
 
+// helpDesc is a line of a program's option list: the option (its long
+// form where it has two, with its value) kept in $1, then its description
+// after a gap of two blanks or more ("-p, --parent string   The org.").
+var helpDesc = regexp.MustCompile(`(?m)^[ \t]*(?:-[^\s,-],[ \t]*)?(-{1,2}[^\s,]+(?:[ =][^\s-][^\s]*)?)[ \t]{2,}\S.*$`)
+
+// helpListing says whether every line of code is an option, and one at
+// least has a description beside it: help, not a command line.
+func helpListing(code string) bool {
+	described := false
+	for _, l := range strings.Split(code, "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case t == "":
+		case !strings.HasPrefix(t, "-") || strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "---"):
+			return false
+		case helpDesc.MatchString(l):
+			described = true
+		}
+	}
+	return described
+}
+
 // optionsOnly checks a block made only of options ("--read-only") as the
 // options of a docker run command; it returns "" for any other block.
 func optionsOnly(b *block, f *syntax.File) string {
@@ -229,25 +256,26 @@ func optionsOnly(b *block, f *syntax.File) string {
 	}
 	if onlyOptions && statements > 0 {
 		problems := dockercli.RunFlags(argWords(optionWords))
-		known := false
+		// Each option alone (the grammar stops at the first unknown
+		// one), each name once; --help is every program's.
+		seen := map[string]bool{}
+		known := 0
 		for _, w := range optionWords {
-			if !strings.HasPrefix(w.Text, "-") || w.Text == "-" || w.Text == "--" {
+			name, _, _ := strings.Cut(w.Text, "=")
+			if !strings.HasPrefix(name, "-") || name == "-" || name == "--" || name == "--help" || name == "-h" || seen[name] {
 				continue
 			}
-			// Each option alone: the grammar stops at the first
-			// unknown one.
-			name, _, _ := strings.Cut(w.Text, "=")
-			one := dockercli.RunFlags(argWords([]dockercli.Word{{Text: name}}))
-			if len(one) == 0 || one[0].Rule != "docker-unknown-flag" {
-				known = true
-				break
+			seen[name] = true
+			if one := dockercli.RunFlags(argWords([]dockercli.Word{{Text: name}})); len(one) == 0 || one[0].Rule != "docker-unknown-flag" {
+				known++
 			}
 		}
-		if !known {
-			// Not one of them is docker run's: another tool's options
+		if known*2 <= len(seen) {
+			// Half or more are not docker run's: another tool's options
 			// (chainctl's, bake's --set, traefik's --entryPoints.web…),
-			// which a block without a command shows as often.
-			return "options, none of them docker run's (not checked)"
+			// which a block without a command shows as often, some of
+			// them named as docker run's are (--name, --label).
+			return "options, most of them not docker run's (not checked)"
 		}
 		for _, p := range problems {
 			arg := p.Arg - 2

@@ -324,7 +324,7 @@ func looksShell(code string) bool {
 		l = strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(l, "! "), "> "), "( ")
 		w := firstWord(l)
 		if console.IsCommand(w) || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "/usr/") || strings.HasPrefix(w, "/bin/") ||
-			assignment.MatchString(w) || commandShape(l) {
+			assignment.MatchString(w) && !printedPair(w) || commandShape(l) {
 			cmd++
 		}
 	}
@@ -402,6 +402,14 @@ var (
 )
 
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=[^=]`)
+
+// printedPair is a key=value a program prints, not a shell assignment: a
+// value with a parenthesis not opening a $( ) or an array, as id prints
+// "uid=1000(app)". Written in a shell it would not parse.
+func printedPair(w string) bool {
+	_, v, _ := strings.Cut(w, "=")
+	return strings.Contains(v, "(") && !strings.HasPrefix(v, "(") && !strings.Contains(v, "$(")
+}
 
 // looksOptions: a block of command-line options only ("--read-only"),
 // shown as pieces of a docker run command.
