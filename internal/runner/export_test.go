@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/moby/moby/client"
 )
@@ -52,3 +53,7 @@ var WriteContext = writeContext
 // PageHolder is the id of the container whose cgroup holds the page's, for
 // tests that look at what the engine keeps of it.
 func (s *Session) PageHolder() string { return s.pageHolder }
+
+// Measuring is how long the engine has spent measuring the page's objects
+// for its disk watchdog.
+func (s *Session) Measuring() time.Duration { return time.Duration(s.measuring.Load()) }

@@ -58,6 +58,11 @@ func (s *Session) watchDisk(ctx context.Context, spec SessionSpec, base relay.Di
 	t := time.NewTicker(diskPoll)
 	defer t.Stop()
 	var held int64
+	// next is when the page's objects may be measured again: each
+	// measurement is the engine walking them, so after one that took d
+	// the next waits 3d (at least a poll). A page that kills its relay
+	// would otherwise have the engine walk the disk without a pause.
+	var next time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -80,7 +85,14 @@ func (s *Session) watchDisk(ctx context.Context, spec SessionSpec, base relay.Di
 		if !low && err == nil && held+int64(u.Used)-int64(base.Used) <= budget {
 			continue
 		}
+		if !low && time.Now().Before(next) {
+			continue
+		}
+		start := time.Now()
 		n, err2 := s.diskUsage(ctx)
+		took := time.Since(start)
+		next = time.Now().Add(max(diskPoll, 3*took))
+		s.measuring.Add(int64(took))
 		if err2 != nil && !low {
 			continue
 		}

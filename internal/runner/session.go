@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -81,9 +82,11 @@ type Session struct {
 	pageHolder string
 	// classic is whether a classic build of the page ran under it.
 	classic bool
-	// stopWatch ends the disk watchdog; diskFull is what it found.
+	// stopWatch ends the disk watchdog; diskFull is what it found;
+	// measuring is how long the engine spent measuring the page for it.
 	stopWatch context.CancelFunc
 	diskFull  error
+	measuring atomic.Int64 // nanoseconds
 }
 
 // ErrSessionEnded means an earlier block's timeout ended the session.
