@@ -107,7 +107,8 @@ type Command struct {
 // Parse splits a console session into commands and their output. Lines
 // before the first prompt are ignored. A command continues on the next
 // line after a trailing "\" (or "`" in PowerShell), where a leading "> "
-// continuation prompt is dropped, and through the body of a here-document.
+// continuation prompt, or a "$ " written there, is dropped, and through
+// the body of a here-document.
 // CRLF line ends are read as LF.
 func Parse(code string) []Command {
 	var cmds []Command
@@ -138,7 +139,10 @@ func Parse(code string) []Command {
 					end = ""
 				}
 			} else {
-				if t := strings.TrimLeft(next, " \t"); strings.HasPrefix(t, "> ") {
+				if t := strings.TrimLeft(next, " \t"); strings.HasPrefix(t, "> ") || strings.HasPrefix(t, "$ ") {
+					// "> " is the shell's continuation prompt; "$ "
+					// there is one written on every line (no command
+					// line goes on with a lone "$").
 					next = t[2:]
 				}
 				if m := heredocRe.FindStringSubmatch(next); m != nil {

@@ -62,6 +62,7 @@ func TestParse(t *testing.T) {
 	}{
 		{"output", "$ echo hi\nhi\n", []Command{{Line: 1, Lines: 1, Text: "echo hi", Output: []string{"hi"}}}},
 		{"backslash and > continuation", "$ docker run \\\n> --rm alpine\n", []Command{{Line: 1, Lines: 2, Text: "docker run \\\n--rm alpine"}}},
+		{"backslash and a $ on each line", "$ docker run -ti \\\n$ -p 8080:80 \\\n$ nginx:1.27\nout\n", []Command{{Line: 1, Lines: 3, Text: "docker run -ti \\\n-p 8080:80 \\\nnginx:1.27", Output: []string{"out"}}}},
 		{"powershell backtick", "PS C:\\> docker run `\n  --rm busybox\n", []Command{{Line: 1, Lines: 2, Text: "docker run `\n  --rm busybox"}}},
 		{"crlf", "$ docker run \\\r\n  --rm alpine\r\n", []Command{{Line: 1, Lines: 2, Text: "docker run \\\n  --rm alpine"}}},
 		{"here-document", "$ cat <<EOF > f\nx\n$ y\nEOF\nout\n", []Command{{Line: 1, Lines: 4, Text: "cat <<EOF > f\nx\n$ y\nEOF", Output: []string{"out"}}}},
