@@ -262,12 +262,20 @@ func looksConsole(code string) bool {
 		if first && strings.HasPrefix(t, "#") && (console.Prompt(t) == 0 || scriptFollows(ls[i+1:])) {
 			continue
 		}
-		if n := console.Prompt(l); n > 0 && (first || strings.Contains(l[:n], "$") || console.IsPowerShell(l)) {
+		if n := console.Prompt(l); n > 0 && (first || strings.Contains(l[:n], "$") || console.IsPowerShell(l) || folderPrompt(l[:n])) {
 			return true
 		}
 		first = false
 	}
 	return false
+}
+
+// folderPrompt says whether a prompt names a folder before its "#" ("/ # ",
+// "/app # ": busybox's and alpine's shells in a container), which no
+// comment starts with.
+func folderPrompt(p string) bool {
+	t := strings.TrimSpace(p)
+	return strings.HasSuffix(t, "#") && (strings.HasPrefix(t, "/") || strings.HasPrefix(t, "~"))
 }
 
 // scriptFollows says whether the first line after a run of "#" lines is
