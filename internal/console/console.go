@@ -17,6 +17,10 @@ import (
 // sign). Group 1 is the prefix before the sign, group 2 the sign.
 var promptRe = regexp.MustCompile(`^[ \t]*(?:\([\w.-]+\)[ \t]*)?(\[[^\]\n]{1,60}\]|[\w.-]+@[\w.-]+(?::[^$#%\s]*)?|[\w.-]+(?::[^$#%\s]*)?|[/~][^$#%\s]*[ \t]|~[^$#%\s]*)?([$#%])(?:[ \t]|$)`)
 
+// hostPath is a prompt's host name and folder with no user ("abc123:/",
+// "web:~/app"), as shells in containers print them: "\h:\w# ".
+var hostPath = regexp.MustCompile(`^[\w.-]+:[/~][^$#%\s]*$`)
+
 // psRe matches PowerShell and cmd.exe prompts: "PS C:\> ", "PS> ", "C:\app> ".
 var psRe = regexp.MustCompile(`^[ \t]*(?:PS(?:[ \t]+[A-Za-z]:[^>\n]*)?|[A-Za-z]:\\[^>\n]*)>(?:[ \t]|$)`)
 
@@ -41,6 +45,9 @@ func Prompt(l string) int {
 		sign := l[m[4]]
 		if m[2] >= 0 && (l[m[2]] == '/' || l[m[2]] == '~') && strings.ContainsAny(l[m[3]-1:m[3]], " \t") {
 			return m[1]
+		}
+		if m[2] >= 0 && hostPath.MatchString(l[m[2]:m[3]]) && m[1] < len(l) {
+			return m[1] // "423450e3fd52:/# ": a container's host name and folder
 		}
 		if sign == '$' || m[2] >= 0 && (strings.Contains(l[m[2]:m[3]], "@") || l[m[2]] == '[') {
 			if m[2] >= 0 && sign == '$' && !strings.ContainsAny(l[m[2]:m[3]], "@[:~") && !IsCommand(firstWord(l[m[1]:])) {

@@ -271,12 +271,13 @@ func looksConsole(code string) bool {
 }
 
 // folderPrompt says whether a prompt names a folder before its "#" ("/ # ",
-// "/app # ": busybox's and alpine's shells in a container), which no
-// comment starts with.
+// "/app # " as busybox and alpine print them, "423450e3fd52:/# " with
+// the container's host name), which no comment starts with.
 func folderPrompt(p string) bool {
-	t := strings.TrimSpace(p)
-	return strings.HasSuffix(t, "#") && (strings.HasPrefix(t, "/") || strings.HasPrefix(t, "~"))
+	return folderPromptRe.MatchString(strings.TrimSpace(p))
 }
+
+var folderPromptRe = regexp.MustCompile(`^(?:[\w.-]+:)?[/~]\S*[ \t]*#$`)
 
 // scriptFollows says whether the first line after a run of "#" lines is
 // a command with no prompt: the "#" lines are then a script's comments

@@ -20,6 +20,7 @@ func TestClassify(t *testing.T) {
 		{"unlabelled dockerfile", "", "FROM node:18-alpine\n", Dockerfile, true},
 		{"unlabelled fragment", "", "HEALTHCHECK CMD curl -f http://localhost || exit 1\n", DockerfileFragment, true},
 		{"a container's shell after the command that opens it", "bash", "docker run -it --entrypoint /bin/sh alpine:3.20\n\n/ # apk add php\n(1/6) Installing xz (5.4.6-r0)\n", Console, true},
+		{"a container's shell with its host name", "bash", "docker run -it wolfi-base\n\n423450e3fd52:/# echo {1..5}\n{1..5}\n", Console, true},
 		{"a comment after a command", "bash", "docker run -d nginx:1.27\n# then look at it\ndocker ps\n", Shell, false},
 		{"id's output is no assignment", "text", "uid=1000(app) gid=1000(app) groups=1000(app),27(sudo)\n", Text, false},
 		{"an assignment of a command's output", "", "ID=$(docker ps -q)\nNAME=web\n", Shell, true},
