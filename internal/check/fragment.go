@@ -417,11 +417,12 @@ func shownRejected(b *block) {
 }
 
 // outputLine is a line a program prints rather than a command: "key: value"
-// (no command is named "key:"), a word in capitals (PING, CONTAINER ID), a
+// or "/usr/bin/python: can't open" (no command is named so), a name and
+// its version ("Python 3.12.3 (main, …)"), a word in capitals (PING, CONTAINER ID), a
 // count ("64 bytes from"), a log line (INFO[0000] ...), a rule of dashes or
 // a box-drawing table, or a question asking to confirm ("Overwrite? (y/N)",
 // "continue? [y/N]"), which the reader answers on the same line.
-var outputLine = regexp.MustCompile(`^[ \t]*(?:-[ \t]+)?[\w.-]+:[ \t]|^[ \t]*(?:[A-Z]{3,}[ \t]+[^ \t=]|\d[\d.,]*[ \t]+[a-z])|^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)|\?[ \t]*[\[(][yY]/[nN][\])]`)
+var outputLine = regexp.MustCompile(`^[ \t]*(?:-[ \t]+)?[\w./-]+:[ \t]|^[ \t]*[A-Z][a-z]+[ \t]+v?\d+\.\d|^[ \t]*(?:[A-Z]{3,}[ \t]+[^ \t=]|\d[\d.,]*[ \t]+[a-z])|^[ \t]*(?:[A-Z]{3,5}\[[^\]]*\]|-{5,}|={5,}|[─│┌┐└┘├┤┬┴┼═║╔╗╚╝+]{3,}|[│|].*[│|][ \t]*$)|\?[ \t]*[\[(][yY]/[nN][\])]`)
 
 // printed says whether the lines after a block's first command are what
 // it prints: the first of them (after blank lines) reads as output, or
