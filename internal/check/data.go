@@ -157,10 +157,23 @@ func checkJSON(b *block) string {
 			b.add(0, diag.Info, "json-fragment", "", "the block is part of a JSON object; checked inside braces")
 			return "json (fragment)"
 		}
+		lead := strings.Count(b.s.Code[:strings.Index(b.s.Code, t)], "\n")
 		if line, ok := onlyComments(w); ok && !strings.EqualFold(b.s.Lang, "jsonc") {
-			lead := strings.Count(b.s.Code[:strings.Index(b.s.Code, t)], "\n")
 			b.add(lead+line, diag.Warning, "json-comments", "", "JSON has no comments: the members are valid JSON without their notes, but a reader who copies them gets invalid JSON (label it jsonc where the file takes comments)")
 			return "json (fragment)"
+		}
+		if strings.HasPrefix(t, `"`) && !strings.EqualFold(b.s.Lang, "jsonc") && !strings.Contains(t, "//") && !strings.Contains(t, "/*") && !strings.ContainsAny(t, "…") && !strings.Contains(t, "...") {
+			// Members whose object is left out, and wrong inside: the
+			// error is the one inside the braces, at its own line, not
+			// the first colon (which only says they have no object).
+			var v any
+			err := json.Unmarshal([]byte(w), &v)
+			var se *json.SyntaxError
+			if errors.As(err, &se) && se.Offset >= 1 {
+				off := min(int(se.Offset)-1, len(t))
+				b.add(1+lead+strings.Count(t[:off], "\n"), diag.Error, "json-syntax", "", err.Error()+" (in members shown without their object)")
+				return "json (fragment)"
+			}
 		}
 	}
 	code := elideValues(b.s.Code)
