@@ -62,6 +62,11 @@ type Markup struct {
 	// CasedPaths: the tool serves a page at its path as written, not in
 	// lower case as Hugo does unless disablePathToLower.
 	CasedPaths bool
+	// LinkHook is the site's own template that renders every link (Hugo's
+	// layouts/_markup/render-link.html), relative to the tree, or "": it
+	// may give a link whose address is a bare word ([IANA](g)) any
+	// address, which no check can know.
+	LinkHook string
 }
 
 // docusaurusPlugin finds the extra docs folders a Docusaurus configuration
@@ -163,6 +168,12 @@ func hugoSite(dir string) *treeConfig {
 	}
 	if v, ok := lookupCI(conf, "disablePathToLower").(bool); ok && v {
 		tc.Markup.CasedPaths = true
+	}
+	for _, hook := range []string{"layouts/_markup/render-link.html", "layouts/_default/_markup/render-link.html"} {
+		if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(hook))); err == nil && st.Mode().IsRegular() {
+			tc.Markup.LinkHook = hook
+			break
+		}
 	}
 	lang, _ := lookupCI(conf, "defaultContentLanguage").(string)
 	if lang == "" {

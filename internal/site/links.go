@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/util"
@@ -42,9 +43,16 @@ type resolver struct {
 	repo     string                   // the folder around it images may come from, or ""
 	locales  []string                 // languages of translations beside a page (page.de.md), default first
 
+	linkHook string       // the tree's own link template (Hugo's render-link.html), or ""
+	hooked   atomic.Int64 // links with a bare word for an address, left to linkHook
+
 	mu      sync.Mutex
 	outside map[string]string // site path -> file outside the content folder, copied into the site
 }
+
+// bareWord is a link's address that is only a word: no page's path, no
+// file's, no fragment.
+var bareWord = regexp.MustCompile(`^[A-Za-z][\w-]*$`)
 
 // outsideDir is where images from outside the content folder are copied,
 // keeping their path from the repository's root.
@@ -53,6 +61,9 @@ const outsideDir = "_repo/"
 func newResolver(s *content.Site) *resolver {
 	r := &resolver{bySource: map[string]*content.Page{}, byURL: map[string]*content.Page{}, static: map[string]bool{},
 		root: s.Root, repo: s.Repo, public: s.Public, base: s.Base, others: s.Others, locales: s.Locales, outside: map[string]string{}}
+	if s.Tool == "hugo" {
+		r.linkHook = s.Markup.LinkHook
+	}
 	for _, p := range s.Pages {
 		r.bySource[p.Path] = p
 		r.byURL[strings.TrimPrefix(p.URL, "/")] = p
@@ -147,6 +158,12 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 	if u.Scheme != "" || u.Host != "" {
 		return nil, nil
 	}
+	if r.linkHook != "" && bareWord.MatchString(dest) && r.page(path.Join(path.Dir(p.Path), dest)) == nil {
+		// [IANA](g): the site's own link template turns the word into
+		// an address (a glossary's, say); Hugo's links are its to make.
+		r.hooked.Add(1)
+		return nil, nil
+	}
 	pl := &pendingLink{From: p, Line: line, Dest: dest, Frag: u.Fragment}
 	if u.Path == "" {
 		pl.Target = p
@@ -180,6 +197,14 @@ func (r *resolver) resolve(p *content.Page, l markdown.Link) (*pendingLink, *dia
 	if t := r.page(srcPath); t != nil {
 		set(strings.TrimPrefix(t.URL, "/"), t)
 		return pl, nil
+	}
+	if r.linkHook != "" {
+		// The site's link template finds pages as Hugo's GetPage does,
+		// whatever their case (/functions/urls/relLangURL/).
+		if t := r.page(strings.ToLower(srcPath)); t != nil {
+			set(strings.TrimPrefix(t.URL, "/"), t)
+			return pl, nil
+		}
 	}
 	if tr := r.translation(p.Path, srcPath); tr != "" {
 		if t := r.bySource[tr]; t != nil {

@@ -174,6 +174,10 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 	for rel, src := range b.links.outside {
 		o.Static[rel] = src
 	}
+	if n := b.links.hooked.Load(); n > 0 {
+		ds = append(ds, diag.Diagnostic{File: filepath.Join(s.Repo, filepath.FromSlash(b.links.linkHook)), Severity: diag.Info, Rule: "link-hook",
+			Message: fmt.Sprintf("%d links whose address is a bare word ([IANA](g)) are left to the site's own link template, which makes their addresses: not checked", n)})
+	}
 	o.Stats.Snippets, o.Stats.Marks = b.snippets, b.marks
 	for i := range ds {
 		if ds[i].Rule == "link" {
