@@ -67,6 +67,9 @@ type Markup struct {
 	// may give a link whose address is a bare word ([IANA](g)) any
 	// address, which no check can know.
 	LinkHook string
+	// IDHooks is the first of MkDocs' hooks (Python run at build time),
+	// which may give a page ids no heading has (#config.blog_dir), or "".
+	IDHooks string
 }
 
 // docusaurusPlugin finds the extra docs folders a Docusaurus configuration
@@ -317,6 +320,10 @@ func mkdocs(file string, b []byte) (*treeConfig, diag.List) {
 			tc.Locales = suffixLocales(v)
 		case "markdown_extensions":
 			tc.Markup.DefinitionLists = hasExtension(v, "def_list")
+		case "hooks":
+			if v.Kind == yaml.SequenceNode && len(v.Content) > 0 && v.Content[0].Kind == yaml.ScalarNode {
+				tc.Markup.IDHooks = v.Content[0].Value
+			}
 		}
 	}
 	return tc, nil

@@ -45,6 +45,8 @@ type resolver struct {
 
 	linkHook string       // the tree's own link template (Hugo's render-link.html), or ""
 	hooked   atomic.Int64 // links with a bare word for an address, left to linkHook
+	idHooks  string       // the tree's own code that may make ids (MkDocs' hooks), or ""
+	hookIDs  atomic.Int64 // fragments left to idHooks
 
 	mu      sync.Mutex
 	outside map[string]string // site path -> file outside the content folder, copied into the site
@@ -63,6 +65,9 @@ func newResolver(s *content.Site) *resolver {
 		root: s.Root, repo: s.Repo, public: s.Public, base: s.Base, others: s.Others, locales: s.Locales, outside: map[string]string{}}
 	if s.Tool == "hugo" {
 		r.linkHook = s.Markup.LinkHook
+	}
+	if s.Tool == "mkdocs" {
+		r.idHooks = s.Markup.IDHooks
 	}
 	for _, p := range s.Pages {
 		r.bySource[p.Path] = p
@@ -401,6 +406,18 @@ func (r *resolver) closest(want string, image bool) string {
 		cands = append(cands, k)
 	}
 	return closest(want, cands)
+}
+
+// leftToHooks says whether a fragment no id answers is the tree's own
+// code's to make: in an MkDocs tree with hooks, one with a character
+// MkDocs' headings never give (#config.blog_dir, #+type:abstract). Such a
+// fragment is counted, not reported.
+func (r *resolver) leftToHooks(pl *pendingLink, ids map[string]bool) bool {
+	if r.idHooks == "" || pl.Frag == "" || ids == nil || ids[pl.Frag] || !strings.ContainsAny(pl.Frag, ".+:") {
+		return false
+	}
+	r.hookIDs.Add(1)
+	return true
 }
 
 // checkFragment reports a fragment that names no id on the target page.

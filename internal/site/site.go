@@ -151,7 +151,7 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 		o.Stats.Pages++
 	}
 	for _, pl := range pending {
-		if pl.Target == nil {
+		if pl.Target == nil || b.links.leftToHooks(pl, o.ids[pl.Target.Path]) {
 			continue
 		}
 		if d := checkFragment(pl, o.ids[pl.Target.Path]); d != nil {
@@ -173,6 +173,10 @@ func Render(s *content.Site, opt Options) (*Output, diag.List) {
 	}
 	for rel, src := range b.links.outside {
 		o.Static[rel] = src
+	}
+	if n := b.links.hookIDs.Load(); n > 0 {
+		ds = append(ds, diag.Diagnostic{File: filepath.Join(s.Repo, filepath.FromSlash(b.links.idHooks)), Severity: diag.Info, Rule: "link-hook",
+			Message: fmt.Sprintf("%d links to anchors no heading gives (#config.blog_dir) are left to the tree's hooks, which may make them: not checked", n)})
 	}
 	if n := b.links.hooked.Load(); n > 0 {
 		ds = append(ds, diag.Diagnostic{File: filepath.Join(s.Repo, filepath.FromSlash(b.links.linkHook)), Severity: diag.Info, Rule: "link-hook",
@@ -220,7 +224,7 @@ func (o *Output) RenderPage(p *content.Page) (string, diag.List) {
 		o.ids[p.Path] = r.ids
 	}
 	for _, pl := range r.pending {
-		if pl.Target == nil {
+		if pl.Target == nil || b.links.leftToHooks(pl, o.ids[pl.Target.Path]) {
 			continue
 		}
 		if d := checkFragment(pl, o.ids[pl.Target.Path]); d != nil {
