@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shipshape/shipshape/internal/diag"
 	"github.com/shipshape/shipshape/internal/snippet"
 )
 
@@ -414,33 +413,6 @@ func TestIgnoreComment(t *testing.T) {
 	}
 }
 
-// TestComposeUnknownKeyStable: a service with several keys Compose does
-// not know (a build's context and dockerfile written under the service);
-// the schema names whichever its map order gives, check the first in the
-// file, and x- extensions are never among them. A nested mapping (a
-// build's) lists them all, in the file's order.
-func TestComposeUnknownKeyStable(t *testing.T) {
-	for _, c := range []struct{ code, want string }{
-		{"services:\n  web:\n    build: .\n    x-note: ok\n    context: ./app\n    dockerfile: Dockerfile\n    retries: 3\n    ports:\n      - \"5000:5000\"\n",
-			`6 unknown key "context" in services.web`},
-		{"services:\n  web:\n    build:\n      context: .\n      file: Dockerfile\n      image: x\n      dockerfil: D\n",
-			`4 services.web.build additional properties 'file', 'image', 'dockerfil' not allowed`},
-	} {
-		s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose, Code: c.code}
-		for i := 0; i < 30; i++ {
-			var errs []string
-			for _, d := range Block(s).Findings {
-				if d.Severity == diag.Error {
-					errs = append(errs, fmt.Sprintf("%d %s", d.Line, d.Message))
-				}
-			}
-			if len(errs) != 1 || errs[0] != c.want {
-				t.Fatalf("run %d of %q: errors %q, want one: %s (the first in the file)", i, c.code, errs, c.want)
-			}
-		}
-	}
-}
-
 // TestDockerfileFindingsInLineOrder: BuildKit's lint reports as its
 // parallel work ends, so two stages' findings came in either order; they
 // are given in the order of their lines, the same on every run.
@@ -466,102 +438,51 @@ func TestDockerfileFindingsInLineOrder(t *testing.T) {
 	}
 }
 
-// TestComposeErrorStable: a Compose file whose service name was left out
-// (image:, restart:, ports: straight under services) has several entries
-// that are no mapping; the schema names whichever its map order gives, and
-// check names the first in the file, the same on every run (a baseline
-// would otherwise see a new finding where nothing changed).
-func TestComposeErrorStable(t *testing.T) {
-	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
-		Code: "services:\n  image: nginx:1.27\n  restart: always\n  ports:\n    - \"80:80\"\n  volumes:\n    - data:/d\n  environment:\n    A: b\n"}
-	for i := 0; i < 30; i++ {
-		var errs []string
-		for _, d := range Block(s).Findings {
-			if d.Severity == diag.Error {
-				errs = append(errs, fmt.Sprintf("%d %s", d.Line, d.Message))
+// TestComposeFindingsStable: where a Compose file has several faults of
+// one kind, the schema and compose-go name whichever their map order
+// gives, so a finding changed from run to run and a baseline saw it as
+// new. check names the first in the file, the same on every run.
+func TestComposeFindingsStable(t *testing.T) {
+	for _, tc := range []struct{ name, code, want string }{
+		// The service's name left out: image:, restart:, ports: straight
+		// under services are entries that are no mapping.
+		{"no mapping", "services:\n  image: nginx:1.27\n  restart: always\n  ports:\n    - \"80:80\"\n  volumes:\n    - data:/d\n  environment:\n    A: b\n",
+			"3 services.image must be a mapping"},
+		// A build's keys written under the service; x- extensions are
+		// never unknown.
+		{"unknown keys", "services:\n  web:\n    build: .\n    x-note: ok\n    context: ./app\n    dockerfile: Dockerfile\n    retries: 3\n    ports:\n      - \"5000:5000\"\n",
+			`6 unknown key "context" in services.web`},
+		// A nested mapping lists them all, in the file's order.
+		{"unknown keys of a build", "services:\n  web:\n    build:\n      context: .\n      file: Dockerfile\n      image: x\n      dockerfil: D\n",
+			`4 services.web.build additional properties 'file', 'image', 'dockerfil' not allowed`},
+		// References to networks, volumes and services not defined: the
+		// earliest line.
+		{"undefined references", "services:\n  a:\n    image: x\n    volumes:\n      - data:/d\n  b:\n    image: x\n    networks: [proxy]\n    depends_on: [db]\n  c:\n    image: x\n    networks:\n      proxy: {}\n  d:\n    image: x\n    networks: [proxy]\n",
+			`6 service "a" refers to undefined volume data`},
+		// A service that extends another inherits its references:
+		// named as the service whose own section holds it.
+		{"inherited through extends", "services:\n  common:\n    image: busybox\n    volumes:\n      - common-volume:/data:rw\n  cli:\n    extends:\n      service: common\n    volumes:\n      - cli-volume:/data:ro\n",
+			`6 service "common" refers to undefined volume common-volume`},
+		// Services that merge one anchor share its references: named as
+		// the first in the file.
+		{"merged from an anchor", "x-function: &function\n  networks:\n    - functions\nservices:\n  nodeinfo:\n    <<: *function\n    image: a:1\n  echoit:\n    <<: *function\n    image: b:1\n",
+			`6 service "nodeinfo" refers to undefined network functions`},
+		// Placeholders left as volume sources, blanks in them: the name
+		// was cut at its first blank, so never found to compare lines.
+		{"placeholders as sources", "services:\n  db:\n    image: x\n    volumes:\n      - <path to db data>:/config\n  app:\n    image: y\n    volumes:\n      - <path to config>:/config\n  web:\n    image: z\n    volumes:\n      - <path to web root>:/srv\n",
+			`5 service "db" refers to undefined volume <path to db data>`},
+	} {
+		s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose, Code: tc.code}
+		for i := 0; i < 40; i++ {
+			var got []string
+			for _, d := range Block(s).Findings {
+				if d.Rule == "compose-schema" {
+					got = append(got, fmt.Sprintf("%d %s", d.Line, d.Message))
+				}
 			}
-		}
-		if len(errs) != 1 || errs[0] != "3 services.image must be a mapping" {
-			t.Fatalf("run %d: errors %q, want one at line 3: services.image must be a mapping (the first)", i, errs)
-		}
-	}
-}
-
-// TestComposeUndefinedStable: a file whose services refer to networks,
-// volumes or services it does not define gets the same finding on every run, about
-// the reference on the earliest line; compose-go names whichever its map
-// order of services meets first.
-func TestComposeUndefinedStable(t *testing.T) {
-	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
-		Code: "services:\n  a:\n    image: x\n    volumes:\n      - data:/d\n  b:\n    image: x\n    networks: [proxy]\n    depends_on: [db]\n  c:\n    image: x\n    networks:\n      proxy: {}\n  d:\n    image: x\n    networks: [proxy]\n"}
-	for i := 0; i < 30; i++ {
-		var got []string
-		for _, d := range Block(s).Findings {
-			if d.Rule == "compose-schema" {
-				got = append(got, fmt.Sprintf("%d %s", d.Line, d.Message))
+			if len(got) != 1 || !strings.HasPrefix(got[0], tc.want) {
+				t.Fatalf("%s, run %d: findings %q, want one: %s (the first in the file)", tc.name, i, got, tc.want)
 			}
-		}
-		if len(got) != 1 || got[0] != `6 service "a" refers to undefined volume data` {
-			t.Fatalf("run %d: findings %q, want one at line 6 about volume data (the first)", i, got)
-		}
-	}
-}
-
-// TestComposeUndefinedExtendsStable: a service that extends another
-// inherits its references, and compose-go names either service for the
-// inherited one, as its map order gives; the finding names the service
-// whose own section holds it, the same on every run.
-func TestComposeUndefinedExtendsStable(t *testing.T) {
-	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
-		Code: "services:\n  common:\n    image: busybox\n    volumes:\n      - common-volume:/data:rw\n  cli:\n    extends:\n      service: common\n    volumes:\n      - cli-volume:/data:ro\n"}
-	for i := 0; i < 40; i++ {
-		var got []string
-		for _, d := range Block(s).Findings {
-			if d.Rule == "compose-schema" {
-				got = append(got, fmt.Sprintf("%d %s", d.Line, d.Message))
-			}
-		}
-		if len(got) != 1 || got[0] != `6 service "common" refers to undefined volume common-volume` {
-			t.Fatalf("run %d: findings %q, want one at line 6 about common's volume (the first)", i, got)
-		}
-	}
-}
-
-// TestComposeUndefinedMergeStable: services that merge one anchor share its
-// references, and compose-go names either service; the finding names the
-// first in the file, the same on every run.
-func TestComposeUndefinedMergeStable(t *testing.T) {
-	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
-		Code: "x-function: &function\n  networks:\n    - functions\nservices:\n  nodeinfo:\n    <<: *function\n    image: a:1\n  echoit:\n    <<: *function\n    image: b:1\n"}
-	for i := 0; i < 40; i++ {
-		var got []string
-		for _, d := range Block(s).Findings {
-			if d.Rule == "compose-schema" {
-				got = append(got, fmt.Sprintf("%d %s", d.Line, d.Message))
-			}
-		}
-		if len(got) != 1 || !strings.HasPrefix(got[0], `6 service "nodeinfo" refers to undefined network functions`) {
-			t.Fatalf("run %d: findings %q, want one at line 6 about nodeinfo (the first)", i, got)
-		}
-	}
-}
-
-// TestComposeUndefinedPlaceholderStable: placeholders left as volume
-// sources (<path to data>:/config, with blanks in them) in two services
-// give the same finding on every run, about the earliest line; the name
-// was cut at its first blank, so it was never found to compare lines.
-func TestComposeUndefinedPlaceholderStable(t *testing.T) {
-	s := snippet.Snippet{File: "page.md", Line: 1, Fenced: true, Lang: "yaml", Kind: snippet.Compose,
-		Code: "services:\n  db:\n    image: x\n    volumes:\n      - <path to db data>:/config\n  app:\n    image: y\n    volumes:\n      - <path to config>:/config\n  web:\n    image: z\n    volumes:\n      - <path to web root>:/srv\n"}
-	for i := 0; i < 30; i++ {
-		var got []string
-		for _, d := range Block(s).Findings {
-			if d.Rule == "compose-schema" {
-				got = append(got, fmt.Sprintf("%d %s", d.Line, d.Message))
-			}
-		}
-		if len(got) != 1 || !strings.HasPrefix(got[0], `5 service "db" refers to undefined volume <path to db data>`) {
-			t.Fatalf("run %d: findings %q, want one at line 5 about <path to db data> (the first)", i, got)
 		}
 	}
 }
