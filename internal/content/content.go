@@ -284,6 +284,12 @@ func notPages(dir, name string) string {
 	return ""
 }
 
+// Inside reports whether p is a file (not a folder) inside root once
+// every symbolic link on the way is followed: only such a file is read
+// for a page, so that docs from strangers cannot publish a file of the
+// machine that builds them.
+func Inside(root, p string) bool { return inside(root, p) }
+
 // inside reports whether the symbolic link at p names a file (not a
 // folder) inside root: only such a link is read, so that docs from
 // strangers cannot publish a file of the machine that builds them.

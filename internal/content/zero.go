@@ -69,7 +69,10 @@ type Markup struct {
 	LinkHook string
 	// IDHooks is the first of MkDocs' hooks (Python run at build time),
 	// which may give a page ids no heading has (#config.blog_dir), or "".
-	IDHooks string
+	IDHooks string	// Includes: MkDocs' include-markdown plugin is on, so a paragraph
+	// {% include "file.md" %} is that file's Markdown, read from the
+	// including page's folder.
+	Includes bool
 }
 
 // docusaurusPlugin finds the extra docs folders a Docusaurus configuration
@@ -318,6 +321,7 @@ func mkdocs(file string, b []byte) (*treeConfig, diag.List) {
 			tc.Nav = navEntries(v, nil)
 		case "plugins":
 			tc.Locales = suffixLocales(v)
+			tc.Markup.Includes = hasExtension(v, "include-markdown")
 		case "markdown_extensions":
 			tc.Markup.DefinitionLists = hasExtension(v, "def_list")
 		case "hooks":

@@ -7,9 +7,11 @@ import (
 	"html/template"
 	"io/fs"
 	"net/url"
+	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -108,6 +110,12 @@ func (b *builder) page(p *content.Page, idx int) *pageResult {
 	if err := b.md.Render(&body, p.Body, doc); err != nil {
 		r.diags = append(r.diags, diag.Errorf(p.File, 0, "render: %v", err))
 		return r
+	}
+	if b.site.Markup.Includes && bytes.Contains(body.Bytes(), []byte("{% include")) {
+		expanded, ds := b.includes(p, body.Bytes(), 0)
+		body.Reset()
+		body.Write(expanded)
+		r.diags = append(r.diags, ds...)
 	}
 	r.ids = anchors(body.Bytes())
 	rel := relRoot(p.URL)
@@ -275,4 +283,87 @@ func (b *builder) extras(files map[string][]byte) {
 		return
 	}
 	files["404.html"] = out.Bytes()
+}
+
+// includeRe is a paragraph that is only MkDocs' include-markdown
+// directive, as rendered: {% include "file.md" %} or {% include-markdown
+// "file.md" %}, with no options (start=, end= … are not read).
+var includeRe = regexp.MustCompile(`<p>\{%[ \t]*include(?:-markdown)?[ \t]+(?:&quot;|")([^"&<>]+)(?:&quot;|")[ \t]*%\}</p>`)
+
+// maxInclude bounds how deep included files include others.
+const maxInclude = 4
+
+// includes puts in place of each include directive of page p the HTML of
+// the file it names, relative to the page's own file, as the
+// include-markdown plugin does. A file outside the repository (or the
+// content folder) is not read; a missing one is reported.
+func (b *builder) includes(p *content.Page, page []byte, depth int) ([]byte, diag.List) {
+	var ds diag.List
+	root := b.site.Repo
+	if root == "" {
+		root = b.site.Root
+	}
+	dir := filepath.Dir(filepath.Join(b.site.Root, filepath.FromSlash(p.Path)))
+	out := includeRe.ReplaceAllFunc(page, func(m []byte) []byte {
+		name := html.UnescapeString(string(includeRe.FindSubmatch(m)[1]))
+		file := filepath.Join(dir, filepath.FromSlash(name))
+		if filepath.IsAbs(name) {
+			file = name // as the plugin reads it: this machine's file
+		}
+		line := includeLine(p.Body, name) + p.BodyLine - 1
+		why := ""
+		switch _, err := os.Stat(file); {
+		case depth >= maxInclude:
+			why = fmt.Sprintf("included %d deep: not read", depth)
+		case err != nil:
+			why = "no such file"
+		case !content.Inside(root, file):
+			why = "outside the repository: not read"
+		}
+		if why != "" {
+			d := diag.Warnf(p.File, line, "{%% include %q %%}: %s", name, why)
+			d.Rule = "include"
+			ds = append(ds, d)
+			return m
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			ds = append(ds, diag.Warnf(p.File, line, "{%% include %q %%}: %v", name, err))
+			return m
+		}
+		var buf bytes.Buffer
+		if err := b.md.Render(&buf, src, b.md.Parse(src)); err != nil {
+			ds = append(ds, diag.Warnf(p.File, line, "{%% include %q %%}: %v", name, err))
+			return m
+		}
+		inc := buf.Bytes()
+		if bytes.Contains(inc, []byte("{% include")) {
+			sub := *p
+			sub.Path = filepath.ToSlash(mustRel(b.site.Root, file))
+			var more diag.List
+			inc, more = b.includes(&sub, inc, depth+1)
+			ds = append(ds, more...)
+		}
+		return inc
+	})
+	return out, ds
+}
+
+// includeLine is the line of body that includes name, from 1; 0 when
+// none does (a nested include's page).
+func includeLine(body []byte, name string) int {
+	for i, l := range strings.Split(string(body), "\n") {
+		if strings.Contains(l, "include") && strings.Contains(l, `"`+name+`"`) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// mustRel is target relative to base, or target when it has none.
+func mustRel(base, target string) string {
+	if r, err := filepath.Rel(base, target); err == nil {
+		return r
+	}
+	return target
 }
