@@ -69,7 +69,8 @@ type Markup struct {
 	LinkHook string
 	// IDHooks is the first of MkDocs' hooks (Python run at build time),
 	// which may give a page ids no heading has (#config.blog_dir), or "".
-	IDHooks string // Includes: MkDocs' include-markdown plugin is on, so a paragraph
+	IDHooks string
+	// Includes: MkDocs' include-markdown plugin is on, so a paragraph
 	// {% include "file.md" %} is that file's Markdown, read from the
 	// including page's folder.
 	Includes bool
