@@ -331,22 +331,56 @@ func (b *builder) includes(p *content.Page, page []byte, depth int) ([]byte, dia
 			ds = append(ds, diag.Warnf(p.File, line, "{%% include %q %%}: %v", name, err))
 			return m
 		}
+		// The included file's code blocks render as its own page's do,
+		// with their results: the hook needs the page they are on.
+		rel := filepath.ToSlash(mustRel(b.site.Root, file))
+		inc := b.pageAt(rel)
+		if inc == nil {
+			inc, _ = content.Parse(filepath.Join(filepath.Dir(p.File), filepath.FromSlash(name)), rel, src)
+		}
+		body := src
+		if inc != nil {
+			body = inc.Body // without its front matter
+		}
+		doc := b.md.Parse(body)
+		if inc != nil {
+			sn, ok := b.opt.Snippets[inc.File]
+			if !ok {
+				sn, _ = project.Page(b.opt.Config, inc, doc)
+			}
+			byLine := make(map[int]snippet.Snippet, len(sn))
+			for _, s := range sn {
+				byLine[s.Line] = s
+			}
+			doc.AddMeta("\x00page", inc)
+			doc.AddMeta("\x00snippets", byLine)
+		}
 		var buf bytes.Buffer
-		if err := b.md.Render(&buf, src, b.md.Parse(src)); err != nil {
+		if err := b.md.Render(&buf, body, doc); err != nil {
 			ds = append(ds, diag.Warnf(p.File, line, "{%% include %q %%}: %v", name, err))
 			return m
 		}
-		inc := buf.Bytes()
-		if bytes.Contains(inc, []byte("{% include")) {
+		out := buf.Bytes()
+		if bytes.Contains(out, []byte("{% include")) {
 			sub := *p
-			sub.Path = filepath.ToSlash(mustRel(b.site.Root, file))
+			sub.Path = rel
 			var more diag.List
-			inc, more = b.includes(&sub, inc, depth+1)
+			out, more = b.includes(&sub, out, depth+1)
 			ds = append(ds, more...)
 		}
-		return inc
+		return out
 	})
 	return out, ds
+}
+
+// pageAt is the site's page read from the file at rel, or nil.
+func (b *builder) pageAt(rel string) *content.Page {
+	for _, p := range b.site.Pages {
+		if p.Path == rel {
+			return p
+		}
+	}
+	return nil
 }
 
 // includeLine is the line of body that includes name, from 1; 0 when
