@@ -624,7 +624,7 @@ func typeInFull(top *yaml.Node, msg string) string {
 		for _, t := range ts {
 			if s, _ := t.(string); s != "" && !seen[s] {
 				seen[s] = true
-				want = append(want, map[string]string{"object": "mapping", "array": "list"}[s]+map[bool]string{true: s}[s != "object" && s != "array"])
+				want = append(want, composeTypeName(s))
 			}
 		}
 	}
@@ -634,7 +634,14 @@ func typeInFull(top *yaml.Node, msg string) string {
 	sort.Strings(want)
 	got := ""
 	if _, v := lookupPath(top, parts); v != nil {
-		got = map[yaml.Kind]string{yaml.MappingNode: "a mapping", yaml.SequenceNode: "a list", yaml.ScalarNode: "a " + strings.TrimPrefix(v.ShortTag(), "!!")}[v.Kind]
+		switch v.Kind {
+		case yaml.MappingNode:
+			got = "a mapping"
+		case yaml.SequenceNode:
+			got = "a list"
+		case yaml.ScalarNode:
+			got = "a " + strings.TrimPrefix(v.ShortTag(), "!!")
+		}
 	}
 	out := m[1] + " must be a " + strings.Join(want[:len(want)-1], ", ") + " or " + want[len(want)-1]
 	if got != "" {
@@ -643,36 +650,21 @@ func typeInFull(top *yaml.Node, msg string) string {
 	return out
 }
 
+// composeTypeName is a JSON schema type as Compose's messages name it.
+func composeTypeName(t string) string {
+	switch t {
+	case "object":
+		return "mapping"
+	case "array":
+		return "list"
+	}
+	return t
+}
+
 // serviceKeys are the keys of a service in the Compose schema that
 // compose-go validates against.
 var serviceKeys = sync.OnceValue(func() map[string]bool {
-	type def struct {
-		Properties map[string]json.RawMessage `json:"properties"`
-		AllOf      []struct {
-			Ref string `json:"$ref"`
-		} `json:"allOf"`
-	}
-	var s struct {
-		Defs map[string]def `json:"$defs"`
-	}
-	keys := map[string]bool{}
-	if err := json.Unmarshal([]byte(schema.Schema), &s); err != nil {
-		return keys
-	}
-	var add func(name string, depth int)
-	add = func(name string, depth int) {
-		d, ok := s.Defs[name]
-		if !ok || depth > 3 {
-			return
-		}
-		for k := range d.Properties {
-			keys[k] = true
-		}
-		for _, a := range d.AllOf {
-			add(strings.TrimPrefix(a.Ref, "#/$defs/"), depth+1)
-		}
-	}
-	add("service", 0)
+	keys, _ := schemaKeys([]string{"services", "service"})
 	return keys
 })
 

@@ -217,7 +217,7 @@ func Load(root string, opt Options) (*Site, error) {
 			}
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 && !inside(root, p) {
+		if d.Type()&fs.ModeSymlink != 0 && !Inside(root, p) {
 			s.Diags = append(s.Diags, diag.Warnf(filepath.Join(name0, filepath.FromSlash(rel)), 0,
 				"symbolic link to a folder, to nothing or out of the content folder: not published"))
 			return nil
@@ -284,16 +284,11 @@ func notPages(dir, name string) string {
 	return ""
 }
 
-// Inside reports whether p is a file (not a folder) inside root once
-// every symbolic link on the way is followed: only such a file is read
-// for a page, so that docs from strangers cannot publish a file of the
-// machine that builds them.
-func Inside(root, p string) bool { return inside(root, p) }
-
-// inside reports whether the symbolic link at p names a file (not a
-// folder) inside root: only such a link is read, so that docs from
-// strangers cannot publish a file of the machine that builds them.
-func inside(root, p string) bool {
+// Inside reports whether p, every symbolic link on its way followed,
+// names a file (not a folder) inside root: only such a file is read for
+// a page (a link, an include), so that docs from strangers cannot
+// publish a file of the machine that builds them.
+func Inside(root, p string) bool {
 	target, err := filepath.EvalSymlinks(p)
 	if err != nil {
 		return false

@@ -63,9 +63,6 @@ const outsideDir = "_repo/"
 func newResolver(s *content.Site) *resolver {
 	r := &resolver{bySource: map[string]*content.Page{}, byURL: map[string]*content.Page{}, static: map[string]bool{},
 		root: s.Root, repo: s.Repo, public: s.Public, base: s.Base, others: s.Others, locales: s.Locales, outside: map[string]string{}}
-	if s.Tool == "hugo" {
-		r.linkHook = s.Markup.LinkHook
-	}
 	if s.Tool == "mkdocs" {
 		r.idHooks = s.Markup.IDHooks
 	}
@@ -76,16 +73,15 @@ func newResolver(s *content.Site) *resolver {
 	for _, st := range s.Static {
 		r.static[st] = true
 	}
-	if s.Tool == "hugo" && !s.Markup.CasedPaths {
+	if s.Tool == "hugo" {
+		r.linkHook = s.Markup.LinkHook
 		// Hugo serves every page at its path in lower case (unless
 		// disablePathToLower): Translate.md is /functions/lang/translate/.
 		for _, p := range s.Pages {
-			if k := strings.ToLower(strings.TrimPrefix(p.URL, "/")); r.byURL[k] == nil {
+			if k := strings.ToLower(strings.TrimPrefix(p.URL, "/")); !s.Markup.CasedPaths && r.byURL[k] == nil {
 				r.byURL[k] = p
 			}
 		}
-	}
-	if s.Tool == "hugo" {
 		// Hugo serves a page at each of its front matter's aliases too
 		// (a redirect); a relative one is in the page's section.
 		for _, p := range s.Pages {
